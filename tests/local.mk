@@ -1,0 +1,97 @@
+# Unit tests: one cmocka program per module.
+UNIT_LDADD = $(RPC_LIBS) $(CMOCKA_LIBS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+
+rpc_unit_tests = \
+	tests/unit/test_rpc_err \
+	tests/unit/test_rpc_base32 \
+	tests/unit/test_rpc_rbuf \
+	tests/unit/test_rpc_mpread \
+	tests/unit/test_rpc_furl \
+	tests/unit/test_rpc_ident \
+	tests/unit/test_rpc_hs \
+	tests/unit/test_rpc_frame \
+	tests/unit/test_rpc_msg \
+	tests/unit/test_rpc_tub \
+	tests/unit/test_rpc_hostile
+check_PROGRAMS += $(rpc_unit_tests)
+TESTS += $(rpc_unit_tests)
+
+tests_unit_test_rpc_err_SOURCES = tests/unit/test_rpc_err.c
+tests_unit_test_rpc_err_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_err_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_base32_SOURCES = tests/unit/test_rpc_base32.c
+tests_unit_test_rpc_base32_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_base32_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_rbuf_SOURCES = tests/unit/test_rpc_rbuf.c
+tests_unit_test_rpc_rbuf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_rbuf_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_mpread_SOURCES = tests/unit/test_rpc_mpread.c
+tests_unit_test_rpc_mpread_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_mpread_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_furl_SOURCES = tests/unit/test_rpc_furl.c
+tests_unit_test_rpc_furl_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_furl_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_ident_SOURCES = tests/unit/test_rpc_ident.c
+tests_unit_test_rpc_ident_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_ident_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_hs_SOURCES = tests/unit/test_rpc_hs.c
+tests_unit_test_rpc_hs_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_hs_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_frame_SOURCES = tests/unit/test_rpc_frame.c
+tests_unit_test_rpc_frame_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_frame_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_msg_SOURCES = tests/unit/test_rpc_msg.c
+tests_unit_test_rpc_msg_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_msg_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_tub_SOURCES = tests/unit/test_rpc_tub.c \
+	tests/unit/tubtest.c tests/unit/tubtest.h
+tests_unit_test_rpc_tub_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_tub_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_hostile_SOURCES = tests/unit/test_rpc_hostile.c \
+	tests/unit/tubtest.c tests/unit/tubtest.h
+tests_unit_test_rpc_hostile_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_hostile_LDADD = $(UNIT_LDADD)
+
+# Benchmark and two-process test peer.
+noinst_PROGRAMS += tests/bench/rpc-bench tests/bench/tcp-pingpong
+tests_bench_rpc_bench_SOURCES = tests/bench/rpc-bench.c
+tests_bench_rpc_bench_LDADD = $(RPC_LIBS)
+tests_bench_tcp_pingpong_SOURCES = tests/bench/tcp-pingpong.c
+EXTRA_DIST += tests/bench/foolscap-bench.py tests/bench/run-bench.sh
+
+# Integration: real processes on loopback.
+TESTS += tests/integration/test_rpc_procs.sh
+EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh
+
+# Fuzz targets: built as libFuzzer programs with --enable-fuzzing (clang);
+# always built against a replay driver so make check runs the corpora.
+fuzz_targets = furl frame handshake
+fuzz_replays = tests/fuzz/replay_furl tests/fuzz/replay_frame \
+	tests/fuzz/replay_handshake
+check_PROGRAMS += $(fuzz_replays)
+TESTS += tests/fuzz/replay.sh
+EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus tests/check-includes.sh
+tests_fuzz_replay_furl_SOURCES = tests/fuzz/fuzz_furl.c tests/fuzz/replay.c
+tests_fuzz_replay_furl_LDADD = $(RPC_LIBS)
+tests_fuzz_replay_frame_SOURCES = tests/fuzz/fuzz_frame.c tests/fuzz/replay.c
+tests_fuzz_replay_frame_LDADD = $(RPC_LIBS)
+tests_fuzz_replay_handshake_SOURCES = tests/fuzz/fuzz_handshake.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_handshake_LDADD = $(RPC_LIBS)
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_furl tests/fuzz/fuzz_frame \
+	tests/fuzz/fuzz_handshake
+tests_fuzz_fuzz_furl_SOURCES = tests/fuzz/fuzz_furl.c
+tests_fuzz_fuzz_furl_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_furl_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_furl_LDADD = $(RPC_LIBS)
+tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c
+tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_frame_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_frame_LDADD = $(RPC_LIBS)
+tests_fuzz_fuzz_handshake_SOURCES = tests/fuzz/fuzz_handshake.c
+tests_fuzz_fuzz_handshake_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_handshake_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_handshake_LDADD = $(RPC_LIBS)
+endif
