@@ -1,0 +1,61 @@
+/* rpc/conn.h -- remote references, outgoing calls and incoming calls.
+ *
+ * A reference names an object exported by a peer tub over the one
+ * connection between the two tubs.  It dies with that connection: calls on
+ * a dead reference fail with RPC_E_CLOSED, and getting a fresh reference is
+ * the caller's job (or a reconnector's). */
+#ifndef RPC_CONN_H
+#define RPC_CONN_H
+
+#include <glib.h>
+#include <msgpack.h>
+
+#include "rpc/pack.h"
+
+typedef struct rpc_ref rpc_ref;
+typedef struct rpc_call rpc_call;
+typedef struct rpc_incall rpc_incall;
+
+rpc_ref *rpc_ref_ref(rpc_ref *ref);
+/* Drop a reference; when the last goes the peer is told (DECREF). */
+void rpc_ref_unref(rpc_ref *ref);			/* NULL is a no-op */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(rpc_ref, rpc_ref_unref)
+
+gboolean rpc_ref_is_connected(const rpc_ref *ref);
+/* The tubid of the tub that exports the object (borrowed). */
+const char *rpc_ref_tubid(const rpc_ref *ref);
+
+/* Called exactly once per rpc_ref_call(), never inside it: either with
+ * 'result' (borrowed, valid only during the callback) and err == NULL, or
+ * with result == NULL and 'err' (borrowed): RPC_E_REMOTE (see
+ * rpc_remote_error_type(): "no-such-method", "no-such-object",
+ * "violation", or the type the handler chose), RPC_E_CLOSED,
+ * RPC_E_CANCELLED or RPC_E_TOOBIG ("overloaded"). */
+typedef void rpc_answer_fn(const msgpack_object *result, const GError *err,
+    void *arg);
+
+/* Call 'method' on the object with positional arguments 'args' (a pack
+ * holding one msgpack array; NULL means no arguments; the call takes
+ * ownership).  Return a handle valid until 'fn' runs. */
+rpc_call *rpc_ref_call(rpc_ref *ref, const char *method, rpc_pack *args,
+    rpc_answer_fn *fn, void *arg);
+/* The same without an answer: nothing reports success or failure. */
+void rpc_ref_call_oneway(rpc_ref *ref, const char *method, rpc_pack *args);
+/* Give up on a call: its callback runs once, later, with RPC_E_CANCELLED
+ * (unless it already ran or is queued to run with another outcome). */
+void rpc_call_cancel(rpc_call *call);
+
+/* Finish an incoming call with 'result' (a pack holding exactly one value;
+ * NULL means nil; takes ownership).  Exactly one of rpc_incall_return()
+ * and rpc_incall_fail() must be called per incall; afterwards the incall is
+ * gone.  If the connection died meanwhile, the answer is dropped. */
+void rpc_incall_return(rpc_incall *call, rpc_pack *result);
+/* Finish it with a remote error of 'type' (e.g. "violation") and a
+ * message.  No stack trace or secret should go in the message. */
+void rpc_incall_fail(rpc_incall *call, const char *type, const char *fmt,
+    ...) G_GNUC_PRINTF(3, 4);
+/* The calling peer's tubid (borrowed; valid until the incall finishes). */
+const char *rpc_incall_peer(const rpc_incall *call);
+gboolean rpc_incall_is_oneway(const rpc_incall *call);
+
+#endif

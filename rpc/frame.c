@@ -1,0 +1,97 @@
+/* rpc/frame.c -- sealing and opening of length-prefixed AEAD frames.
+ * conn.c owns buffering; this file owns nonces and tags. */
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "rpc/err.h"
+#include "rpc/frame.h"
+
+void
+rpc_aead_init(rpc_aead *a, const uint8_t *key)
+{
+	memcpy(a->key, key, sizeof(a->key));
+	a->counter = 0;
+}
+
+void
+rpc_aead_clear(rpc_aead *a)
+{
+	sodium_memzero(a, sizeof(*a));
+}
+
+static void
+make_nonce(uint64_t counter, uint8_t *nonce)
+{
+	int i;
+
+	memset(nonce, 0, 4);
+	for (i = 0; i < 8; i++)
+		nonce[4 + i] = (uint8_t)(counter >> (56 - 8 * i));
+}
+
+static void
+put_u32be(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+size_t
+rpc_frame_size(size_t ptlen)
+{
+	return RPC_FRAME_HDR + ptlen + RPC_FRAME_TAG;
+}
+
+int
+rpc_frame_seal(rpc_aead *a, const uint8_t *pt, size_t ptlen, uint8_t *out)
+{
+	uint8_t nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES];
+	unsigned long long clen = 0;
+
+	if (ptlen > UINT32_MAX - RPC_FRAME_TAG)
+		return RPC_E_TOOBIG;
+	put_u32be(out, (uint32_t)(ptlen + RPC_FRAME_TAG));
+	make_nonce(a->counter, nonce);
+	crypto_aead_chacha20poly1305_ietf_encrypt(out + RPC_FRAME_HDR, &clen,
+	    pt, ptlen, out, RPC_FRAME_HDR, NULL, nonce, a->key);
+	a->counter++;
+	return 0;
+}
+
+int
+rpc_frame_peek(const uint8_t *p, size_t len, size_t max_plain, size_t *ctlen)
+{
+	uint32_t n;
+
+	*ctlen = 0;
+	if (len < RPC_FRAME_HDR)
+		return RPC_E_SHORT;
+	n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+	if (n < RPC_FRAME_TAG)
+		return RPC_E_FORMAT;
+	if (n - RPC_FRAME_TAG > max_plain)
+		return RPC_E_TOOBIG;
+	*ctlen = n;
+	return 0;
+}
+
+int
+rpc_frame_open(rpc_aead *a, const uint8_t *hdr, size_t ctlen, uint8_t *pt)
+{
+	uint8_t nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES];
+	unsigned long long plen = 0;
+
+	make_nonce(a->counter, nonce);
+	if (crypto_aead_chacha20poly1305_ietf_decrypt(pt, &plen, NULL,
+	    hdr + RPC_FRAME_HDR, ctlen, hdr, RPC_FRAME_HDR, nonce,
+	    a->key) != 0)
+		return RPC_E_CRYPTO;
+	a->counter++;
+	return 0;
+}

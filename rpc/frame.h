@@ -1,0 +1,48 @@
+/* rpc/frame.h -- encrypted frames after the handshake.  See doc/protocol.md
+ * §4.
+ *
+ * A frame is LEN (u32, big-endian) followed by LEN bytes of
+ * ChaCha20-Poly1305 (IETF) ciphertext and tag.  The nonce is four zero bytes
+ * and the frame counter as u64 big-endian (0 for AUTH, then 1, 2, ...), one
+ * counter per direction; the associated data is the 4 LEN bytes. */
+#ifndef RPC_FRAME_H
+#define RPC_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RPC_FRAME_HDR	4
+#define RPC_FRAME_TAG	16
+/* Default cap on a frame's plaintext. */
+#define RPC_MAX_FRAME	(4u * 1024 * 1024)
+
+typedef struct rpc_aead {
+	uint8_t		key[32];	/* secret */
+	uint64_t	counter;	/* next nonce */
+} rpc_aead;
+
+void rpc_aead_init(rpc_aead *a, const uint8_t *key);
+void rpc_aead_clear(rpc_aead *a);
+
+/* Bytes a frame of 'ptlen' plaintext bytes takes on the wire. */
+size_t rpc_frame_size(size_t ptlen);
+
+/* Seal 'ptlen' bytes of 'pt' into 'out' (room for rpc_frame_size(ptlen)
+ * bytes; 'pt' and 'out' must not overlap) and advance the counter.
+ * Return 0, or RPC_E_TOOBIG if the frame would not fit in u32. */
+int rpc_frame_seal(rpc_aead *a, const uint8_t *pt, size_t ptlen,
+    uint8_t *out);
+
+/* Read a frame header: store the ciphertext length in *ctlen.  Return 0;
+ * RPC_E_SHORT with fewer than 4 bytes; RPC_E_FORMAT if shorter than a tag;
+ * RPC_E_TOOBIG if the plaintext would exceed 'max_plain'. */
+int rpc_frame_peek(const uint8_t *p, size_t len, size_t max_plain,
+    size_t *ctlen);
+
+/* Open the frame at 'hdr' (header then 'ctlen' bytes of ciphertext) into
+ * 'pt' (room for ctlen - 16 bytes) and advance the counter.  Return 0 or
+ * RPC_E_CRYPTO (the counter does not advance). */
+int rpc_frame_open(rpc_aead *a, const uint8_t *hdr, size_t ctlen,
+    uint8_t *pt);
+
+#endif

@@ -1,0 +1,167 @@
+/* rpc/pack.c -- msgpack value builder that remembers where it placed
+ * object references, so conn.c can patch in per-connection export ids. */
+#include "config.h"
+
+#include <string.h>
+
+#include "rpc/obj.h"
+#include "rpc/pack.h"
+
+struct slot {
+	size_t	 offset;	/* of the 4 id bytes in the buffer */
+	rpc_obj	*obj;		/* owned reference */
+};
+
+struct rpc_pack {
+	msgpack_sbuffer	 sb;
+	msgpack_packer	 pk;
+	GArray		*slots;	/* of struct slot */
+};
+
+rpc_pack *
+rpc_pack_new(void)
+{
+	rpc_pack *p = g_new0(rpc_pack, 1);
+
+	msgpack_sbuffer_init(&p->sb);
+	msgpack_packer_init(&p->pk, &p->sb, msgpack_sbuffer_write);
+	return p;
+}
+
+void
+rpc_pack_free(rpc_pack *p)
+{
+	guint i;
+
+	if (p == NULL)
+		return;
+	if (p->slots != NULL) {
+		for (i = 0; i < p->slots->len; i++)
+			rpc_obj_unref(g_array_index(p->slots, struct slot,
+			    i).obj);
+		g_array_free(p->slots, TRUE);
+	}
+	msgpack_sbuffer_destroy(&p->sb);
+	g_free(p);
+}
+
+msgpack_packer *
+rpc_pack_mp(rpc_pack *p)
+{
+	return &p->pk;
+}
+
+void
+rpc_pack_array(rpc_pack *p, uint32_t n)
+{
+	msgpack_pack_array(&p->pk, n);
+}
+
+void
+rpc_pack_map(rpc_pack *p, uint32_t n)
+{
+	msgpack_pack_map(&p->pk, n);
+}
+
+void
+rpc_pack_uint(rpc_pack *p, uint64_t v)
+{
+	msgpack_pack_uint64(&p->pk, v);
+}
+
+void
+rpc_pack_int(rpc_pack *p, int64_t v)
+{
+	msgpack_pack_int64(&p->pk, v);
+}
+
+void
+rpc_pack_bool(rpc_pack *p, bool v)
+{
+	if (v)
+		msgpack_pack_true(&p->pk);
+	else
+		msgpack_pack_false(&p->pk);
+}
+
+void
+rpc_pack_nil(rpc_pack *p)
+{
+	msgpack_pack_nil(&p->pk);
+}
+
+void
+rpc_pack_str(rpc_pack *p, const char *s)
+{
+	rpc_pack_strn(p, s, strlen(s));
+}
+
+void
+rpc_pack_strn(rpc_pack *p, const char *s, size_t n)
+{
+	msgpack_pack_str(&p->pk, n);
+	msgpack_pack_str_body(&p->pk, s, n);
+}
+
+void
+rpc_pack_bin(rpc_pack *p, const void *data, size_t n)
+{
+	msgpack_pack_bin(&p->pk, n);
+	msgpack_pack_bin_body(&p->pk, data, n);
+}
+
+void
+rpc_pack_raw(rpc_pack *p, const void *data, size_t n)
+{
+	msgpack_sbuffer_write(&p->sb, data, n);
+}
+
+void
+rpc_pack_obj(rpc_pack *p, rpc_obj *obj)
+{
+	static const uint8_t zero[4];
+	struct slot s;
+
+	/* fixext 4: 0xd6, type, 4 bytes of id (patched when sent). */
+	msgpack_pack_ext(&p->pk, 4, RPC_EXT_MYREF);
+	s.offset = p->sb.size;
+	msgpack_pack_ext_body(&p->pk, zero, sizeof(zero));
+	s.obj = rpc_obj_ref(obj);
+	if (p->slots == NULL)
+		p->slots = g_array_new(FALSE, FALSE, sizeof(struct slot));
+	g_array_append_val(p->slots, s);
+}
+
+const uint8_t *
+rpc_pack_data(const rpc_pack *p, size_t *len)
+{
+	*len = p->sb.size;
+	return (const uint8_t *)p->sb.data;
+}
+
+size_t
+rpc_pack_n_objs(const rpc_pack *p)
+{
+	return p->slots != NULL ? p->slots->len : 0;
+}
+
+rpc_obj *
+rpc_pack_obj_at(const rpc_pack *p, size_t i, size_t *offset)
+{
+	const struct slot *s = &g_array_index(p->slots, struct slot, i);
+
+	*offset = s->offset;
+	return s->obj;
+}
+
+void
+rpc_pack_set_u32(rpc_pack *p, size_t offset, uint32_t v)
+{
+	uint8_t *d = (uint8_t *)p->sb.data + offset;
+
+	g_return_if_fail(offset + 4 <= p->sb.size);
+	d[0] = (uint8_t)(v >> 24);
+	d[1] = (uint8_t)(v >> 16);
+	d[2] = (uint8_t)(v >> 8);
+	d[3] = (uint8_t)v;
+}

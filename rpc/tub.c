@@ -1,0 +1,877 @@
+/* rpc/tub.c -- the tub: registry of names, name-lookup handlers,
+ * listening, dialling FURLs, and the choice of one connection per pair of
+ * tubs.  What happens on a connection is conn.c's business.
+ *
+ * Two watchers drive the rest: an ev_prepare that writes queued output of
+ * every connection just before the loop sleeps (so many small messages
+ * produced in one pass leave in one write), and an ev_idle that runs
+ * deferred completions, so no callback runs inside the call that started
+ * its operation. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "rpc/base32.h"
+#include "rpc/common.h"
+#include "rpc/err.h"
+#include "rpc/msg.h"
+#include "rpc/tub-internal.h"
+
+/* Random swissnums: 160 bits, as Foolscap's NAMEBITS. */
+#define SWISS_BYTES	20
+/* Connections accepted per wake-up of the listener, so one busy listener
+ * cannot starve the loop. */
+#define ACCEPT_BATCH	64
+#define LISTEN_BACKLOG	128
+/* Largest FURL file read back. */
+#define FURLFILE_MAX	(RPC_FURL_MAX + 2)
+
+struct lookup_handler {
+	rpc_lookup_fn	*fn;
+	void		*arg;
+};
+
+/* A registered name, keyed by the hash of the name so that the table's
+ * timing says nothing about the secret itself. */
+struct reg {
+	uint8_t		 key[32];
+	char		*name;		/* secret */
+	rpc_obj		*obj;		/* owned */
+};
+
+static void tub_idle_cb(struct ev_loop *loop, ev_idle *w, int revents);
+static void tub_prepare_cb(struct ev_loop *loop, ev_prepare *w,
+    int revents);
+static void connector_next(rpc_connector *k);
+
+void
+rpc_limits_init(rpc_limits *lim)
+{
+	lim->max_frame = RPC_MAX_FRAME;
+	lim->max_depth = RPC_PRESCAN_DEPTH;
+	lim->max_elems = RPC_PRESCAN_ELEMS;
+	lim->max_inflight = 256;
+	lim->max_outstanding = 4096;
+	lim->max_unauth = 64;
+	lim->handshake_timeout = 30.0;
+	lim->max_exports = 10000;
+	lim->max_imports = 10000;
+	lim->max_outbuf = 64u * 1024 * 1024;
+}
+
+static guint
+reg_key_hash(gconstpointer p)
+{
+	guint h;
+
+	memcpy(&h, p, sizeof(h));
+	return h;
+}
+
+static gboolean
+reg_key_equal(gconstpointer a, gconstpointer b)
+{
+	return sodium_memcmp(a, b, 32) == 0;
+}
+
+static void
+reg_free(void *p)
+{
+	struct reg *r = p;
+
+	rpc_obj_unref(r->obj);
+	sodium_memzero(r->name, strlen(r->name));
+	g_free(r->name);
+	g_free(r);
+}
+
+static void
+name_key(const char *name, size_t len, uint8_t *key)
+{
+	crypto_generichash(key, 32, (const uint8_t *)name, len, NULL, 0);
+}
+
+rpc_tub *
+rpc_tub_new(struct ev_loop *loop, rpc_ident *id, const rpc_limits *lim)
+{
+	rpc_tub *tub = g_new0(rpc_tub, 1);
+
+	if (sodium_init() < 0)
+		g_error("libsodium failed to initialise");
+	tub->loop = loop;
+	tub->ident = id;
+	if (lim != NULL)
+		tub->lim = *lim;
+	else
+		rpc_limits_init(&tub->lim);
+	tub->scan.max_depth = tub->lim.max_depth;
+	tub->scan.max_elems = tub->lim.max_elems;
+	tub->scan.max_ext = RPC_PRESCAN_EXT;
+	tub->scan.ext_ok = 1u << RPC_EXT_MYREF;
+	randombytes_buf(tub->incarnation, sizeof(tub->incarnation));
+	tub->location = g_strdup("");
+	tub->listeners = g_ptr_array_new();
+	tub->registry = g_hash_table_new_full(reg_key_hash, reg_key_equal,
+	    NULL, reg_free);
+	tub->lookups = g_array_new(FALSE, FALSE,
+	    sizeof(struct lookup_handler));
+	tub->conns = g_hash_table_new(g_str_hash, g_str_equal);
+	tub->connectors = g_hash_table_new(g_str_hash, g_str_equal);
+	tub->every_conn = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_queue_init(&tub->deferred);
+	g_queue_init(&tub->flushq);
+	ev_idle_init(&tub->idle, tub_idle_cb);
+	ev_set_priority(&tub->idle, EV_MAXPRI);
+	ev_prepare_init(&tub->prepare, tub_prepare_cb);
+	ev_prepare_start(loop, &tub->prepare);
+	/* The prepare watcher alone must not keep the loop alive. */
+	ev_unref(loop);
+	return tub;
+}
+
+static void
+run_deferred(rpc_tub *tub, guint max)
+{
+	rpc_deferred *d;
+
+	while (max-- > 0 && (d = g_queue_pop_head(&tub->deferred)) != NULL) {
+		void (*fn)(void *) = d->fn;
+		void *arg = d->arg;
+
+		g_free(d);
+		fn(arg);
+	}
+}
+
+void
+rpc_tub_free(rpc_tub *tub)
+{
+	GList *l;
+	guint i;
+
+	if (tub == NULL)
+		return;
+	tub->freeing = true;
+	/* Connectors first: their waiters fail rather than retry. */
+	while (g_hash_table_size(tub->connectors) > 0) {
+		GHashTableIter it;
+		gpointer k, v;
+
+		g_hash_table_iter_init(&it, tub->connectors);
+		g_hash_table_iter_next(&it, &k, &v);
+		rpc_connector *kc = v;
+
+		if (kc->attempt != NULL) {
+			rpc_conn *a = conn_ref(kc->attempt);
+
+			conn_close(a, RPC_E_CLOSED, "tub shut down");
+			conn_unref(a);
+		}
+		/* connector_next() failed and freed it if it was waiting. */
+		if (g_hash_table_lookup(tub->connectors, k) == kc)
+			connector_next(kc);
+	}
+	while ((l = tub->all_conns) != NULL) {
+		rpc_conn *c = conn_ref(l->data);
+
+		conn_close(c, RPC_E_CLOSED, "tub shut down");
+		conn_unref(c);
+	}
+	/* Completions queued by the closes above run now, exactly once. */
+	while (!g_queue_is_empty(&tub->deferred))
+		run_deferred(tub, G_MAXUINT);
+	while (!g_queue_is_empty(&tub->flushq))
+		conn_unref(g_queue_pop_head(&tub->flushq));
+	ev_idle_stop(tub->loop, &tub->idle);
+	ev_ref(tub->loop);
+	ev_prepare_stop(tub->loop, &tub->prepare);
+	for (i = 0; i < tub->listeners->len; i++) {
+		rpc_listener *ln = g_ptr_array_index(tub->listeners, i);
+
+		ev_io_stop(tub->loop, &ln->io);
+		close(ln->fd);
+		g_free(ln);
+	}
+	g_ptr_array_free(tub->listeners, TRUE);
+	g_hash_table_destroy(tub->registry);
+	g_array_free(tub->lookups, TRUE);
+	g_hash_table_destroy(tub->conns);
+	g_hash_table_destroy(tub->connectors);
+	/* Connections that references still hold outlive the tub. */
+	{
+		GHashTableIter it;
+		gpointer k;
+
+		g_hash_table_iter_init(&it, tub->every_conn);
+		while (g_hash_table_iter_next(&it, &k, NULL))
+			((rpc_conn *)k)->tub = NULL;
+		g_hash_table_destroy(tub->every_conn);
+	}
+	g_free(tub->location);
+	rpc_ident_free(tub->ident);
+	g_free(tub);
+}
+
+const char *
+rpc_tub_tubid(const rpc_tub *tub)
+{
+	return rpc_ident_tubid(tub->ident);
+}
+
+const rpc_ident *
+rpc_tub_ident(const rpc_tub *tub)
+{
+	return tub->ident;
+}
+
+struct ev_loop *
+rpc_tub_loop(const rpc_tub *tub)
+{
+	return tub->loop;
+}
+
+const rpc_limits *
+rpc_tub_limits(const rpc_tub *tub)
+{
+	return &tub->lim;
+}
+
+guint
+rpc_tub_n_connections(const rpc_tub *tub)
+{
+	return g_hash_table_size(tub->conns);
+}
+
+/* ---- deferred work and output ---- */
+
+void
+tub_defer(rpc_tub *tub, void (*fn)(void *), void *arg)
+{
+	rpc_deferred *d = g_new(rpc_deferred, 1);
+
+	d->fn = fn;
+	d->arg = arg;
+	g_queue_push_tail(&tub->deferred, d);
+	if (!tub->freeing)
+		ev_idle_start(tub->loop, &tub->idle);
+}
+
+static void
+tub_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	rpc_tub *tub = RPC_CONTAINER_OF(w, rpc_tub, idle);
+
+	RPC_UNUSED(revents);
+	/* Only what was queued before this pass; new work waits a pass. */
+	run_deferred(tub, g_queue_get_length(&tub->deferred));
+	if (g_queue_is_empty(&tub->deferred))
+		ev_idle_stop(loop, w);
+}
+
+void
+tub_want_flush(rpc_tub *tub, rpc_conn *c)
+{
+	if (c->in_flushq || tub->freeing)
+		return;
+	c->in_flushq = true;
+	g_queue_push_tail(&tub->flushq, conn_ref(c));
+}
+
+static void
+tub_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	rpc_tub *tub = RPC_CONTAINER_OF(w, rpc_tub, prepare);
+	rpc_conn *c;
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	while ((c = g_queue_pop_head(&tub->flushq)) != NULL) {
+		c->in_flushq = false;
+		conn_flush(c);
+		conn_unref(c);
+	}
+}
+
+/* ---- names ---- */
+
+gboolean
+rpc_tub_set_location(rpc_tub *tub, const char *location, GError **error)
+{
+	g_autofree char *furl = rpc_furl_build(rpc_tub_tubid(tub), location,
+	    "x", error);
+
+	if (furl == NULL)
+		return FALSE;
+	g_free(tub->location);
+	tub->location = g_strdup(location);
+	return TRUE;
+}
+
+char *
+rpc_tub_furl_for_name(const rpc_tub *tub, const char *name)
+{
+	return g_strdup_printf("pb://%s@%s/%s", rpc_tub_tubid(tub),
+	    tub->location, name);
+}
+
+/* Read the swissnum stored in 'path' by an earlier run; NULL if the file
+ * does not exist.  FALSE on a malformed file or one naming another tub. */
+static gboolean
+read_furl_file(rpc_tub *tub, const char *path, char **name, GError **error)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(rpc_furl) f = NULL;
+	g_autoptr(GError) e = NULL;
+	size_t len = 0;
+
+	*name = NULL;
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		return TRUE;
+	if (!g_file_get_contents(path, &text, &len, &e))
+		return rpc_set_error(error, RPC_E_SYSTEM, "%s", e->message);
+	if (len > FURLFILE_MAX || strlen(text) != len)
+		return rpc_set_error(error, RPC_E_FORMAT,
+		    "%s: not a FURL file", path);
+	g_strchomp(text);
+	if (!rpc_furl_parse(text, &f, &e))
+		return rpc_set_error(error, RPC_E_FORMAT, "%s: %s", path,
+		    e->message);
+	if (strcmp(rpc_furl_tubid(f), rpc_tub_tubid(tub)) != 0)
+		return rpc_set_error(error, RPC_E_MISMATCH,
+		    "%s: FURL names tub %s, not this tub (%s)", path,
+		    rpc_furl_tubid(f), rpc_tub_tubid(tub));
+	*name = g_strdup(rpc_furl_swissnum(f));
+	return TRUE;
+}
+
+char *
+rpc_tub_register(rpc_tub *tub, rpc_obj *obj, const char *name,
+    const char *furl_file, GError **error)
+{
+	g_autofree char *stored = NULL, *furl = NULL, *check = NULL;
+	g_autofree char *random_name = NULL;
+	struct reg *r;
+	uint8_t key[32];
+
+	g_return_val_if_fail(tub != NULL && obj != NULL, NULL);
+	if (furl_file != NULL && !read_furl_file(tub, furl_file, &stored,
+	    error))
+		return NULL;
+	if (stored != NULL && name != NULL && strcmp(stored, name) != 0) {
+		rpc_set_error(error, RPC_E_FORMAT,
+		    "%s: holds a FURL with another name", furl_file);
+		return NULL;
+	}
+	if (stored != NULL) {
+		name = stored;
+	} else if (name == NULL) {
+		uint8_t rnd[SWISS_BYTES];
+
+		randombytes_buf(rnd, sizeof(rnd));
+		random_name = rpc_base32_encode(rnd, sizeof(rnd));
+		name = random_name;
+	}
+	/* Validates the name as a swissnum. */
+	check = rpc_furl_build(rpc_tub_tubid(tub), "", name, error);
+	if (check == NULL)
+		return NULL;
+	name_key(name, strlen(name), key);
+	if (g_hash_table_contains(tub->registry, key)) {
+		rpc_set_error(error, RPC_E_FORMAT,
+		    "a different object is already registered under that name");
+		return NULL;
+	}
+	furl = rpc_tub_furl_for_name(tub, name);
+	if (furl_file != NULL) {
+		g_autofree char *line = g_strconcat(furl, "\n", NULL);
+
+		if (!rpc_write_file_atomic(furl_file, line, strlen(line), 0600,
+		    error))
+			return NULL;
+	}
+	r = g_new0(struct reg, 1);
+	memcpy(r->key, key, sizeof(key));
+	r->name = g_strdup(name);
+	r->obj = rpc_obj_ref(obj);
+	g_hash_table_insert(tub->registry, r->key, r);
+	return g_steal_pointer(&furl);
+}
+
+gboolean
+rpc_tub_unregister(rpc_tub *tub, const char *name)
+{
+	uint8_t key[32];
+
+	name_key(name, strlen(name), key);
+	return g_hash_table_remove(tub->registry, key);
+}
+
+void
+rpc_tub_add_lookup_handler(rpc_tub *tub, rpc_lookup_fn *fn, void *arg)
+{
+	struct lookup_handler h = { fn, arg };
+
+	g_array_append_val(tub->lookups, h);
+}
+
+rpc_obj *
+tub_find_object(rpc_tub *tub, const char *swissnum, size_t len)
+{
+	uint8_t key[32];
+	struct reg *r;
+	rpc_obj *obj = NULL;
+	char *copy;
+	guint i;
+
+	if (len == 0 || len > RPC_SWISSNUM_MAX || memchr(swissnum, 0, len))
+		return NULL;
+	name_key(swissnum, len, key);
+	r = g_hash_table_lookup(tub->registry, key);
+	if (r != NULL && strlen(r->name) == len &&
+	    sodium_memcmp(r->name, swissnum, len) == 0)
+		return rpc_obj_ref(r->obj);
+	copy = g_strndup(swissnum, len);
+	for (i = 0; i < tub->lookups->len && obj == NULL; i++) {
+		struct lookup_handler *h = &g_array_index(tub->lookups,
+		    struct lookup_handler, i);
+
+		obj = h->fn(tub, copy, h->arg);
+	}
+	sodium_memzero(copy, len);
+	g_free(copy);
+	return obj;
+}
+
+/* ---- listening ---- */
+
+static void
+set_socket_options(int fd)
+{
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void
+format_addr(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+		g_snprintf(out, outlen, "%s:%u", host, port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+		g_snprintf(out, outlen, "[%s]:%u", host, port);
+	} else {
+		g_strlcpy(out, "?", outlen);
+	}
+}
+
+static void
+listener_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	rpc_listener *ln = RPC_CONTAINER_OF(w, rpc_listener, io);
+	rpc_tub *tub = ln->tub;
+	int i;
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char addr[64];
+		rpc_conn *c;
+		int fd;
+
+		fd = accept4(ln->fd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				g_warning("accept on port %u: %s", ln->port,
+				    g_strerror(errno));
+			return;
+		}
+		format_addr((struct sockaddr *)&ss, addr, sizeof(addr));
+		if (ln->n_unauth >= tub->lim.max_unauth) {
+			g_message("refusing connection from %s: %u "
+			    "connections already in handshake", addr,
+			    ln->n_unauth);
+			close(fd);
+			continue;
+		}
+		set_socket_options(fd);
+		c = conn_new(tub, fd, RPC_HS_SERVER, addr);
+		c->listener = ln;
+		ln->n_unauth++;
+		tub->all_conns = g_list_prepend(tub->all_conns, c);
+		conn_start(c);
+	}
+}
+
+gboolean
+rpc_tub_listen(rpc_tub *tub, const char *host, uint16_t port,
+    GError **error)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	rpc_listener *ln;
+	int fd, one = 1, family;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr)
+	    == 1) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		family = in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		sl = sizeof(*in);
+	} else if (inet_pton(AF_INET6, host,
+	    &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		family = in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		sl = sizeof(*in6);
+	} else {
+		return rpc_set_error(error, RPC_E_FORMAT,
+		    "listen address '%s' is not an IPv4 or IPv6 address",
+		    host);
+	}
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return rpc_set_error(error, RPC_E_SYSTEM, "socket: %s",
+		    g_strerror(errno));
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 ||
+	    listen(fd, LISTEN_BACKLOG) != 0) {
+		int e = errno;
+
+		close(fd);
+		return rpc_set_error(error, RPC_E_SYSTEM,
+		    "cannot listen on %s port %u: %s", host, port,
+		    g_strerror(e));
+	}
+	sl = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	ln = g_new0(rpc_listener, 1);
+	ln->tub = tub;
+	ln->fd = fd;
+	ln->port = ntohs(family == AF_INET ?
+	    ((struct sockaddr_in *)&ss)->sin_port :
+	    ((struct sockaddr_in6 *)&ss)->sin6_port);
+	ev_io_init(&ln->io, listener_cb, fd, EV_READ);
+	ev_io_start(tub->loop, &ln->io);
+	g_ptr_array_add(tub->listeners, ln);
+	if (*tub->location == '\0') {
+		g_free(tub->location);
+		tub->location = g_strdup_printf(family == AF_INET6 ?
+		    "tcp:[%s]:%u" : "tcp:%s:%u", host, ln->port);
+	}
+	return TRUE;
+}
+
+uint16_t
+rpc_tub_port(const rpc_tub *tub)
+{
+	if (tub->listeners->len == 0)
+		return 0;
+	return ((rpc_listener *)g_ptr_array_index(tub->listeners, 0))->port;
+}
+
+/* ---- getting references ---- */
+
+static void
+getref_free(rpc_getref *g)
+{
+	rpc_furl_free(g->furl);
+	g_clear_error(&g->error);
+	rpc_ref_unref(g->ref);
+	g_free(g);
+}
+
+void
+getref_finish(rpc_getref *g, rpc_ref *ref, const GError *err)
+{
+	g->fn(ref != NULL ? rpc_ref_ref(ref) : NULL, ref != NULL ? NULL : err,
+	    g->arg);
+	getref_free(g);
+}
+
+static void
+getref_deferred_cb(void *arg)
+{
+	rpc_getref *g = arg;
+
+	g->fn(NULL, g->error, g->arg);
+	getref_free(g);
+}
+
+static void
+getref_defer_error(rpc_getref *g, GError *err)
+{
+	g->error = err;
+	tub_defer(g->tub, getref_deferred_cb, g);
+}
+
+static void
+connector_free(rpc_connector *k)
+{
+	ev_timer_stop(k->tub->loop, &k->delay);
+	g_hash_table_remove(k->tub->connectors, k->tubid);
+	rpc_furl_free(k->furl);
+	g_clear_error(&k->last_error);
+	g_free(k);
+}
+
+/* Dial the next hint, or fail every waiter if none is left. */
+static void
+connector_next(rpc_connector *k)
+{
+	rpc_tub *tub = k->tub;
+
+	while (!tub->freeing && k->next_hint < rpc_furl_n_hints(k->furl)) {
+		size_t i = k->next_hint++;
+		const char *host = rpc_furl_hint_host(k->furl, i);
+		char port[8], addr[64];
+		struct addrinfo hints, *res = NULL;
+		rpc_conn *c;
+		int fd, rc;
+
+		g_snprintf(port, sizeof(port), "%u",
+		    rpc_furl_hint_port(k->furl, i));
+		g_snprintf(addr, sizeof(addr), "%s:%s", host, port);
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_NUMERICSERV;
+		/* A DNS name blocks the loop while it resolves; numeric
+		 * hosts, the common case on a grid, do not. */
+		rc = getaddrinfo(host, port, &hints, &res);
+		if (rc != 0) {
+			g_clear_error(&k->last_error);
+			k->last_error = g_error_new(RPC_ERROR, RPC_E_SYSTEM,
+			    "cannot resolve %s: %s", host, gai_strerror(rc));
+			continue;
+		}
+		fd = socket(res->ai_family,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0 || (connect(fd, res->ai_addr, res->ai_addrlen) != 0
+		    && errno != EINPROGRESS)) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			freeaddrinfo(res);
+			g_clear_error(&k->last_error);
+			k->last_error = g_error_new(RPC_ERROR, RPC_E_SYSTEM,
+			    "cannot connect to %s: %s", addr, g_strerror(e));
+			continue;
+		}
+		freeaddrinfo(res);
+		set_socket_options(fd);
+		c = conn_new(tub, fd, RPC_HS_CLIENT, addr);
+		memcpy(c->target, rpc_furl_tubid_raw(k->furl), RPC_TUBID_RAW);
+		c->connector = k;
+		k->attempt = c;
+		tub->all_conns = g_list_prepend(tub->all_conns, c);
+		/* conn.c starts the handshake once connect() completes. */
+		ev_io_start(tub->loop, &c->wr);
+		return;
+	}
+	while (!g_queue_is_empty(&k->waiters)) {
+		rpc_getref *g = g_queue_pop_head(&k->waiters);
+
+		getref_defer_error(g, k->last_error != NULL ?
+		    g_error_copy(k->last_error) :
+		    g_error_new(RPC_ERROR, RPC_E_SYSTEM,
+		    "no usable connection hints in FURL"));
+	}
+	connector_free(k);
+}
+
+static void
+connector_delay_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	rpc_connector *k = RPC_CONTAINER_OF(w, rpc_connector, delay);
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	connector_next(k);
+}
+
+static rpc_connector *
+connector_new(rpc_tub *tub, const rpc_furl *furl)
+{
+	rpc_connector *k = g_new0(rpc_connector, 1);
+	g_autofree char *text = rpc_furl_to_string(furl);
+
+	k->tub = tub;
+	g_strlcpy(k->tubid, rpc_furl_tubid(furl), sizeof(k->tubid));
+	rpc_furl_parse(text, &k->furl, NULL);
+	g_queue_init(&k->waiters);
+	ev_timer_init(&k->delay, connector_delay_cb, 0., 0.);
+	g_hash_table_insert(tub->connectors, k->tubid, k);
+	return k;
+}
+
+void
+tub_requeue_lookup(rpc_tub *tub, rpc_getref *g)
+{
+	rpc_conn *c = g_hash_table_lookup(tub->conns, rpc_furl_tubid(g->furl));
+	rpc_connector *k;
+
+	if (c != NULL && c->state == CONN_OPEN && !c->closing) {
+		conn_send_lookup(c, g);
+		return;
+	}
+	k = g_hash_table_lookup(tub->connectors, rpc_furl_tubid(g->furl));
+	if (k != NULL) {
+		g_queue_push_tail(&k->waiters, g);
+		return;
+	}
+	/* Our connection lost the duplicate rule, so the peer's is being
+	 * set up; wait for it a while before dialling again. */
+	k = connector_new(tub, g->furl);
+	g_queue_push_tail(&k->waiters, g);
+	ev_timer_set(&k->delay, MIN(tub->lim.handshake_timeout, 2.0), 0.);
+	ev_timer_start(tub->loop, &k->delay);
+}
+
+void
+rpc_tub_get_ref(rpc_tub *tub, const char *furl, rpc_getref_fn *fn,
+    void *arg)
+{
+	rpc_getref *g = g_new0(rpc_getref, 1);
+	rpc_connector *k;
+	rpc_conn *c;
+	GError *err = NULL;
+
+	g->tub = tub;
+	g->fn = fn;
+	g->arg = arg;
+	if (!rpc_furl_parse(furl, &g->furl, &err)) {
+		getref_defer_error(g, err);
+		return;
+	}
+	if (strcmp(rpc_furl_tubid(g->furl), rpc_tub_tubid(tub)) == 0) {
+		getref_defer_error(g, g_error_new(RPC_ERROR, RPC_E_FORMAT,
+		    "FURL names this tub itself; references to local objects "
+		    "are not made through FURLs"));
+		return;
+	}
+	c = g_hash_table_lookup(tub->conns, rpc_furl_tubid(g->furl));
+	if (c != NULL && c->state == CONN_OPEN && !c->closing) {
+		conn_send_lookup(c, g);
+		return;
+	}
+	k = g_hash_table_lookup(tub->connectors, rpc_furl_tubid(g->furl));
+	if (k != NULL) {
+		g_queue_push_tail(&k->waiters, g);
+		return;
+	}
+	k = connector_new(tub, g->furl);
+	g_queue_push_tail(&k->waiters, g);
+	connector_next(k);
+}
+
+/* ---- one connection per pair of tubs ---- */
+
+/* Which of two open connections to the same tub survives; the rule is in
+ * doc/protocol.md §3.4 and both ends reach the same answer. */
+static rpc_conn *
+pick_survivor(rpc_tub *tub, rpc_conn *old, rpc_conn *new)
+{
+	int mine_higher;
+
+	if (sodium_memcmp(old->peer_inc, new->peer_inc,
+	    RPC_INCARNATION_LEN) != 0)
+		return new;		/* the peer restarted */
+	if (old->role == new->role)
+		return new;		/* the dialler gave up on the old one */
+	mine_higher = memcmp(rpc_ident_tubid_raw(tub->ident),
+	    new->peer_tubid_raw, RPC_TUBID_RAW) > 0;
+	/* Crossed dials: keep the one dialled by the greater tubid. */
+	if (mine_higher)
+		return new->role == RPC_HS_CLIENT ? new : old;
+	return new->role == RPC_HS_SERVER ? new : old;
+}
+
+void
+tub_conn_opened(rpc_tub *tub, rpc_conn *c)
+{
+	rpc_conn *old = g_hash_table_lookup(tub->conns, c->peer_tubid);
+	rpc_conn *keep = c, *drop = NULL;
+	rpc_connector *k;
+
+	if (old != NULL && old != c) {
+		keep = pick_survivor(tub, old, c);
+		drop = keep == c ? old : c;
+	}
+	g_hash_table_replace(tub->conns, keep->peer_tubid, keep);
+	if (c->connector != NULL && c->connector->attempt == c)
+		c->connector->attempt = NULL;
+	c->connector = NULL;
+	k = g_hash_table_lookup(tub->connectors, c->peer_tubid);
+	if (k != NULL) {
+		if (k->attempt != NULL) {
+			/* An inbound connection beat our own dial.  Let the
+			 * dial finish: closing it here could kill the one
+			 * connection the peer decides to keep; the duplicate
+			 * rule settles it once both are open at both ends. */
+			k->attempt->connector = NULL;
+			k->attempt = NULL;
+		}
+		while (!g_queue_is_empty(&k->waiters))
+			conn_send_lookup(keep, g_queue_pop_head(&k->waiters));
+		connector_free(k);
+	}
+	if (drop != NULL) {
+		g_info("two connections to %s: keeping the one dialled by %s",
+		    c->peer_tubid, keep->role == RPC_HS_CLIENT ? "us" :
+		    "the peer");
+		drop->dup = true;
+		conn_abort(drop, RPC_ABORT_DUPLICATE);
+	}
+}
+
+void
+tub_conn_closed(rpc_tub *tub, rpc_conn *c)
+{
+	rpc_connector *k = c->connector;
+	GList *l;
+
+	if (g_hash_table_lookup(tub->conns, c->peer_tubid) == c)
+		g_hash_table_remove(tub->conns, c->peer_tubid);
+	if (k != NULL && k->attempt == c) {
+		c->connector = NULL;
+		k->attempt = NULL;
+		g_clear_error(&k->last_error);
+		k->last_error = g_error_new(RPC_ERROR, c->error_code, "%s",
+		    c->error);
+		if (!tub->freeing)
+			connector_next(k);
+	}
+	l = g_list_find(tub->all_conns, c);
+	if (l != NULL) {
+		tub->all_conns = g_list_delete_link(tub->all_conns, l);
+		conn_unref(c);
+	}
+}

@@ -1,0 +1,404 @@
+/* tests/unit/test_rpc_hostile.c -- hostile peers on raw sockets: random
+ * bytes, a stalled handshake, oversized, forged and malformed frames, and
+ * too many unauthenticated connections.  Each must close only its own
+ * connection while a legitimate client keeps being served. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "rpc/common.h"
+#include "rpc/err.h"
+#include "rpc/frame.h"
+#include "rpc/furl.h"
+#include "rpc/hs.h"
+#include "rpc/msg.h"
+#include "rpc/tub.h"
+#include "tests/unit/tubtest.h"
+
+typedef struct fixture {
+	struct ev_loop	*loop;
+	rpc_tub		*server;
+	rpc_tub		*client;
+	rpc_ref		*ref;
+	tt_calc		 calc;
+	char		*furl;
+} fixture;
+
+static int
+setup_with(void **state, const rpc_limits *lim)
+{
+	fixture *f = g_new0(fixture, 1);
+	g_autoptr(rpc_obj) obj = NULL;
+	g_autoptr(GError) err = NULL;
+
+	f->loop = ev_loop_new(EVFLAG_AUTO);
+	f->server = tt_tub_listening(f->loop, lim);
+	f->client = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+	obj = tt_calc_new(&f->calc);
+	f->furl = rpc_tub_register(f->server, obj, NULL, NULL, &err);
+	f->ref = tt_get_ref(f->client, f->furl, &err);
+	assert_non_null(f->ref);
+	*state = f;
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	rpc_limits lim;
+
+	rpc_limits_init(&lim);
+	lim.handshake_timeout = 0.3;
+	lim.max_unauth = 4;
+	return setup_with(state, &lim);
+}
+
+static int
+setup_cap(void **state)
+{
+	rpc_limits lim;
+
+	rpc_limits_init(&lim);
+	lim.max_unauth = 4;
+	return setup_with(state, &lim);
+}
+
+static int
+teardown(void **state)
+{
+	fixture *f = *state;
+
+	rpc_ref_unref(f->ref);
+	rpc_tub_free(f->client);
+	rpc_tub_free(f->server);
+	ev_loop_destroy(f->loop);
+	g_free(f->furl);
+	g_free(f);
+	return 0;
+}
+
+/* The legitimate client still gets answers. */
+static void
+assert_still_served(fixture *f)
+{
+	tt_answer a;
+
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, f->ref, "add", tt_args_ints(20, 22), &a));
+	assert_null(a.err);
+	assert_int_equal(a.result.data.via.u64, 42);
+	tt_answer_clear(&a);
+}
+
+static int
+raw_connect(fixture *f)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(rpc_tub_port(f->server));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+/* Pump the loop until 'fd' sees EOF or a reset; false after 'timeout'. */
+static bool
+wait_closed(fixture *f, int fd, double timeout)
+{
+	double end = ev_time() + timeout;
+	uint8_t buf[4096];
+
+	while (ev_time() < end) {
+		ssize_t n;
+
+		tt_run_for(f->loop, 0.01);
+		while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			;
+		if (n == 0 || (n < 0 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK))
+			return true;
+	}
+	return false;
+}
+
+/* Pump the loop until 'n' bytes arrive on 'fd'. */
+static void
+read_exact(fixture *f, int fd, uint8_t *p, size_t n)
+{
+	size_t got = 0;
+	double end = ev_time() + 5.0;
+
+	while (got < n && ev_time() < end) {
+		ssize_t r;
+
+		tt_run_for(f->loop, 0.005);
+		r = recv(fd, p + got, n - got, MSG_DONTWAIT);
+		if (r > 0)
+			got += (size_t)r;
+		else if (r == 0)
+			fail_msg("server closed during the handshake");
+	}
+	assert_int_equal(got, n);
+}
+
+static void
+write_all(int fd, const void *p, size_t n)
+{
+	assert_int_equal(send(fd, p, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+/* A raw client that completes the handshake; returns its socket and
+ * leaves its send state in *tx. */
+static int
+raw_handshake(fixture *f, rpc_aead *tx, rpc_aead *rx)
+{
+	g_autoptr(rpc_ident) me = rpc_ident_new();
+	g_autoptr(rpc_furl) furl = NULL;
+	uint8_t hello[RPC_HS_HELLO_LEN], auth[RPC_HS_AUTH_LEN];
+	uint8_t frame[RPC_FRAME_HDR + RPC_HS_AUTH_LEN + RPC_FRAME_TAG], inc[16] = { 0 };
+	uint8_t pk[32], pinc[16];
+	size_t ct;
+	rpc_hs hs;
+	int fd = raw_connect(f);
+
+	assert_true(rpc_furl_parse(f->furl, &furl, NULL));
+	rpc_hs_init(&hs, RPC_HS_CLIENT, NULL);
+	rpc_hs_hello(&hs, hello);
+	write_all(fd, hello, sizeof(hello));
+	read_exact(f, fd, hello, sizeof(hello));
+	assert_int_equal(rpc_hs_read_hello(&hs, hello, sizeof(hello)), 0);
+	rpc_aead_init(tx, hs.k_send);
+	rpc_aead_init(rx, hs.k_recv);
+	rpc_hs_auth(&hs, me, inc, rpc_furl_tubid_raw(furl), auth);
+	rpc_frame_seal(tx, auth, sizeof(auth), frame);
+	write_all(fd, frame, sizeof(frame));
+	read_exact(f, fd, frame, sizeof(frame));
+	assert_int_equal(rpc_frame_peek(frame, sizeof(frame), 256, &ct), 0);
+	assert_int_equal(rpc_frame_open(rx, frame, ct, auth), 0);
+	assert_int_equal(rpc_hs_check_auth(&hs, auth, sizeof(auth), NULL, pk,
+	    pinc), 0);
+	rpc_hs_clear(&hs);
+	return fd;
+}
+
+static void
+test_random_bytes_close_that_connection(void **state)
+{
+	fixture *f = *state;
+	uint8_t junk[200];
+	int fd = raw_connect(f);
+
+	randombytes_buf(junk, sizeof(junk));
+	junk[0] = 'G';			/* never the magic */
+	write_all(fd, junk, sizeof(junk));
+	assert_true(wait_closed(f, fd, 2.0));
+	close(fd);
+	assert_still_served(f);
+}
+
+static void
+test_http_request_closes_that_connection(void **state)
+{
+	fixture *f = *state;
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+	    "padding padding padding";
+	int fd = raw_connect(f);
+
+	write_all(fd, req, sizeof(req) - 1);
+	assert_true(wait_closed(f, fd, 2.0));
+	close(fd);
+	assert_still_served(f);
+}
+
+static void
+test_truncated_handshake_times_out(void **state)
+{
+	fixture *f = *state;
+	uint8_t hello[RPC_HS_HELLO_LEN];
+	rpc_hs hs;
+	double start = ev_time();
+	int fd = raw_connect(f);
+
+	rpc_hs_init(&hs, RPC_HS_CLIENT, NULL);
+	rpc_hs_hello(&hs, hello);
+	write_all(fd, hello, 10);
+	assert_true(wait_closed(f, fd, 3.0));
+	assert_true(ev_time() - start >= 0.25);
+	close(fd);
+	assert_still_served(f);
+}
+
+static void
+test_forged_auth_closes_connection(void **state)
+{
+	fixture *f = *state;
+	uint8_t hello[RPC_HS_HELLO_LEN];
+	uint8_t frame[RPC_FRAME_HDR + RPC_HS_AUTH_LEN + RPC_FRAME_TAG];
+	rpc_hs hs;
+	int fd = raw_connect(f);
+
+	rpc_hs_init(&hs, RPC_HS_CLIENT, NULL);
+	rpc_hs_hello(&hs, hello);
+	write_all(fd, hello, sizeof(hello));
+	/* A well-formed frame header followed by bytes that fail the tag. */
+	randombytes_buf(frame, sizeof(frame));
+	frame[0] = 0;
+	frame[1] = 0;
+	frame[2] = 0;
+	frame[3] = RPC_HS_AUTH_LEN + RPC_FRAME_TAG;
+	write_all(fd, frame, sizeof(frame));
+	assert_true(wait_closed(f, fd, 2.0));
+	close(fd);
+	assert_still_served(f);
+}
+
+static void
+test_oversized_frame_closes_connection(void **state)
+{
+	fixture *f = *state;
+	rpc_aead tx, rx;
+	int fd = raw_handshake(f, &tx, &rx);
+	/* 5 MiB claimed, over the 4 MiB default; refused from the header. */
+	static const uint8_t hdr[4] = { 0x00, 0x50, 0x00, 0x10 };
+
+	write_all(fd, hdr, sizeof(hdr));
+	assert_true(wait_closed(f, fd, 2.0));
+	close(fd);
+	assert_still_served(f);
+}
+
+static void
+send_sealed(int fd, rpc_aead *tx, const uint8_t *pt, size_t len)
+{
+	uint8_t *frame = g_malloc(rpc_frame_size(len));
+
+	rpc_frame_seal(tx, pt, len, frame);
+	write_all(fd, frame, rpc_frame_size(len));
+	g_free(frame);
+}
+
+static void
+test_huge_declared_array_closes_connection(void **state)
+{
+	fixture *f = *state;
+	rpc_aead tx, rx;
+	int fd = raw_handshake(f, &tx, &rx);
+	/* [1, 1, 1, "add", array32 of 4 billion]: pre-scan refuses it. */
+	static const uint8_t msg[] = { 0x95, 0x01, 0x01, 0x01, 0xa3, 'a', 'd',
+	    'd', 0xdd, 0xff, 0xff, 0xff, 0xff };
+
+	send_sealed(fd, &tx, msg, sizeof(msg));
+	assert_true(wait_closed(f, fd, 2.0));
+	close(fd);
+	assert_still_served(f);
+}
+
+static void
+test_deep_nesting_closes_connection(void **state)
+{
+	fixture *f = *state;
+	rpc_aead tx, rx;
+	int fd = raw_handshake(f, &tx, &rx);
+	uint8_t msg[1000];
+
+	memset(msg, 0x91, sizeof(msg));
+	msg[sizeof(msg) - 1] = 0xc0;
+	send_sealed(fd, &tx, msg, sizeof(msg));
+	assert_true(wait_closed(f, fd, 2.0));
+	close(fd);
+	assert_still_served(f);
+}
+
+static void
+test_valid_call_from_raw_client_answered(void **state)
+{
+	fixture *f = *state;
+	rpc_aead tx, rx;
+	int fd = raw_handshake(f, &tx, &rx);
+	g_autoptr(rpc_furl) furl = NULL;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t buf[256];
+	size_t ct = 0;
+	/* LOOKUP then ANSWER: the raw client speaks the protocol right. */
+
+	assert_true(rpc_furl_parse(f->furl, &furl, NULL));
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	rpc_msg_pack_lookup(&pk, 1, rpc_furl_swissnum(furl));
+	send_sealed(fd, &tx, (uint8_t *)sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+	read_exact(f, fd, buf, 4);
+	assert_int_equal(rpc_frame_peek(buf, 4, 200, &ct), 0);
+	read_exact(f, fd, buf + 4, ct);
+	assert_int_equal(rpc_frame_open(&rx, buf, ct, buf + 100), 0);
+	/* [2, 1, fixext4 my-ref] */
+	assert_int_equal(buf[100], 0x93);
+	assert_int_equal(buf[101], RPC_MSG_ANSWER);
+	assert_int_equal(buf[103], 0xd6);
+	close(fd);
+	assert_still_served(f);
+}
+
+static void
+test_unauthenticated_connections_are_capped(void **state)
+{
+	fixture *f = *state;
+	int fds[5], i;
+
+	for (i = 0; i < 5; i++)
+		fds[i] = raw_connect(f);
+	/* The fifth is over max_unauth = 4 and is closed at once. */
+	assert_true(wait_closed(f, fds[4], 0.2));
+	for (i = 0; i < 4; i++)
+		assert_false(wait_closed(f, fds[i], 0.02));
+	for (i = 0; i < 5; i++)
+		close(fds[i]);
+	tt_run_for(f->loop, 0.05);
+	assert_still_served(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_random_bytes_close_that_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_http_request_closes_that_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_truncated_handshake_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_forged_auth_closes_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_oversized_frame_closes_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_huge_declared_array_closes_connection, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_deep_nesting_closes_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_valid_call_from_raw_client_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unauthenticated_connections_are_capped, setup_cap,
+		    teardown),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,569 @@
+/* tests/unit/test_rpc_tub.c -- two (or three) tubs on one loop over
+ * 127.0.0.1: calls, answers, errors, lookups, name-lookup handlers,
+ * one-way calls, cancellation, shared and crossed connections, and FURL
+ * files. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+
+#include "rpc/common.h"
+#include "rpc/err.h"
+#include "rpc/furl.h"
+#include "rpc/pack.h"
+#include "rpc/tub.h"
+#include "tests/unit/tubtest.h"
+
+typedef struct fixture {
+	struct ev_loop	*loop;
+	rpc_tub		*server;
+	rpc_tub		*client;
+	tt_calc		 calc;
+	char		*furl;
+} fixture;
+
+static int
+setup(void **state)
+{
+	fixture *f = g_new0(fixture, 1);
+	g_autoptr(rpc_obj) obj = NULL;
+	g_autoptr(GError) err = NULL;
+
+	f->loop = ev_loop_new(EVFLAG_AUTO);
+	f->server = tt_tub_listening(f->loop, NULL);
+	f->client = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+	obj = tt_calc_new(&f->calc);
+	f->furl = rpc_tub_register(f->server, obj, NULL, NULL, &err);
+	assert_non_null(f->furl);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture *f = *state;
+
+	rpc_tub_free(f->client);
+	rpc_tub_free(f->server);
+	ev_loop_destroy(f->loop);
+	g_free(f->furl);
+	g_free(f);
+	return 0;
+}
+
+static rpc_ref *
+connect_calc(fixture *f)
+{
+	g_autoptr(GError) err = NULL;
+	rpc_ref *ref = tt_get_ref(f->client, f->furl, &err);
+
+	if (ref == NULL)
+		fail_msg("get_ref: %s", err->message);
+	return ref;
+}
+
+static int64_t
+answer_int(const tt_answer *a)
+{
+	const msgpack_object *o = &a->result.data;
+
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return (int64_t)o->via.u64;
+	assert_int_equal(o->type, MSGPACK_OBJECT_NEGATIVE_INTEGER);
+	return o->via.i64;
+}
+
+static void
+test_call_returns_result(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(rpc_ref) ref = connect_calc(f);
+	tt_answer a;
+
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, "add", tt_args_ints(2, 3), &a));
+	assert_null(a.err);
+	assert_int_equal(answer_int(&a), 5);
+	assert_int_equal(a.times, 1);
+	tt_answer_clear(&a);
+	assert_true(tt_call(f->loop, ref, "add", tt_args_ints(-7, 3), &a));
+	assert_int_equal(answer_int(&a), -4);
+	tt_answer_clear(&a);
+}
+
+static void
+test_str_and_bin_stay_distinct(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(rpc_ref) ref = connect_calc(f);
+	rpc_pack *args;
+	tt_answer a;
+
+	tt_answer_init(&a);
+	args = rpc_pack_new();
+	rpc_pack_array(args, 1);
+	rpc_pack_bin(args, "abc", 3);
+	assert_true(tt_call(f->loop, ref, "echo", args, &a));
+	assert_null(a.err);
+	assert_int_equal(a.result.data.type, MSGPACK_OBJECT_BIN);
+	tt_answer_clear(&a);
+	args = rpc_pack_new();
+	rpc_pack_array(args, 1);
+	rpc_pack_str(args, "abc");
+	assert_true(tt_call(f->loop, ref, "echo", args, &a));
+	assert_int_equal(a.result.data.type, MSGPACK_OBJECT_STR);
+	tt_answer_clear(&a);
+}
+
+static void
+test_remote_error_carries_type(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(rpc_ref) ref = connect_calc(f);
+	rpc_pack *args = rpc_pack_new();
+	tt_answer a;
+
+	tt_answer_init(&a);
+	rpc_pack_array(args, 2);
+	rpc_pack_str(args, "grid.QuotaExceeded");
+	rpc_pack_str(args, "account 7 is over quota");
+	assert_true(tt_call(f->loop, ref, "fail", args, &a));
+	assert_true(g_error_matches(a.err, RPC_ERROR, RPC_E_REMOTE));
+	assert_string_equal(rpc_remote_error_type(a.err),
+	    "grid.QuotaExceeded");
+	assert_non_null(strstr(a.err->message, "account 7 is over quota"));
+	tt_answer_clear(&a);
+}
+
+static void
+test_unknown_method_is_distinct_error(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(rpc_ref) ref = connect_calc(f);
+	tt_answer a;
+
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, "mul", tt_args_ints(2, 3), &a));
+	assert_string_equal(rpc_remote_error_type(a.err), "no-such-method");
+	tt_answer_clear(&a);
+}
+
+static void
+test_malformed_arguments_are_violation(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(rpc_ref) ref = connect_calc(f);
+	rpc_pack *args = rpc_pack_new();
+	tt_answer a;
+
+	tt_answer_init(&a);
+	rpc_pack_array(args, 2);
+	rpc_pack_str(args, "2");
+	rpc_pack_int(args, 3);
+	assert_true(tt_call(f->loop, ref, "add", args, &a));
+	assert_string_equal(rpc_remote_error_type(a.err), "violation");
+	tt_answer_clear(&a);
+}
+
+static void
+test_unknown_swissnum_not_found(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *guess = rpc_tub_furl_for_name(f->server,
+	    "zzguessedswissnumberzzzzzzzzzzzz");
+	rpc_ref *ref = tt_get_ref(f->client, guess, &err);
+
+	assert_null(ref);
+	assert_string_equal(rpc_remote_error_type(err), "not-found");
+	/* At most two characters of the secret come back. */
+	assert_null(strstr(err->message, "zzg"));
+}
+
+static rpc_obj *
+mint_handler(rpc_tub *tub, const char *swissnum, void *arg)
+{
+	tt_calc *calc = arg;
+
+	RPC_UNUSED(tub);
+	if (g_str_has_prefix(swissnum, "acct-"))
+		return tt_calc_new(calc);
+	return NULL;
+}
+
+static rpc_obj *
+second_handler(rpc_tub *tub, const char *swissnum, void *arg)
+{
+	int *asked = arg;
+
+	RPC_UNUSED(tub);
+	RPC_UNUSED(swissnum);
+	(*asked)++;
+	return NULL;
+}
+
+static void
+test_lookup_handler_mints_and_refuses(void **state)
+{
+	fixture *f = *state;
+	tt_calc minted = { 0 };
+	int asked = 0;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *good = rpc_tub_furl_for_name(f->server, "acct-17");
+	g_autofree char *bad = rpc_tub_furl_for_name(f->server, "other-17");
+	rpc_ref *ref;
+	tt_answer a;
+
+	rpc_tub_add_lookup_handler(f->server, mint_handler, &minted);
+	rpc_tub_add_lookup_handler(f->server, second_handler, &asked);
+	ref = tt_get_ref(f->client, good, &err);
+	assert_non_null(ref);
+	assert_int_equal(asked, 0);	/* first handler answered */
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, "add", tt_args_ints(1, 1), &a));
+	assert_int_equal(answer_int(&a), 2);
+	tt_answer_clear(&a);
+	/* Dropping the last reference releases the minted object. */
+	rpc_ref_unref(ref);
+	tt_run_for(f->loop, 0.2);
+	assert_int_equal(minted.destroyed, 1);
+
+	ref = tt_get_ref(f->client, bad, &err);
+	assert_null(ref);
+	assert_string_equal(rpc_remote_error_type(err), "not-found");
+	assert_int_equal(asked, 1);	/* refused by both, in order */
+}
+
+static void
+test_registered_name_beats_handler(void **state)
+{
+	fixture *f = *state;
+	tt_calc minted = { 0 }, named = { 0 };
+	g_autoptr(rpc_obj) obj = tt_calc_new(&named);
+	g_autoptr(GError) err = NULL;
+	g_autofree char *furl = NULL;
+	rpc_ref *ref;
+	tt_answer a;
+
+	rpc_tub_add_lookup_handler(f->server, mint_handler, &minted);
+	furl = rpc_tub_register(f->server, obj, "acct-1", NULL, &err);
+	assert_non_null(furl);
+	ref = tt_get_ref(f->client, furl, &err);
+	assert_non_null(ref);
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, "note", NULL, &a));
+	tt_answer_clear(&a);
+	assert_int_equal(named.notes, 1);
+	assert_int_equal(minted.notes, 0);
+	rpc_ref_unref(ref);
+}
+
+static void
+test_oneway_call_runs_in_order(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(rpc_ref) ref = connect_calc(f);
+	tt_answer a;
+
+	rpc_ref_call_oneway(ref, "note", NULL);
+	rpc_ref_call_oneway(ref, "note", NULL);
+	/* Calls start in arrival order: both notes ran before this. */
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, "add", tt_args_ints(0, 0), &a));
+	assert_int_equal(f->calc.notes, 2);
+	tt_answer_clear(&a);
+}
+
+static void
+test_tubid_mismatch_refused(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(rpc_ident) other = rpc_ident_new();
+	g_autoptr(rpc_furl) real = NULL;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *forged = NULL;
+	char loc[64];
+
+	assert_true(rpc_furl_parse(f->furl, &real, NULL));
+	g_snprintf(loc, sizeof(loc), "tcp:127.0.0.1:%u",
+	    rpc_tub_port(f->server));
+	forged = rpc_furl_build(rpc_ident_tubid(other), loc,
+	    rpc_furl_swissnum(real), NULL);
+	assert_null(tt_get_ref(f->client, forged, &err));
+	assert_true(g_error_matches(err, RPC_ERROR, RPC_E_MISMATCH));
+	assert_non_null(strstr(err->message, "tubid mismatch"));
+}
+
+static void
+test_one_connection_per_pair(void **state)
+{
+	fixture *f = *state;
+	tt_calc second = { 0 };
+	g_autoptr(rpc_obj) obj = tt_calc_new(&second);
+	g_autofree char *furl2 = rpc_tub_register(f->server, obj, NULL, NULL,
+	    NULL);
+	g_autoptr(rpc_ref) r1 = connect_calc(f);
+	g_autoptr(rpc_ref) r2 = tt_get_ref(f->client, furl2, NULL);
+
+	assert_non_null(r2);
+	assert_int_equal(rpc_tub_n_connections(f->client), 1);
+	assert_int_equal(rpc_tub_n_connections(f->server), 1);
+}
+
+struct twoway {
+	int	 done;
+	rpc_ref	*ref;
+};
+
+static void
+twoway_cb(rpc_ref *ref, const GError *err, void *arg)
+{
+	struct twoway *t = arg;
+
+	if (err != NULL)
+		fail_msg("get_ref: %s", err->message);
+	t->ref = ref;
+	t->done++;
+}
+
+static void
+test_crossed_dials_end_with_one_connection(void **state)
+{
+	fixture *f = *state;
+	rpc_tub *other = tt_tub_listening(f->loop, NULL);
+	tt_calc calc2 = { 0 };
+	g_autoptr(rpc_obj) obj = tt_calc_new(&calc2);
+	g_autofree char *furl2 = rpc_tub_register(other, obj, NULL, NULL,
+	    NULL);
+	struct twoway a = { 0 }, b = { 0 };
+	bool both = false;
+	tt_answer ans;
+	int i;
+
+	/* Each tub dials the other in the same loop pass. */
+	rpc_tub_get_ref(other, f->furl, twoway_cb, &a);
+	rpc_tub_get_ref(f->server, furl2, twoway_cb, &b);
+	for (i = 0; i < 500 && !both; i++) {
+		tt_run_for(f->loop, 0.01);
+		both = a.done == 1 && b.done == 1;
+	}
+	assert_true(both);
+	tt_run_for(f->loop, 0.2);
+	assert_int_equal(rpc_tub_n_connections(other), 1);
+	assert_int_equal(rpc_tub_n_connections(f->server), 1);
+	/* References obtained during the race keep working when they were
+	 * made on the surviving connection; fetch again to be sure. */
+	rpc_ref_unref(a.ref);
+	rpc_ref_unref(b.ref);
+	a.ref = tt_get_ref(other, f->furl, NULL);
+	b.ref = tt_get_ref(f->server, furl2, NULL);
+	assert_non_null(a.ref);
+	assert_non_null(b.ref);
+	tt_answer_init(&ans);
+	assert_true(tt_call(f->loop, a.ref, "add", tt_args_ints(1, 2), &ans));
+	assert_null(ans.err);
+	tt_answer_clear(&ans);
+	assert_true(tt_call(f->loop, b.ref, "add", tt_args_ints(1, 2), &ans));
+	assert_null(ans.err);
+	tt_answer_clear(&ans);
+	rpc_ref_unref(a.ref);
+	rpc_ref_unref(b.ref);
+	rpc_tub_free(other);
+}
+
+static void
+test_pending_call_fails_on_disconnect(void **state)
+{
+	fixture *f = *state;
+	rpc_ref *ref = connect_calc(f);
+	tt_answer a, b;
+
+	tt_answer_init(&a);
+	tt_answer_init(&b);
+	rpc_ref_call(ref, "hold", NULL, tt_answer_cb, &a);
+	tt_run_for(f->loop, 0.1);
+	assert_false(a.done);
+	assert_non_null(f->calc.held);
+	/* The server goes away: the call in flight fails once. */
+	rpc_tub_free(f->server);
+	f->server = NULL;
+	assert_true(tt_run_until(f->loop, &a.done, 5.0));
+	assert_true(g_error_matches(a.err, RPC_ERROR, RPC_E_CLOSED));
+	assert_false(rpc_ref_is_connected(ref));
+	/* A call on the dead reference fails too, but never inside. */
+	rpc_ref_call(ref, "add", tt_args_ints(1, 2), tt_answer_cb, &b);
+	assert_false(b.done);
+	assert_true(tt_run_until(f->loop, &b.done, 1.0));
+	assert_true(g_error_matches(b.err, RPC_ERROR, RPC_E_CLOSED));
+	tt_run_for(f->loop, 0.1);
+	assert_int_equal(a.times, 1);
+	assert_int_equal(b.times, 1);
+	/* Answering the orphaned incall is harmless. */
+	tt_calc_release(&f->calc);
+	tt_answer_clear(&a);
+	tt_answer_clear(&b);
+	rpc_ref_unref(ref);
+	f->server = tt_tub_listening(f->loop, NULL);
+}
+
+static void
+test_cancel_completes_once(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(rpc_ref) ref = connect_calc(f);
+	rpc_call *call;
+	tt_answer a;
+
+	tt_answer_init(&a);
+	call = rpc_ref_call(ref, "hold", NULL, tt_answer_cb, &a);
+	rpc_call_cancel(call);
+	assert_false(a.done);
+	assert_true(tt_run_until(f->loop, &a.done, 1.0));
+	assert_true(g_error_matches(a.err, RPC_ERROR, RPC_E_CANCELLED));
+	/* The late answer is dropped, not delivered a second time. */
+	tt_calc_release(&f->calc);
+	tt_run_for(f->loop, 0.1);
+	assert_int_equal(a.times, 1);
+	tt_answer_clear(&a);
+}
+
+static void
+test_bad_furl_fails_later(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(GError) err = NULL;
+
+	assert_null(tt_get_ref(f->client, "pb://nope", &err));
+	assert_true(g_error_matches(err, RPC_ERROR, RPC_E_FORMAT));
+}
+
+static void
+test_connection_refused(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(rpc_furl) real = NULL;
+	g_autofree char *dead = NULL;
+	rpc_tub *gone = tt_tub_listening(f->loop, NULL);
+	char loc[64];
+
+	g_snprintf(loc, sizeof(loc), "tcp:127.0.0.1:%u", rpc_tub_port(gone));
+	dead = rpc_furl_build(rpc_tub_tubid(gone), loc, "abc", NULL);
+	rpc_tub_free(gone);
+	assert_null(tt_get_ref(f->client, dead, &err));
+	assert_true(g_error_matches(err, RPC_ERROR, RPC_E_SYSTEM));
+}
+
+static void
+test_furl_file_keeps_furl_across_restart(void **state)
+{
+	fixture *f = *state;
+	g_autofree char *dir = g_dir_make_tmp("tubtest-XXXXXX", NULL);
+	g_autofree char *keyfile = g_build_filename(dir, "key", NULL);
+	g_autofree char *furlfile = g_build_filename(dir, "obj.furl", NULL);
+	g_autofree char *furl1 = NULL, *furl2 = NULL;
+	g_autoptr(GError) err = NULL;
+	tt_calc c = { 0 };
+	g_autoptr(rpc_obj) obj = tt_calc_new(&c);
+	rpc_tub *t;
+	GStatBuf st;
+
+	t = rpc_tub_new(f->loop, rpc_ident_load_or_create(keyfile, NULL),
+	    NULL);
+	assert_true(rpc_tub_set_location(t, "tcp:127.0.0.1:1234", NULL));
+	furl1 = rpc_tub_register(t, obj, NULL, furlfile, &err);
+	assert_non_null(furl1);
+	assert_int_equal(g_stat(furlfile, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	rpc_tub_free(t);
+
+	t = rpc_tub_new(f->loop, rpc_ident_load_or_create(keyfile, NULL),
+	    NULL);
+	assert_true(rpc_tub_set_location(t, "tcp:127.0.0.1:1234", NULL));
+	furl2 = rpc_tub_register(t, obj, NULL, furlfile, &err);
+	assert_non_null(furl2);
+	assert_string_equal(furl1, furl2);
+	rpc_tub_free(t);
+
+	/* Another key may not adopt the file. */
+	t = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+	assert_null(rpc_tub_register(t, obj, NULL, furlfile, &err));
+	assert_true(g_error_matches(err, RPC_ERROR, RPC_E_MISMATCH));
+	rpc_tub_free(t);
+	unlink(furlfile);
+	unlink(keyfile);
+	g_rmdir(dir);
+}
+
+static void
+test_register_rejects_duplicate_and_bad_names(void **state)
+{
+	fixture *f = *state;
+	tt_calc c = { 0 };
+	g_autoptr(rpc_obj) obj = tt_calc_new(&c);
+	g_autofree char *furl = NULL;
+	GError *err = NULL;
+
+	furl = rpc_tub_register(f->server, obj, "name1", NULL, &err);
+	assert_non_null(furl);
+	assert_null(rpc_tub_register(f->server, obj, "name1", NULL, &err));
+	g_clear_error(&err);
+	assert_null(rpc_tub_register(f->server, obj, "a/b", NULL, &err));
+	g_clear_error(&err);
+	assert_true(rpc_tub_unregister(f->server, "name1"));
+	assert_false(rpc_tub_unregister(f->server, "name1"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_call_returns_result,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_str_and_bin_stay_distinct,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_error_carries_type,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unknown_method_is_distinct_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_malformed_arguments_are_violation, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unknown_swissnum_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_lookup_handler_mints_and_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registered_name_beats_handler, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oneway_call_runs_in_order,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tubid_mismatch_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_connection_per_pair,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_crossed_dials_end_with_one_connection, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_pending_call_fails_on_disconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_completes_once,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_furl_fails_later,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_furl_file_keeps_furl_across_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_register_rejects_duplicate_and_bad_names, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

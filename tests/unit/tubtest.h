@@ -1,0 +1,56 @@
+/* tests/unit/tubtest.h -- helpers for tests that run tubs on one loop. */
+#ifndef TUBTEST_H
+#define TUBTEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ev.h>
+#include <glib.h>
+#include <msgpack.h>
+
+#include "rpc/tub.h"
+
+/* Run 'loop' until *flag is true or 'timeout' seconds pass; return *flag. */
+bool tt_run_until(struct ev_loop *loop, const bool *flag, double timeout);
+/* Run 'loop' for 'seconds'. */
+void tt_run_for(struct ev_loop *loop, double seconds);
+
+/* A tub with a new identity listening on 127.0.0.1:0. */
+rpc_tub *tt_tub_listening(struct ev_loop *loop, const rpc_limits *lim);
+
+/* rpc_tub_get_ref(), waiting up to 5 s.  Return the reference, or NULL
+ * with *err set. */
+rpc_ref *tt_get_ref(rpc_tub *tub, const char *furl, GError **err);
+
+/* The outcome of one call, with a copy of the result. */
+typedef struct tt_answer {
+	bool			 done;
+	int			 times;		/* callback invocations */
+	GError			*err;
+	msgpack_unpacked	 result;	/* valid if err == NULL */
+} tt_answer;
+
+void tt_answer_init(tt_answer *a);
+void tt_answer_clear(tt_answer *a);
+rpc_answer_fn tt_answer_cb;
+
+/* Call and wait up to 5 s; return true if an answer or error arrived. */
+bool tt_call(struct ev_loop *loop, rpc_ref *ref, const char *method,
+    rpc_pack *args, tt_answer *a);
+
+/* Pack [a, b] of integers. */
+rpc_pack *tt_args_ints(int64_t a, int64_t b);
+
+/* The test object "calc": add(int, int) -> int; echo(x) -> x;
+ * fail(type, msg) raises; hold() never answers until tt_calc_release();
+ * note(x) (meant one-way) counts calls. */
+typedef struct tt_calc {
+	int		 notes;
+	int		 destroyed;
+	rpc_incall	*held;
+} tt_calc;
+rpc_obj *tt_calc_new(tt_calc *state);
+void tt_calc_release(tt_calc *state);
+
+#endif
