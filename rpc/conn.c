@@ -383,7 +383,12 @@ conn_abort(rpc_conn *c, const char *reason)
 {
 	if (c->state == CONN_CLOSED || c->closing)
 		return;
-	if (c->tub != NULL)
+	/* A duplicate is routine (§3.4 of doc/protocol.md); the rest are the
+	 * peer's fault and worth a line in the log. */
+	if (c->tub != NULL && strcmp(reason, RPC_ABORT_DUPLICATE) == 0)
+		g_info("closing duplicate connection %s (%s)", c->peer_addr,
+		    c->peer_tubid);
+	else if (c->tub != NULL)
 		g_message("closing connection %s (%s): %s", c->peer_addr,
 		    c->state == CONN_OPEN ? c->peer_tubid : "unauthenticated",
 		    reason);

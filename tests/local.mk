@@ -60,9 +60,14 @@ tests_bench_rpc_bench_LDADD = $(RPC_LIBS)
 tests_bench_tcp_pingpong_SOURCES = tests/bench/tcp-pingpong.c
 EXTRA_DIST += tests/bench/foolscap-bench.py tests/bench/run-bench.sh
 
+# Interop: the protocol document's vectors recomputed with PyNaCl.
+TESTS += tests/interop/check_vectors.sh
+EXTRA_DIST += tests/interop/check_vectors.sh tests/interop/check_vectors.py
+
 # Integration: real processes on loopback.
 TESTS += tests/integration/test_rpc_procs.sh
-EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh
+EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
+	tests/demo.sh
 
 # Fuzz targets: built as libFuzzer programs with --enable-fuzzing (clang);
 # always built against a replay driver so make check runs the corpora.

@@ -1,0 +1,72 @@
+# tests/integration/lib.sh -- helpers for integration tests that run real
+# processes on 127.0.0.1.  Source it; it sets $T (a temporary directory,
+# removed at exit unless KEEP_TEST_DIRS=1) and kills every process started
+# with 'spawn' when the test exits.
+
+set -u
+BUILD=${TOP_BUILDDIR:-$(pwd)}
+T=$(mktemp -d "${TMPDIR:-/tmp}/tahoe-it.XXXXXX")
+PIDS=
+
+cleanup() {
+	for p in $PIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	if [ "${KEEP_TEST_DIRS:-0}" = 1 ]; then
+		echo "kept $T"
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+# spawn NAME CMD...: start CMD in the background, output in $T/NAME.out and
+# $T/NAME.err; its pid goes in the variable NAME_pid.
+spawn() {
+	name=$1
+	shift
+	"$@" >"$T/$name.out" 2>"$T/$name.err" &
+	eval "${name}_pid=$!"
+	PIDS="$PIDS $!"
+}
+
+# wait_file PATH SECONDS: wait until PATH exists and is not empty.
+wait_file() {
+	i=0
+	while [ ! -s "$1" ]; do
+		[ $i -ge $(($2 * 10)) ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 0
+}
+
+# wait_exit PID SECONDS: wait for PID to exit; return its status, or 124.
+wait_exit() {
+	i=0
+	while kill -0 "$1" 2>/dev/null; do
+		[ $i -ge $(($2 * 10)) ] && return 124
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait "$1"
+}
