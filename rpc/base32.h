@@ -12,7 +12,7 @@ size_t rpc_base32_encoded_len(size_t n);
 
 /* Encode 'n' bytes of 'p' into 'out', which has room for 'outlen' bytes
  * including the NUL.  Return 0, or RPC_E_TOOBIG (out untouched) when
- * outlen < rpc_base32_encoded_len(n) + 1. */
+ * outlen < rpc_base32_encoded_len(n) + 1.  'out' is NUL-terminated. */
 int rpc_base32_encode_to(char *out, size_t outlen, const uint8_t *p, size_t n);
 
 /* Encode into a new string; caller g_free()s. */
@@ -23,7 +23,9 @@ char *rpc_base32_encode(const uint8_t *p, size_t n);
  * *outlen.  Return 0; RPC_E_FORMAT for a character outside the alphabet, a
  * length no encoder produces (1, 3 or 6 characters mod 8) or non-zero unused
  * trailing bits (so every byte string has exactly one encoding); or
- * RPC_E_TOOBIG when the result would not fit.  On failure *outlen is 0. */
+ * RPC_E_TOOBIG when the result would not fit.  On failure *outlen is 0 and
+ * 'out' is untouched (the whole input is checked before any byte is
+ * written). */
 int rpc_base32_decode(const char *s, size_t slen, uint8_t *out, size_t outmax,
     size_t *outlen);
 

@@ -43,18 +43,26 @@ uint16_t rpc_furl_hint_port(const rpc_furl *f, size_t i);
 
 /* Canonical text (legacy hints rewritten as tcp:); caller g_free()s. */
 char *rpc_furl_to_string(const rpc_furl *f);
-/* The same with only the first 2 characters of the swissnum, for logs and
- * error messages; caller g_free()s. */
+/* The same with only the first 2 characters of the swissnum followed by
+ * "...", for logs and error messages; caller g_free()s.  A swissnum of 2
+ * characters or fewer shows one character less than its length, so the
+ * whole secret never appears. */
 char *rpc_furl_redacted(const rpc_furl *f);
 
 /* Build FURL text from parts: 'location' is the comma-separated hint list
  * (may be ""), each part is checked as rpc_furl_parse() would.  Return a
- * new string (caller g_free()s) or NULL with 'error' set. */
+ * new string (caller g_free()s), the parts joined as given (not the
+ * canonical form of rpc_furl_to_string()), or NULL with 'error' set.  The
+ * tubid may not contain '@' or '/', nor the location '/'. */
 char *rpc_furl_build(const char *tubid, const char *location,
     const char *swissnum, GError **error);
 
 /* Check one hint ("tcp:HOST:PORT" or "HOST:PORT"); on success store the
- * host (new string, caller g_free()s, brackets removed) and port. */
+ * host (new string, caller g_free()s, brackets removed) and port and
+ * return TRUE.  On failure set *host NULL and *port 0, set 'error'
+ * (RPC_ERROR, RPC_E_FORMAT) with a message quoting the hint (escaped, cut
+ * at 64 bytes) and return FALSE.  An IPv6 host may carry a "%zone"
+ * suffix, which is kept in *host. */
 gboolean rpc_hint_parse(const char *hint, char **host, uint16_t *port,
     GError **error);
 
