@@ -36,14 +36,6 @@ struct export {
 	uint64_t	 count;		/* times sent, less DECREFs */
 };
 
-struct rpc_ref {
-	int		 refcnt;
-	rpc_conn	*conn;		/* owned reference */
-	uint32_t	 id;
-	uint64_t	 received;	/* times the peer sent this id */
-	char		 tubid[RPC_TUBID_LEN + 1];
-};
-
 struct rpc_call {
 	rpc_conn	*conn;		/* owned reference */
 	uint64_t	 qid;
@@ -51,6 +43,13 @@ struct rpc_call {
 	void		*arg;
 	rpc_getref	*getref;	/* set for a LOOKUP */
 	GError		*error;		/* outcome, when deferred */
+};
+
+struct observer {
+	guint			 id;
+	rpc_disconnect_fn	*fn;
+	void			*arg;
+	rpc_conn		*conn;	/* owned while a notice is queued */
 };
 
 struct rpc_incall {
@@ -64,6 +63,7 @@ static void conn_write_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void conn_hs_timeout_cb(struct ev_loop *loop, ev_timer *w,
     int revents);
 static void export_free(void *p);
+static void conn_ka_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
 rpc_conn *
 conn_new(rpc_tub *tub, int fd, rpc_hs_role role, const char *peer_addr)
@@ -92,6 +92,13 @@ conn_new(rpc_tub *tub, int fd, rpc_hs_role role, const char *peer_addr)
 	c->export_ids = g_hash_table_new(g_direct_hash, g_direct_equal);
 	c->imports = g_hash_table_new(g_int_hash, g_int_equal);
 	c->decrefs = g_array_new(FALSE, FALSE, sizeof(uint64_t) * 2);
+	c->gifts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+	    (GDestroyNotify)rpc_ref_unref);
+	c->next_gift = 1;
+	g_queue_init(&c->held);
+	c->observers = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+	    NULL, g_free);
+	ev_timer_init(&c->ka_timer, conn_ka_cb, 0., 0.);
 	ev_timer_start(tub->loop, &c->hs_timer);
 	g_hash_table_add(tub->every_conn, c);
 	return c;
@@ -120,6 +127,8 @@ conn_unref(rpc_conn *c)
 	g_hash_table_destroy(c->export_ids);
 	g_hash_table_destroy(c->imports);
 	g_array_free(c->decrefs, TRUE);
+	g_hash_table_destroy(c->gifts);
+	g_hash_table_destroy(c->observers);
 	g_byte_array_free(c->in, TRUE);
 	g_byte_array_free(c->out, TRUE);
 	msgpack_sbuffer_destroy(&c->sb);
@@ -164,8 +173,8 @@ send_plain(rpc_conn *c, const uint8_t *pt, size_t len)
 }
 
 /* Send the message built in c->sb, unless it is over the frame limit. */
-static int
-send_built(rpc_conn *c)
+int
+conn_send_built(rpc_conn *c)
 {
 	int r;
 
@@ -293,6 +302,40 @@ lookup_retry(rpc_conn *c, rpc_call *call)
 	return true;
 }
 
+static void
+observer_deferred_cb(void *arg)
+{
+	struct observer *o = arg;
+	rpc_conn *c = o->conn;
+
+	/* Skip observers removed after the notice was queued. */
+	if (g_hash_table_lookup(c->observers, GUINT_TO_POINTER(o->id)) == o) {
+		g_hash_table_steal(c->observers, GUINT_TO_POINTER(o->id));
+		o->fn(o->arg);
+	}
+	g_free(o);
+	conn_unref(c);
+}
+
+/* Queue a notice to every disconnect observer of 'c'. */
+static void
+notify_observers(rpc_conn *c)
+{
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, c->observers);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct observer *o = v;
+
+		o->conn = conn_ref(c);
+		if (c->tub != NULL && !c->tub->freeing)
+			tub_defer(c->tub, observer_deferred_cb, o);
+		else
+			observer_deferred_cb(o);
+	}
+}
+
 void
 conn_close(rpc_conn *c, int code, const char *fmt, ...)
 {
@@ -317,6 +360,7 @@ conn_close(rpc_conn *c, int code, const char *fmt, ...)
 		ev_io_stop(tub->loop, &c->rd);
 		ev_io_stop(tub->loop, &c->wr);
 		ev_timer_stop(tub->loop, &c->hs_timer);
+		ev_timer_stop(tub->loop, &c->ka_timer);
 	}
 	if (c->fd >= 0) {
 		close(c->fd);
@@ -354,6 +398,9 @@ conn_close(rpc_conn *c, int code, const char *fmt, ...)
 	while (g_hash_table_iter_next(&iter, &k, &v))
 		g_hash_table_iter_remove(&iter);
 	g_array_set_size(c->decrefs, 0);
+	values_drop_held(c);
+	g_hash_table_remove_all(c->gifts);
+	notify_observers(c);
 	g_hash_table_remove_all(c->export_ids);
 	g_hash_table_remove_all(c->exports);
 	g_byte_array_set_size(c->out, 0);
@@ -396,7 +443,7 @@ conn_abort(rpc_conn *c, const char *reason)
 		g_autofree char *why = g_strdup_printf("aborted: %s", reason);
 
 		rpc_msg_pack_abort(&c->pk, reason);
-		send_built(c);
+		conn_send_built(c);
 		conn_close_after_flush(c, RPC_E_CLOSED, why);
 		return;
 	}
@@ -418,6 +465,55 @@ conn_hs_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		    c->peer_addr);
 	} else if (c->closing) {
 		conn_close(c, c->error_code, "%s", c->error);
+	}
+	conn_unref(c);
+}
+
+/* ---- keepalive ---- */
+
+/* Arm the timer for the next PING or the disconnect deadline. */
+static void
+conn_ka_schedule(rpc_conn *c)
+{
+	const rpc_limits *lim = &c->tub->lim;
+	ev_tstamp now = ev_now(c->tub->loop), next = 0;
+
+	if (lim->keepalive > 0)
+		next = MAX(c->last_rx, c->last_ping) + lim->keepalive;
+	if (lim->disconnect_timeout > 0 && (next == 0 ||
+	    c->last_rx + lim->disconnect_timeout < next))
+		next = c->last_rx + lim->disconnect_timeout;
+	if (next == 0)
+		return;
+	ev_timer_stop(c->tub->loop, &c->ka_timer);
+	ev_timer_set(&c->ka_timer, MAX(next - now, 0.001), 0.);
+	ev_timer_start(c->tub->loop, &c->ka_timer);
+}
+
+static void
+conn_ka_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	rpc_conn *c = RPC_CONTAINER_OF(w, rpc_conn, ka_timer);
+	const rpc_limits *lim = &c->tub->lim;
+	ev_tstamp now = ev_now(loop), idle = now - c->last_rx;
+
+	RPC_UNUSED(revents);
+	if (c->state != CONN_OPEN || c->closing)
+		return;
+	conn_ref(c);
+	if (lim->disconnect_timeout > 0 && idle >= lim->disconnect_timeout) {
+		g_message("closing connection %s (%s): nothing received for "
+		    "%.1f s", c->peer_addr, c->peer_tubid, idle);
+		conn_close(c, RPC_E_TIMEOUT, "%s stopped responding (nothing "
+		    "received for %.1f s)", c->peer_tubid, idle);
+	} else {
+		if (lim->keepalive > 0 && now - MAX(c->last_rx, c->last_ping)
+		    >= lim->keepalive) {
+			rpc_msg_pack_ping(&c->pk, RPC_MSG_PING, (uint64_t)now);
+			conn_send_built(c);
+			c->last_ping = now;
+		}
+		conn_ka_schedule(c);
 	}
 	conn_unref(c);
 }
@@ -506,6 +602,8 @@ handle_auth(rpc_conn *c, const uint8_t *pt, size_t len)
 	rpc_hs_clear(&c->hs);
 	c->state = CONN_OPEN;
 	ev_timer_stop(c->tub->loop, &c->hs_timer);
+	c->last_rx = c->last_ping = ev_now(c->tub->loop);
+	conn_ka_schedule(c);
 	if (c->listener != NULL) {
 		c->listener->n_unauth--;
 		c->listener = NULL;
@@ -517,7 +615,7 @@ handle_auth(rpc_conn *c, const uint8_t *pt, size_t len)
 
 /* The id under which the peer may name 'obj', counting one more send.
  * Return 0 if the export table is full. */
-static uint32_t
+uint32_t
 conn_export(rpc_conn *c, rpc_obj *obj)
 {
 	gpointer idp = g_hash_table_lookup(c->export_ids, obj);
@@ -543,45 +641,38 @@ conn_export(rpc_conn *c, rpc_obj *obj)
 	return ex->id;
 }
 
-/* Give every object slot of 'p' an export id.  FALSE if the table is
- * full (the ids already counted are released when the peer never sees
- * them: the DECREF accounting stays exact because the frame is not sent
- * and the connection is aborted). */
-static bool
-export_pack(rpc_conn *c, rpc_pack *p)
+rpc_obj *
+conn_exported(rpc_conn *c, uint32_t id)
 {
-	size_t i, off;
+	struct export *ex = g_hash_table_lookup(c->exports, &id);
 
-	for (i = 0; i < rpc_pack_n_objs(p); i++) {
-		rpc_obj *obj = rpc_pack_obj_at(p, i, &off);
-		uint32_t id = conn_export(c, obj);
-
-		if (id == 0)
-			return false;
-		rpc_pack_set_u32(p, off, id);
-	}
-	return true;
+	return ex != NULL ? ex->obj : NULL;
 }
 
-/* A remote reference for id 'id' sent by the peer (one more receipt). */
-static rpc_ref *
-conn_import(rpc_conn *c, uint32_t id)
+/* A remote reference for id 'id' sent by the peer (one more receipt),
+ * with the object's FURL if the peer sent one. */
+rpc_ref *
+conn_import(rpc_conn *c, uint32_t id, const rpc_furl *furl)
 {
 	rpc_ref *ref = g_hash_table_lookup(c->imports, &id);
 
 	if (ref != NULL) {
 		ref->received++;
-		return rpc_ref_ref(ref);
+		rpc_ref_ref(ref);
+	} else {
+		if (g_hash_table_size(c->imports) >=
+		    c->tub->lim.max_imports)
+			return NULL;
+		ref = g_new0(rpc_ref, 1);
+		ref->refcnt = 1;
+		ref->conn = conn_ref(c);
+		ref->id = id;
+		ref->received = 1;
+		g_strlcpy(ref->tubid, c->peer_tubid, sizeof(ref->tubid));
+		g_hash_table_insert(c->imports, &ref->id, ref);
 	}
-	if (g_hash_table_size(c->imports) >= c->tub->lim.max_imports)
-		return NULL;
-	ref = g_new0(rpc_ref, 1);
-	ref->refcnt = 1;
-	ref->conn = conn_ref(c);
-	ref->id = id;
-	ref->received = 1;
-	g_strlcpy(ref->tubid, c->peer_tubid, sizeof(ref->tubid));
-	g_hash_table_insert(c->imports, &ref->id, ref);
+	if (ref->furl == NULL && furl != NULL)
+		ref->furl = rpc_furl_to_string(furl);
 	return ref;
 }
 
@@ -604,7 +695,7 @@ conn_send_decrefs(rpc_conn *c)
 			msgpack_pack_uint64(&c->pk, pair[1]);
 		}
 		g_array_remove_range(c->decrefs, 0, n);
-		send_built(c);
+		conn_send_built(c);
 	}
 }
 
@@ -691,31 +782,26 @@ conn_send_lookup(rpc_conn *c, rpc_getref *g)
 	call->qid = next_qid(c);
 	g_hash_table_insert(c->pending, &call->qid, call);
 	rpc_msg_pack_lookup(&c->pk, call->qid, rpc_furl_swissnum(g->furl));
-	send_built(c);
+	conn_send_built(c);
 }
 
 static bool
 build_call(rpc_conn *c, uint64_t qid, uint32_t target, const char *method,
     rpc_pack *args, GError **err)
 {
-	size_t len = 0;
-	const uint8_t *data;
 	static const uint8_t empty = 0x90;	/* fixarray of 0 */
 	int r;
 
-	if (args != NULL && !export_pack(c, args)) {
-		g_set_error(err, RPC_ERROR, RPC_E_TOOBIG,
-		    "too many objects exported to %s", c->peer_tubid);
-		return false;
-	}
 	rpc_msg_pack_call_head(&c->pk, qid, target, method);
 	if (args != NULL) {
-		data = rpc_pack_data(args, &len);
-		msgpack_sbuffer_write(&c->sb, (const char *)data, len);
+		if (!values_render(c, args, err)) {
+			msgpack_sbuffer_clear(&c->sb);
+			return false;
+		}
 	} else {
 		msgpack_sbuffer_write(&c->sb, (const char *)&empty, 1);
 	}
-	if ((r = send_built(c)) != 0) {
+	if ((r = conn_send_built(c)) != 0) {
 		g_set_error(err, RPC_ERROR, r, "call to %s.%s: %s",
 		    c->peer_tubid, method, r == RPC_E_TOOBIG ?
 		    "arguments exceed the frame limit" : rpc_strerror(r));
@@ -813,6 +899,10 @@ rpc_ref_unref(rpc_ref *ref)
 		}
 	}
 	conn_unref(c);
+	if (ref->furl != NULL) {
+		sodium_memzero(ref->furl, strlen(ref->furl));
+		g_free(ref->furl);
+	}
 	g_free(ref);
 }
 
@@ -829,15 +919,65 @@ rpc_ref_tubid(const rpc_ref *ref)
 	return ref->tubid;
 }
 
+guint
+rpc_ref_notify_on_disconnect(rpc_ref *ref, rpc_disconnect_fn *fn, void *arg)
+{
+	static guint next_id;
+	struct observer *o;
+	rpc_conn *c = ref->conn;
+
+	g_return_val_if_fail(fn != NULL, 0);
+	o = g_new0(struct observer, 1);
+	do {
+		o->id = ++next_id;
+	} while (o->id == 0);
+	o->fn = fn;
+	o->arg = arg;
+	g_hash_table_insert(c->observers, GUINT_TO_POINTER(o->id), o);
+	/* Already gone: tell the observer, later, as for a live one. */
+	if (c->state == CONN_CLOSED) {
+		o->conn = conn_ref(c);
+		if (c->tub != NULL && !c->tub->freeing)
+			tub_defer(c->tub, observer_deferred_cb, o);
+		else
+			observer_deferred_cb(o);
+	}
+	return o->id;
+}
+
+void
+rpc_ref_dont_notify(rpc_ref *ref, guint id)
+{
+	struct observer *o = g_hash_table_lookup(ref->conn->observers,
+	    GUINT_TO_POINTER(id));
+
+	if (o == NULL)
+		return;
+	g_hash_table_steal(ref->conn->observers, GUINT_TO_POINTER(id));
+	/* A queued notice finds it missing and frees it. */
+	if (o->conn == NULL)
+		g_free(o);
+}
+
 /* ---- incoming calls ---- */
 
-static void
-resume_reading(rpc_conn *c)
+/* Read while handlers keep up and few messages wait for gifts; this is the
+ * back-pressure on a peer that sends faster than we answer. */
+void
+conn_resume_reading(rpc_conn *c)
 {
-	if (!c->reading && c->state == CONN_OPEN && !c->closing &&
-	    c->n_inflight < c->tub->lim.max_inflight) {
+	bool want;
+
+	if (c->tub == NULL || c->state != CONN_OPEN || c->closing)
+		return;
+	want = c->n_inflight < c->tub->lim.max_inflight &&
+	    g_queue_get_length(&c->held) < RPC_HELD_MAX;
+	if (want && !c->reading) {
 		c->reading = true;
 		ev_io_start(c->tub->loop, &c->rd);
+	} else if (!want && c->reading) {
+		c->reading = false;
+		ev_io_stop(c->tub->loop, &c->rd);
 	}
 }
 
@@ -847,8 +987,7 @@ incall_finish(rpc_incall *call)
 	rpc_conn *c = call->conn;
 
 	c->n_inflight--;
-	if (c->tub != NULL)
-		resume_reading(c);
+	conn_resume_reading(c);
 	conn_unref(c);
 	g_free(call);
 }
@@ -866,30 +1005,23 @@ void
 rpc_incall_return(rpc_incall *call, rpc_pack *result)
 {
 	rpc_conn *c = call->conn;
-	const uint8_t *data;
-	size_t len;
 
 	g_return_if_fail(call != NULL);
 	if (incall_live(call)) {
-		if (result != NULL && !export_pack(c, result)) {
+		g_autoptr(GError) err = NULL;
+
+		rpc_msg_pack_answer_head(&c->pk, call->qid);
+		if (result == NULL) {
+			msgpack_pack_nil(&c->pk);
+		} else if (!values_render(c, result, &err)) {
+			msgpack_sbuffer_clear(&c->sb);
 			rpc_msg_pack_error(&c->pk, call->qid, "overloaded",
-			    "too many objects exported");
-			send_built(c);
-		} else {
-			rpc_msg_pack_answer_head(&c->pk, call->qid);
-			if (result != NULL) {
-				data = rpc_pack_data(result, &len);
-				msgpack_sbuffer_write(&c->sb,
-				    (const char *)data, len);
-			} else {
-				msgpack_pack_nil(&c->pk);
-			}
-			if (send_built(c) == RPC_E_TOOBIG) {
-				rpc_msg_pack_error(&c->pk, call->qid,
-				    "overloaded",
-				    "result exceeds the frame limit");
-				send_built(c);
-			}
+			    err->message);
+		}
+		if (conn_send_built(c) == RPC_E_TOOBIG) {
+			rpc_msg_pack_error(&c->pk, call->qid, "overloaded",
+			    "result exceeds the frame limit");
+			conn_send_built(c);
 		}
 	}
 	rpc_pack_free(result);
@@ -909,7 +1041,7 @@ rpc_incall_fail(rpc_incall *call, const char *type, const char *fmt, ...)
 		msg = g_strdup_vprintf(fmt, ap);
 		va_end(ap);
 		rpc_msg_pack_error(&c->pk, call->qid, type, msg);
-		send_built(c);
+		conn_send_built(c);
 		g_free(msg);
 	}
 	incall_finish(call);
@@ -933,7 +1065,7 @@ send_error(rpc_conn *c, uint64_t qid, const char *type, const char *msg)
 	if (qid == 0)
 		return;
 	rpc_msg_pack_error(&c->pk, qid, type, msg);
-	send_built(c);
+	conn_send_built(c);
 }
 
 static void
@@ -966,11 +1098,7 @@ handle_call(rpc_conn *c, rpc_msg *m)
 	call->qid = m->qid;
 	memcpy(call->peer, c->peer_tubid, sizeof(call->peer));
 	c->n_inflight++;
-	if (c->n_inflight >= c->tub->lim.max_inflight && c->reading) {
-		/* Back-pressure: stop reading until handlers catch up. */
-		c->reading = false;
-		ev_io_stop(c->tub->loop, &c->rd);
-	}
+	conn_resume_reading(c);
 	/* The object may be released by a DECREF during the handler. */
 	{
 		rpc_obj *obj = rpc_obj_ref(ex->obj);
@@ -1010,7 +1138,7 @@ handle_lookup(rpc_conn *c, rpc_msg *m)
 	rpc_msg_pack_answer_head(&c->pk, m->qid);
 	msgpack_pack_ext(&c->pk, 4, RPC_EXT_MYREF);
 	msgpack_pack_ext_body(&c->pk, idb, 4);
-	send_built(c);
+	conn_send_built(c);
 }
 
 static rpc_call *
@@ -1037,28 +1165,17 @@ handle_answer(rpc_conn *c, rpc_msg *m)
 	}
 	if (call->getref != NULL) {
 		rpc_ref *ref = NULL;
-		uint32_t id;
 
-		if (v->type != MSGPACK_OBJECT_EXT ||
-		    v->via.ext.type != RPC_EXT_MYREF || v->via.ext.size != 4) {
+		if (!rpc_value_ref(v, &ref, NULL) || ref->conn != c) {
 			call_defer_error(call, g_error_new(RPC_ERROR,
 			    RPC_E_FORMAT, "LOOKUP answered with a non-reference"));
 			conn_abort(c, "LOOKUP answered with a non-reference");
 			return;
 		}
-		id = (uint32_t)(uint8_t)v->via.ext.ptr[0] << 24 |
-		    (uint32_t)(uint8_t)v->via.ext.ptr[1] << 16 |
-		    (uint32_t)(uint8_t)v->via.ext.ptr[2] << 8 |
-		    (uint8_t)v->via.ext.ptr[3];
-		ref = conn_import(c, id);
-		if (ref == NULL) {
-			call_defer_error(call, g_error_new(RPC_ERROR,
-			    RPC_E_TOOBIG, "too many references from %s",
-			    c->peer_tubid));
-			return;
-		}
+		/* The FURL we looked up is the object's FURL. */
+		if (ref->furl == NULL)
+			ref->furl = rpc_furl_to_string(call->getref->furl);
 		getref_finish(call->getref, ref, NULL);
-		rpc_ref_unref(ref);
 	} else {
 		call->fn(v, NULL, call->arg);
 	}
@@ -1088,46 +1205,36 @@ handle_error(rpc_conn *c, rpc_msg *m)
 	call_free(call);
 }
 
-static void
-handle_message(rpc_conn *c, const uint8_t *pt, size_t len)
+void
+conn_dispatch(rpc_conn *c, rpc_msg *m)
 {
-	msgpack_unpacked up;
-	rpc_msg m;
-	int r;
-
-	msgpack_unpacked_init(&up);
-	r = rpc_msg_parse(pt, len, &c->tub->scan, &up, &m);
-	if (r != 0) {
-		g_autofree char *why = g_strdup_printf("bad message: %s",
-		    rpc_strerror(r));
-
-		conn_abort(c, why);
-		goto out;
-	}
-	switch (m.type) {
+	switch (m->type) {
 	case RPC_MSG_CALL:
-		handle_call(c, &m);
+		handle_call(c, m);
 		break;
 	case RPC_MSG_ANSWER:
-		handle_answer(c, &m);
+		handle_answer(c, m);
 		break;
 	case RPC_MSG_ERROR:
-		handle_error(c, &m);
+		handle_error(c, m);
 		break;
 	case RPC_MSG_LOOKUP:
-		handle_lookup(c, &m);
+		handle_lookup(c, m);
 		break;
 	case RPC_MSG_DECREF:
-		handle_decref(c, &m.list);
+		handle_decref(c, &m->list);
+		break;
+	case RPC_MSG_DECGIFT:
+		values_decgift(c, m->qid, m->n);
 		break;
 	case RPC_MSG_PING:
-		rpc_msg_pack_ping(&c->pk, RPC_MSG_PONG, m.n);
-		send_built(c);
+		rpc_msg_pack_ping(&c->pk, RPC_MSG_PONG, m->n);
+		conn_send_built(c);
 		break;
 	case RPC_MSG_PONG:
 		break;
 	case RPC_MSG_ABORT: {
-		g_autofree char *reason = g_strndup(m.s1, m.s1_len);
+		g_autofree char *reason = g_strndup(m->s1, m->s1_len);
 
 		if (strcmp(reason, RPC_ABORT_DUPLICATE) == 0)
 			c->dup = true;
@@ -1138,7 +1245,69 @@ handle_message(rpc_conn *c, const uint8_t *pt, size_t len)
 		break;
 	}
 	}
-out:
+}
+
+/* The references in a CALL or ANSWER could not all be resolved: a gift
+ * that failed fails that call; anything else breaks the protocol. */
+void
+conn_dispatch_failed(rpc_conn *c, rpc_msg *m, const GError *err)
+{
+	rpc_call *call;
+
+	if (!g_error_matches(err, RPC_ERROR, RPC_E_REMOTE)) {
+		g_autofree char *why = g_strdup_printf("bad reference: %s",
+		    err->message);
+
+		conn_abort(c, why);
+		return;
+	}
+	if (m->type == RPC_MSG_CALL) {
+		send_error(c, m->qid, "gift-failed", err->message);
+		return;
+	}
+	call = take_pending(c, m->qid);
+	if (call == NULL)
+		return;
+	if (call->getref != NULL) {
+		getref_finish(call->getref, NULL, err);
+	} else {
+		GError *e = NULL;
+
+		rpc_set_remote_error(&e, "gift-failed", err->message);
+		call->fn(NULL, e, call->arg);
+		g_error_free(e);
+	}
+	call_free(call);
+}
+
+static void
+handle_message(rpc_conn *c, const uint8_t *pt, size_t len)
+{
+	msgpack_unpacked up;
+	rpc_msg m;
+	int r;
+
+	if (!g_queue_is_empty(&c->held)) {
+		/* Order is kept: wait behind the message that waits. */
+		values_hold(c, pt, len);
+		conn_resume_reading(c);
+		return;
+	}
+	msgpack_unpacked_init(&up);
+	r = rpc_msg_parse(pt, len, &c->tub->scan, &up, &m);
+	if (r != 0) {
+		g_autofree char *why = g_strdup_printf("bad message: %s",
+		    rpc_strerror(r));
+
+		conn_abort(c, why);
+	} else if ((m.type == RPC_MSG_CALL &&
+	    values_has_gifts(&up.data.via.array.ptr[4])) ||
+	    (m.type == RPC_MSG_ANSWER && values_has_gifts(m.value))) {
+		values_hold(c, pt, len);
+		conn_resume_reading(c);
+	} else {
+		values_deliver(c, &m, &up, NULL);
+	}
 	msgpack_unpacked_destroy(&up);
 }
 
@@ -1200,6 +1369,7 @@ process_input(rpc_conn *c)
 			return 0;
 		}
 		c->in_off += RPC_FRAME_HDR + ctlen;
+		c->last_rx = ev_now(c->tub->loop);
 		if (c->state == CONN_AUTH)
 			handle_auth(c, c->pt, ctlen - RPC_FRAME_TAG);
 		else

@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <msgpack.h>
 
+#include "rpc/mpread.h"
 #include "rpc/pack.h"
 
 typedef struct rpc_ref rpc_ref;
@@ -22,6 +23,19 @@ void rpc_ref_unref(rpc_ref *ref);			/* NULL is a no-op */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(rpc_ref, rpc_ref_unref)
 
 gboolean rpc_ref_is_connected(const rpc_ref *ref);
+
+/* Called once, never inside the call that registered it, when the
+ * connection that 'ref' travels on is gone (as Foolscap's
+ * notifyOnDisconnect, this is per connection). */
+typedef void rpc_disconnect_fn(void *arg);
+/* Register an observer; return an id for rpc_ref_dont_notify().  On a
+ * reference whose connection is already gone, 'fn' runs on the next loop
+ * pass. */
+guint rpc_ref_notify_on_disconnect(rpc_ref *ref, rpc_disconnect_fn *fn,
+    void *arg);
+/* Remove an observer: 'fn' will not run afterwards.  Unknown ids are
+ * ignored. */
+void rpc_ref_dont_notify(rpc_ref *ref, guint id);
 /* The tubid of the tub that exports the object (borrowed). */
 const char *rpc_ref_tubid(const rpc_ref *ref);
 
@@ -44,6 +58,17 @@ void rpc_ref_call_oneway(rpc_ref *ref, const char *method, rpc_pack *args);
 /* Give up on a call: its callback runs once, later, with RPC_E_CANCELLED
  * (unless it already ran or is queued to run with another outcome). */
 void rpc_call_cancel(rpc_call *call);
+
+/* References inside received values (arguments and results).  Each
+ * returns a reference borrowed for the duration of the handler or answer
+ * callback (rpc_ref_ref() / rpc_obj_ref() to keep it): a remote reference
+ * in *ref, or, when the peer sent back one of our own objects, that object
+ * in *obj (only if 'obj' is not NULL; otherwise such a value is refused).
+ * rpc_value_ref() returns FALSE and rpc_arg_ref() RPC_E_FORMAT (cursor
+ * unchanged) if the value is not a reference. */
+gboolean rpc_value_ref(const msgpack_object *o, rpc_ref **ref,
+    rpc_obj **obj);
+int rpc_arg_ref(rpc_mp *it, rpc_ref **ref, rpc_obj **obj);
 
 /* Finish an incoming call with 'result' (a pack holding exactly one value;
  * NULL means nil; takes ownership).  Exactly one of rpc_incall_return()

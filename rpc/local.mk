@@ -14,4 +14,5 @@ rpc_librpc_a_SOURCES = \
 	rpc/msg.c rpc/msg.h \
 	rpc/obj.c rpc/obj.h \
 	rpc/conn.c rpc/conn.h \
+	rpc/values.c \
 	rpc/tub.c rpc/tub.h rpc/tub-internal.h

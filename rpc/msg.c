@@ -48,6 +48,11 @@ decode_body(rpc_mp *it, rpc_msg *m)
 		return m->qid == 0 ? RPC_E_FORMAT : 0;
 	case RPC_MSG_DECREF:
 		return rpc_mp_sub(it, &m->list, 1, RPC_DECREF_MAX);
+	case RPC_MSG_DECGIFT:
+		if ((r = rpc_mp_uint(it, ID_MAX, &m->qid)) != 0 ||
+		    (r = rpc_mp_uint(it, ID_MAX, &m->n)) != 0)
+			return r;
+		return m->qid == 0 ? RPC_E_FORMAT : 0;
 	case RPC_MSG_PING:
 	case RPC_MSG_PONG:
 		return rpc_mp_uint(it, UINT64_MAX, &m->n);

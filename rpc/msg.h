@@ -7,6 +7,7 @@
  *   [3, qid, type, message]          ERROR
  *   [4, qid, swissnum]               LOOKUP (answered by ANSWER my-ref)
  *   [5, [[id, count], ...]]          DECREF
+ *   [6, gift_id, count]              DECGIFT
  *   [8, n] / [9, n]                  PING / PONG
  *   [10, reason]                     ABORT (the sender then closes) */
 #ifndef RPC_MSG_H
@@ -25,6 +26,7 @@ typedef enum {
 	RPC_MSG_ERROR = 3,
 	RPC_MSG_LOOKUP = 4,
 	RPC_MSG_DECREF = 5,
+	RPC_MSG_DECGIFT = 6,
 	RPC_MSG_PING = 8,
 	RPC_MSG_PONG = 9,
 	RPC_MSG_ABORT = 10,
@@ -44,9 +46,10 @@ typedef enum {
 /* A decoded message; every pointer borrows from the unpacked frame. */
 typedef struct rpc_msg {
 	rpc_msg_type		 type;
-	uint64_t		 qid;		/* CALL ANSWER ERROR LOOKUP */
+	uint64_t		 qid;		/* CALL ANSWER ERROR LOOKUP;
+						 * DECGIFT gift id */
 	uint64_t		 target;	/* CALL: export id */
-	uint64_t		 n;		/* PING PONG */
+	uint64_t		 n;		/* PING PONG; DECGIFT count */
 	const char		*s1;		/* method, error type, swissnum,
 						 * abort reason */
 	size_t			 s1_len;

@@ -10,6 +10,12 @@ struct rpc_obj {
 	const rpc_iface		*iface;
 	void			*data;
 	GDestroyNotify		 destroy;
+	GArray			*weak;		/* struct weak */
+};
+
+struct weak {
+	GDestroyNotify	 fn;
+	void		*data;
 };
 
 rpc_obj *
@@ -40,6 +46,17 @@ rpc_obj_unref(rpc_obj *obj)
 	g_assert(obj->refcnt > 0);
 	if (--obj->refcnt > 0)
 		return;
+	if (obj->weak != NULL) {
+		guint i;
+
+		for (i = 0; i < obj->weak->len; i++) {
+			struct weak *w = &g_array_index(obj->weak, struct weak,
+			    i);
+
+			w->fn(w->data);
+		}
+		g_array_free(obj->weak, TRUE);
+	}
 	if (obj->destroy != NULL)
 		obj->destroy(obj->data);
 	g_free(obj);
@@ -55,6 +72,31 @@ const rpc_iface *
 rpc_obj_iface(const rpc_obj *obj)
 {
 	return obj->iface;
+}
+
+void
+rpc_obj_weak_notify(rpc_obj *obj, GDestroyNotify fn, void *data)
+{
+	struct weak w = { fn, data };
+
+	if (obj->weak == NULL)
+		obj->weak = g_array_new(FALSE, FALSE, sizeof(struct weak));
+	g_array_append_val(obj->weak, w);
+}
+
+void
+rpc_obj_weak_unnotify(rpc_obj *obj, GDestroyNotify fn, void *data)
+{
+	guint i;
+
+	for (i = 0; obj->weak != NULL && i < obj->weak->len; i++) {
+		struct weak *w = &g_array_index(obj->weak, struct weak, i);
+
+		if (w->fn == fn && w->data == data) {
+			g_array_remove_index_fast(obj->weak, i);
+			return;
+		}
+	}
 }
 
 const rpc_method *

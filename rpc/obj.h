@@ -43,6 +43,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(rpc_obj, rpc_obj_unref)
 void *rpc_obj_data(const rpc_obj *obj);
 const rpc_iface *rpc_obj_iface(const rpc_obj *obj);
 
+/* Call 'fn(data)' when 'obj' is destroyed (like a GObject weak
+ * reference); remove it again with rpc_obj_weak_unnotify(). */
+void rpc_obj_weak_notify(rpc_obj *obj, GDestroyNotify fn, void *data);
+void rpc_obj_weak_unnotify(rpc_obj *obj, GDestroyNotify fn, void *data);
+
 /* The method named by the 'len' bytes at 'name', or NULL. */
 const rpc_method *rpc_obj_method(const rpc_obj *obj, const char *name,
     size_t len);

@@ -4,12 +4,14 @@
 
 #include <string.h>
 
+#include "rpc/conn.h"
 #include "rpc/obj.h"
 #include "rpc/pack.h"
 
 struct slot {
-	size_t	 offset;	/* of the 4 id bytes in the buffer */
-	rpc_obj	*obj;		/* owned reference */
+	size_t	 offset;	/* of the placeholder in the buffer */
+	rpc_obj	*obj;		/* owned reference, or NULL */
+	rpc_ref	*ref;		/* owned reference, or NULL */
 };
 
 struct rpc_pack {
@@ -36,9 +38,13 @@ rpc_pack_free(rpc_pack *p)
 	if (p == NULL)
 		return;
 	if (p->slots != NULL) {
-		for (i = 0; i < p->slots->len; i++)
-			rpc_obj_unref(g_array_index(p->slots, struct slot,
-			    i).obj);
+		for (i = 0; i < p->slots->len; i++) {
+			struct slot *sl = &g_array_index(p->slots,
+			    struct slot, i);
+
+			rpc_obj_unref(sl->obj);
+			rpc_ref_unref(sl->ref);
+		}
 		g_array_free(p->slots, TRUE);
 	}
 	msgpack_sbuffer_destroy(&p->sb);
@@ -116,20 +122,34 @@ rpc_pack_raw(rpc_pack *p, const void *data, size_t n)
 	msgpack_sbuffer_write(&p->sb, data, n);
 }
 
-void
-rpc_pack_obj(rpc_pack *p, rpc_obj *obj)
+static void
+add_slot(rpc_pack *p, rpc_obj *obj, rpc_ref *ref)
 {
 	static const uint8_t zero[4];
 	struct slot s;
 
-	/* fixext 4: 0xd6, type, 4 bytes of id (patched when sent). */
-	msgpack_pack_ext(&p->pk, 4, RPC_EXT_MYREF);
+	/* A fixext 4 placeholder; its bytes are never sent as they are. */
 	s.offset = p->sb.size;
+	msgpack_pack_ext(&p->pk, 4, obj != NULL ? RPC_EXT_MYREF :
+	    RPC_EXT_YOURREF);
 	msgpack_pack_ext_body(&p->pk, zero, sizeof(zero));
-	s.obj = rpc_obj_ref(obj);
+	s.obj = obj;
+	s.ref = ref;
 	if (p->slots == NULL)
 		p->slots = g_array_new(FALSE, FALSE, sizeof(struct slot));
 	g_array_append_val(p->slots, s);
+}
+
+void
+rpc_pack_obj(rpc_pack *p, rpc_obj *obj)
+{
+	add_slot(p, rpc_obj_ref(obj), NULL);
+}
+
+void
+rpc_pack_ref(rpc_pack *p, rpc_ref *ref)
+{
+	add_slot(p, NULL, rpc_ref_ref(ref));
 }
 
 const uint8_t *
@@ -140,28 +160,18 @@ rpc_pack_data(const rpc_pack *p, size_t *len)
 }
 
 size_t
-rpc_pack_n_objs(const rpc_pack *p)
+rpc_pack_n_slots(const rpc_pack *p)
 {
 	return p->slots != NULL ? p->slots->len : 0;
 }
 
-rpc_obj *
-rpc_pack_obj_at(const rpc_pack *p, size_t i, size_t *offset)
+void
+rpc_pack_slot(const rpc_pack *p, size_t i, size_t *offset, rpc_obj **obj,
+    rpc_ref **ref)
 {
 	const struct slot *s = &g_array_index(p->slots, struct slot, i);
 
 	*offset = s->offset;
-	return s->obj;
-}
-
-void
-rpc_pack_set_u32(rpc_pack *p, size_t offset, uint32_t v)
-{
-	uint8_t *d = (uint8_t *)p->sb.data + offset;
-
-	g_return_if_fail(offset + 4 <= p->sb.size);
-	d[0] = (uint8_t)(v >> 24);
-	d[1] = (uint8_t)(v >> 16);
-	d[2] = (uint8_t)(v >> 8);
-	d[3] = (uint8_t)v;
+	*obj = s->obj;
+	*ref = s->ref;
 }

@@ -12,11 +12,16 @@
 #include <msgpack.h>
 
 typedef struct rpc_obj rpc_obj;
+typedef struct rpc_ref rpc_ref;
 typedef struct rpc_pack rpc_pack;
 
-/* Ext type of a reference to an object the sender exports ("my-ref"),
- * with a 4-byte big-endian export id: always encoded as fixext 4. */
-#define RPC_EXT_MYREF	1
+/* Ext types of references (doc/protocol.md §5.1). */
+#define RPC_EXT_MYREF	1	/* an object the sender exports */
+#define RPC_EXT_YOURREF	2	/* an object the receiver exports */
+#define RPC_EXT_THEIRREF 3	/* an object a third tub exports (a gift) */
+/* Bytes a reference takes in a pack until the connection that sends it
+ * writes its real encoding. */
+#define RPC_PACK_SLOT	6
 
 rpc_pack *rpc_pack_new(void);				/* caller owns */
 void rpc_pack_free(rpc_pack *p);			/* NULL is a no-op */
@@ -39,14 +44,20 @@ void rpc_pack_raw(rpc_pack *p, const void *data, size_t n);
 /* A reference to local object 'obj' (keeps a reference to obj until the
  * pack is freed); the receiver gets a live remote reference. */
 void rpc_pack_obj(rpc_pack *p, rpc_obj *obj);
+/* A reference to the remote object 'ref' (kept until the pack is freed).
+ * Sent to the tub that exports it, it arrives as that tub's own object;
+ * sent to any other tub, as a gift that tub redeems by connecting to the
+ * exporter. */
+void rpc_pack_ref(rpc_pack *p, rpc_ref *ref);
 
 /* The bytes packed so far (borrowed; valid until the next append). */
 const uint8_t *rpc_pack_data(const rpc_pack *p, size_t *len);
 
-/* Object slots, for the connection that sends the pack. */
-size_t rpc_pack_n_objs(const rpc_pack *p);
-rpc_obj *rpc_pack_obj_at(const rpc_pack *p, size_t i, size_t *offset);
-/* Overwrite the 4 bytes at 'offset' with 'v' in big-endian order. */
-void rpc_pack_set_u32(rpc_pack *p, size_t offset, uint32_t v);
+/* Reference slots, in order, for the connection that sends the pack: slot
+ * 'i' occupies RPC_PACK_SLOT bytes at *offset and holds either a local
+ * object (*obj) or a remote reference (*ref); both borrowed. */
+size_t rpc_pack_n_slots(const rpc_pack *p);
+void rpc_pack_slot(const rpc_pack *p, size_t i, size_t *offset,
+    rpc_obj **obj, rpc_ref **ref);
 
 #endif

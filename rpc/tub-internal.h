@@ -13,12 +13,24 @@
 #include "rpc/frame.h"
 #include "rpc/furl.h"
 #include "rpc/hs.h"
+#include "rpc/msg.h"
+#include "rpc/pack.h"
 #include "rpc/tub.h"
 
 typedef struct rpc_conn rpc_conn;
 typedef struct rpc_listener rpc_listener;
 typedef struct rpc_connector rpc_connector;
 typedef struct rpc_getref rpc_getref;
+struct held;
+
+struct rpc_ref {
+	int		 refcnt;
+	rpc_conn	*conn;		/* owned reference */
+	uint32_t	 id;
+	uint64_t	 received;	/* times the peer sent this id */
+	char		*furl;		/* the object's FURL, if known (secret) */
+	char		 tubid[RPC_TUBID_LEN + 1];
+};
 
 typedef enum {
 	CONN_CONNECTING,	/* TCP connect in progress (client) */
@@ -43,7 +55,12 @@ struct rpc_tub {
 	uint8_t		 incarnation[RPC_INCARNATION_LEN];
 	char		*location;	/* hints for FURLs */
 	GPtrArray	*listeners;
-	GHashTable	*registry;	/* name -> rpc_obj* (owned) */
+	GHashTable	*registry;	/* name key -> struct reg (owns obj) */
+	GHashTable	*reg_by_obj;	/* rpc_obj* -> struct reg */
+	GHashTable	*weak;		/* name key -> struct reg (weak obj):
+					 * names made for objects sent in
+					 * calls, so they can be passed on */
+	GHashTable	*weak_by_obj;	/* rpc_obj* -> struct reg */
 	GArray		*lookups;	/* struct lookup_handler */
 	GHashTable	*conns;		/* tubid text -> rpc_conn* (OPEN) */
 	GHashTable	*connectors;	/* tubid text -> rpc_connector* */
@@ -102,6 +119,14 @@ struct rpc_conn {
 	GHashTable	*imports;	/* id -> rpc_ref* (weak) */
 	GArray		*decrefs;	/* pending (id, count) pairs */
 	uint32_t	 n_inflight;	/* incalls not yet finished */
+	GHashTable	*gifts;		/* gift id -> rpc_ref* (owned) */
+	uint32_t	 next_gift;
+	GQueue		 held;		/* struct held*: messages waiting for
+					 * gifts, and all behind them */
+	GHashTable	*observers;	/* id -> struct observer* */
+	ev_timer	 ka_timer;	/* keepalive and disconnect timeout */
+	ev_tstamp	 last_rx;	/* when a frame last arrived */
+	ev_tstamp	 last_ping;	/* when we last sent a PING */
 	char		*error;		/* why it closed */
 	int		 error_code;	/* RPC_E_* */
 	rpc_connector	*connector;	/* client: who dialled */
@@ -136,6 +161,9 @@ void tub_want_flush(rpc_tub *tub, rpc_conn *c);
 void tub_conn_opened(rpc_tub *tub, rpc_conn *c);
 void tub_conn_closed(rpc_tub *tub, rpc_conn *c);
 rpc_obj *tub_find_object(rpc_tub *tub, const char *swissnum, size_t len);
+/* The FURL under which 'obj' can be reached, making a weak name for it
+ * if it has none (caller g_free()s). */
+char *tub_furl_for_obj(rpc_tub *tub, rpc_obj *obj);
 void getref_finish(rpc_getref *g, rpc_ref *ref, const GError *err);
 void tub_requeue_lookup(rpc_tub *tub, rpc_getref *g);
 
@@ -151,5 +179,23 @@ void conn_abort(rpc_conn *c, const char *reason);
 void conn_flush(rpc_conn *c);
 void conn_send_lookup(rpc_conn *c, rpc_getref *g);
 void conn_send_decrefs(rpc_conn *c);
+int conn_send_built(rpc_conn *c);
+uint32_t conn_export(rpc_conn *c, rpc_obj *obj);
+rpc_obj *conn_exported(rpc_conn *c, uint32_t id);
+rpc_ref *conn_import(rpc_conn *c, uint32_t id, const rpc_furl *furl);
+void conn_dispatch(rpc_conn *c, rpc_msg *m);
+void conn_dispatch_failed(rpc_conn *c, rpc_msg *m, const GError *err);
+void conn_resume_reading(rpc_conn *c);
+
+/* values.c */
+#define RPC_HELD_MAX	64	/* messages queued behind a gift before the
+				 * connection stops reading */
+bool values_render(rpc_conn *c, rpc_pack *p, GError **err);
+bool values_has_gifts(const msgpack_object *v);
+void values_hold(rpc_conn *c, const uint8_t *pt, size_t len);
+void values_drop_held(rpc_conn *c);
+void values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
+    struct held *h);
+void values_decgift(rpc_conn *c, uint64_t gid, uint64_t count);
 
 #endif

@@ -46,7 +46,8 @@ struct lookup_handler {
 struct reg {
 	uint8_t		 key[32];
 	char		*name;		/* secret */
-	rpc_obj		*obj;		/* owned */
+	rpc_obj		*obj;		/* owned, unless in tub->weak */
+	rpc_tub		*tub;
 };
 
 static void tub_idle_cb(struct ev_loop *loop, ev_idle *w, int revents);
@@ -67,6 +68,10 @@ rpc_limits_init(rpc_limits *lim)
 	lim->max_exports = 10000;
 	lim->max_imports = 10000;
 	lim->max_outbuf = 64u * 1024 * 1024;
+	lim->max_gifts = 1024;
+	lim->accept_gifts = true;
+	lim->keepalive = 240.0;
+	lim->disconnect_timeout = 0.0;
 }
 
 static guint
@@ -89,10 +94,31 @@ reg_free(void *p)
 {
 	struct reg *r = p;
 
+	if (g_hash_table_lookup(r->tub->reg_by_obj, r->obj) == r)
+		g_hash_table_remove(r->tub->reg_by_obj, r->obj);
 	rpc_obj_unref(r->obj);
 	sodium_memzero(r->name, strlen(r->name));
 	g_free(r->name);
 	g_free(r);
+}
+
+static void
+weak_free(struct reg *r)
+{
+	sodium_memzero(r->name, strlen(r->name));
+	g_free(r->name);
+	g_free(r);
+}
+
+/* The object of a weak name was destroyed. */
+static void
+weak_gone(void *p)
+{
+	struct reg *r = p;
+
+	g_hash_table_remove(r->tub->weak_by_obj, r->obj);
+	g_hash_table_remove(r->tub->weak, r->key);
+	weak_free(r);
 }
 
 static void
@@ -117,12 +143,16 @@ rpc_tub_new(struct ev_loop *loop, rpc_ident *id, const rpc_limits *lim)
 	tub->scan.max_depth = tub->lim.max_depth;
 	tub->scan.max_elems = tub->lim.max_elems;
 	tub->scan.max_ext = RPC_PRESCAN_EXT;
-	tub->scan.ext_ok = 1u << RPC_EXT_MYREF;
+	tub->scan.ext_ok = 1u << RPC_EXT_MYREF | 1u << RPC_EXT_YOURREF |
+	    1u << RPC_EXT_THEIRREF;
 	randombytes_buf(tub->incarnation, sizeof(tub->incarnation));
 	tub->location = g_strdup("");
 	tub->listeners = g_ptr_array_new();
 	tub->registry = g_hash_table_new_full(reg_key_hash, reg_key_equal,
 	    NULL, reg_free);
+	tub->reg_by_obj = g_hash_table_new(g_direct_hash, g_direct_equal);
+	tub->weak = g_hash_table_new(reg_key_hash, reg_key_equal);
+	tub->weak_by_obj = g_hash_table_new(g_direct_hash, g_direct_equal);
 	tub->lookups = g_array_new(FALSE, FALSE,
 	    sizeof(struct lookup_handler));
 	tub->conns = g_hash_table_new(g_str_hash, g_str_equal);
@@ -204,6 +234,21 @@ rpc_tub_free(rpc_tub *tub)
 	}
 	g_ptr_array_free(tub->listeners, TRUE);
 	g_hash_table_destroy(tub->registry);
+	g_hash_table_destroy(tub->reg_by_obj);
+	{
+		GHashTableIter it;
+		gpointer k, v;
+
+		g_hash_table_iter_init(&it, tub->weak);
+		while (g_hash_table_iter_next(&it, &k, &v)) {
+			struct reg *r = v;
+
+			rpc_obj_weak_unnotify(r->obj, weak_gone, r);
+			weak_free(r);
+		}
+		g_hash_table_destroy(tub->weak);
+		g_hash_table_destroy(tub->weak_by_obj);
+	}
 	g_array_free(tub->lookups, TRUE);
 	g_hash_table_destroy(tub->conns);
 	g_hash_table_destroy(tub->connectors);
@@ -403,7 +448,10 @@ rpc_tub_register(rpc_tub *tub, rpc_obj *obj, const char *name,
 	memcpy(r->key, key, sizeof(key));
 	r->name = g_strdup(name);
 	r->obj = rpc_obj_ref(obj);
+	r->tub = tub;
 	g_hash_table_insert(tub->registry, r->key, r);
+	if (!g_hash_table_contains(tub->reg_by_obj, obj))
+		g_hash_table_insert(tub->reg_by_obj, obj, r);
 	return g_steal_pointer(&furl);
 }
 
@@ -414,6 +462,30 @@ rpc_tub_unregister(rpc_tub *tub, const char *name)
 
 	name_key(name, strlen(name), key);
 	return g_hash_table_remove(tub->registry, key);
+}
+
+char *
+tub_furl_for_obj(rpc_tub *tub, rpc_obj *obj)
+{
+	struct reg *r = g_hash_table_lookup(tub->reg_by_obj, obj);
+	uint8_t rnd[SWISS_BYTES];
+
+	if (r == NULL)
+		r = g_hash_table_lookup(tub->weak_by_obj, obj);
+	if (r == NULL) {
+		/* Foolscap's getOrCreateURLForReference: a name that lives as
+		 * long as the object, without keeping it alive. */
+		r = g_new0(struct reg, 1);
+		randombytes_buf(rnd, sizeof(rnd));
+		r->name = rpc_base32_encode(rnd, sizeof(rnd));
+		name_key(r->name, strlen(r->name), r->key);
+		r->obj = obj;
+		r->tub = tub;
+		g_hash_table_insert(tub->weak, r->key, r);
+		g_hash_table_insert(tub->weak_by_obj, obj, r);
+		rpc_obj_weak_notify(obj, weak_gone, r);
+	}
+	return rpc_tub_furl_for_name(tub, r->name);
 }
 
 void
@@ -437,6 +509,8 @@ tub_find_object(rpc_tub *tub, const char *swissnum, size_t len)
 		return NULL;
 	name_key(swissnum, len, key);
 	r = g_hash_table_lookup(tub->registry, key);
+	if (r == NULL)
+		r = g_hash_table_lookup(tub->weak, key);
 	if (r != NULL && strlen(r->name) == len &&
 	    sodium_memcmp(r->name, swissnum, len) == 0)
 		return rpc_obj_ref(r->obj);

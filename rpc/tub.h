@@ -8,6 +8,7 @@
 #ifndef RPC_TUB_H
 #define RPC_TUB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <ev.h>
@@ -40,6 +41,15 @@ typedef struct rpc_limits {
 	size_t		max_outbuf;	/* queued output bytes per connection
 					 * before new calls fail with
 					 * "overloaded": 64 MiB */
+	uint32_t	max_gifts;	/* gifts given per connection and not
+					 * yet redeemed: 1024 */
+	bool		accept_gifts;	/* redeem and give third-party
+					 * references: true */
+	double		keepalive;	/* seconds without input before a
+					 * PING: 240 (Foolscap's); 0 never */
+	double		disconnect_timeout; /* seconds without input before
+					 * the peer is declared gone: 0 never
+					 * (Foolscap's default) */
 } rpc_limits;
 
 void rpc_limits_init(rpc_limits *lim);

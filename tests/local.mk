@@ -13,6 +13,7 @@ rpc_unit_tests = \
 	tests/unit/test_rpc_frame \
 	tests/unit/test_rpc_msg \
 	tests/unit/test_rpc_tub \
+	tests/unit/test_rpc_refs \
 	tests/unit/test_rpc_hostile
 check_PROGRAMS += $(rpc_unit_tests)
 TESTS += $(rpc_unit_tests)
@@ -48,6 +49,10 @@ tests_unit_test_rpc_tub_SOURCES = tests/unit/test_rpc_tub.c \
 	tests/unit/tubtest.c tests/unit/tubtest.h
 tests_unit_test_rpc_tub_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rpc_tub_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_refs_SOURCES = tests/unit/test_rpc_refs.c \
+	tests/unit/tubtest.c tests/unit/tubtest.h
+tests_unit_test_rpc_refs_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_refs_LDADD = $(UNIT_LDADD)
 tests_unit_test_rpc_hostile_SOURCES = tests/unit/test_rpc_hostile.c \
 	tests/unit/tubtest.c tests/unit/tubtest.h
 tests_unit_test_rpc_hostile_CFLAGS = $(UNIT_CFLAGS)

@@ -259,26 +259,27 @@ test_prescan_runs_before_unpack(void **state)
 }
 
 static void
-test_pack_obj_slot_is_patched(void **state)
+test_pack_records_reference_slots(void **state)
 {
 	rpc_pack *p = rpc_pack_new();
-	rpc_obj *obj = rpc_obj_new(NULL, NULL, NULL);
+	rpc_obj *obj = rpc_obj_new(NULL, NULL, NULL), *o;
+	rpc_ref *r;
 	const uint8_t *d;
 	size_t len, off;
 
 	(void)state;
-	rpc_pack_array(p, 1);
+	rpc_pack_array(p, 2);
+	rpc_pack_int(p, 7);
 	rpc_pack_obj(p, obj);
 	rpc_obj_unref(obj);	/* the pack keeps its own reference */
-	assert_int_equal(rpc_pack_n_objs(p), 1);
-	assert_ptr_equal(rpc_pack_obj_at(p, 0, &off), obj);
-	rpc_pack_set_u32(p, off, 0x01020304);
+	assert_int_equal(rpc_pack_n_slots(p), 1);
+	rpc_pack_slot(p, 0, &off, &o, &r);
+	assert_ptr_equal(o, obj);
+	assert_null(r);
+	assert_int_equal(off, 2);
 	d = rpc_pack_data(p, &len);
-	assert_int_equal(len, 7);
-	assert_int_equal(d[1], 0xd6);
-	assert_int_equal(d[2], RPC_EXT_MYREF);
-	assert_int_equal(d[3], 1);
-	assert_int_equal(d[6], 4);
+	assert_int_equal(len, 2 + RPC_PACK_SLOT);
+	assert_int_equal(d[off], 0xd6);		/* a fixext 4 placeholder */
 	rpc_pack_free(p);
 }
 
@@ -295,7 +296,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_messages_refused,
 		    setup, teardown),
 		cmocka_unit_test(test_prescan_runs_before_unpack),
-		cmocka_unit_test(test_pack_obj_slot_is_patched),
+		cmocka_unit_test(test_pack_records_reference_slots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

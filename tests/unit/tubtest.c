@@ -215,7 +215,132 @@ calc_note(rpc_incall *call, rpc_mp *args, void *data)
 	rpc_incall_return(call, NULL);
 }
 
+struct callback_wait {
+	rpc_incall	*call;
+};
+
+static void
+callback_answer_cb(const msgpack_object *result, const GError *err,
+    void *arg)
+{
+	struct callback_wait *w = arg;
+	rpc_pack *r;
+
+	if (err != NULL) {
+		rpc_incall_fail(w->call, "callback-failed", "%s", err->message);
+	} else {
+		r = rpc_pack_new();
+		msgpack_pack_object(rpc_pack_mp(r), *result);
+		rpc_incall_return(w->call, r);
+	}
+	g_free(w);
+}
+
+static void
+calc_callback(rpc_incall *call, rpc_mp *args, void *data)
+{
+	struct callback_wait *w;
+	rpc_ref *ref;
+	int64_t a;
+
+	RPC_UNUSED(data);
+	if (rpc_arg_ref(args, &ref, NULL) != 0 ||
+	    rpc_mp_int(args, INT32_MIN, INT32_MAX, &a) != 0) {
+		rpc_incall_fail(call, "violation", "callback takes ref, int");
+		return;
+	}
+	w = g_new0(struct callback_wait, 1);
+	w->call = call;
+	rpc_ref_call(ref, "add", tt_args_ints(a, 1), callback_answer_cb, w);
+}
+
+static void
+calc_store(rpc_incall *call, rpc_mp *args, void *data)
+{
+	tt_calc *st = data;
+	rpc_ref *ref;
+	rpc_obj *obj;
+
+	if (rpc_arg_ref(args, &ref, &obj) != 0) {
+		rpc_incall_fail(call, "violation", "store takes a reference");
+		return;
+	}
+	rpc_ref_unref(st->stored);
+	rpc_obj_unref(st->stored_obj);
+	st->stored = ref != NULL ? rpc_ref_ref(ref) : NULL;
+	st->stored_obj = obj != NULL ? rpc_obj_ref(obj) : NULL;
+	rpc_incall_return(call, NULL);
+}
+
+static void
+calc_same(rpc_incall *call, rpc_mp *args, void *data)
+{
+	tt_calc *st = data;
+	rpc_ref *ref;
+	rpc_obj *obj;
+	rpc_pack *r;
+
+	if (rpc_arg_ref(args, &ref, &obj) != 0) {
+		rpc_incall_fail(call, "violation", "same takes a reference");
+		return;
+	}
+	r = rpc_pack_new();
+	rpc_pack_bool(r, (ref != NULL && ref == st->stored) ||
+	    (obj != NULL && obj == st->stored_obj));
+	rpc_incall_return(call, r);
+}
+
+static void
+calc_drop(rpc_incall *call, rpc_mp *args, void *data)
+{
+	tt_calc *st = data;
+
+	RPC_UNUSED(args);
+	g_clear_pointer(&st->stored, rpc_ref_unref);
+	g_clear_pointer(&st->stored_obj, rpc_obj_unref);
+	rpc_incall_return(call, NULL);
+}
+
+static void
+calc_make(rpc_incall *call, rpc_mp *args, void *data)
+{
+	tt_calc *st = data;
+	rpc_obj *obj = tt_calc_new(st->made);
+	rpc_pack *r = rpc_pack_new();
+
+	RPC_UNUSED(args);
+	rpc_pack_obj(r, obj);
+	rpc_obj_unref(obj);
+	rpc_incall_return(call, r);
+}
+
+static void
+calc_give_back(rpc_incall *call, rpc_mp *args, void *data)
+{
+	rpc_ref *ref;
+	rpc_obj *obj;
+	rpc_pack *r;
+
+	RPC_UNUSED(data);
+	if (rpc_arg_ref(args, &ref, &obj) != 0) {
+		rpc_incall_fail(call, "violation", "give_back takes a ref");
+		return;
+	}
+	r = rpc_pack_new();
+	if (ref != NULL)
+		rpc_pack_ref(r, ref);
+	else
+		rpc_pack_obj(r, obj);
+	rpc_incall_return(call, r);
+}
+
 static const rpc_method calc_methods[] = {
+	{ "callback", calc_callback },
+	{ "store", calc_store },
+	{ "same", calc_same },
+	{ "drop", calc_drop },
+	{ "make", calc_make },
+	{ "give_back", calc_give_back },
 	{ "add", calc_add },
 	{ "echo", calc_echo },
 	{ "fail", calc_fail },
@@ -232,8 +357,10 @@ calc_destroy(void *data)
 {
 	tt_calc *st = data;
 
-	if (st != NULL)
+	if (st != NULL) {
 		st->destroyed++;
+		/* Only the state's owner clears what it stored. */
+	}
 }
 
 rpc_obj *
@@ -249,4 +376,11 @@ tt_calc_release(tt_calc *state)
 		rpc_incall_return(state->held, NULL);
 		state->held = NULL;
 	}
+}
+
+void
+tt_calc_clear(tt_calc *state)
+{
+	g_clear_pointer(&state->stored, rpc_ref_unref);
+	g_clear_pointer(&state->stored_obj, rpc_obj_unref);
 }

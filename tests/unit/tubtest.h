@@ -44,13 +44,21 @@ rpc_pack *tt_args_ints(int64_t a, int64_t b);
 
 /* The test object "calc": add(int, int) -> int; echo(x) -> x;
  * fail(type, msg) raises; hold() never answers until tt_calc_release();
- * note(x) (meant one-way) counts calls. */
+ * note(x) (meant one-way) counts calls; callback(ref, a) answers with
+ * ref.add(a, 1); store(ref) keeps a reference; same(ref) -> whether it is
+ * the stored one; drop() forgets it; make() -> a new calc object;
+ * give_back(ref) -> ref. */
 typedef struct tt_calc {
 	int		 notes;
 	int		 destroyed;
 	rpc_incall	*held;
+	rpc_ref		*stored;
+	rpc_obj		*stored_obj;
+	struct tt_calc	*made;		/* state given to make()'s objects */
 } tt_calc;
 rpc_obj *tt_calc_new(tt_calc *state);
 void tt_calc_release(tt_calc *state);
+/* Drop what store() kept. */
+void tt_calc_clear(tt_calc *state);
 
 #endif

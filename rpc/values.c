@@ -1,0 +1,589 @@
+/* rpc/values.c -- references inside values: writing the references a pack
+ * holds as my-ref, your-ref or their-ref (doc/protocol.md §5.1), turning
+ * the references in a received value into live objects before a handler or
+ * callback sees it, and holding back a message whose gifts (their-refs)
+ * are still being redeemed, together with every message behind it.
+ *
+ * conn.c owns the export and import tables and dispatches the messages;
+ * this file only translates between wire references and live ones. */
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "rpc/err.h"
+#include "rpc/msg.h"
+#include "rpc/obj.h"
+#include "rpc/tub-internal.h"
+
+/* What an ext value points to once the connection has resolved it: the
+ * bytes of the ext are replaced by this record, allocated in the frame's
+ * zone.  The magic guards against values that did not pass through
+ * values_materialize(). */
+#define VALREF_MAGIC	0x72656621u
+
+struct valref {
+	uint32_t	 magic;
+	rpc_ref		*ref;		/* borrowed from the message's keep */
+	rpc_obj		*obj;
+};
+
+/* A message waiting for its gifts. */
+struct held {
+	int		 refcnt;
+	rpc_conn	*conn;		/* owned */
+	uint8_t		*pt;		/* copy of the plaintext */
+	size_t		 len;
+	bool		 started;	/* gifts scanned and requested */
+	bool		 starting;	/* inside start_gifts() */
+	guint		 pending;	/* gifts not yet resolved */
+	GPtrArray	*resolved;	/* rpc_ref* / rpc_obj* in order, or
+					 * NULL entries for failures */
+	GArray		*kinds;		/* 'r' ref, 'o' obj, 0 failed */
+	char		*failure;	/* first failure, for the caller */
+};
+
+struct gift_wait {
+	struct held	*h;
+	guint		 index;
+};
+
+static void
+put_u32be(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t
+get_u32be(const char *p)
+{
+	const uint8_t *u = (const uint8_t *)p;
+
+	return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 |
+	    (uint32_t)u[2] << 8 | u[3];
+}
+
+/* ---- sending ---- */
+
+static void
+pack_ext(rpc_conn *c, int8_t type, uint32_t id, const char *furl)
+{
+	size_t flen = furl != NULL ? strlen(furl) : 0;
+	uint8_t idb[4];
+
+	put_u32be(idb, id);
+	msgpack_pack_ext(&c->pk, 4 + flen, type);
+	msgpack_pack_ext_body(&c->pk, idb, 4);
+	if (flen > 0)
+		msgpack_pack_ext_body(&c->pk, furl, flen);
+}
+
+bool
+values_render(rpc_conn *c, rpc_pack *p, GError **err)
+{
+	const uint8_t *data;
+	size_t len, pos = 0, i, n = rpc_pack_n_slots(p);
+
+	data = rpc_pack_data(p, &len);
+	for (i = 0; i < n; i++) {
+		size_t off;
+		rpc_obj *obj;
+		rpc_ref *ref;
+
+		rpc_pack_slot(p, i, &off, &obj, &ref);
+		msgpack_sbuffer_write(&c->sb, (const char *)data + pos,
+		    off - pos);
+		pos = off + RPC_PACK_SLOT;
+		if (obj != NULL) {
+			g_autofree char *furl = NULL;
+			uint32_t id = conn_export(c, obj);
+
+			if (id == 0)
+				return rpc_set_error(err, RPC_E_TOOBIG,
+				    "too many objects exported to %s",
+				    c->peer_tubid);
+			furl = tub_furl_for_obj(c->tub, obj);
+			pack_ext(c, RPC_EXT_MYREF, id, furl);
+			sodium_memzero(furl, strlen(furl));
+		} else if (ref->conn == c) {
+			pack_ext(c, RPC_EXT_YOURREF, ref->id, NULL);
+		} else {
+			uint32_t gid;
+
+			if (ref->furl == NULL)
+				return rpc_set_error(err, RPC_E_FORMAT,
+				    "cannot pass on a reference to %s: its "
+				    "exporter gave no FURL for it", ref->tubid);
+			if (!c->tub->lim.accept_gifts)
+				return rpc_set_error(err, RPC_E_FORMAT,
+				    "gifts are disabled on this tub");
+			if (g_hash_table_size(c->gifts) >=
+			    c->tub->lim.max_gifts)
+				return rpc_set_error(err, RPC_E_TOOBIG,
+				    "overloaded: too many gifts to %s",
+				    c->peer_tubid);
+			do {
+				gid = c->next_gift++;
+			} while (gid == 0 || g_hash_table_contains(c->gifts,
+			    GUINT_TO_POINTER(gid)));
+			g_hash_table_insert(c->gifts, GUINT_TO_POINTER(gid),
+			    rpc_ref_ref(ref));
+			pack_ext(c, RPC_EXT_THEIRREF, gid, ref->furl);
+		}
+	}
+	msgpack_sbuffer_write(&c->sb, (const char *)data + pos, len - pos);
+	return true;
+}
+
+void
+values_decgift(rpc_conn *c, uint64_t gid, uint64_t count)
+{
+	rpc_ref *ref = g_hash_table_lookup(c->gifts, GUINT_TO_POINTER(gid));
+
+	if (ref == NULL || count != 1) {
+		conn_abort(c, "DECGIFT of a gift not given");
+		return;
+	}
+	g_hash_table_remove(c->gifts, GUINT_TO_POINTER(gid));
+}
+
+/* ---- receiving ---- */
+
+/* Check a FURL sent inside a reference; NULL (and a reason) if bad. */
+static rpc_furl *
+parse_ref_furl(const char *p, size_t n, GError **err)
+{
+	char buf[RPC_FURL_MAX + 1];
+	rpc_furl *f = NULL;
+
+	if (n > RPC_FURL_MAX) {
+		rpc_set_error(err, RPC_E_TOOBIG, "FURL in reference too long");
+		return NULL;
+	}
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	rpc_furl_parse(buf, &f, err);
+	sodium_memzero(buf, n);
+	return f;
+}
+
+/* Walk 'o', replacing each reference with a struct valref.  Gifts take
+ * their resolved values from 'h' in order.  Every reference taken is
+ * appended to 'keep' (rpc_ref* with kind 'r', rpc_obj* with kind 'o' in
+ * 'kinds'). */
+static bool
+materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
+    struct held *h, guint *gift_i, GPtrArray *keep, GArray *kinds,
+    GError **err)
+{
+	struct valref *vr;
+	uint32_t i;
+	char kind;
+
+	switch (o->type) {
+	case MSGPACK_OBJECT_ARRAY:
+		for (i = 0; i < o->via.array.size; i++)
+			if (!materialize(c, &o->via.array.ptr[i], zone, h,
+			    gift_i, keep, kinds, err))
+				return false;
+		return true;
+	case MSGPACK_OBJECT_MAP:
+		for (i = 0; i < o->via.map.size; i++)
+			if (!materialize(c, &o->via.map.ptr[i].key, zone, h,
+			    gift_i, keep, kinds, err) ||
+			    !materialize(c, &o->via.map.ptr[i].val, zone, h,
+			    gift_i, keep, kinds, err))
+				return false;
+		return true;
+	case MSGPACK_OBJECT_EXT:
+		break;
+	default:
+		return true;
+	}
+	vr = msgpack_zone_malloc(zone, sizeof(*vr));
+	if (vr == NULL)
+		g_error("out of memory");
+	vr->magic = VALREF_MAGIC;
+	vr->ref = NULL;
+	vr->obj = NULL;
+	if (o->via.ext.type == RPC_EXT_MYREF) {
+		g_autoptr(rpc_furl) f = NULL;
+
+		if (o->via.ext.size < 4)
+			return rpc_set_error(err, RPC_E_FORMAT,
+			    "my-ref shorter than 4 bytes");
+		if (o->via.ext.size > 4) {
+			f = parse_ref_furl(o->via.ext.ptr + 4,
+			    o->via.ext.size - 4, err);
+			if (f == NULL)
+				return false;
+			if (strcmp(rpc_furl_tubid(f), c->peer_tubid) != 0)
+				return rpc_set_error(err, RPC_E_FORMAT,
+				    "my-ref names another tub's object");
+		}
+		vr->ref = conn_import(c, get_u32be(o->via.ext.ptr), f);
+		if (vr->ref == NULL)
+			return rpc_set_error(err, RPC_E_TOOBIG,
+			    "too many references imported from %s",
+			    c->peer_tubid);
+		kind = 'r';
+	} else if (o->via.ext.type == RPC_EXT_YOURREF) {
+		if (o->via.ext.size != 4)
+			return rpc_set_error(err, RPC_E_FORMAT,
+			    "your-ref is not 4 bytes");
+		vr->obj = conn_exported(c, get_u32be(o->via.ext.ptr));
+		if (vr->obj == NULL)
+			return rpc_set_error(err, RPC_E_FORMAT,
+			    "your-ref to an object not exported");
+		rpc_obj_ref(vr->obj);
+		kind = 'o';
+	} else if (o->via.ext.type == RPC_EXT_THEIRREF) {
+		guint k = (*gift_i)++;
+		char gk;
+
+		if (h == NULL || k >= h->resolved->len)
+			return rpc_set_error(err, RPC_E_FORMAT,
+			    "unexpected gift");
+		gk = g_array_index(h->kinds, char, k);
+		if (gk == 'r')
+			vr->ref = rpc_ref_ref(g_ptr_array_index(h->resolved,
+			    k));
+		else if (gk == 'o')
+			vr->obj = rpc_obj_ref(g_ptr_array_index(h->resolved,
+			    k));
+		else
+			return rpc_set_error(err, RPC_E_REMOTE,
+			    "gift could not be redeemed: %s", h->failure);
+		kind = gk;
+	} else {
+		return rpc_set_error(err, RPC_E_FORMAT, "unknown ext type %d",
+		    o->via.ext.type);
+	}
+	g_ptr_array_add(keep, kind == 'r' ? (void *)vr->ref : (void *)vr->obj);
+	g_array_append_val(kinds, kind);
+	o->via.ext.ptr = (const char *)vr;
+	o->via.ext.size = sizeof(*vr);
+	return true;
+}
+
+static void
+release_keep(GPtrArray *keep, GArray *kinds)
+{
+	guint i;
+
+	for (i = 0; i < keep->len; i++) {
+		if (g_array_index(kinds, char, i) == 'r')
+			rpc_ref_unref(g_ptr_array_index(keep, i));
+		else
+			rpc_obj_unref(g_ptr_array_index(keep, i));
+	}
+	g_ptr_array_free(keep, TRUE);
+	g_array_free(kinds, TRUE);
+}
+
+/* Count the gifts in 'o' and append their (gift id, FURL) ext values. */
+static void
+find_gifts(const msgpack_object *o, GPtrArray *gifts)
+{
+	uint32_t i;
+
+	if (o->type == MSGPACK_OBJECT_ARRAY) {
+		for (i = 0; i < o->via.array.size; i++)
+			find_gifts(&o->via.array.ptr[i], gifts);
+	} else if (o->type == MSGPACK_OBJECT_MAP) {
+		for (i = 0; i < o->via.map.size; i++) {
+			find_gifts(&o->via.map.ptr[i].key, gifts);
+			find_gifts(&o->via.map.ptr[i].val, gifts);
+		}
+	} else if (o->type == MSGPACK_OBJECT_EXT &&
+	    o->via.ext.type == RPC_EXT_THEIRREF) {
+		g_ptr_array_add(gifts, (void *)o);
+	}
+}
+
+static struct held *
+held_ref(struct held *h)
+{
+	h->refcnt++;
+	return h;
+}
+
+static void
+held_unref(struct held *h)
+{
+	guint i;
+
+	if (--h->refcnt > 0)
+		return;
+	for (i = 0; i < h->resolved->len; i++) {
+		char k = g_array_index(h->kinds, char, i);
+
+		if (k == 'r')
+			rpc_ref_unref(g_ptr_array_index(h->resolved, i));
+		else if (k == 'o')
+			rpc_obj_unref(g_ptr_array_index(h->resolved, i));
+	}
+	g_ptr_array_free(h->resolved, TRUE);
+	g_array_free(h->kinds, TRUE);
+	sodium_memzero(h->pt, h->len);
+	g_free(h->pt);
+	g_free(h->failure);
+	conn_unref(h->conn);
+	g_free(h);
+}
+
+static void drain(rpc_conn *c);
+
+static void
+gift_resolved(struct held *h, guint index, rpc_ref *ref, rpc_obj *obj,
+    const char *failure)
+{
+	if (ref != NULL) {
+		g_ptr_array_index(h->resolved, index) = rpc_ref_ref(ref);
+		g_array_index(h->kinds, char, index) = 'r';
+	} else if (obj != NULL) {
+		g_ptr_array_index(h->resolved, index) = obj;	/* taken */
+		g_array_index(h->kinds, char, index) = 'o';
+	} else if (h->failure == NULL) {
+		h->failure = g_strdup(failure);
+	}
+	/* drain() itself delivers what start_gifts() resolves at once. */
+	if (--h->pending == 0 && !h->starting && h->conn->state == CONN_OPEN)
+		drain(h->conn);
+}
+
+static void
+gift_getref_cb(rpc_ref *ref, const GError *err, void *arg)
+{
+	struct gift_wait *w = arg;
+	struct held *h = w->h;
+
+	gift_resolved(h, w->index, ref, NULL, err != NULL ? err->message :
+	    NULL);
+	rpc_ref_unref(ref);
+	g_free(w);
+	held_unref(h);
+}
+
+/* Redeem every gift of 'h' (parsed as 'm'); return the number pending. */
+static guint
+start_gifts(rpc_conn *c, struct held *h, const msgpack_object *value)
+{
+	g_autoptr(GPtrArray) gifts = g_ptr_array_new();
+	guint i;
+
+	find_gifts(value, gifts);
+	g_ptr_array_set_size(h->resolved, gifts->len);
+	g_array_set_size(h->kinds, gifts->len);
+	h->pending = gifts->len;
+	h->started = true;
+	h->starting = true;
+	for (i = 0; i < gifts->len; i++) {
+		const msgpack_object *o = g_ptr_array_index(gifts, i);
+		g_autoptr(GError) err = NULL;
+		g_autoptr(rpc_furl) f = NULL;
+		g_autofree char *text = NULL;
+		uint32_t gid;
+
+		g_array_index(h->kinds, char, i) = 0;
+		if (o->via.ext.size < 5 ||
+		    (f = parse_ref_furl(o->via.ext.ptr + 4,
+		    o->via.ext.size - 4, &err)) == NULL) {
+			gift_resolved(h, i, NULL, NULL, "malformed gift");
+			continue;
+		}
+		gid = get_u32be(o->via.ext.ptr);
+		/* Redeemed or not, the giver may now let go. */
+		msgpack_pack_array(&c->pk, 3);
+		msgpack_pack_uint8(&c->pk, RPC_MSG_DECGIFT);
+		msgpack_pack_uint32(&c->pk, gid);
+		msgpack_pack_uint8(&c->pk, 1);
+		conn_send_built(c);
+		if (!c->tub->lim.accept_gifts) {
+			gift_resolved(h, i, NULL, NULL,
+			    "this tub does not accept gifts");
+			continue;
+		}
+		if (strcmp(rpc_furl_tubid(f), rpc_tub_tubid(c->tub)) == 0) {
+			/* One of our own objects, coming home. */
+			const char *sw = rpc_furl_swissnum(f);
+			rpc_obj *obj = tub_find_object(c->tub, sw, strlen(sw));
+
+			gift_resolved(h, i, NULL, obj, obj == NULL ?
+			    "the gift names an object this tub no longer has" :
+			    NULL);
+			continue;
+		}
+		{
+			struct gift_wait *w = g_new0(struct gift_wait, 1);
+
+			w->h = held_ref(h);
+			w->index = i;
+			text = rpc_furl_to_string(f);
+			rpc_tub_get_ref(c->tub, text, gift_getref_cb, w);
+			sodium_memzero(text, strlen(text));
+		}
+	}
+	h->starting = false;
+	return h->pending;
+}
+
+/* Deliver queued messages in order until one must wait for gifts. */
+static void
+drain(rpc_conn *c)
+{
+	struct held *h;
+
+	conn_ref(c);
+	while (c->state == CONN_OPEN && !c->closing &&
+	    (h = g_queue_peek_head(&c->held)) != NULL) {
+		msgpack_unpacked up;
+		rpc_msg m;
+		int r;
+
+		if (h->started && h->pending > 0)
+			break;
+		msgpack_unpacked_init(&up);
+		r = rpc_msg_parse(h->pt, h->len, &c->tub->scan, &up, &m);
+		if (r != 0) {
+			msgpack_unpacked_destroy(&up);
+			conn_abort(c, "bad message");
+			break;
+		}
+		if (!h->started) {
+			const msgpack_object *v = m.type == RPC_MSG_CALL ?
+			    &up.data.via.array.ptr[4] : m.type ==
+			    RPC_MSG_ANSWER ? m.value : NULL;
+
+			if (v != NULL && start_gifts(c, h, v) > 0) {
+				msgpack_unpacked_destroy(&up);
+				break;
+			}
+		}
+		g_queue_pop_head(&c->held);
+		values_deliver(c, &m, &up, h);
+		msgpack_unpacked_destroy(&up);
+		held_unref(h);
+	}
+	/* Reading pauses while messages wait (conn.c checks the queue). */
+	conn_resume_reading(c);
+	conn_unref(c);
+}
+
+void
+values_hold(rpc_conn *c, const uint8_t *pt, size_t len)
+{
+	struct held *h = g_new0(struct held, 1);
+
+	h->refcnt = 1;
+	h->conn = conn_ref(c);
+	h->pt = g_memdup2(pt, len);
+	h->len = len;
+	h->resolved = g_ptr_array_new();
+	h->kinds = g_array_new(FALSE, TRUE, sizeof(char));
+	g_queue_push_tail(&c->held, h);
+	if (g_queue_get_length(&c->held) == 1)
+		drain(c);
+}
+
+void
+values_drop_held(rpc_conn *c)
+{
+	struct held *h;
+
+	while ((h = g_queue_pop_head(&c->held)) != NULL)
+		held_unref(h);
+}
+
+bool
+values_has_gifts(const msgpack_object *v)
+{
+	uint32_t i;
+
+	switch (v->type) {
+	case MSGPACK_OBJECT_ARRAY:
+		for (i = 0; i < v->via.array.size; i++)
+			if (values_has_gifts(&v->via.array.ptr[i]))
+				return true;
+		return false;
+	case MSGPACK_OBJECT_MAP:
+		for (i = 0; i < v->via.map.size; i++)
+			if (values_has_gifts(&v->via.map.ptr[i].key) ||
+			    values_has_gifts(&v->via.map.ptr[i].val))
+				return true;
+		return false;
+	case MSGPACK_OBJECT_EXT:
+		return v->via.ext.type == RPC_EXT_THEIRREF;
+	default:
+		return false;
+	}
+}
+
+void
+values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
+    struct held *h)
+{
+	GPtrArray *keep = g_ptr_array_new();
+	GArray *kinds = g_array_new(FALSE, FALSE, sizeof(char));
+	msgpack_object *v = NULL;
+	GError *err = NULL;
+	guint gift_i = 0;
+
+	if (m->type == RPC_MSG_CALL)
+		v = &up->data.via.array.ptr[4];
+	else if (m->type == RPC_MSG_ANSWER)
+		v = (msgpack_object *)m->value;
+	if (v != NULL && !materialize(c, v, up->zone, h, &gift_i, keep,
+	    kinds, &err)) {
+		conn_dispatch_failed(c, m, err);
+		g_error_free(err);
+	} else {
+		conn_dispatch(c, m);
+	}
+	release_keep(keep, kinds);
+}
+
+/* ---- accessors ---- */
+
+gboolean
+rpc_value_ref(const msgpack_object *o, rpc_ref **ref, rpc_obj **obj)
+{
+	const struct valref *vr;
+
+	*ref = NULL;
+	if (obj != NULL)
+		*obj = NULL;
+	if (o == NULL || o->type != MSGPACK_OBJECT_EXT ||
+	    o->via.ext.size != sizeof(struct valref))
+		return FALSE;
+	vr = (const struct valref *)(const void *)o->via.ext.ptr;
+	if (vr->magic != VALREF_MAGIC)
+		return FALSE;
+	if (vr->obj != NULL && obj == NULL)
+		return FALSE;
+	*ref = vr->ref;
+	if (obj != NULL)
+		*obj = vr->obj;
+	return TRUE;
+}
+
+int
+rpc_arg_ref(rpc_mp *it, rpc_ref **ref, rpc_obj **obj)
+{
+	const msgpack_object *o = NULL;
+
+	*ref = NULL;
+	if (obj != NULL)
+		*obj = NULL;
+	if (it->i >= it->n)
+		return RPC_E_FORMAT;
+	o = &it->items[it->i];
+	if (!rpc_value_ref(o, ref, obj))
+		return RPC_E_FORMAT;
+	it->i++;
+	return 0;
+}
