@@ -54,6 +54,7 @@ struct observer {
 
 struct rpc_incall {
 	rpc_conn	*conn;		/* owned reference */
+	const rpc_method *method;
 	uint64_t	 qid;		/* 0: one-way */
 	char		 peer[RPC_TUBID_LEN + 1];
 };
@@ -842,6 +843,87 @@ out:
 	return call;
 }
 
+struct checked {
+	const rpc_method	*m;
+	rpc_answer_fn		*fn;
+	void			*arg;
+};
+
+static void
+checked_answer_cb(const msgpack_object *result, const GError *err,
+    void *arg)
+{
+	struct checked *k = arg;
+	g_autoptr(GString) why = g_string_new(NULL);
+
+	if (err == NULL && k->m->result != NULL &&
+	    !rpc_schema_check(k->m->result, result, why)) {
+		GError *e = NULL;
+		g_autofree char *msg = g_strdup_printf("result of %s: %s",
+		    k->m->name, why->str);
+
+		rpc_set_remote_error(&e, "violation", msg);
+		k->fn(NULL, e, k->arg);
+		g_error_free(e);
+	} else {
+		k->fn(result, err, k->arg);
+	}
+	g_free(k);
+}
+
+static void
+checked_fail_cb(void *arg)
+{
+	rpc_call *call = arg;
+
+	call->fn(NULL, call->error, call->arg);
+	call_free(call);
+}
+
+rpc_call *
+rpc_ref_call_checked(rpc_ref *ref, const rpc_method *m, rpc_pack *args,
+    rpc_answer_fn *fn, void *arg)
+{
+	struct checked *k;
+
+	g_return_val_if_fail(ref != NULL && m != NULL && fn != NULL, NULL);
+	if (m->args != NULL) {
+		static const uint8_t empty = 0x90;
+		g_autoptr(GString) why = g_string_new(NULL);
+		const uint8_t *data = &empty;
+		msgpack_unpacked up;
+		size_t len = 1;
+		bool ok;
+
+		if (args != NULL)
+			data = rpc_pack_data(args, &len);
+		msgpack_unpacked_init(&up);
+		ok = msgpack_unpack_next(&up, (const char *)data, len, NULL) ==
+		    MSGPACK_UNPACK_SUCCESS && rpc_schema_check_args(m->args,
+		    m->n_args, &up.data, why);
+		msgpack_unpacked_destroy(&up);
+		if (!ok) {
+			rpc_call *call = call_new(ref->conn, fn, arg);
+			g_autofree char *msg = g_strdup_printf("%s: %s",
+			    m->name, why->str);
+
+			rpc_set_remote_error(&call->error, "violation", msg);
+			if (ref->conn->tub != NULL)
+				tub_defer(ref->conn->tub, checked_fail_cb,
+				    call);
+			else
+				checked_fail_cb(call);
+			rpc_pack_free(args);
+			return call;
+		}
+	}
+	k = g_new0(struct checked, 1);
+	k->m = m;
+	k->fn = fn;
+	k->arg = arg;
+	return rpc_ref_call(ref, m->name, args, checked_answer_cb, k);
+}
+
 void
 rpc_ref_call_oneway(rpc_ref *ref, const char *method, rpc_pack *args)
 {
@@ -1001,6 +1083,34 @@ incall_live(const rpc_incall *call)
 	    c->tub != NULL;
 }
 
+/* Whether 'result' (NULL: nil) fits the method's result schema. */
+static bool
+result_fits(const rpc_method *m, rpc_pack *result, GError **err)
+{
+	static const uint8_t nil = 0xc0;
+	g_autoptr(GString) why = NULL;
+	msgpack_unpacked up;
+	const uint8_t *data = &nil;
+	size_t len = 1;
+	bool ok;
+
+	if (m == NULL || m->result == NULL)
+		return true;
+	if (result != NULL)
+		data = rpc_pack_data(result, &len);
+	why = g_string_new(NULL);
+	msgpack_unpacked_init(&up);
+	ok = msgpack_unpack_next(&up, (const char *)data, len, NULL) ==
+	    MSGPACK_UNPACK_SUCCESS && rpc_schema_check(m->result, &up.data,
+	    why);
+	msgpack_unpacked_destroy(&up);
+	if (!ok)
+		g_set_error(err, RPC_ERROR, RPC_E_FORMAT,
+		    "result of %s does not fit its schema: %s", m->name,
+		    why->str);
+	return ok;
+}
+
 void
 rpc_incall_return(rpc_incall *call, rpc_pack *result)
 {
@@ -1011,7 +1121,12 @@ rpc_incall_return(rpc_incall *call, rpc_pack *result)
 		g_autoptr(GError) err = NULL;
 
 		rpc_msg_pack_answer_head(&c->pk, call->qid);
-		if (result == NULL) {
+		if (!result_fits(call->method, result, &err)) {
+			g_warning("%s: %s", call->method->name, err->message);
+			msgpack_sbuffer_clear(&c->sb);
+			rpc_msg_pack_error(&c->pk, call->qid, "violation",
+			    err->message);
+		} else if (result == NULL) {
 			msgpack_pack_nil(&c->pk);
 		} else if (!values_render(c, result, &err)) {
 			msgpack_sbuffer_clear(&c->sb);
@@ -1093,8 +1208,26 @@ handle_call(rpc_conn *c, rpc_msg *m)
 		send_error(c, m->qid, "no-such-method", msg);
 		return;
 	}
+	if (meth->args != NULL) {
+		msgpack_object argv;
+		g_autoptr(GString) why = g_string_new(NULL);
+
+		argv.type = MSGPACK_OBJECT_ARRAY;
+		argv.via.array.size = m->list.n;
+		argv.via.array.ptr = (msgpack_object *)m->list.items;
+		if (!rpc_schema_check_args(meth->args, meth->n_args, &argv,
+		    why)) {
+			memcpy(name, m->s1, m->s1_len);
+			name[m->s1_len] = '\0';
+			g_string_prepend(why, ": ");
+			g_string_prepend(why, name);
+			send_error(c, m->qid, "violation", why->str);
+			return;
+		}
+	}
 	call = g_new0(rpc_incall, 1);
 	call->conn = conn_ref(c);
+	call->method = meth;
 	call->qid = m->qid;
 	memcpy(call->peer, c->peer_tubid, sizeof(call->peer));
 	c->n_inflight++;

@@ -15,6 +15,7 @@
 
 typedef struct rpc_ref rpc_ref;
 typedef struct rpc_call rpc_call;
+struct rpc_method;
 typedef struct rpc_incall rpc_incall;
 
 rpc_ref *rpc_ref_ref(rpc_ref *ref);
@@ -53,6 +54,12 @@ typedef void rpc_answer_fn(const msgpack_object *result, const GError *err,
  * ownership).  Return a handle valid until 'fn' runs. */
 rpc_call *rpc_ref_call(rpc_ref *ref, const char *method, rpc_pack *args,
     rpc_answer_fn *fn, void *arg);
+/* rpc_ref_call() for a method whose description 'm' the caller shares
+ * with the exporter: arguments that do not fit m->args fail at once (in
+ * the callback, later) with a remote-style "violation" error and are not
+ * sent; a result that does not fit m->result fails the same way. */
+rpc_call *rpc_ref_call_checked(rpc_ref *ref, const struct rpc_method *m,
+    rpc_pack *args, rpc_answer_fn *fn, void *arg);
 /* The same without an answer: nothing reports success or failure. */
 void rpc_ref_call_oneway(rpc_ref *ref, const char *method, rpc_pack *args);
 /* Give up on a call: its callback runs once, later, with RPC_E_CANCELLED

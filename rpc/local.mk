@@ -15,4 +15,6 @@ rpc_librpc_a_SOURCES = \
 	rpc/obj.c rpc/obj.h \
 	rpc/conn.c rpc/conn.h \
 	rpc/values.c \
+	rpc/schema.c rpc/schema.h \
+	rpc/reconnect.c rpc/reconnect.h \
 	rpc/tub.c rpc/tub.h rpc/tub-internal.h

@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "rpc/mpread.h"
+#include "rpc/schema.h"
 
 typedef struct rpc_obj rpc_obj;
 typedef struct rpc_incall rpc_incall;
@@ -21,9 +22,16 @@ typedef struct rpc_incall rpc_incall;
  * rpc_incall_return() or rpc_incall_fail() (see rpc/conn.h). */
 typedef void rpc_method_fn(rpc_incall *call, rpc_mp *args, void *data);
 
+/* One method.  'args' (n_args schemas) and 'result' may be NULL: then
+ * the handler checks what it reads itself.  With them, the tub refuses
+ * arguments that do not fit with a "violation" error before 'fn' runs,
+ * and refuses to send a result that does not fit. */
 typedef struct rpc_method {
-	const char	*name;
-	rpc_method_fn	*fn;
+	const char		*name;
+	rpc_method_fn		*fn;
+	const rpc_schema	*args;
+	uint32_t		 n_args;
+	const rpc_schema	*result;
 } rpc_method;
 
 typedef struct rpc_iface {

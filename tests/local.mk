@@ -14,6 +14,8 @@ rpc_unit_tests = \
 	tests/unit/test_rpc_msg \
 	tests/unit/test_rpc_tub \
 	tests/unit/test_rpc_refs \
+	tests/unit/test_rpc_schema \
+	tests/unit/test_rpc_reconnect \
 	tests/unit/test_rpc_hostile
 check_PROGRAMS += $(rpc_unit_tests)
 TESTS += $(rpc_unit_tests)
@@ -53,6 +55,14 @@ tests_unit_test_rpc_refs_SOURCES = tests/unit/test_rpc_refs.c \
 	tests/unit/tubtest.c tests/unit/tubtest.h
 tests_unit_test_rpc_refs_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rpc_refs_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_schema_SOURCES = tests/unit/test_rpc_schema.c \
+	tests/unit/tubtest.c tests/unit/tubtest.h
+tests_unit_test_rpc_schema_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_schema_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_reconnect_SOURCES = tests/unit/test_rpc_reconnect.c \
+	tests/unit/tubtest.c tests/unit/tubtest.h
+tests_unit_test_rpc_reconnect_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_reconnect_LDADD = $(UNIT_LDADD)
 tests_unit_test_rpc_hostile_SOURCES = tests/unit/test_rpc_hostile.c \
 	tests/unit/tubtest.c tests/unit/tubtest.h
 tests_unit_test_rpc_hostile_CFLAGS = $(UNIT_CFLAGS)

@@ -335,17 +335,17 @@ calc_give_back(rpc_incall *call, rpc_mp *args, void *data)
 }
 
 static const rpc_method calc_methods[] = {
-	{ "callback", calc_callback },
-	{ "store", calc_store },
-	{ "same", calc_same },
-	{ "drop", calc_drop },
-	{ "make", calc_make },
-	{ "give_back", calc_give_back },
-	{ "add", calc_add },
-	{ "echo", calc_echo },
-	{ "fail", calc_fail },
-	{ "hold", calc_hold },
-	{ "note", calc_note },
+	{ .name = "callback", .fn = calc_callback },
+	{ .name = "store", .fn = calc_store },
+	{ .name = "same", .fn = calc_same },
+	{ .name = "drop", .fn = calc_drop },
+	{ .name = "make", .fn = calc_make },
+	{ .name = "give_back", .fn = calc_give_back },
+	{ .name = "add", .fn = calc_add },
+	{ .name = "echo", .fn = calc_echo },
+	{ .name = "fail", .fn = calc_fail },
+	{ .name = "hold", .fn = calc_hold },
+	{ .name = "note", .fn = calc_note },
 };
 
 static const rpc_iface calc_iface = {
