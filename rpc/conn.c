@@ -782,6 +782,8 @@ conn_send_lookup(rpc_conn *c, rpc_getref *g)
 		return;
 	call->qid = next_qid(c);
 	g_hash_table_insert(c->pending, &call->qid, call);
+	if (c->decrefs->len > 0)
+		conn_send_decrefs(c);
 	rpc_msg_pack_lookup(&c->pk, call->qid, rpc_furl_swissnum(g->furl));
 	conn_send_built(c);
 }
@@ -793,6 +795,10 @@ build_call(rpc_conn *c, uint64_t qid, uint32_t target, const char *method,
 	static const uint8_t empty = 0x90;	/* fixarray of 0 */
 	int r;
 
+	/* DECREFs queued earlier go first, so the peer sees our releases in
+	 * the order they happened relative to this call. */
+	if (c->decrefs->len > 0)
+		conn_send_decrefs(c);
 	rpc_msg_pack_call_head(&c->pk, qid, target, method);
 	if (args != NULL) {
 		if (!values_render(c, args, err)) {
