@@ -75,12 +75,23 @@ tests_bench_rpc_bench_LDADD = $(RPC_LIBS)
 tests_bench_tcp_pingpong_SOURCES = tests/bench/tcp-pingpong.c
 EXTRA_DIST += tests/bench/foolscap-bench.py tests/bench/run-bench.sh
 
-# Interop: the protocol document's vectors recomputed with PyNaCl.
-TESTS += tests/interop/check_vectors.sh
-EXTRA_DIST += tests/interop/check_vectors.sh tests/interop/check_vectors.py
+# Interop: the protocol document's vectors recomputed with PyNaCl, and an
+# independent Python peer of the protocol against the C tub both ways.
+TESTS += tests/interop/check_vectors.sh tests/interop/test_interop.sh
+EXTRA_DIST += tests/interop/check_vectors.sh tests/interop/check_vectors.py \
+	tests/interop/test_interop.sh tests/interop/peer.py
+check_PROGRAMS += tests/interop/interop-peer
+tests_interop_interop_peer_SOURCES = tests/interop/interop-peer.c
+tests_interop_interop_peer_LDADD = $(RPC_LIBS)
 
 # Integration: real processes on loopback.
-TESTS += tests/integration/test_rpc_procs.sh
+TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness
+check_PROGRAMS += tests/integration/test_rpc_liveness
+tests_integration_test_rpc_liveness_SOURCES = \
+	tests/integration/test_rpc_liveness.c tests/unit/tubtest.c \
+	tests/unit/tubtest.h
+tests_integration_test_rpc_liveness_CFLAGS = $(UNIT_CFLAGS)
+tests_integration_test_rpc_liveness_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 	tests/demo.sh
 

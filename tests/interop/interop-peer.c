@@ -1,8 +1,10 @@
 /* tests/interop/interop-peer.c -- the C side of the interop test against
  * an independent implementation of doc/protocol.md (tests/interop/peer.py).
  *
- *   interop-peer serve --furl-file PATH
- *	serves "calc" (methods below) until SIGTERM;
+ *   interop-peer serve --furl-file PATH [--key-file PATH] [--port N]
+ *	serves "calc" (methods below) until SIGTERM; with --key-file the
+ *	identity persists (created if missing), and with the same FURL file
+ *	the FURL stays the same across restarts;
  *   interop-peer client --furl-file PATH
  *	calls a peer's "calc" and checks every answer; exit 0 if all pass.
  *
@@ -224,16 +226,24 @@ stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 }
 
 static int
-serve(const char *furl_file)
+serve(const char *furl_file, const char *key_file, uint16_t port)
 {
 	struct ev_loop *loop = ev_default_loop(0);
-	rpc_tub *tub = rpc_tub_new(loop, rpc_ident_new(), NULL);
-	rpc_obj *obj = rpc_obj_new(&calc_iface, NULL, NULL);
 	g_autoptr(GError) err = NULL;
+	rpc_ident *id = key_file != NULL ?
+	    rpc_ident_load_or_create(key_file, &err) : rpc_ident_new();
+	rpc_tub *tub;
+	rpc_obj *obj;
 	g_autofree char *furl = NULL;
 	ev_signal term, intr;
 
-	if (!rpc_tub_listen(tub, "127.0.0.1", 0, &err) ||
+	if (id == NULL) {
+		fprintf(stderr, "interop-peer: %s\n", err->message);
+		return 1;
+	}
+	tub = rpc_tub_new(loop, id, NULL);
+	obj = rpc_obj_new(&calc_iface, NULL, NULL);
+	if (!rpc_tub_listen(tub, "127.0.0.1", port, &err) ||
 	    (furl = rpc_tub_register(tub, obj, NULL, furl_file, &err)) ==
 	    NULL) {
 		fprintf(stderr, "interop-peer: %s\n", err->message);
@@ -495,13 +505,30 @@ client(const char *furl_file)
 int
 main(int argc, char **argv)
 {
+	const char *furl_file = NULL, *key_file = NULL;
+	long port = 0;
+	int i;
+
 	signal(SIGPIPE, SIG_IGN);
-	if (argc == 4 && strcmp(argv[2], "--furl-file") == 0) {
-		if (strcmp(argv[1], "serve") == 0)
-			return serve(argv[3]);
-		if (strcmp(argv[1], "client") == 0)
-			return client(argv[3]);
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--furl-file") == 0)
+			furl_file = argv[i + 1];
+		else if (strcmp(argv[i], "--key-file") == 0)
+			key_file = argv[i + 1];
+		else if (strcmp(argv[i], "--port") == 0)
+			port = strtol(argv[i + 1], NULL, 10);
+		else
+			break;
 	}
-	fprintf(stderr, "usage: interop-peer serve|client --furl-file PATH\n");
+	if (argc >= 2 && i == argc && furl_file != NULL && port >= 0 &&
+	    port <= 65535) {
+		if (strcmp(argv[1], "serve") == 0)
+			return serve(furl_file, key_file, (uint16_t)port);
+		if (strcmp(argv[1], "client") == 0 && key_file == NULL)
+			return client(furl_file);
+	}
+	fprintf(stderr, "usage: interop-peer serve --furl-file PATH "
+	    "[--key-file PATH] [--port N]\n"
+	    "       interop-peer client --furl-file PATH\n");
 	return 2;
 }
