@@ -1,1 +1,1 @@
-dist_doc_DATA += doc/protocol.md doc/dependencies.md
+dist_doc_DATA += doc/protocol.md doc/performance.md doc/dependencies.md

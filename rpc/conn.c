@@ -203,8 +203,10 @@ conn_flush(rpc_conn *c)
 	if (c->decrefs->len > 0)
 		conn_send_decrefs(c);
 	while (c->out_off < c->out->len) {
-		ssize_t w = write(c->fd, c->out->data + c->out_off,
-		    c->out->len - c->out_off);
+		/* MSG_NOSIGNAL: a peer that vanished must not raise SIGPIPE
+		 * in a process that never asked for it. */
+		ssize_t w = send(c->fd, c->out->data + c->out_off,
+		    c->out->len - c->out_off, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;

@@ -24,6 +24,7 @@
 #include "rpc/hs.h"
 #include "rpc/msg.h"
 #include "rpc/tub.h"
+#include "rpc/tub-internal.h"
 #include "tests/unit/tubtest.h"
 
 typedef struct fixture {
@@ -355,6 +356,28 @@ test_valid_call_from_raw_client_answered(void **state)
 }
 
 static void
+test_writing_to_vanished_peer_raises_no_sigpipe(void **state)
+{
+	fixture *f = *state;
+	rpc_conn *c;
+	int sv[2];
+
+	/* A connection whose peer is gone before our first byte: writing
+	 * gives EPIPE, which must close the connection, not raise SIGPIPE
+	 * (this process leaves SIGPIPE at its default: death). */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	c = conn_new(f->server, sv[0], RPC_HS_SERVER, "socketpair");
+	f->server->all_conns = g_list_prepend(f->server->all_conns, c);
+	conn_start(c);
+	close(sv[1]);
+	conn_ref(c);
+	conn_flush(c);
+	assert_int_equal(c->state, CONN_CLOSED);
+	conn_unref(c);
+	assert_still_served(f);
+}
+
+static void
 test_unauthenticated_connections_are_capped(void **state)
 {
 	fixture *f = *state;
@@ -395,6 +418,9 @@ main(void)
 		    test_valid_call_from_raw_client_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_unauthenticated_connections_are_capped, setup_cap,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_writing_to_vanished_peer_raises_no_sigpipe, setup,
 		    teardown),
 	};
 
