@@ -26,7 +26,10 @@
 #include "rpc/tub-internal.h"
 
 /* Read at least this much at a time (a big frame grows the buffer). */
-#define READ_CHUNK	(64 * 1024)
+#define READ_CHUNK	(128 * 1024)
+/* While sealing a large message, write out what is sealed whenever this
+ * much is queued, so the peer decrypts while we encrypt. */
+#define WRITE_EARLY	(128 * 1024)
 /* Largest frame a peer may send before authenticating (AUTH is 112). */
 #define HS_FRAME_MAX	256
 
@@ -82,6 +85,7 @@ conn_new(rpc_tub *tub, int fd, rpc_hs_role role, const char *peer_addr)
 	ev_timer_init(&c->hs_timer, conn_hs_timeout_cb,
 	    tub->lim.handshake_timeout, 0.);
 	c->in = g_byte_array_new();
+	c->msg = g_byte_array_new();
 	c->out = g_byte_array_new();
 	msgpack_sbuffer_init(&c->sb);
 	msgpack_packer_init(&c->pk, &c->sb, msgpack_sbuffer_write);
@@ -131,6 +135,7 @@ conn_unref(rpc_conn *c)
 	g_hash_table_destroy(c->gifts);
 	g_hash_table_destroy(c->observers);
 	g_byte_array_free(c->in, TRUE);
+	g_byte_array_free(c->msg, TRUE);
 	g_byte_array_free(c->out, TRUE);
 	msgpack_sbuffer_destroy(&c->sb);
 	if (c->pt != NULL) {
@@ -156,18 +161,48 @@ export_free(void *p)
 /* ---- output ---- */
 
 /* Seal 'len' bytes of plaintext into the output queue. */
+/* Write what can be written now without blocking; errors are left for
+ * conn_flush() to find and act on at the end of the loop pass. */
+static void
+write_some(rpc_conn *c)
+{
+	while (c->out_off < c->out->len) {
+		ssize_t w = send(c->fd, c->out->data + c->out_off,
+		    c->out->len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w <= 0)
+			return;
+		c->out_off += (size_t)w;
+	}
+}
+
+/* Seal 'len' bytes of one message into the output queue, as frames of at
+ * most RPC_FRAME_CHUNK bytes (doc/protocol.md §4). */
 static int
 send_plain(rpc_conn *c, const uint8_t *pt, size_t len)
 {
-	size_t old = c->out->len;
+	size_t off = 0;
 
 	if (c->state == CONN_CLOSED || c->closing)
 		return RPC_E_CLOSED;
-	g_byte_array_set_size(c->out, (guint)(old + rpc_frame_size(len)));
-	if (rpc_frame_seal(&c->tx, pt, len, c->out->data + old) != 0) {
-		g_byte_array_set_size(c->out, (guint)old);
-		return RPC_E_TOOBIG;
-	}
+	do {
+		size_t n = MIN(len - off, RPC_FRAME_CHUNK);
+		size_t old = c->out->len;
+		bool more = off + n < len;
+
+		/* Reclaim what was written before growing the queue. */
+		if (c->out_off > 0 && c->out_off == old) {
+			g_byte_array_set_size(c->out, 0);
+			c->out_off = old = 0;
+		}
+		g_byte_array_set_size(c->out, (guint)(old + rpc_frame_size(n)));
+		rpc_frame_seal_part(&c->tx, pt + off, n, more,
+		    c->out->data + old);
+		off += n;
+		if (more && c->state == CONN_OPEN &&
+		    c->out->len - c->out_off >= WRITE_EARLY)
+			write_some(c);
+	} while (off < len);
 	if (c->tub != NULL)
 		tub_want_flush(c->tub, c);
 	return 0;
@@ -410,6 +445,7 @@ conn_close(rpc_conn *c, int code, const char *fmt, ...)
 	c->out_off = 0;
 	g_byte_array_set_size(c->in, 0);
 	c->in_off = 0;
+	g_byte_array_set_size(c->msg, 0);
 
 	if (tub != NULL)
 		tub_conn_closed(tub, c);
@@ -1475,6 +1511,7 @@ process_input(rpc_conn *c)
 	while (c->state != CONN_CLOSED && !c->closing) {
 		const uint8_t *p = c->in->data + c->in_off;
 		size_t avail = c->in->len - c->in_off, ctlen = 0, max;
+		bool more;
 		int r;
 
 		if (c->state == CONN_HELLO) {
@@ -1511,10 +1548,33 @@ process_input(rpc_conn *c)
 		}
 		c->in_off += RPC_FRAME_HDR + ctlen;
 		c->last_rx = ev_now(c->tub->loop);
-		if (c->state == CONN_AUTH)
+		more = rpc_frame_is_more(p);
+		if (c->state == CONN_AUTH) {
+			if (more) {
+				conn_close(c, RPC_E_CLOSED,
+				    "peer split its AUTH frame");
+				return 0;
+			}
 			handle_auth(c, c->pt, ctlen - RPC_FRAME_TAG);
-		else
+		} else if (!more && c->msg->len == 0) {
 			handle_message(c, c->pt, ctlen - RPC_FRAME_TAG);
+		} else {
+			/* One part of a longer message; the limit applies to
+			 * the whole. */
+			if (c->msg->len + ctlen - RPC_FRAME_TAG > max) {
+				g_message("closing connection %s: message "
+				    "over the size limit", c->peer_addr);
+				conn_close(c, RPC_E_CLOSED,
+				    "peer sent a message over the size limit");
+				return 0;
+			}
+			g_byte_array_append(c->msg, c->pt,
+			    (guint)(ctlen - RPC_FRAME_TAG));
+			if (!more) {
+				handle_message(c, c->msg->data, c->msg->len);
+				g_byte_array_set_size(c->msg, 0);
+			}
+		}
 	}
 	return 0;
 }

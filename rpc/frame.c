@@ -50,12 +50,26 @@ rpc_frame_size(size_t ptlen)
 int
 rpc_frame_seal(rpc_aead *a, const uint8_t *pt, size_t ptlen, uint8_t *out)
 {
+	return rpc_frame_seal_part(a, pt, ptlen, false, out);
+}
+
+bool
+rpc_frame_is_more(const uint8_t *hdr)
+{
+	return (hdr[0] & 0x80) != 0;
+}
+
+int
+rpc_frame_seal_part(rpc_aead *a, const uint8_t *pt, size_t ptlen, bool more,
+    uint8_t *out)
+{
 	uint8_t nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES];
 	unsigned long long clen = 0;
 
-	if (ptlen > UINT32_MAX - RPC_FRAME_TAG)
+	if (ptlen > (RPC_FRAME_MORE - 1) - RPC_FRAME_TAG)
 		return RPC_E_TOOBIG;
-	put_u32be(out, (uint32_t)(ptlen + RPC_FRAME_TAG));
+	put_u32be(out, (uint32_t)(ptlen + RPC_FRAME_TAG) |
+	    (more ? RPC_FRAME_MORE : 0));
 	make_nonce(a->counter, nonce);
 	crypto_aead_chacha20poly1305_ietf_encrypt(out + RPC_FRAME_HDR, &clen,
 	    pt, ptlen, out, RPC_FRAME_HDR, NULL, nonce, a->key);
@@ -71,8 +85,8 @@ rpc_frame_peek(const uint8_t *p, size_t len, size_t max_plain, size_t *ctlen)
 	*ctlen = 0;
 	if (len < RPC_FRAME_HDR)
 		return RPC_E_SHORT;
-	n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	n = ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3]) & ~RPC_FRAME_MORE;
 	if (n < RPC_FRAME_TAG)
 		return RPC_E_FORMAT;
 	if (n - RPC_FRAME_TAG > max_plain)

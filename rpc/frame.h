@@ -8,13 +8,20 @@
 #ifndef RPC_FRAME_H
 #define RPC_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define RPC_FRAME_HDR	4
 #define RPC_FRAME_TAG	16
-/* Default cap on a frame's plaintext. */
+/* Default cap on a message's plaintext (one frame, or the frames of one
+ * message together). */
 #define RPC_MAX_FRAME	(4u * 1024 * 1024)
+/* The top bit of LEN: more frames of the same message follow.  Senders
+ * cut messages into frames of RPC_FRAME_CHUNK plaintext bytes, so that
+ * the receiver decrypts one part while the sender encrypts the next. */
+#define RPC_FRAME_MORE	0x80000000u
+#define RPC_FRAME_CHUNK	(64u * 1024)
 
 typedef struct rpc_aead {
 	uint8_t		key[32];	/* secret */
@@ -32,8 +39,14 @@ size_t rpc_frame_size(size_t ptlen);
  * Return 0, or RPC_E_TOOBIG if the frame would not fit in u32. */
 int rpc_frame_seal(rpc_aead *a, const uint8_t *pt, size_t ptlen,
     uint8_t *out);
+/* The same, setting RPC_FRAME_MORE in LEN when 'more' is true. */
+int rpc_frame_seal_part(rpc_aead *a, const uint8_t *pt, size_t ptlen,
+    bool more, uint8_t *out);
+/* Whether the frame whose header is at 'hdr' has RPC_FRAME_MORE set. */
+bool rpc_frame_is_more(const uint8_t *hdr);
 
-/* Read a frame header: store the ciphertext length in *ctlen.  Return 0;
+/* Read a frame header: store the ciphertext length (LEN without
+ * RPC_FRAME_MORE) in *ctlen.  Return 0;
  * RPC_E_SHORT with fewer than 4 bytes; RPC_E_FORMAT if shorter than a tag;
  * RPC_E_TOOBIG if the plaintext would exceed 'max_plain'. */
 int rpc_frame_peek(const uint8_t *p, size_t len, size_t max_plain,

@@ -107,6 +107,7 @@ struct rpc_conn {
 	bool		 reading;
 	bool		 closing;	/* close once 'out' is written */
 	bool		 dup;		/* closed as a duplicate connection */
+	GByteArray	*msg;		/* parts of a multi-frame message */
 	uint8_t		*pt;		/* plaintext scratch */
 	size_t		 pt_cap;
 	msgpack_sbuffer	 sb;		/* message being built */

@@ -127,6 +127,28 @@ test_peek_limits(void **state)
 	    RPC_E_TOOBIG);
 }
 
+static void
+test_more_bit_is_authenticated_and_masked(void **state)
+{
+	rpc_aead tx, rx;
+	uint8_t out[64], pt[64];
+	size_t ct;
+
+	(void)state;
+	rpc_aead_init(&tx, key);
+	rpc_aead_init(&rx, key);
+	assert_int_equal(rpc_frame_seal_part(&tx, (const uint8_t *)"part", 4,
+	    true, out), 0);
+	assert_true(rpc_frame_is_more(out));
+	assert_int_equal(rpc_frame_peek(out, 24, RPC_MAX_FRAME, &ct), 0);
+	assert_int_equal(ct, 4 + RPC_FRAME_TAG);
+	/* Clearing the bit changes the associated data: the tag fails. */
+	out[0] &= 0x7f;
+	assert_int_equal(rpc_frame_open(&rx, out, ct, pt), RPC_E_CRYPTO);
+	out[0] |= 0x80;
+	assert_int_equal(rpc_frame_open(&rx, out, ct, pt), 0);
+}
+
 int
 main(void)
 {
@@ -137,6 +159,7 @@ main(void)
 		cmocka_unit_test(test_replayed_or_reordered_frame_fails),
 		cmocka_unit_test(test_wrong_key_fails),
 		cmocka_unit_test(test_peek_limits),
+		cmocka_unit_test(test_more_bit_is_authenticated_and_masked),
 	};
 
 	if (sodium_init() < 0)

@@ -309,6 +309,42 @@ test_huge_declared_array_closes_connection(void **state)
 }
 
 static void
+test_parts_over_limit_close_connection(void **state)
+{
+	fixture *f = *state;
+	rpc_aead tx, rx;
+	int fd = raw_handshake(f, &tx, &rx);
+	uint8_t *part = g_malloc0(RPC_FRAME_CHUNK);
+	uint8_t *frame = g_malloc(rpc_frame_size(RPC_FRAME_CHUNK));
+	size_t total = 0, off;
+	bool closed = false;
+
+	/* Parts that each fit, but never end, past the 4 MiB limit. */
+	while (!closed && total <= RPC_MAX_FRAME + RPC_FRAME_CHUNK) {
+		rpc_frame_seal_part(&tx, part, RPC_FRAME_CHUNK, true, frame);
+		for (off = 0; off < rpc_frame_size(RPC_FRAME_CHUNK);) {
+			ssize_t w = send(fd, frame + off,
+			    rpc_frame_size(RPC_FRAME_CHUNK) - off,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+
+			if (w > 0)
+				off += (size_t)w;
+			else if (w < 0 && errno != EAGAIN) {
+				closed = true;
+				break;
+			}
+			tt_run_for(f->loop, 0.001);
+		}
+		total += RPC_FRAME_CHUNK;
+	}
+	g_free(part);
+	g_free(frame);
+	assert_true(closed || wait_closed(f, fd, 2.0));
+	close(fd);
+	assert_still_served(f);
+}
+
+static void
 test_deep_nesting_closes_connection(void **state)
 {
 	fixture *f = *state;
@@ -414,6 +450,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_deep_nesting_closes_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_parts_over_limit_close_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_valid_call_from_raw_client_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(

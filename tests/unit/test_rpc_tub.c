@@ -15,6 +15,7 @@
 
 #include "rpc/common.h"
 #include "rpc/err.h"
+#include "rpc/frame.h"
 #include "rpc/furl.h"
 #include "rpc/pack.h"
 #include "rpc/tub.h"
@@ -120,6 +121,55 @@ test_str_and_bin_stay_distinct(void **state)
 	assert_true(tt_call(f->loop, ref, "echo", args, &a));
 	assert_int_equal(a.result.data.type, MSGPACK_OBJECT_STR);
 	tt_answer_clear(&a);
+}
+
+static void
+test_large_message_crosses_in_parts(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(rpc_ref) ref = connect_calc(f);
+	size_t n = 3 * 1024 * 1024 + 17, i;
+	uint8_t *big = g_malloc(n);
+	rpc_pack *args = rpc_pack_new();
+	tt_answer a;
+
+	/* Over 3 MiB: dozens of frames each way, under the 4 MiB limit. */
+	for (i = 0; i < n; i++)
+		big[i] = (uint8_t)(i * 7 + (i >> 13));
+	rpc_pack_array(args, 1);
+	rpc_pack_bin(args, big, n);
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, "echo", args, &a));
+	assert_null(a.err);
+	assert_int_equal(a.result.data.type, MSGPACK_OBJECT_BIN);
+	assert_int_equal(a.result.data.via.bin.size, n);
+	assert_memory_equal(a.result.data.via.bin.ptr, big, n);
+	tt_answer_clear(&a);
+	/* And the connection carries small calls afterwards. */
+	assert_true(tt_call(f->loop, ref, "add", tt_args_ints(1, 2), &a));
+	assert_int_equal(answer_int(&a), 3);
+	tt_answer_clear(&a);
+	g_free(big);
+}
+
+static void
+test_message_over_limit_fails_locally(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(rpc_ref) ref = connect_calc(f);
+	size_t n = RPC_MAX_FRAME + 1;
+	uint8_t *big = g_malloc0(n);
+	rpc_pack *args = rpc_pack_new();
+	tt_answer a;
+
+	rpc_pack_array(args, 1);
+	rpc_pack_bin(args, big, n);
+	g_free(big);
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, "echo", args, &a));
+	assert_true(g_error_matches(a.err, RPC_ERROR, RPC_E_TOOBIG));
+	tt_answer_clear(&a);
+	assert_true(rpc_ref_is_connected(ref));
 }
 
 static void
@@ -529,6 +579,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_str_and_bin_stay_distinct,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_large_message_crosses_in_parts, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_message_over_limit_fails_locally, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_error_carries_type,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
