@@ -76,6 +76,12 @@ void rpc_call_cancel(rpc_call *call);
 gboolean rpc_value_ref(const msgpack_object *o, rpc_ref **ref,
     rpc_obj **obj);
 int rpc_arg_ref(rpc_mp *it, rpc_ref **ref, rpc_obj **obj);
+/* Pack a received value 'o' into 'p', references included (as with
+ * rpc_pack_ref() / rpc_pack_obj()), during the callback that received it.
+ * Use this, never msgpack_pack_object(), to send on what arrived.  FALSE
+ * if 'o' holds a reference that is no longer valid (the pack is then
+ * incomplete: free it). */
+gboolean rpc_value_pack(rpc_pack *p, const msgpack_object *o);
 
 /* Finish an incoming call with 'result' (a pack holding exactly one value;
  * NULL means nil; takes ownership).  Exactly one of rpc_incall_return()

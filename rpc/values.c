@@ -17,17 +17,28 @@
 #include "rpc/obj.h"
 #include "rpc/tub-internal.h"
 
-/* What an ext value points to once the connection has resolved it: the
- * bytes of the ext are replaced by this record, allocated in the frame's
- * zone.  The magic guards against values that did not pass through
- * values_materialize(). */
+/* What an ext value holds once the connection has resolved it: the bytes
+ * of the ext are replaced by this record (in the frame's zone), an index
+ * into the references of the message being delivered.  No pointer ever
+ * sits in a value, so a handler that packs a received value as it is
+ * (instead of with rpc_value_pack()) sends nothing that reveals memory,
+ * and a value kept past its callback resolves to nothing. */
 #define VALREF_MAGIC	0x72656621u
 
 struct valref {
 	uint32_t	 magic;
-	rpc_ref		*ref;		/* borrowed from the message's keep */
-	rpc_obj		*obj;
+	uint32_t	 index;		/* into the delivery's 'keep' */
 };
+
+/* The message being delivered (deliveries nest when a handler's work
+ * delivers another message, so they form a stack). */
+struct delivery {
+	GPtrArray		*keep;		/* rpc_ref* / rpc_obj* */
+	GArray			*kinds;		/* 'r' / 'o' per entry */
+	struct delivery		*prev;
+};
+
+static struct delivery *current;
 
 /* A message waiting for its gifts. */
 struct held {
@@ -204,12 +215,14 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 	default:
 		return true;
 	}
+	rpc_ref *vref = NULL;
+	rpc_obj *vobj = NULL;
+
 	vr = msgpack_zone_malloc(zone, sizeof(*vr));
 	if (vr == NULL)
 		g_error("out of memory");
 	vr->magic = VALREF_MAGIC;
-	vr->ref = NULL;
-	vr->obj = NULL;
+	vr->index = keep->len;
 	if (o->via.ext.type == RPC_EXT_MYREF) {
 		g_autoptr(rpc_furl) f = NULL;
 
@@ -225,8 +238,8 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 				return rpc_set_error(err, RPC_E_FORMAT,
 				    "my-ref names another tub's object");
 		}
-		vr->ref = conn_import(c, get_u32be(o->via.ext.ptr), f);
-		if (vr->ref == NULL)
+		vref = conn_import(c, get_u32be(o->via.ext.ptr), f);
+		if (vref == NULL)
 			return rpc_set_error(err, RPC_E_TOOBIG,
 			    "too many references imported from %s",
 			    c->peer_tubid);
@@ -235,11 +248,11 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 		if (o->via.ext.size != 4)
 			return rpc_set_error(err, RPC_E_FORMAT,
 			    "your-ref is not 4 bytes");
-		vr->obj = conn_exported(c, get_u32be(o->via.ext.ptr));
-		if (vr->obj == NULL)
+		vobj = conn_exported(c, get_u32be(o->via.ext.ptr));
+		if (vobj == NULL)
 			return rpc_set_error(err, RPC_E_FORMAT,
 			    "your-ref to an object not exported");
-		rpc_obj_ref(vr->obj);
+		rpc_obj_ref(vobj);
 		kind = 'o';
 	} else if (o->via.ext.type == RPC_EXT_THEIRREF) {
 		guint k = (*gift_i)++;
@@ -250,10 +263,10 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 			    "unexpected gift");
 		gk = g_array_index(h->kinds, char, k);
 		if (gk == 'r')
-			vr->ref = rpc_ref_ref(g_ptr_array_index(h->resolved,
+			vref = rpc_ref_ref(g_ptr_array_index(h->resolved,
 			    k));
 		else if (gk == 'o')
-			vr->obj = rpc_obj_ref(g_ptr_array_index(h->resolved,
+			vobj = rpc_obj_ref(g_ptr_array_index(h->resolved,
 			    k));
 		else
 			return rpc_set_error(err, RPC_E_REMOTE,
@@ -263,7 +276,7 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 		return rpc_set_error(err, RPC_E_FORMAT, "unknown ext type %d",
 		    o->via.ext.type);
 	}
-	g_ptr_array_add(keep, kind == 'r' ? (void *)vr->ref : (void *)vr->obj);
+	g_ptr_array_add(keep, kind == 'r' ? (void *)vref : (void *)vobj);
 	g_array_append_val(kinds, kind);
 	o->via.ext.ptr = (const char *)vr;
 	o->via.ext.size = sizeof(*vr);
@@ -529,6 +542,7 @@ values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
 {
 	GPtrArray *keep = g_ptr_array_new();
 	GArray *kinds = g_array_new(FALSE, FALSE, sizeof(char));
+	struct delivery d = { keep, kinds, current };
 	msgpack_object *v = NULL;
 	GError *err = NULL;
 	guint gift_i = 0;
@@ -542,7 +556,9 @@ values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
 		conn_dispatch_failed(c, m, err);
 		g_error_free(err);
 	} else {
+		current = &d;
 		conn_dispatch(c, m);
+		current = d.prev;
 	}
 	release_keep(keep, kinds);
 }
@@ -553,22 +569,60 @@ gboolean
 rpc_value_ref(const msgpack_object *o, rpc_ref **ref, rpc_obj **obj)
 {
 	const struct valref *vr;
+	char kind;
 
 	*ref = NULL;
 	if (obj != NULL)
 		*obj = NULL;
 	if (o == NULL || o->type != MSGPACK_OBJECT_EXT ||
-	    o->via.ext.size != sizeof(struct valref))
+	    o->via.ext.size != sizeof(struct valref) || current == NULL)
 		return FALSE;
 	vr = (const struct valref *)(const void *)o->via.ext.ptr;
-	if (vr->magic != VALREF_MAGIC)
+	if (vr->magic != VALREF_MAGIC || vr->index >= current->keep->len)
 		return FALSE;
-	if (vr->obj != NULL && obj == NULL)
+	kind = g_array_index(current->kinds, char, vr->index);
+	if (kind == 'o' && obj == NULL)
 		return FALSE;
-	*ref = vr->ref;
-	if (obj != NULL)
-		*obj = vr->obj;
+	if (kind == 'r')
+		*ref = g_ptr_array_index(current->keep, vr->index);
+	else
+		*obj = g_ptr_array_index(current->keep, vr->index);
 	return TRUE;
+}
+
+gboolean
+rpc_value_pack(rpc_pack *p, const msgpack_object *o)
+{
+	rpc_ref *ref;
+	rpc_obj *obj;
+	uint32_t i;
+
+	switch (o->type) {
+	case MSGPACK_OBJECT_ARRAY:
+		rpc_pack_array(p, o->via.array.size);
+		for (i = 0; i < o->via.array.size; i++)
+			if (!rpc_value_pack(p, &o->via.array.ptr[i]))
+				return FALSE;
+		return TRUE;
+	case MSGPACK_OBJECT_MAP:
+		rpc_pack_map(p, o->via.map.size);
+		for (i = 0; i < o->via.map.size; i++)
+			if (!rpc_value_pack(p, &o->via.map.ptr[i].key) ||
+			    !rpc_value_pack(p, &o->via.map.ptr[i].val))
+				return FALSE;
+		return TRUE;
+	case MSGPACK_OBJECT_EXT:
+		if (!rpc_value_ref(o, &ref, &obj))
+			return FALSE;	/* a stale or foreign reference */
+		if (ref != NULL)
+			rpc_pack_ref(p, ref);
+		else
+			rpc_pack_obj(p, obj);
+		return TRUE;
+	default:
+		msgpack_pack_object(rpc_pack_mp(p), *o);
+		return TRUE;
+	}
 }
 
 int

@@ -73,7 +73,7 @@ callback_done(const msgpack_object *result, const GError *err, void *arg)
 		    err->message);
 	} else {
 		r = rpc_pack_new();
-		msgpack_pack_object(rpc_pack_mp(r), *result);
+		rpc_value_pack(r, result);
 		rpc_incall_return(p->call, r);
 	}
 	g_free(p);
@@ -100,7 +100,7 @@ calc_echo(rpc_incall *call, rpc_mp *args, void *data)
 
 	RPC_UNUSED(data);
 	rpc_mp_any(args, &o);
-	msgpack_pack_object(rpc_pack_mp(r), *o);
+	rpc_value_pack(r, o);
 	rpc_incall_return(call, r);
 }
 

@@ -166,6 +166,51 @@ test_reference_comes_home_as_the_object(void **state)
 }
 
 static void
+test_echoed_references_stay_references(void **state)
+{
+	fixture *f = *state;
+	rpc_pack *p = rpc_pack_new();
+	capture c, made;
+
+	/* Our object, echoed back as a value, comes home as itself. */
+	rpc_pack_array(p, 1);
+	rpc_pack_obj(p, f->cobj);
+	capture_call(f, f->ref, "echo", p, &c);
+	assert_null(c.err);
+	assert_ptr_equal(c.obj, f->cobj);
+	capture_clear(&c);
+	/* The server's object, echoed, is the same remote reference. */
+	capture_call(f, f->ref, "make", NULL, &made);
+	p = rpc_pack_new();
+	rpc_pack_array(p, 1);
+	rpc_pack_ref(p, made.ref);
+	capture_call(f, f->ref, "echo", p, &c);
+	assert_null(c.err);
+	assert_ptr_equal(c.ref, made.ref);
+	capture_clear(&c);
+	capture_clear(&made);
+}
+
+static void
+test_value_kept_past_callback_resolves_to_nothing(void **state)
+{
+	fixture *f = *state;
+	tt_answer a;
+	rpc_ref *r;
+	rpc_obj *o;
+
+	/* tt_answer copies the raw value: outside the callback the
+	 * reference in it must not resolve (and holds no pointer). */
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, f->ref, "make", NULL, &a));
+	assert_null(a.err);
+	assert_int_equal(a.result.data.type, MSGPACK_OBJECT_EXT);
+	assert_false(rpc_value_ref(&a.result.data, &r, &o));
+	assert_int_equal(a.result.data.via.ext.size, 8);
+	tt_answer_clear(&a);
+}
+
+static void
 test_result_object_arrives_live(void **state)
 {
 	fixture *f = *state;
@@ -404,6 +449,11 @@ main(void)
 		    test_reference_comes_home_as_the_object, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_result_object_arrives_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_echoed_references_stay_references, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_value_kept_past_callback_resolves_to_nothing, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_same_object_twice_is_one_reference, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decref_releases_export,

@@ -178,7 +178,7 @@ calc_echo(rpc_incall *call, rpc_mp *args, void *data)
 		return;
 	}
 	r = rpc_pack_new();
-	msgpack_pack_object(rpc_pack_mp(r), *o);
+	rpc_value_pack(r, o);
 	rpc_incall_return(call, r);
 }
 
@@ -230,7 +230,7 @@ callback_answer_cb(const msgpack_object *result, const GError *err,
 		rpc_incall_fail(w->call, "callback-failed", "%s", err->message);
 	} else {
 		r = rpc_pack_new();
-		msgpack_pack_object(rpc_pack_mp(r), *result);
+		rpc_value_pack(r, result);
 		rpc_incall_return(w->call, r);
 	}
 	g_free(w);
