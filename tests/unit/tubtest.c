@@ -89,6 +89,7 @@ tt_answer_init(tt_answer *a)
 {
 	memset(a, 0, sizeof(*a));
 	msgpack_unpacked_init(&a->result);
+	msgpack_sbuffer_init(&a->bytes);
 }
 
 void
@@ -97,6 +98,8 @@ tt_answer_clear(tt_answer *a)
 	g_clear_error(&a->err);
 	msgpack_unpacked_destroy(&a->result);
 	msgpack_unpacked_init(&a->result);
+	msgpack_sbuffer_destroy(&a->bytes);
+	msgpack_sbuffer_init(&a->bytes);
 	a->done = false;
 	a->times = 0;
 }
@@ -114,16 +117,17 @@ tt_answer_cb(const msgpack_object *result, const GError *err, void *arg)
 		return;
 	}
 	{
-		msgpack_sbuffer sb;
 		msgpack_packer pk;
 
-		msgpack_sbuffer_init(&sb);
-		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-		msgpack_pack_object(&pk, *result);
+		/* The unpacked copy points into 'bytes' (msgpack-c does not
+		 * copy str and bin), so 'bytes' lives as long as it does. */
 		msgpack_unpacked_destroy(&a->result);
 		msgpack_unpacked_init(&a->result);
-		msgpack_unpack_next(&a->result, sb.data, sb.size, NULL);
-		msgpack_sbuffer_destroy(&sb);
+		msgpack_sbuffer_clear(&a->bytes);
+		msgpack_packer_init(&pk, &a->bytes, msgpack_sbuffer_write);
+		msgpack_pack_object(&pk, *result);
+		msgpack_unpack_next(&a->result, a->bytes.data, a->bytes.size,
+		    NULL);
 	}
 }
 

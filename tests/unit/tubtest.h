@@ -29,6 +29,7 @@ typedef struct tt_answer {
 	int			 times;		/* callback invocations */
 	GError			*err;
 	msgpack_unpacked	 result;	/* valid if err == NULL */
+	msgpack_sbuffer		 bytes;		/* what 'result' points into */
 } tt_answer;
 
 void tt_answer_init(tt_answer *a);
