@@ -414,6 +414,46 @@ test_writing_to_vanished_peer_raises_no_sigpipe(void **state)
 }
 
 static void
+test_decref_above_count_closes_connection(void **state)
+{
+	fixture *f = *state;
+	rpc_aead tx, rx;
+	int fd = raw_handshake(f, &tx, &rx);
+	g_autoptr(rpc_furl) furl = NULL;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t buf[256];
+	size_t ct = 0;
+	uint32_t id;
+
+	/* LOOKUP once (one receipt), then release it twice. */
+	assert_true(rpc_furl_parse(f->furl, &furl, NULL));
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	rpc_msg_pack_lookup(&pk, 1, rpc_furl_swissnum(furl));
+	send_sealed(fd, &tx, (uint8_t *)sb.data, sb.size);
+	msgpack_sbuffer_clear(&sb);
+	read_exact(f, fd, buf, 4);
+	assert_int_equal(rpc_frame_peek(buf, 4, 200, &ct), 0);
+	read_exact(f, fd, buf + 4, ct);
+	assert_int_equal(rpc_frame_open(&rx, buf, ct, buf + 100), 0);
+	assert_int_equal(buf[103], 0xd6);		/* fixext 4 my-ref */
+	id = (uint32_t)buf[105] << 24 | (uint32_t)buf[106] << 16 |
+	    (uint32_t)buf[107] << 8 | buf[108];
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_uint8(&pk, RPC_MSG_DECREF);
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_uint32(&pk, id);
+	msgpack_pack_uint8(&pk, 2);
+	send_sealed(fd, &tx, (uint8_t *)sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+	assert_true(wait_closed(f, fd, 2.0));
+	close(fd);
+	assert_still_served(f);
+}
+
+static void
 test_unauthenticated_connections_are_capped(void **state)
 {
 	fixture *f = *state;
@@ -459,6 +499,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_writing_to_vanished_peer_raises_no_sigpipe, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_decref_above_count_closes_connection, setup,
 		    teardown),
 	};
 
