@@ -1510,8 +1510,9 @@ process_input(rpc_conn *c)
 {
 	while (c->state != CONN_CLOSED && !c->closing) {
 		const uint8_t *p = c->in->data + c->in_off;
-		size_t avail = c->in->len - c->in_off, ctlen = 0, max;
-		bool more;
+		size_t avail = c->in->len - c->in_off, ctlen = 0, max, mlen;
+		uint8_t *dst;
+		bool more, part;
 		int r;
 
 		if (c->state == CONN_HELLO) {
@@ -1537,8 +1538,27 @@ process_input(rpc_conn *c)
 		}
 		if (avail < RPC_FRAME_HDR + ctlen)
 			return RPC_FRAME_HDR + ctlen;
-		ensure_pt(c, ctlen - RPC_FRAME_TAG);
-		if (rpc_frame_open(&c->rx, p, ctlen, c->pt) != 0) {
+		more = rpc_frame_is_more(p);
+		/* A part of a longer message is decrypted straight to where
+		 * the message is being assembled. */
+		part = c->state == CONN_OPEN && (more || c->msg->len > 0);
+		if (part && c->msg->len + ctlen - RPC_FRAME_TAG > max) {
+			g_message("closing connection %s: message over the "
+			    "size limit", c->peer_addr);
+			conn_close(c, RPC_E_CLOSED,
+			    "peer sent a message over the size limit");
+			return 0;
+		}
+		if (part) {
+			mlen = c->msg->len;
+			g_byte_array_set_size(c->msg,
+			    (guint)(mlen + ctlen - RPC_FRAME_TAG));
+			dst = c->msg->data + mlen;
+		} else {
+			ensure_pt(c, ctlen - RPC_FRAME_TAG);
+			dst = c->pt;
+		}
+		if (rpc_frame_open(&c->rx, p, ctlen, dst) != 0) {
 			g_message("closing connection %s: frame failed "
 			    "authentication", c->peer_addr);
 			conn_close(c, RPC_E_CRYPTO,
@@ -1548,7 +1568,6 @@ process_input(rpc_conn *c)
 		}
 		c->in_off += RPC_FRAME_HDR + ctlen;
 		c->last_rx = ev_now(c->tub->loop);
-		more = rpc_frame_is_more(p);
 		if (c->state == CONN_AUTH) {
 			if (more) {
 				conn_close(c, RPC_E_CLOSED,
@@ -1556,24 +1575,11 @@ process_input(rpc_conn *c)
 				return 0;
 			}
 			handle_auth(c, c->pt, ctlen - RPC_FRAME_TAG);
-		} else if (!more && c->msg->len == 0) {
+		} else if (!part) {
 			handle_message(c, c->pt, ctlen - RPC_FRAME_TAG);
-		} else {
-			/* One part of a longer message; the limit applies to
-			 * the whole. */
-			if (c->msg->len + ctlen - RPC_FRAME_TAG > max) {
-				g_message("closing connection %s: message "
-				    "over the size limit", c->peer_addr);
-				conn_close(c, RPC_E_CLOSED,
-				    "peer sent a message over the size limit");
-				return 0;
-			}
-			g_byte_array_append(c->msg, c->pt,
-			    (guint)(ctlen - RPC_FRAME_TAG));
-			if (!more) {
-				handle_message(c, c->msg->data, c->msg->len);
-				g_byte_array_set_size(c->msg, 0);
-			}
+		} else if (!more) {
+			handle_message(c, c->msg->data, c->msg->len);
+			g_byte_array_set_size(c->msg, 0);
 		}
 	}
 	return 0;
