@@ -77,9 +77,11 @@ EXTRA_DIST += tests/bench/foolscap-bench.py tests/bench/run-bench.sh
 
 # Interop: the protocol document's vectors recomputed with PyNaCl, and an
 # independent Python peer of the protocol against the C tub both ways.
-TESTS += tests/interop/check_vectors.sh tests/interop/test_interop.sh
+TESTS += tests/interop/check_vectors.sh tests/interop/test_interop.sh \
+	tests/interop/test_gm_interop.sh
 EXTRA_DIST += tests/interop/check_vectors.sh tests/interop/check_vectors.py \
-	tests/interop/test_interop.sh tests/interop/peer.py
+	tests/interop/test_interop.sh tests/interop/peer.py \
+	tests/interop/test_gm_interop.sh tests/interop/gm_interop.py
 check_PROGRAMS += tests/interop/interop-peer
 tests_interop_interop_peer_SOURCES = tests/interop/interop-peer.c
 tests_interop_interop_peer_LDADD = $(RPC_LIBS)
@@ -99,7 +101,7 @@ EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 # always built against a replay driver so make check runs the corpora.
 fuzz_targets = furl frame handshake
 fuzz_replays = tests/fuzz/replay_furl tests/fuzz/replay_frame \
-	tests/fuzz/replay_handshake
+	tests/fuzz/replay_handshake tests/fuzz/replay_gm
 check_PROGRAMS += $(fuzz_replays)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus tests/check-includes.sh
@@ -110,9 +112,16 @@ tests_fuzz_replay_frame_LDADD = $(RPC_LIBS)
 tests_fuzz_replay_handshake_SOURCES = tests/fuzz/fuzz_handshake.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_handshake_LDADD = $(RPC_LIBS)
+tests_fuzz_replay_gm_SOURCES = tests/fuzz/fuzz_gm.c tests/fuzz/replay.c
+tests_fuzz_replay_gm_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS)
+tests_fuzz_replay_gm_LDADD = $(GRID_LIBS)
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_furl tests/fuzz/fuzz_frame \
-	tests/fuzz/fuzz_handshake
+	tests/fuzz/fuzz_handshake tests/fuzz/fuzz_gm
+tests_fuzz_fuzz_gm_SOURCES = tests/fuzz/fuzz_gm.c
+tests_fuzz_fuzz_gm_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_gm_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_gm_LDADD = $(GRID_LIBS)
 tests_fuzz_fuzz_furl_SOURCES = tests/fuzz/fuzz_furl.c
 tests_fuzz_fuzz_furl_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_furl_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
@@ -126,3 +135,19 @@ tests_fuzz_fuzz_handshake_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_handshake_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_handshake_LDADD = $(RPC_LIBS)
 endif
+
+# Command-level tests of the tahoe program.
+TESTS += tests/cli/test_grid_manager.sh tests/cli/test_enroll.sh
+EXTRA_DIST += tests/cli/test_grid_manager.sh tests/cli/test_enroll.sh \
+	tests/cli/lib.sh
+
+# node/ and grid/ unit tests.
+node_grid_unit_tests = tests/unit/test_node_config tests/unit/test_grid_gm
+check_PROGRAMS += $(node_grid_unit_tests)
+TESTS += $(node_grid_unit_tests)
+tests_unit_test_node_config_SOURCES = tests/unit/test_node_config.c
+tests_unit_test_node_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_node_config_LDADD = $(NODE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_grid_gm_SOURCES = tests/unit/test_grid_gm.c
+tests_unit_test_grid_gm_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS)
+tests_unit_test_grid_gm_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)

@@ -1,0 +1,1571 @@
+/* grid/gm.c -- the grid manager: its key and list of storage servers
+ * (config.json), the certificates it signs, and the check a client makes
+ * of a server's certificates before uploading to it.
+ *
+ * Input is parsed with json-glib after a strict RFC 8259 pre-scan of our
+ * own: json-glib alone accepts comments, single quotes, raw control
+ * characters and leading zeros, truncates strings at an escaped NUL and
+ * recurses without limit (a deeply nested array overflows the stack).
+ * Output is written by hand, byte for byte as Python's json.dumps() writes
+ * it in Tahoe-LAFS, because a certificate's signature covers its exact
+ * bytes and operators diff configuration files.
+ *
+ * This module does not decide what to do with a verdict (the node logs it
+ * and shows it on the welcome page) and does no network I/O. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-glib/json-glib.h>
+#include <sodium.h>
+
+#include "grid/gm.h"
+#include "rpc/base32.h"
+#include "rpc/common.h"
+#include "rpc/ident.h"
+
+#define PRIV_PREFIX	"priv-v0-"
+#define PUB_PREFIX	"pub-v0-"
+#define CONFIG_NAME	"config.json"
+#define CONFIG_VERSION	0	/* grid_manager_config_version */
+#define CERT_VERSION	1	/* the only certificate version so far */
+
+/* Our documents nest three deep; anything much deeper is hostile. */
+#define JSON_DEPTH_MAX		8
+/* Integers with more digits might not fit a gint64. */
+#define JSON_INT_DIGITS_MAX	18
+/* Names and keys quoted in error messages are cut to this many bytes. */
+#define SHOW_MAX		64
+/* Characters of a key shown in "names another server (pub-v0-abc...)". */
+#define KEY_ABBREV		8
+
+#define USEC_PER_SEC	G_GINT64_CONSTANT(1000000)
+#define SEC_PER_DAY	G_GINT64_CONSTANT(86400)
+/* Python's datetime covers 0001-01-01 to 9999-12-31 (and so do 4-digit
+ * years): seconds from the epoch to the first and after the last. */
+#define TIME_MIN_SEC	G_GINT64_CONSTANT(-62135596800)
+#define TIME_END_SEC	G_GINT64_CONSTANT(253402300800)
+#define TIME_MIN_US	(TIME_MIN_SEC * USEC_PER_SEC)
+#define TIME_MAX_US	(TIME_END_SEC * USEC_PER_SEC - 1)
+
+struct gm_server {
+	char	*name;		/* UTF-8, no control characters */
+	char	*pubkey;	/* "pub-v0-...", canonical */
+};
+
+struct grid_gm {
+	rpc_ident	*id;
+	GPtrArray	*servers;	/* of struct gm_server *, by name */
+};
+
+G_DEFINE_QUARK(grid-error-quark, grid_error)
+
+/* ---- small helpers ---- */
+
+static void
+crypto_ready(void)
+{
+	if (sodium_init() < 0)
+		g_error("libsodium failed to initialise");
+}
+
+/* A copy of 's' fit for a one-line message: control characters escaped,
+ * cut at about SHOW_MAX bytes; caller g_free()s. */
+static char *
+show(const char *s)
+{
+	GString *g;
+	const char *p;
+
+	if (!g_utf8_validate(s, -1, NULL))
+		return g_strdup("(not UTF-8)");
+	g = g_string_new(NULL);
+	for (p = s; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (g->len >= SHOW_MAX) {
+			g_string_append(g, "...");
+			break;
+		}
+		if (g_unichar_iscntrl(c))
+			g_string_append_printf(g, "\\u%04x", (unsigned)c);
+		else
+			g_string_append_len(g, p, g_utf8_next_char(p) - p);
+	}
+	return g_string_free(g, FALSE);
+}
+
+/* Any non-empty UTF-8 without control characters.  'len' bytes. */
+static gboolean
+valid_name(const char *s, size_t len)
+{
+	const char *p, *end = s + len;
+
+	if (len == 0 || !g_utf8_validate_len(s, len, NULL))
+		return FALSE;
+	for (p = s; p < end; p = g_utf8_next_char(p))
+		if (g_unichar_iscntrl(g_utf8_get_char(p)))
+			return FALSE;
+	return TRUE;
+}
+
+/* Append 's' (valid UTF-8) as a JSON string the way Python's json.dumps()
+ * does with ensure_ascii=True: printable ASCII as is, the usual short
+ * escapes, everything else \u with lower-case hex and surrogate pairs. */
+static void
+json_put_string(GString *g, const char *s)
+{
+	const char *p;
+
+	g_string_append_c(g, '"');
+	for (p = s; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		switch (c) {
+		case '"':	g_string_append(g, "\\\""); continue;
+		case '\\':	g_string_append(g, "\\\\"); continue;
+		case '\n':	g_string_append(g, "\\n"); continue;
+		case '\r':	g_string_append(g, "\\r"); continue;
+		case '\t':	g_string_append(g, "\\t"); continue;
+		case '\b':	g_string_append(g, "\\b"); continue;
+		case '\f':	g_string_append(g, "\\f"); continue;
+		default:	break;
+		}
+		if (c >= 0x20 && c <= 0x7e) {
+			g_string_append_c(g, (char)c);
+		} else if (c < 0x10000) {
+			g_string_append_printf(g, "\\u%04x", (unsigned)c);
+		} else {
+			c -= 0x10000;
+			g_string_append_printf(g, "\\u%04x\\u%04x",
+			    (unsigned)(0xd800 | (c >> 10)),
+			    (unsigned)(0xdc00 | (c & 0x3ff)));
+		}
+	}
+	g_string_append_c(g, '"');
+}
+
+/* ---- strict JSON pre-scan ---- */
+
+typedef struct {
+	const char	*p;
+	size_t		 len;
+	size_t		 i;
+} jscan;
+
+static int
+js_peek(const jscan *s)
+{
+	return s->i < s->len ? (unsigned char)s->p[s->i] : -1;
+}
+
+static void
+js_ws(jscan *s)
+{
+	int c;
+
+	while ((c = js_peek(s)) == ' ' || c == '\t' || c == '\n' || c == '\r')
+		s->i++;
+}
+
+static gboolean
+js_hex4(jscan *s, unsigned *v)
+{
+	int k, c;
+
+	*v = 0;
+	for (k = 0; k < 4; k++) {
+		c = js_peek(s);
+		if (c < 0 || !g_ascii_isxdigit(c))
+			return FALSE;
+		*v = *v * 16 + (unsigned)g_ascii_xdigit_value((char)c);
+		s->i++;
+	}
+	return TRUE;
+}
+
+/* Each js_* function returns NULL, or a static reason with s->i at the
+ * offending byte. */
+static const char *
+js_string(jscan *s)
+{
+	unsigned u, lo;
+	int c;
+
+	s->i++;				/* the opening quote */
+	for (;;) {
+		c = js_peek(s);
+		if (c < 0)
+			return "unterminated string";
+		if (c == '"') {
+			s->i++;
+			return NULL;
+		}
+		if (c < 0x20)
+			return "control character in a string";
+		s->i++;
+		if (c != '\\')
+			continue;
+		c = js_peek(s);
+		if (c > 0 && strchr("\"\\/bfnrt", c) != NULL) {
+			s->i++;
+			continue;
+		}
+		if (c != 'u')
+			return "invalid escape in a string";
+		s->i++;
+		if (!js_hex4(s, &u))
+			return "invalid \\u escape";
+		/* json-glib would silently cut the string here. */
+		if (u == 0)
+			return "\\u0000 in a string";
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return "unpaired surrogate escape";
+		if (u < 0xd800 || u > 0xdbff)
+			continue;
+		if (js_peek(s) != '\\')
+			return "unpaired surrogate escape";
+		s->i++;
+		if (js_peek(s) != 'u')
+			return "unpaired surrogate escape";
+		s->i++;
+		if (!js_hex4(s, &lo))
+			return "invalid \\u escape";
+		if (lo < 0xdc00 || lo > 0xdfff)
+			return "unpaired surrogate escape";
+	}
+}
+
+static size_t
+js_digits(jscan *s)
+{
+	size_t n = 0;
+
+	while (g_ascii_isdigit(js_peek(s))) {
+		s->i++;
+		n++;
+	}
+	return n;
+}
+
+static const char *
+js_number(jscan *s)
+{
+	gboolean integer = TRUE;
+	size_t digits;
+
+	if (js_peek(s) == '-')
+		s->i++;
+	if (js_peek(s) == '0') {
+		s->i++;
+		digits = 1;
+	} else if ((digits = js_digits(s)) == 0) {
+		return "invalid number";
+	}
+	if (js_peek(s) == '.') {
+		integer = FALSE;
+		s->i++;
+		if (js_digits(s) == 0)
+			return "invalid number";
+	}
+	if (js_peek(s) == 'e' || js_peek(s) == 'E') {
+		integer = FALSE;
+		s->i++;
+		if (js_peek(s) == '+' || js_peek(s) == '-')
+			s->i++;
+		if (js_digits(s) == 0)
+			return "invalid number";
+	}
+	if (integer && digits > JSON_INT_DIGITS_MAX)
+		return "integer too large";
+	return NULL;
+}
+
+static const char *
+js_literal(jscan *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (s->len - s->i < n || memcmp(s->p + s->i, word, n) != 0)
+		return "expected a value";
+	s->i += n;
+	return NULL;
+}
+
+static const char *js_value(jscan *s, int depth);
+
+/* An object or array ('close' is '}' or ']'), at nesting 'depth'. */
+static const char *
+js_container(jscan *s, int close, int depth)
+{
+	const char *r;
+
+	if (depth > JSON_DEPTH_MAX)
+		return "nested too deeply";
+	s->i++;
+	js_ws(s);
+	if (js_peek(s) == close) {
+		s->i++;
+		return NULL;
+	}
+	for (;;) {
+		if (close == '}') {
+			js_ws(s);
+			if (js_peek(s) != '"')
+				return "expected a string key";
+			if ((r = js_string(s)) != NULL)
+				return r;
+			js_ws(s);
+			if (js_peek(s) != ':')
+				return "expected ':'";
+			s->i++;
+		}
+		if ((r = js_value(s, depth)) != NULL)
+			return r;
+		js_ws(s);
+		if (js_peek(s) == close) {
+			s->i++;
+			return NULL;
+		}
+		if (js_peek(s) != ',')
+			return close == '}' ? "expected ',' or '}'" :
+			    "expected ',' or ']'";
+		s->i++;
+	}
+}
+
+static const char *
+js_value(jscan *s, int depth)
+{
+	int c;
+
+	js_ws(s);
+	c = js_peek(s);
+	switch (c) {
+	case '{':
+		return js_container(s, '}', depth + 1);
+	case '[':
+		return js_container(s, ']', depth + 1);
+	case '"':
+		return js_string(s);
+	case 't':
+		return js_literal(s, "true");
+	case 'f':
+		return js_literal(s, "false");
+	case 'n':
+		return js_literal(s, "null");
+	default:
+		if (c == '-' || g_ascii_isdigit(c))
+			return js_number(s);
+		return "expected a value";
+	}
+}
+
+/* Check that 'len' bytes of 'text' are exactly one strict JSON value,
+ * UTF-8 without NUL bytes.  On failure return a static reason and store
+ * the byte offset in *at. */
+static const char *
+js_check(const char *text, size_t len, size_t *at)
+{
+	jscan s = { text, len, 0 };
+	const char *end = NULL, *r;
+
+	*at = 0;
+	if (!g_utf8_validate_len(text, len, &end)) {
+		*at = (size_t)(end - text);
+		return "not UTF-8 or a NUL byte";
+	}
+	if ((r = js_value(&s, 0)) == NULL) {
+		js_ws(&s);
+		if (s.i != s.len)
+			r = "trailing characters";
+	}
+	*at = s.i;
+	return r;
+}
+
+/* ---- loading JSON into json-glib ---- */
+
+typedef struct {
+	GHashTable	*seen;	/* JsonObject -> members seen */
+	gboolean	 dup;
+} dup_watch;
+
+/* json-glib keeps the last of two members with the same name; it emits
+ * "object-member" after storing each one, so a member that did not grow
+ * the object replaced an earlier one. */
+static void
+on_object_member(JsonParser *parser, JsonObject *object, char *name,
+    gpointer arg)
+{
+	dup_watch *w = arg;
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(w->seen, object)) + 1;
+
+	RPC_UNUSED(parser);
+	RPC_UNUSED(name);
+	g_hash_table_insert(w->seen, object, GUINT_TO_POINTER(n));
+	if (json_object_get_size(object) < n)
+		w->dup = TRUE;
+}
+
+/* Parse 'len' bytes of 'text' as strict JSON whose root is an object,
+ * without duplicate member names.  Return the parser (caller
+ * g_object_unref()s it) and store its root in *root (valid while the
+ * parser lives); or set GRID_E_FORMAT naming 'what' and return NULL. */
+static JsonParser *
+json_load(const char *text, size_t len, const char *what, JsonObject **root,
+    GError **error)
+{
+	JsonParser *parser;
+	JsonNode *node;
+	dup_watch w = { NULL, FALSE };
+	g_autoptr(GError) e = NULL;
+	const char *why;
+	size_t at;
+
+	*root = NULL;
+	if ((why = js_check(text, len, &at)) != NULL) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "%s is not valid JSON (byte %zu: %s)", what, at, why);
+		return NULL;
+	}
+	parser = json_parser_new();
+	w.seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_signal_connect(parser, "object-member",
+	    G_CALLBACK(on_object_member), &w);
+	if (!json_parser_load_from_data(parser, text, (gssize)len, &e)) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "%s is not valid JSON (%s)", what, e->message);
+		goto fail;
+	}
+	if (w.dup) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "%s has a duplicate key", what);
+		goto fail;
+	}
+	node = json_parser_get_root(parser);
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "%s is not a JSON object", what);
+		goto fail;
+	}
+	g_signal_handlers_disconnect_by_data(parser, &w);
+	g_hash_table_destroy(w.seen);
+	*root = json_node_get_object(node);
+	return parser;
+fail:
+	g_signal_handlers_disconnect_by_data(parser, &w);
+	g_hash_table_destroy(w.seen);
+	g_object_unref(parser);
+	return NULL;
+}
+
+static gboolean
+node_is(JsonNode *n, GType t)
+{
+	return n != NULL && JSON_NODE_HOLDS_VALUE(n) &&
+	    json_node_get_value_type(n) == t;
+}
+
+/* The string member 'name' of 'o', or NULL if absent or not a string. */
+static const char *
+member_string(JsonObject *o, const char *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+
+	return node_is(n, G_TYPE_STRING) ? json_node_get_string(n) : NULL;
+}
+
+/* Read at most 'max' bytes of 'path' into a new buffer (NUL-terminated;
+ * caller g_free()s, wiping it first if it may hold a secret). */
+static gboolean
+read_capped(const char *path, size_t max, char **out, size_t *outlen,
+    GError **error)
+{
+	char *buf;
+	size_t len = 0;
+	int fd, saved;
+
+	*out = NULL;
+	*outlen = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		saved = errno;
+		g_set_error(error, GRID_ERROR,
+		    saved == ENOENT ? GRID_E_NOTFOUND : GRID_E_IO,
+		    "%s: %s", path, g_strerror(saved));
+		return FALSE;
+	}
+	/* One byte more than allowed tells "too big" from "exactly max". */
+	buf = g_malloc(max + 2);
+	for (;;) {
+		ssize_t r = read(fd, buf + len, max + 1 - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			saved = errno;
+			close(fd);
+			sodium_memzero(buf, max + 2);
+			g_free(buf);
+			g_set_error(error, GRID_ERROR, GRID_E_IO, "%s: %s",
+			    path, g_strerror(saved));
+			return FALSE;
+		}
+		if (r == 0 || (len += (size_t)r) > max)
+			break;
+	}
+	close(fd);
+	if (len > max) {
+		sodium_memzero(buf, max + 2);
+		g_free(buf);
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "%s: larger than %zu bytes", path, max);
+		return FALSE;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return TRUE;
+}
+
+/* ---- the grid manager ---- */
+
+static void
+server_free(gpointer p)
+{
+	struct gm_server *s = p;
+
+	g_free(s->name);
+	g_free(s->pubkey);
+	g_free(s);
+}
+
+static gint
+server_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct gm_server *x = *(const struct gm_server *const *)a;
+	const struct gm_server *y = *(const struct gm_server *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+static grid_gm *
+gm_alloc(rpc_ident *id)
+{
+	grid_gm *gm = g_new0(grid_gm, 1);
+
+	gm->id = id;
+	gm->servers = g_ptr_array_new_with_free_func(server_free);
+	return gm;
+}
+
+grid_gm *
+grid_gm_new(void)
+{
+	return gm_alloc(rpc_ident_new());
+}
+
+void
+grid_gm_free(grid_gm *gm)
+{
+	if (gm == NULL)
+		return;
+	rpc_ident_free(gm->id);
+	g_ptr_array_unref(gm->servers);
+	g_free(gm);
+}
+
+/* Index of server 'name' or -1. */
+static gint
+gm_find(const grid_gm *gm, const char *name)
+{
+	guint i;
+
+	for (i = 0; i < gm->servers->len; i++) {
+		const struct gm_server *s = g_ptr_array_index(gm->servers, i);
+
+		if (strcmp(s->name, name) == 0)
+			return (gint)i;
+	}
+	return -1;
+}
+
+static void
+gm_insert(grid_gm *gm, const char *name, const char *pubkey)
+{
+	struct gm_server *s = g_new0(struct gm_server, 1);
+
+	s->name = g_strdup(name);
+	s->pubkey = g_strdup(pubkey);
+	g_ptr_array_add(gm->servers, s);
+	g_ptr_array_sort(gm->servers, server_cmp);
+}
+
+/* The manager's key from "priv-v0-..." text; the message never quotes
+ * the text. */
+static rpc_ident *
+privkey_parse(const char *text, GError **error)
+{
+	uint8_t seed[RPC_SEED_LEN];
+	size_t n = 0, plen = strlen(PRIV_PREFIX);
+	rpc_ident *id;
+
+	if (strncmp(text, PRIV_PREFIX, plen) != 0 ||
+	    rpc_base32_decode(text + plen, strlen(text + plen), seed,
+	    sizeof(seed), &n) != 0 || n != RPC_SEED_LEN) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "invalid private_key: expected '%s' and 32 bytes of "
+		    "base32", PRIV_PREFIX);
+		return NULL;
+	}
+	id = rpc_ident_new_from_seed(seed);
+	sodium_memzero(seed, sizeof(seed));
+	return id;
+}
+
+static gboolean
+parse_servers(grid_gm *gm, JsonNode *node, GError **error)
+{
+	g_autoptr(GList) names = NULL;
+	JsonObject *o;
+	GList *l;
+
+	if (!JSON_NODE_HOLDS_OBJECT(node)) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "storage_servers is not an object");
+		return FALSE;
+	}
+	o = json_node_get_object(node);
+	names = json_object_get_members(o);
+	for (l = names; l != NULL; l = l->next) {
+		const char *name = l->data, *pk;
+		JsonNode *sn = json_object_get_member(o, name);
+		g_autofree char *shown = show(name);
+		JsonObject *so;
+		uint8_t raw[RPC_PK_LEN];
+
+		if (!valid_name(name, strlen(name))) {
+			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+			    "invalid storage server name '%s'", shown);
+			return FALSE;
+		}
+		if (!JSON_NODE_HOLDS_OBJECT(sn)) {
+			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+			    "storage server '%s' is not an object", shown);
+			return FALSE;
+		}
+		so = json_node_get_object(sn);
+		if ((pk = member_string(so, "public_key")) == NULL) {
+			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+			    "No 'public_key' for storage server '%s'", shown);
+			return FALSE;
+		}
+		if (json_object_get_size(so) != 1) {
+			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+			    "storage server '%s' has keys other than "
+			    "'public_key'", shown);
+			return FALSE;
+		}
+		if (!rpc_pubkey_parse(pk, raw, NULL)) {
+			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+			    "invalid public_key for storage server '%s'",
+			    shown);
+			return FALSE;
+		}
+		gm_insert(gm, name, pk);
+	}
+	return TRUE;
+}
+
+grid_gm *
+grid_gm_parse(const char *text, size_t len, GError **error)
+{
+	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(GList) names = NULL;
+	grid_gm *gm = NULL;
+	JsonObject *root;
+	JsonNode *v, *pk;
+	char *key = NULL;
+	GList *l;
+	rpc_ident *id;
+
+	g_return_val_if_fail(text != NULL || len == 0, NULL);
+	if (len > GRID_GM_CONFIG_MAX) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "config is larger than %d bytes", GRID_GM_CONFIG_MAX);
+		return NULL;
+	}
+	parser = json_load(text, len, "config", &root, error);
+	if (parser == NULL)
+		return NULL;
+	/* json-glib holds its own copy of the key text: move it out and
+	 * wipe it at once, so no exit below leaves it in freed memory. */
+	pk = json_object_get_member(root, "private_key");
+	if (node_is(pk, G_TYPE_STRING)) {
+		char *t = (char *)json_node_get_string(pk);
+
+		key = g_strdup(t);
+		sodium_memzero(t, strlen(t));
+	}
+	/* The version first: a later version may add keys. */
+	v = json_object_get_member(root, "grid_manager_config_version");
+	if (v == NULL) {
+		g_set_error(error, GRID_ERROR, GRID_E_VERSION,
+		    "missing grid_manager_config_version");
+		goto out;
+	}
+	if (!node_is(v, G_TYPE_INT64) ||
+	    json_node_get_int(v) != CONFIG_VERSION) {
+		g_set_error(error, GRID_ERROR, GRID_E_VERSION,
+		    "unknown grid_manager_config_version (expected %d)",
+		    CONFIG_VERSION);
+		goto out;
+	}
+	names = json_object_get_members(root);
+	for (l = names; l != NULL; l = l->next) {
+		const char *name = l->data;
+
+		if (strcmp(name, "grid_manager_config_version") != 0 &&
+		    strcmp(name, "private_key") != 0 &&
+		    strcmp(name, "storage_servers") != 0) {
+			g_autofree char *shown = show(name);
+
+			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+			    "unknown key '%s' in config", shown);
+			goto out;
+		}
+	}
+	if (pk == NULL) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "'private_key' required in config");
+		goto out;
+	}
+	if (key == NULL) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "private_key is not a string");
+		goto out;
+	}
+	if ((id = privkey_parse(key, error)) == NULL)
+		goto out;
+	gm = gm_alloc(id);
+	v = json_object_get_member(root, "storage_servers");
+	if (v != NULL && !parse_servers(gm, v, error))
+		g_clear_pointer(&gm, grid_gm_free);
+out:
+	if (key != NULL) {
+		sodium_memzero(key, strlen(key));
+		g_free(key);
+	}
+	return gm;
+}
+
+char *
+grid_gm_to_json(const grid_gm *gm)
+{
+	g_autoptr(GString) tail = NULL;
+	char key[64];
+	GString *g;
+	guint i;
+
+	g_return_val_if_fail(gm != NULL, NULL);
+	tail = g_string_new(NULL);
+	if (gm->servers->len > 0) {
+		g_string_append(tail, ",\n    \"storage_servers\": {");
+		for (i = 0; i < gm->servers->len; i++) {
+			const struct gm_server *s =
+			    g_ptr_array_index(gm->servers, i);
+
+			g_string_append(tail, i == 0 ? "\n        " :
+			    ",\n        ");
+			json_put_string(tail, s->name);
+			g_string_append(tail,
+			    ": {\n            \"public_key\": ");
+			json_put_string(tail, s->pubkey);
+			g_string_append(tail, "\n        }");
+		}
+		g_string_append(tail, "\n    }");
+	}
+	g_string_append(tail, "\n}\n");
+	/* Size the result up front so that growing it never leaves a copy
+	 * of the private key in freed memory. */
+	g = g_string_sized_new(128 + sizeof(key) + tail->len);
+	g_string_append_printf(g, "{\n    \"grid_manager_config_version\": "
+	    "%d,\n    \"private_key\": \"" PRIV_PREFIX, CONFIG_VERSION);
+	/* The first 32 bytes of a libsodium secret key are the seed. */
+	rpc_base32_encode_to(key, sizeof(key), rpc_ident_sk(gm->id),
+	    RPC_SEED_LEN);
+	g_string_append(g, key);
+	sodium_memzero(key, sizeof(key));
+	g_string_append_c(g, '"');
+	g_string_append_len(g, tail->str, (gssize)tail->len);
+	return g_string_free(g, FALSE);
+}
+
+gboolean
+grid_gm_save_dir(const grid_gm *gm, const char *dir, GError **error)
+{
+	g_autofree char *path = NULL;
+	g_autoptr(GError) e = NULL;
+	char *text;
+	gboolean ok;
+
+	g_return_val_if_fail(gm != NULL && dir != NULL, FALSE);
+	path = g_build_filename(dir, CONFIG_NAME, NULL);
+	text = grid_gm_to_json(gm);
+	ok = rpc_write_file_atomic(path, text, strlen(text), 0600, &e);
+	sodium_memzero(text, strlen(text));
+	g_free(text);
+	if (!ok)
+		g_set_error(error, GRID_ERROR, GRID_E_IO, "%s", e->message);
+	return ok;
+}
+
+gboolean
+grid_gm_create_dir(const grid_gm *gm, const char *dir, GError **error)
+{
+	int saved;
+
+	g_return_val_if_fail(gm != NULL && dir != NULL, FALSE);
+	if (mkdir(dir, 0700) != 0) {
+		saved = errno;
+		g_set_error(error, GRID_ERROR,
+		    saved == EEXIST ? GRID_E_EXISTS : GRID_E_IO,
+		    "Can't create '%s': %s", dir, g_strerror(saved));
+		return FALSE;
+	}
+	/* The umask may have taken bits we need (or left more than 0700
+	 * when mkdir ignored them on some file systems). */
+	if (chmod(dir, 0700) != 0) {
+		saved = errno;
+		g_set_error(error, GRID_ERROR, GRID_E_IO,
+		    "Can't create '%s': %s", dir, g_strerror(saved));
+		(void)rmdir(dir);
+		return FALSE;
+	}
+	if (!grid_gm_save_dir(gm, dir, error)) {
+		(void)rmdir(dir);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+grid_gm *
+grid_gm_load_dir(const char *dir, GError **error)
+{
+	g_autofree char *path = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	grid_gm *gm;
+
+	g_return_val_if_fail(dir != NULL, NULL);
+	path = g_build_filename(dir, CONFIG_NAME, NULL);
+	if (!read_capped(path, GRID_GM_CONFIG_MAX, &text, &len, error))
+		return NULL;
+	gm = grid_gm_parse(text, len, error);
+	sodium_memzero(text, len);
+	g_free(text);
+	if (gm == NULL)
+		g_prefix_error(error, "%s: ", path);
+	return gm;
+}
+
+char *
+grid_gm_public_identity(const grid_gm *gm)
+{
+	g_return_val_if_fail(gm != NULL, NULL);
+	return rpc_ident_pubkey_text(gm->id);
+}
+
+gboolean
+grid_gm_add(grid_gm *gm, const char *name, const char *pubkey,
+    GError **error)
+{
+	g_autoptr(GError) e = NULL;
+	g_autofree char *shown = NULL;
+	uint8_t raw[RPC_PK_LEN];
+
+	g_return_val_if_fail(gm != NULL && name != NULL && pubkey != NULL,
+	    FALSE);
+	if (!valid_name(name, strlen(name))) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "invalid storage server name (it must be non-empty "
+		    "UTF-8 without control characters)");
+		return FALSE;
+	}
+	shown = show(name);
+	if (gm_find(gm, name) >= 0) {
+		g_set_error(error, GRID_ERROR, GRID_E_EXISTS,
+		    "A storage-server called '%s' already exists", shown);
+		return FALSE;
+	}
+	if (!rpc_pubkey_parse(pubkey, raw, &e)) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "invalid public key for '%s': %s", shown, e->message);
+		return FALSE;
+	}
+	gm_insert(gm, name, pubkey);
+	return TRUE;
+}
+
+gboolean
+grid_gm_remove(grid_gm *gm, const char *name, GError **error)
+{
+	gint i;
+
+	g_return_val_if_fail(gm != NULL && name != NULL, FALSE);
+	if ((i = gm_find(gm, name)) < 0) {
+		g_autofree char *shown = show(name);
+
+		g_set_error(error, GRID_ERROR, GRID_E_NOTFOUND,
+		    "No storage-server called '%s' exists", shown);
+		return FALSE;
+	}
+	g_ptr_array_remove_index(gm->servers, (guint)i);
+	return TRUE;
+}
+
+guint
+grid_gm_n_servers(const grid_gm *gm)
+{
+	g_return_val_if_fail(gm != NULL, 0);
+	return gm->servers->len;
+}
+
+const char *
+grid_gm_server_name(const grid_gm *gm, guint i)
+{
+	const struct gm_server *s;
+
+	g_return_val_if_fail(gm != NULL && i < gm->servers->len, NULL);
+	s = g_ptr_array_index(gm->servers, i);
+	return s->name;
+}
+
+const char *
+grid_gm_server_pubkey(const grid_gm *gm, guint i)
+{
+	const struct gm_server *s;
+
+	g_return_val_if_fail(gm != NULL && i < gm->servers->len, NULL);
+	s = g_ptr_array_index(gm->servers, i);
+	return s->pubkey;
+}
+
+gboolean
+grid_gm_has_server(const grid_gm *gm, const char *name)
+{
+	g_return_val_if_fail(gm != NULL && name != NULL, FALSE);
+	return gm_find(gm, name) >= 0;
+}
+
+char *
+grid_gm_sign(const grid_gm *gm, const char *name, gint64 now_us,
+    int days, GError **error)
+{
+	const struct gm_server *s;
+	g_autofree char *expires = NULL, *cert = NULL, *sigtext = NULL;
+	uint8_t sig[RPC_SIG_LEN];
+	GString *g;
+	gint i;
+
+	g_return_val_if_fail(gm != NULL && name != NULL, NULL);
+	if (days < 1 || days > GRID_GM_EXPIRY_MAX) {
+		g_set_error(error, GRID_ERROR, GRID_E_RANGE,
+		    "%d is not in the range 1<=x<=%d (days)", days,
+		    GRID_GM_EXPIRY_MAX);
+		return NULL;
+	}
+	if ((i = gm_find(gm, name)) < 0) {
+		g_autofree char *shown = show(name);
+
+		g_set_error(error, GRID_ERROR, GRID_E_NOTFOUND,
+		    "No storage-server called '%s' exists", shown);
+		return NULL;
+	}
+	if (now_us < TIME_MIN_US ||
+	    now_us > TIME_MAX_US - days * SEC_PER_DAY * USEC_PER_SEC) {
+		g_set_error(error, GRID_ERROR, GRID_E_RANGE,
+		    "expiry time out of range (years 1 to 9999)");
+		return NULL;
+	}
+	s = g_ptr_array_index(gm->servers, (guint)i);
+	expires = grid_time_format(now_us + days * SEC_PER_DAY * USEC_PER_SEC);
+	/* json.dumps(cert_info, separators=(',',':'), sort_keys=True); the
+	 * values are ASCII with nothing to escape. */
+	cert = g_strdup_printf("{\"expires\":\"%s\",\"public_key\":\"%s\","
+	    "\"version\":%d}", expires, s->pubkey, CERT_VERSION);
+	crypto_ready();
+	crypto_sign_detached(sig, NULL, (const uint8_t *)cert, strlen(cert),
+	    rpc_ident_sk(gm->id));
+	sigtext = rpc_base32_encode(sig, sizeof(sig));
+	g = g_string_new("{\n    \"certificate\": ");
+	json_put_string(g, cert);
+	g_string_append_printf(g, ",\n    \"signature\": \"%s\"\n}", sigtext);
+	return g_string_free(g, FALSE);
+}
+
+/* NAME.cert.N names a file in the directory only if NAME is a plain,
+ * non-empty file name. */
+static gboolean
+cert_name_ok(const char *name)
+{
+	return valid_name(name, strlen(name)) && strchr(name, '/') == NULL;
+}
+
+static char *
+cert_path(const char *dir, const char *name, guint n)
+{
+	g_autofree char *base = g_strdup_printf("%s.cert.%u", name, n);
+
+	return g_build_filename(dir, base, NULL);
+}
+
+static gboolean
+write_all(int fd, const char *p, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return FALSE;
+		off += (size_t)w;
+	}
+	return TRUE;
+}
+
+gboolean
+grid_gm_store_cert(const char *dir, const char *name, const char *cert,
+    guint *index, GError **error)
+{
+	g_autofree char *path = NULL;
+	int fd = -1, dfd, saved;
+	guint n;
+
+	if (index != NULL)
+		*index = 0;
+	g_return_val_if_fail(dir != NULL && name != NULL && cert != NULL,
+	    FALSE);
+	if (!cert_name_ok(name)) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "storage server name is not usable in a file name");
+		return FALSE;
+	}
+	for (n = 0; n < G_MAXUINT; n++) {
+		g_free(path);
+		path = cert_path(dir, name, n);
+		/* O_EXCL, so two signers never share a number. */
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		    O_NOCTTY, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		saved = errno;
+		g_set_error(error, GRID_ERROR, GRID_E_IO, "%s: %s", path,
+		    g_strerror(saved));
+		return FALSE;
+	}
+	if (!write_all(fd, cert, strlen(cert)) || fsync(fd) != 0) {
+		saved = errno;
+		close(fd);
+		(void)unlink(path);
+		g_set_error(error, GRID_ERROR, GRID_E_IO, "%s: %s", path,
+		    g_strerror(saved));
+		return FALSE;
+	}
+	if (close(fd) != 0) {
+		saved = errno;
+		(void)unlink(path);
+		g_set_error(error, GRID_ERROR, GRID_E_IO, "%s: %s", path,
+		    g_strerror(saved));
+		return FALSE;
+	}
+	/* Make the new name itself durable. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	if (index != NULL)
+		*index = n;
+	return TRUE;
+}
+
+void
+grid_gm_remove_certs(const char *dir, const char *name)
+{
+	guint n;
+
+	g_return_if_fail(dir != NULL && name != NULL);
+	if (!cert_name_ok(name))
+		return;
+	for (n = 0; n < G_MAXUINT; n++) {
+		g_autofree char *path = cert_path(dir, name, n);
+
+		if (unlink(path) != 0)
+			break;
+	}
+}
+
+/* ---- certificates ---- */
+
+void
+grid_cert_free(grid_cert *c)
+{
+	if (c == NULL)
+		return;
+	g_free(c->certificate);
+	g_free(c->public_key);
+	g_free(c);
+}
+
+/* 'x' (well inside the gint64 range) to the nearest integer, ties to
+ * even, as Python's datetime.fromtimestamp() rounds microseconds; written
+ * out so that the library needs no libm. */
+static gint64
+round_half_even(gdouble x)
+{
+	gint64 r = (gint64)x;		/* toward zero */
+	gdouble f = x - (gdouble)r;
+
+	if (f > 0.5 || (f == 0.5 && (r & 1) != 0))
+		r++;
+	else if (f < -0.5 || (f == -0.5 && (r & 1) != 0))
+		r--;
+	return r;
+}
+
+/* The "expires" member: ISO-8601 text, or epoch seconds as an integer or
+ * a float (certificates from before Tahoe-LAFS 1.19). */
+static gboolean
+parse_expires(JsonNode *n, gint64 *us, GError **error)
+{
+	g_autoptr(GError) e = NULL;
+	gdouble d;
+	gint64 sec;
+
+	*us = 0;
+	if (node_is(n, G_TYPE_STRING)) {
+		if (grid_time_parse(json_node_get_string(n), us, &e))
+			return TRUE;
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "certificate 'expires': %s", e->message);
+		return FALSE;
+	}
+	if (node_is(n, G_TYPE_INT64)) {
+		sec = json_node_get_int(n);
+		if (sec >= TIME_MIN_SEC && sec < TIME_END_SEC) {
+			*us = sec * USEC_PER_SEC;
+			return TRUE;
+		}
+	} else if (node_is(n, G_TYPE_DOUBLE)) {
+		d = json_node_get_double(n);
+		if (isfinite(d) && d >= (gdouble)TIME_MIN_SEC &&
+		    d < (gdouble)TIME_END_SEC) {
+			*us = round_half_even(d * 1e6);
+			*us = CLAMP(*us, TIME_MIN_US, TIME_MAX_US);
+			return TRUE;
+		}
+	} else {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "certificate 'expires' is not a time");
+		return FALSE;
+	}
+	g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+	    "certificate 'expires' is out of range");
+	return FALSE;
+}
+
+/* The signed text: a JSON object with "expires", "public_key" and
+ * "version".  Version 1 has no other keys; later versions may add some,
+ * and are reported as unknown versions rather than malformed. */
+static gboolean
+parse_cert_info(grid_cert *c, GError **error)
+{
+	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(GList) names = NULL;
+	JsonObject *o;
+	JsonNode *v;
+	const char *pk;
+	GList *l;
+
+	parser = json_load(c->certificate, strlen(c->certificate),
+	    "'certificate'", &o, error);
+	if (parser == NULL)
+		return FALSE;
+	v = json_object_get_member(o, "version");
+	if (!node_is(v, G_TYPE_INT64)) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    v == NULL ? "certificate has no 'version'" :
+		    "certificate 'version' is not an integer");
+		return FALSE;
+	}
+	c->version = json_node_get_int(v);
+	if ((pk = member_string(o, "public_key")) == NULL) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    json_object_has_member(o, "public_key") ?
+		    "certificate 'public_key' is not a string" :
+		    "certificate has no 'public_key'");
+		return FALSE;
+	}
+	c->public_key = g_strdup(pk);
+	if ((v = json_object_get_member(o, "expires")) == NULL) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "certificate has no 'expires'");
+		return FALSE;
+	}
+	if (!parse_expires(v, &c->expires_us, error))
+		return FALSE;
+	if (c->version != CERT_VERSION)
+		return TRUE;
+	names = json_object_get_members(o);
+	for (l = names; l != NULL; l = l->next) {
+		const char *name = l->data;
+
+		if (strcmp(name, "expires") != 0 &&
+		    strcmp(name, "public_key") != 0 &&
+		    strcmp(name, "version") != 0) {
+			g_autofree char *shown = show(name);
+
+			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+			    "unknown key '%s' in certificate", shown);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+grid_cert *
+grid_cert_parse(const char *text, size_t len, GError **error)
+{
+	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(GList) names = NULL;
+	g_autoptr(grid_cert) c = NULL;
+	JsonObject *root;
+	const char *cert, *sig;
+	size_t n = 0;
+	GList *l;
+
+	g_return_val_if_fail(text != NULL || len == 0, NULL);
+	if (len > GRID_CERT_MAX) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "certificate file is larger than %d bytes",
+		    GRID_CERT_MAX);
+		return NULL;
+	}
+	parser = json_load(text, len, "certificate file", &root, error);
+	if (parser == NULL)
+		return NULL;
+	names = json_object_get_members(root);
+	for (l = names; l != NULL; l = l->next) {
+		const char *name = l->data;
+
+		if (strcmp(name, "certificate") != 0 &&
+		    strcmp(name, "signature") != 0) {
+			g_autofree char *shown = show(name);
+
+			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+			    "unknown key '%s' in certificate file", shown);
+			return NULL;
+		}
+	}
+	if (!json_object_has_member(root, "certificate") ||
+	    !json_object_has_member(root, "signature")) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "certificate file must contain 'certificate' and "
+		    "'signature'");
+		return NULL;
+	}
+	if ((cert = member_string(root, "certificate")) == NULL) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "'certificate' is not a string");
+		return NULL;
+	}
+	if ((sig = member_string(root, "signature")) == NULL) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "'signature' is not a string");
+		return NULL;
+	}
+	c = g_new0(grid_cert, 1);
+	if (rpc_base32_decode(sig, strlen(sig), c->signature,
+	    sizeof(c->signature), &n) != 0 || n != sizeof(c->signature)) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "'signature' is not base32 of 64 bytes");
+		return NULL;
+	}
+	c->certificate = g_strdup(cert);
+	if (!parse_cert_info(c, error))
+		return NULL;
+	return g_steal_pointer(&c);
+}
+
+grid_cert *
+grid_cert_load(const char *path, GError **error)
+{
+	g_autofree char *text = NULL;
+	size_t len = 0;
+	grid_cert *c;
+
+	g_return_val_if_fail(path != NULL, NULL);
+	if (!read_capped(path, GRID_CERT_MAX, &text, &len, error))
+		return NULL;
+	c = grid_cert_parse(text, len, error);
+	if (c == NULL)
+		g_prefix_error(error, "%s: ", path);
+	return c;
+}
+
+/* "2026-12-08 00:00:00 UTC", for people. */
+static char *
+human_time(gint64 us)
+{
+	g_autofree char *iso = grid_time_format(us);
+	char *p;
+
+	/* ISO text minus its "+00:00", with a space for the 'T'. */
+	if ((p = strrchr(iso, '+')) != NULL)
+		*p = '\0';
+	if ((p = strchr(iso, 'T')) != NULL)
+		*p = ' ';
+	return g_strconcat(iso, " UTC", NULL);
+}
+
+grid_cert_verdict
+grid_cert_check(const grid_cert *c, const uint8_t *keys, size_t n_keys,
+    const uint8_t *server_pk, gint64 now_us, char **why)
+{
+	g_autofree char *reason = NULL;
+	grid_cert_verdict v;
+	uint8_t named[RPC_PK_LEN];
+	gboolean signed_ok = FALSE;
+	size_t i;
+
+	if (why != NULL)
+		*why = NULL;
+	g_return_val_if_fail(c != NULL && server_pk != NULL,
+	    GRID_CERT_UNSIGNED);
+	g_return_val_if_fail(keys != NULL || n_keys == 0, GRID_CERT_UNSIGNED);
+	crypto_ready();
+	for (i = 0; i < n_keys && !signed_ok; i++)
+		signed_ok = crypto_sign_verify_detached(c->signature,
+		    (const uint8_t *)c->certificate, strlen(c->certificate),
+		    keys + i * RPC_PK_LEN) == 0;
+	if (!signed_ok) {
+		v = GRID_CERT_UNSIGNED;
+		reason = g_strdup("not signed by any trusted grid manager "
+		    "(forged, damaged, or from another manager)");
+	} else if (c->version != CERT_VERSION) {
+		v = GRID_CERT_VERSION;
+		reason = g_strdup_printf("unknown certificate version %"
+		    G_GINT64_FORMAT, c->version);
+	} else if (!rpc_pubkey_parse(c->public_key, named, NULL)) {
+		v = GRID_CERT_OTHER_SERVER;
+		reason = g_strdup("names no server (its public_key is not a "
+		    "valid pub-v0- key)");
+	} else if (sodium_memcmp(named, server_pk, RPC_PK_LEN) != 0) {
+		v = GRID_CERT_OTHER_SERVER;
+		/* Valid key text is ASCII, safe to quote. */
+		reason = g_strdup_printf("names another server (%.*s...)",
+		    (int)(strlen(PUB_PREFIX) + KEY_ABBREV), c->public_key);
+	} else if (c->expires_us <= now_us) {
+		g_autofree char *t = human_time(c->expires_us);
+
+		v = GRID_CERT_EXPIRED;
+		reason = g_strdup_printf("expired at %s", t);
+	} else {
+		g_autofree char *t = human_time(c->expires_us);
+
+		v = GRID_CERT_VALID;
+		reason = g_strdup_printf("valid until %s", t);
+	}
+	if (why != NULL)
+		*why = g_steal_pointer(&reason);
+	return v;
+}
+
+bool
+grid_upload_permitted(const uint8_t *keys, size_t n_keys,
+    const uint8_t *server_pk, grid_cert *const *certs, size_t n_certs,
+    gint64 now_us)
+{
+	size_t i;
+
+	if (n_keys == 0)
+		return true;
+	for (i = 0; i < n_certs; i++)
+		if (certs[i] != NULL && grid_cert_check(certs[i], keys, n_keys,
+		    server_pk, now_us, NULL) == GRID_CERT_VALID)
+			return true;
+	return false;
+}
+
+/* ---- times ---- */
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar
+ * (Howard Hinnant's days_from_civil). */
+static gint64
+days_from_civil(gint64 y, unsigned m, unsigned d)
+{
+	gint64 era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (gint64)doe - 719468;
+}
+
+static void
+civil_from_days(gint64 z, gint64 *y, unsigned *m, unsigned *d)
+{
+	gint64 era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (gint64)yoe + era * 400 + (*m <= 2);
+}
+
+/* Read exactly 'n' digits at *p into *v and advance. */
+static gboolean
+get_digits(const char **p, int n, int *v)
+{
+	int k;
+
+	*v = 0;
+	for (k = 0; k < n; k++) {
+		if (!g_ascii_isdigit((*p)[k]))
+			return FALSE;
+		*v = *v * 10 + ((*p)[k] - '0');
+	}
+	*p += n;
+	return TRUE;
+}
+
+/* Python's datetime.fromisoformat() accepts more forms; this takes what
+ * isoformat() writes, plus "Z" and up to nine fraction digits (beyond six
+ * they are cut, as Python 3.11 does), and requires the offset. */
+gboolean
+grid_time_parse(const char *s, gint64 *us, GError **error)
+{
+	const char *p = s;
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, frac = 0, nfrac = 0;
+	int sign = 0;
+	gint64 t;
+
+	g_return_val_if_fail(s != NULL && us != NULL, FALSE);
+	*us = 0;
+	if (!get_digits(&p, 4, &y) || *p++ != '-' ||
+	    !get_digits(&p, 2, &mo) || *p++ != '-' ||
+	    !get_digits(&p, 2, &d))
+		goto bad;
+	/* Python writes 'T'; fromisoformat() also takes a space. */
+	if (*p != 'T' && *p != ' ')
+		goto bad;
+	p++;
+	if (!get_digits(&p, 2, &h) || *p++ != ':' ||
+	    !get_digits(&p, 2, &mi) || *p++ != ':' ||
+	    !get_digits(&p, 2, &sec))
+		goto bad;
+	if (*p == '.') {
+		p++;
+		while (g_ascii_isdigit(*p) && nfrac < 9) {
+			if (nfrac < 6)
+				frac = frac * 10 + (*p - '0');
+			nfrac++;
+			p++;
+		}
+		if (nfrac == 0 || g_ascii_isdigit(*p))
+			goto bad;
+		for (; nfrac < 6; nfrac++)
+			frac *= 10;
+	}
+	if (*p == 'Z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (!get_digits(&p, 2, &oh) || *p++ != ':' ||
+		    !get_digits(&p, 2, &om))
+			goto bad;
+	} else if (*p == '\0') {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "time has no UTC offset (expected e.g. "
+		    "2026-12-08T00:00:00+00:00)");
+		return FALSE;
+	}
+	if (*p != '\0')
+		goto bad;
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 ||
+	    d > g_date_get_days_in_month((GDateMonth)mo, (GDateYear)y) ||
+	    h > 23 || mi > 59 || sec > 59 || oh > 23 || om > 59)
+		goto bad;
+	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * SEC_PER_DAY +
+	    h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+	if (t < TIME_MIN_SEC || t >= TIME_END_SEC) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "time is outside the years 1 to 9999 in UTC");
+		return FALSE;
+	}
+	*us = t * USEC_PER_SEC + frac;
+	return TRUE;
+bad:
+	g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+	    "not an ISO-8601 time like 2026-12-08T00:00:00+00:00");
+	return FALSE;
+}
+
+static void
+split_time(gint64 us, gint64 *y, unsigned *mo, unsigned *d, int *h, int *mi,
+    int *s, int *frac)
+{
+	gint64 sec = us / USEC_PER_SEC, rem = us % USEC_PER_SEC, days, sod;
+
+	if (rem < 0) {
+		rem += USEC_PER_SEC;
+		sec--;
+	}
+	days = sec / SEC_PER_DAY;
+	sod = sec % SEC_PER_DAY;
+	if (sod < 0) {
+		sod += SEC_PER_DAY;
+		days--;
+	}
+	civil_from_days(days, y, mo, d);
+	*h = (int)(sod / 3600);
+	*mi = (int)(sod / 60 % 60);
+	*s = (int)(sod % 60);
+	*frac = (int)rem;
+}
+
+char *
+grid_time_format(gint64 us)
+{
+	gint64 y;
+	unsigned mo, d;
+	int h, mi, s, frac;
+	char f[8] = "";
+
+	split_time(us, &y, &mo, &d, &h, &mi, &s, &frac);
+	if (frac != 0)
+		g_snprintf(f, sizeof(f), ".%06d", frac);
+	return g_strdup_printf("%04" G_GINT64_FORMAT "-%02u-%02uT%02d:%02d:"
+	    "%02d%s+00:00", y, mo, d, h, mi, s, f);
+}

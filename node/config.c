@@ -1,0 +1,232 @@
+/* node/config.c -- loading, editing and atomically saving tahoe.cfg, and
+ * reading node.pubkey.  Meaning is given to the keys elsewhere (the node,
+ * the grid, the CLI); this file only keeps the file well-formed. */
+#include "config.h"
+
+#include <string.h>
+
+#include "node/config.h"
+#include "rpc/ident.h"
+
+G_DEFINE_QUARK(node-error-quark, node_error)
+
+struct node_config {
+	char		*dir;
+	char		*path;
+	GKeyFile	*kf;
+};
+
+node_config *
+node_config_load(const char *dir, GError **error)
+{
+	g_autofree char *path = g_build_filename(dir, "tahoe.cfg", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GError) e = NULL;
+	node_config *cfg;
+	gsize len = 0;
+
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+		g_set_error(error, NODE_ERROR, NODE_E_NOTFOUND,
+		    "%s: no such node directory", dir);
+		return NULL;
+	}
+	if (!g_file_get_contents(path, &text, &len, &e)) {
+		g_set_error(error, NODE_ERROR, g_error_matches(e,
+		    G_FILE_ERROR, G_FILE_ERROR_NOENT) ? NODE_E_NOTFOUND :
+		    NODE_E_IO, "%s", e->message);
+		return NULL;
+	}
+	if (len > NODE_CONFIG_MAX || strlen(text) != len) {
+		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+		    "%s: not a configuration file (too large or binary)",
+		    path);
+		return NULL;
+	}
+	cfg = g_new0(node_config, 1);
+	cfg->dir = g_strdup(dir);
+	cfg->path = g_steal_pointer(&path);
+	cfg->kf = g_key_file_new();
+	if (!g_key_file_load_from_data(cfg->kf, text, len,
+	    G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS, &e)) {
+		g_set_error(error, NODE_ERROR, NODE_E_FORMAT, "%s: %s",
+		    cfg->path, e->message);
+		node_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void
+node_config_free(node_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	g_key_file_free(cfg->kf);
+	g_free(cfg->dir);
+	g_free(cfg->path);
+	g_free(cfg);
+}
+
+const char *
+node_config_dir(const node_config *cfg)
+{
+	return cfg->dir;
+}
+
+GKeyFile *
+node_config_keyfile(node_config *cfg)
+{
+	return cfg->kf;
+}
+
+char *
+node_config_get(node_config *cfg, const char *section, const char *key)
+{
+	char *v = g_key_file_get_value(cfg->kf, section, key, NULL);
+
+	return v != NULL ? g_strstrip(v) : NULL;
+}
+
+gboolean
+node_config_get_bool(node_config *cfg, const char *section, const char *key,
+    gboolean def, gboolean *out, GError **error)
+{
+	g_autofree char *v = node_config_get(cfg, section, key);
+
+	*out = def;
+	if (v == NULL)
+		return TRUE;
+	if (g_ascii_strcasecmp(v, "true") == 0 ||
+	    g_ascii_strcasecmp(v, "yes") == 0 || strcmp(v, "1") == 0) {
+		*out = TRUE;
+		return TRUE;
+	}
+	if (g_ascii_strcasecmp(v, "false") == 0 ||
+	    g_ascii_strcasecmp(v, "no") == 0 || strcmp(v, "0") == 0) {
+		*out = FALSE;
+		return TRUE;
+	}
+	g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+	    "%s: [%s] %s: expected true or false, not '%s'", cfg->path,
+	    section, key, v);
+	return FALSE;
+}
+
+void
+node_config_set(node_config *cfg, const char *section, const char *key,
+    const char *value)
+{
+	g_key_file_set_value(cfg->kf, section, key, value);
+}
+
+gboolean
+node_config_has_section(node_config *cfg, const char *section)
+{
+	return g_key_file_has_group(cfg->kf, section);
+}
+
+char **
+node_config_keys(node_config *cfg, const char *section)
+{
+	char **keys = g_key_file_get_keys(cfg->kf, section, NULL, NULL);
+
+	return keys != NULL ? keys : g_new0(char *, 1);
+}
+
+gboolean
+node_config_save(node_config *cfg, GError **error)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(GError) e = NULL;
+	gsize len = 0;
+
+	text = g_key_file_to_data(cfg->kf, &len, NULL);
+	if (!rpc_write_file_atomic(cfg->path, text, len, 0644, &e)) {
+		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s", e->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+GHashTable *
+node_config_gm_certificates(node_config *cfg)
+{
+	static const char *sections[] = {
+		"grid_management_keys",		/* the seed's name */
+		"grid_manager_certificates",	/* Tahoe-LAFS's; wins */
+	};
+	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    g_free);
+	size_t i, k;
+
+	for (i = 0; i < G_N_ELEMENTS(sections); i++) {
+		g_auto(GStrv) keys = node_config_keys(cfg, sections[i]);
+
+		for (k = 0; keys[k] != NULL; k++) {
+			g_autofree char *v = node_config_get(cfg, sections[i],
+			    keys[k]);
+
+			if (v == NULL || *v == '\0')
+				continue;
+			g_hash_table_replace(h, g_strdup(keys[k]),
+			    g_path_is_absolute(v) ? g_strdup(v) :
+			    g_build_filename(cfg->dir, v, NULL));
+		}
+	}
+	return h;
+}
+
+gboolean
+node_config_grid_managers(node_config *cfg, GArray *keys,
+    gboolean *empty_section, GError **error)
+{
+	g_auto(GStrv) names = node_config_keys(cfg, "grid_managers");
+	size_t i;
+
+	if (empty_section != NULL)
+		*empty_section = node_config_has_section(cfg,
+		    "grid_managers") && names[0] == NULL;
+	for (i = 0; names[i] != NULL; i++) {
+		g_autofree char *v = node_config_get(cfg, "grid_managers",
+		    names[i]);
+		g_autoptr(GError) e = NULL;
+		uint8_t k[32];
+
+		if (v == NULL || !rpc_pubkey_parse(v, k, &e)) {
+			g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+			    "%s: [grid_managers] %s: %s", cfg->path,
+			    names[i], e != NULL ? e->message : "no value");
+			return FALSE;
+		}
+		g_array_append_vals(keys, k, 1);
+	}
+	return TRUE;
+}
+
+gboolean
+node_dir_read_pubkey(const char *dir, uint8_t *pk, GError **error)
+{
+	g_autofree char *path = g_build_filename(dir, "node.pubkey", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GError) e = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &text, &len, &e)) {
+		g_set_error(error, NODE_ERROR, g_error_matches(e,
+		    G_FILE_ERROR, G_FILE_ERROR_NOENT) ? NODE_E_NOTFOUND :
+		    NODE_E_IO, "%s", e->message);
+		return FALSE;
+	}
+	if (len > 256 || strlen(text) != len) {
+		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+		    "%s: not a public key file", path);
+		return FALSE;
+	}
+	g_strstrip(text);
+	if (!rpc_pubkey_parse(text, pk, &e)) {
+		g_set_error(error, NODE_ERROR, NODE_E_FORMAT, "%s: %s", path,
+		    e->message);
+		return FALSE;
+	}
+	return TRUE;
+}

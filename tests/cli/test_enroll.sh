@@ -1,0 +1,110 @@
+#!/bin/sh
+# Enrolling nodes in a managed grid: `tahoe admin add-grid-manager-cert` on
+# a storage node and `tahoe add-grid-manager` on a client edit tahoe.cfg
+# (keeping what was there), and refuse bad input without changing anything.
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+. "$TOP_SRCDIR/tests/cli/lib.sh"
+
+# A storage node directory (node.pubkey made for the test) and a manager.
+"$TAHOE" grid-manager --config gm create >/dev/null
+"$TAHOE" grid-manager --config nodekey create >/dev/null
+"$TAHOE" grid-manager --config otherkey create >/dev/null
+mkdir storage0
+"$TAHOE" grid-manager --config nodekey public-identity >storage0/node.pubkey
+cat >storage0/tahoe.cfg <<'CFG'
+# written by hand
+[node]
+nickname = storage0
+# the port
+tub.port = tcp:6003
+
+[storage]
+enabled = true
+CFG
+"$TAHOE" grid-manager --config gm add storage0 "$(cat storage0/node.pubkey)"
+"$TAHOE" grid-manager --config gm add other \
+    "$("$TAHOE" grid-manager --config otherkey public-identity)"
+"$TAHOE" grid-manager --config gm sign storage0 >storage0.cert
+"$TAHOE" grid-manager --config gm sign other >other.cert
+
+expect 0 "$TAHOE" -d storage0 admin add-grid-manager-cert \
+    --filename storage0.cert --name default
+grep -q "There are now 1 certificates" out || fail "output: $(cat out)"
+grep -qi "restart" out || fail "no restart notice"
+cmp -s storage0/default.cert storage0.cert || fail "certificate not kept as given"
+grep -q '^# written by hand' storage0/tahoe.cfg || fail "comment lost"
+grep -q '^nickname *= *storage0' storage0/tahoe.cfg || fail "nickname lost"
+grep -q '^grid_management *= *true' storage0/tahoe.cfg ||
+    fail "grid_management not set: $(cat storage0/tahoe.cfg)"
+grep -q '^\[grid_manager_certificates\]' storage0/tahoe.cfg &&
+    grep -q '^default *= *default.cert' storage0/tahoe.cfg ||
+    fail "certificate not listed"
+ok "add-grid-manager-cert from a file"
+
+expect 0 sh -c "'$TAHOE' -d storage0 admin add-grid-manager-cert \
+    --filename - --name second <storage0.cert"
+grep -q "There are now 2 certificates" out || fail "stdin: $(cat out)"
+ok "add-grid-manager-cert from stdin"
+
+before=$(snapshot storage0)
+expect 1 "$TAHOE" -d storage0 admin add-grid-manager-cert \
+    --filename storage0.cert --name default
+grep -q "already" err || fail "duplicate: $(cat err)"
+expect 1 "$TAHOE" -d storage0 admin add-grid-manager-cert \
+    --filename other.cert --name third
+grep -q "this node is" err || fail "other node: $(cat err)"
+printf '{"certificate": "x"}' >bad.cert
+expect 1 "$TAHOE" -d storage0 admin add-grid-manager-cert \
+    --filename bad.cert --name third
+printf 'not json' >bad.cert
+expect 1 "$TAHOE" -d storage0 admin add-grid-manager-cert \
+    --filename bad.cert --name third
+expect 1 "$TAHOE" -d storage0 admin add-grid-manager-cert \
+    --filename nosuch.cert --name third
+expect 2 "$TAHOE" -d storage0 admin add-grid-manager-cert \
+    --filename storage0.cert
+expect 2 "$TAHOE" -d storage0 admin add-grid-manager-cert \
+    --filename storage0.cert --name ../evil
+expect 2 "$TAHOE" -d storage0 admin frob
+expect 1 "$TAHOE" -d nosuchnode admin add-grid-manager-cert \
+    --filename storage0.cert --name x
+[ "$(snapshot storage0)" = "$before" ] || fail "a refused command changed the node"
+ok "add-grid-manager-cert refusals change nothing"
+
+# The seed's section name is read as the same list.
+mkdir storage1
+cp storage0/node.pubkey storage1/
+printf '[storage]\nenabled = true\n[grid_management_keys]\nold = old.cert\n' \
+    >storage1/tahoe.cfg
+expect 1 "$TAHOE" -d storage1 admin add-grid-manager-cert \
+    --filename storage0.cert --name old
+ok "[grid_management_keys] is read as [grid_manager_certificates]"
+
+# ---- add-grid-manager on a client ----
+mkdir alice
+printf '[node]\nnickname = alice\n' >alice/tahoe.cfg
+GM=$("$TAHOE" grid-manager --config gm public-identity)
+expect 0 "$TAHOE" -d alice add-grid-manager work-grid "$GM"
+grep -q '^\[grid_managers\]' alice/tahoe.cfg &&
+    grep -q "^work-grid *= *$GM" alice/tahoe.cfg || fail "not added"
+grep -q '^nickname *= *alice' alice/tahoe.cfg || fail "nickname lost"
+before=$(snapshot alice)
+expect 1 "$TAHOE" -d alice add-grid-manager work-grid "$GM"
+expect 1 "$TAHOE" -d alice add-grid-manager other pub-v0-abc
+expect 2 "$TAHOE" -d alice add-grid-manager onlyname
+expect 2 "$TAHOE" -d alice add-grid-manager 'bad name' "$GM"
+[ "$(snapshot alice)" = "$before" ] || fail "a refused add changed alice"
+ok "add-grid-manager"
+
+# ---- the program itself ----
+expect 2 "$TAHOE"
+expect 2 "$TAHOE" frobnicate
+expect 2 "$TAHOE" --frob
+expect 0 "$TAHOE" --help
+expect 0 "$TAHOE" grid-manager --help
+grep -q "public-identity" out || fail "grid-manager --help"
+expect 0 "$TAHOE" admin --help
+expect 0 "$TAHOE" debug --help
+expect 0 "$TAHOE" add-grid-manager --help
+ok "usage and --help"
+echo "$passed passed, 0 failed"

@@ -1,0 +1,224 @@
+/* tests/unit/test_node_config.c -- tahoe.cfg editing: what is there is
+ * kept, saves are atomic, booleans and grid-manager sections are read with
+ * clear errors, node.pubkey is checked. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+
+#include "node/config.h"
+#include "rpc/ident.h"
+
+typedef struct fixture {
+	char	*dir;
+	char	*cfg;
+} fixture;
+
+static int
+setup(void **state)
+{
+	fixture *f = g_new0(fixture, 1);
+
+	f->dir = g_dir_make_tmp("nodecfg-XXXXXX", NULL);
+	f->cfg = g_build_filename(f->dir, "tahoe.cfg", NULL);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture *f = *state;
+	GDir *d = g_dir_open(f->dir, 0, NULL);
+	const char *n;
+
+	while ((n = g_dir_read_name(d)) != NULL) {
+		g_autofree char *p = g_build_filename(f->dir, n, NULL);
+
+		g_unlink(p);
+	}
+	g_dir_close(d);
+	g_rmdir(f->dir);
+	g_free(f->cfg);
+	g_free(f->dir);
+	g_free(f);
+	return 0;
+}
+
+static void
+write_cfg(fixture *f, const char *text)
+{
+	assert_true(g_file_set_contents(f->cfg, text, -1, NULL));
+}
+
+static void
+test_edit_keeps_comments_and_order(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(node_config) cfg = NULL;
+	g_autofree char *text = NULL;
+
+	write_cfg(f, "# top comment\n[node]\n# nick\nnickname = n1\n"
+	    "[storage]\nenabled = true\n");
+	cfg = node_config_load(f->dir, NULL);
+	assert_non_null(cfg);
+	node_config_set(cfg, "storage", "grid_management", "true");
+	node_config_set(cfg, "grid_manager_certificates", "default",
+	    "default.cert");
+	assert_true(node_config_save(cfg, NULL));
+	assert_true(g_file_get_contents(f->cfg, &text, NULL, NULL));
+	/* GKeyFile keeps comments, order and values; it writes "k=v". */
+	assert_non_null(strstr(text, "# top comment\n"));
+	assert_non_null(strstr(text, "# nick\nnickname=n1\n"));
+	assert_true(strstr(text, "[node]") < strstr(text, "[storage]"));
+	assert_non_null(strstr(text, "grid_management=true"));
+	assert_non_null(strstr(text, "[grid_manager_certificates]"));
+}
+
+static void
+test_missing_dir_file_and_bad_syntax(void **state)
+{
+	fixture *f = *state;
+	GError *err = NULL;
+	g_autofree char *nodir = g_build_filename(f->dir, "none", NULL);
+
+	assert_null(node_config_load(nodir, &err));
+	assert_true(g_error_matches(err, NODE_ERROR, NODE_E_NOTFOUND));
+	g_clear_error(&err);
+	assert_null(node_config_load(f->dir, &err));
+	assert_true(g_error_matches(err, NODE_ERROR, NODE_E_NOTFOUND));
+	g_clear_error(&err);
+	write_cfg(f, "[node\nnickname = x\n");
+	assert_null(node_config_load(f->dir, &err));
+	assert_true(g_error_matches(err, NODE_ERROR, NODE_E_FORMAT));
+	assert_non_null(strstr(err->message, "tahoe.cfg"));
+	g_clear_error(&err);
+}
+
+static void
+test_booleans(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(node_config) cfg = NULL;
+	GError *err = NULL;
+	gboolean v;
+
+	write_cfg(f, "[s]\na = True\nb = no\nc = 1\nd = maybe\n");
+	cfg = node_config_load(f->dir, NULL);
+	assert_true(node_config_get_bool(cfg, "s", "a", FALSE, &v, NULL));
+	assert_true(v);
+	assert_true(node_config_get_bool(cfg, "s", "b", TRUE, &v, NULL));
+	assert_false(v);
+	assert_true(node_config_get_bool(cfg, "s", "c", FALSE, &v, NULL));
+	assert_true(v);
+	assert_true(node_config_get_bool(cfg, "s", "zz", TRUE, &v, NULL));
+	assert_true(v);
+	assert_false(node_config_get_bool(cfg, "s", "d", FALSE, &v, &err));
+	assert_non_null(strstr(err->message, "[s] d"));
+	g_clear_error(&err);
+}
+
+static void
+test_gm_certificates_read_both_section_names(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(node_config) cfg = NULL;
+	g_autoptr(GHashTable) h = NULL;
+	g_autofree char *want = g_build_filename(f->dir, "a.cert", NULL);
+
+	write_cfg(f, "[grid_management_keys]\nold = a.cert\n"
+	    "[grid_manager_certificates]\nnew = /abs/b.cert\n");
+	cfg = node_config_load(f->dir, NULL);
+	h = node_config_gm_certificates(cfg);
+	assert_int_equal(g_hash_table_size(h), 2);
+	assert_string_equal(g_hash_table_lookup(h, "old"), want);
+	assert_string_equal(g_hash_table_lookup(h, "new"), "/abs/b.cert");
+}
+
+static void
+test_grid_managers_empty_section_and_bad_key(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, 32);
+	g_autoptr(rpc_ident) id = rpc_ident_new();
+	g_autofree char *pk = rpc_ident_pubkey_text(id);
+	g_autofree char *text = NULL;
+	gboolean empty = FALSE;
+	node_config *cfg;
+	GError *err = NULL;
+
+	write_cfg(f, "[grid_managers]\n");
+	cfg = node_config_load(f->dir, NULL);
+	assert_true(node_config_grid_managers(cfg, keys, &empty, NULL));
+	assert_true(empty);
+	assert_int_equal(keys->len, 0);
+	node_config_free(cfg);
+
+	text = g_strdup_printf("[grid_managers]\nwork = %s\n", pk);
+	write_cfg(f, text);
+	cfg = node_config_load(f->dir, NULL);
+	assert_true(node_config_grid_managers(cfg, keys, &empty, NULL));
+	assert_false(empty);
+	assert_int_equal(keys->len, 1);
+	assert_memory_equal(keys->data, rpc_ident_pk(id), 32);
+	node_config_free(cfg);
+
+	write_cfg(f, "[grid_managers]\nwork = pub-v0-nope\n");
+	cfg = node_config_load(f->dir, NULL);
+	assert_false(node_config_grid_managers(cfg, keys, NULL, &err));
+	assert_non_null(strstr(err->message, "[grid_managers] work"));
+	g_clear_error(&err);
+	node_config_free(cfg);
+}
+
+static void
+test_read_pubkey(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(rpc_ident) id = rpc_ident_new();
+	g_autofree char *pk = rpc_ident_pubkey_text(id);
+	g_autofree char *path = g_build_filename(f->dir, "node.pubkey", NULL);
+	g_autofree char *line = g_strconcat(pk, "\n", NULL);
+	uint8_t got[32];
+	GError *err = NULL;
+
+	assert_false(node_dir_read_pubkey(f->dir, got, &err));
+	assert_true(g_error_matches(err, NODE_ERROR, NODE_E_NOTFOUND));
+	g_clear_error(&err);
+	assert_true(g_file_set_contents(path, line, -1, NULL));
+	assert_true(node_dir_read_pubkey(f->dir, got, NULL));
+	assert_memory_equal(got, rpc_ident_pk(id), 32);
+	assert_true(g_file_set_contents(path, "pub-v0-short\n", -1, NULL));
+	assert_false(node_dir_read_pubkey(f->dir, got, &err));
+	assert_true(g_error_matches(err, NODE_ERROR, NODE_E_FORMAT));
+	g_clear_error(&err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_edit_keeps_comments_and_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_missing_dir_file_and_bad_syntax, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_booleans, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_gm_certificates_read_both_section_names, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_grid_managers_empty_section_and_bad_key, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_read_pubkey, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
