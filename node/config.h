@@ -1,0 +1,70 @@
+/* node/config.h -- a node directory's tahoe.cfg (GKeyFile), edited in
+ * place: comments and the order of what is already there are kept, and the
+ * file is replaced atomically.  See doc/configuration.md. */
+#ifndef NODE_CONFIG_H
+#define NODE_CONFIG_H
+
+#include <stdint.h>
+
+#include <glib.h>
+
+#define NODE_ERROR (node_error_quark())
+GQuark node_error_quark(void);
+
+typedef enum {
+	NODE_E_FORMAT = 1,	/* malformed file or value */
+	NODE_E_NOTFOUND,	/* missing file or directory */
+	NODE_E_EXISTS,		/* already there */
+	NODE_E_IO,
+} node_err;
+
+#define NODE_CONFIG_MAX	(1024 * 1024)	/* bytes of tahoe.cfg */
+
+typedef struct node_config node_config;
+
+/* Load DIR/tahoe.cfg.  NODE_E_NOTFOUND if DIR or the file is missing,
+ * NODE_E_FORMAT (naming the file and line) if it does not parse. */
+node_config *node_config_load(const char *dir, GError **error);
+void node_config_free(node_config *cfg);		/* NULL is a no-op */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(node_config, node_config_free)
+
+const char *node_config_dir(const node_config *cfg);
+/* The underlying key file (borrowed), for reading. */
+GKeyFile *node_config_keyfile(node_config *cfg);
+
+/* The value of [section] key, or NULL if absent; caller g_free()s. */
+char *node_config_get(node_config *cfg, const char *section,
+    const char *key);
+/* [section] key as a boolean ("true"/"false", any case; also yes/no, 1/0
+ * as Tahoe-LAFS accepts); 'def' if absent; FALSE with an error naming
+ * section and key if it is something else. */
+gboolean node_config_get_bool(node_config *cfg, const char *section,
+    const char *key, gboolean def, gboolean *out, GError **error);
+void node_config_set(node_config *cfg, const char *section, const char *key,
+    const char *value);
+gboolean node_config_has_section(node_config *cfg, const char *section);
+/* Keys of a section (NULL-terminated, caller g_strfreev()s; empty array if
+ * the section is missing). */
+char **node_config_keys(node_config *cfg, const char *section);
+
+/* Write the configuration back to DIR/tahoe.cfg atomically. */
+gboolean node_config_save(node_config *cfg, GError **error);
+
+/* The grid-manager certificates a storage node lists: the entries of
+ * [grid_manager_certificates], or of its older name [grid_management_keys]
+ * (both may be present), as NAME -> path (made absolute against the node
+ * directory).  Caller g_hash_table_unref()s. */
+GHashTable *node_config_gm_certificates(node_config *cfg);
+
+/* The grid-manager keys a client trusts: the values of [grid_managers],
+ * each "pub-v0-..." (32 bytes each, appended to 'keys').  FALSE with an
+ * error naming the key for a malformed value.  An empty section means no
+ * grid manager (any server may be used), which is rarely what the
+ * operator meant: set *empty_section (if not NULL) so the caller can warn. */
+gboolean node_config_grid_managers(node_config *cfg, GArray *keys,
+    gboolean *empty_section, GError **error);
+
+/* Read DIR/node.pubkey ("pub-v0-...") into 'pk' (32 bytes). */
+gboolean node_dir_read_pubkey(const char *dir, uint8_t *pk, GError **error);
+
+#endif
