@@ -23,6 +23,11 @@ int cli_cmd_grid_manager(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_admin(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_add_grid_manager(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_debug(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_create_introducer(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_create_node(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_create_client(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_run(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_status(cli_ctx *ctx, int argc, char **argv);
 
 /* Print "tahoe WHAT: REASON" and the usage 'usage' to stderr; return
  * CLI_USAGE. */

@@ -15,6 +15,11 @@
 #define TAHOE_USAGE \
 	"usage: tahoe [-d NODEDIR] COMMAND [OPTIONS] [ARGS]\n" \
 	"commands:\n" \
+	"  create-introducer   make an introducer's node directory\n" \
+	"  create-node         make a storage node's directory (also a client)\n" \
+	"  create-client       make a client's node directory\n" \
+	"  run                 run a node in the foreground\n" \
+	"  status              what a running node knows of the grid\n" \
 	"  grid-manager        create and run a grid manager (certificates)\n" \
 	"  admin               node administration (add-grid-manager-cert)\n" \
 	"  add-grid-manager    trust a grid manager for uploads (client)\n" \
@@ -124,6 +129,11 @@ static const struct {
 	{ "admin", cli_cmd_admin },
 	{ "add-grid-manager", cli_cmd_add_grid_manager },
 	{ "debug", cli_cmd_debug },
+	{ "create-introducer", cli_cmd_create_introducer },
+	{ "create-node", cli_cmd_create_node },
+	{ "create-client", cli_cmd_create_client },
+	{ "run", cli_cmd_run },
+	{ "status", cli_cmd_status },
 };
 
 int

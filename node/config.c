@@ -1,7 +1,7 @@
 /* node/config.c -- loading, editing and atomically saving tahoe.cfg, and
  * reading node.pubkey.  Meaning is given to the keys elsewhere (the node,
  * the grid, the CLI); this file only keeps the file well-formed. */
-#include "config.h"
+#include <config.h>	/* the build's, not node/config.h */
 
 #include <string.h>
 
@@ -109,6 +109,79 @@ node_config_get_bool(node_config *cfg, const char *section, const char *key,
 	g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
 	    "%s: [%s] %s: expected true or false, not '%s'", cfg->path,
 	    section, key, v);
+	return FALSE;
+}
+
+gboolean
+node_config_get_uint(node_config *cfg, const char *section, const char *key,
+    guint64 def, guint64 min, guint64 max, guint64 *out, GError **error)
+{
+	g_autofree char *v = node_config_get(cfg, section, key);
+
+	*out = def;
+	if (v == NULL)
+		return TRUE;
+	if (g_ascii_string_to_unsigned(v, 10, min, max, out, NULL))
+		return TRUE;
+	*out = def;
+	g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+	    "%s: [%s] %s: expected a whole number from %" G_GUINT64_FORMAT
+	    " to %" G_GUINT64_FORMAT, cfg->path, section, key, min, max);
+	return FALSE;
+}
+
+gboolean
+node_parse_size(const char *text, guint64 *out)
+{
+	static const struct {
+		const char	*suffix;
+		guint64		 mult;
+	} units[] = {
+		{ "", 1 }, { "B", 1 },
+		{ "K", 1000 }, { "KB", 1000 }, { "KiB", 1024 },
+		{ "M", 1000000 }, { "MB", 1000000 }, { "MiB", 1 << 20 },
+		{ "G", 1000000000 }, { "GB", 1000000000 },
+		{ "GiB", 1 << 30 },
+		{ "T", 1000000000000ULL }, { "TB", 1000000000000ULL },
+		{ "TiB", 1ULL << 40 },
+	};
+	const char *p = text;
+	guint64 v = 0;
+	size_t i;
+
+	*out = 0;
+	if (!g_ascii_isdigit(*p))
+		return FALSE;
+	for (; g_ascii_isdigit(*p); p++) {
+		if (v > (G_MAXUINT64 - 9) / 10)
+			return FALSE;
+		v = v * 10 + (guint64)(*p - '0');
+	}
+	while (*p == ' ')
+		p++;
+	for (i = 0; i < G_N_ELEMENTS(units); i++)
+		if (g_ascii_strcasecmp(p, units[i].suffix) == 0) {
+			if (v > G_MAXUINT64 / units[i].mult)
+				return FALSE;
+			*out = v * units[i].mult;
+			return TRUE;
+		}
+	return FALSE;
+}
+
+gboolean
+node_config_get_size(node_config *cfg, const char *section, const char *key,
+    guint64 def, guint64 *out, GError **error)
+{
+	g_autofree char *v = node_config_get(cfg, section, key);
+
+	*out = def;
+	if (v == NULL || node_parse_size(v, out))
+		return TRUE;
+	*out = def;
+	g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+	    "%s: [%s] %s: expected a size such as 1G, 500MB or 1048576",
+	    cfg->path, section, key);
 	return FALSE;
 }
 

@@ -40,6 +40,20 @@ char *node_config_get(node_config *cfg, const char *section,
  * section and key if it is something else. */
 gboolean node_config_get_bool(node_config *cfg, const char *section,
     const char *key, gboolean def, gboolean *out, GError **error);
+/* [section] key as a whole number in [min, max]; 'def' if absent; FALSE
+ * with an error naming file, section and key if it is something else. */
+gboolean node_config_get_uint(node_config *cfg, const char *section,
+    const char *key, guint64 def, guint64 min, guint64 max, guint64 *out,
+    GError **error);
+
+/* A size as Tahoe-LAFS writes them: digits, then optionally (any case) B,
+ * K/KB, M/MB, G/GB, T/TB (powers of 1000) or KiB, MiB, GiB, TiB (of
+ * 1024).  FALSE for anything else or an overflow. */
+gboolean node_parse_size(const char *text, guint64 *out);
+/* [section] key as such a size; 'def' if absent. */
+gboolean node_config_get_size(node_config *cfg, const char *section,
+    const char *key, guint64 def, guint64 *out, GError **error);
+
 void node_config_set(node_config *cfg, const char *section, const char *key,
     const char *value);
 gboolean node_config_has_section(node_config *cfg, const char *section);

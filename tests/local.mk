@@ -142,7 +142,8 @@ EXTRA_DIST += tests/cli/test_grid_manager.sh tests/cli/test_enroll.sh \
 	tests/cli/lib.sh
 
 # node/ and grid/ unit tests.
-node_grid_unit_tests = tests/unit/test_node_config tests/unit/test_grid_gm
+node_grid_unit_tests = tests/unit/test_node_config tests/unit/test_grid_gm \
+	tests/unit/test_node_web
 check_PROGRAMS += $(node_grid_unit_tests)
 TESTS += $(node_grid_unit_tests)
 tests_unit_test_node_config_SOURCES = tests/unit/test_node_config.c
@@ -151,3 +152,6 @@ tests_unit_test_node_config_LDADD = $(NODE_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_grid_gm_SOURCES = tests/unit/test_grid_gm.c
 tests_unit_test_grid_gm_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS)
 tests_unit_test_grid_gm_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_node_web_SOURCES = tests/unit/test_node_web.c
+tests_unit_test_node_web_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS) $(MHD_CFLAGS)
+tests_unit_test_node_web_LDADD = $(NODE_LIBS) $(CMOCKA_LIBS)

@@ -1,0 +1,366 @@
+/* cli/cli_node.c -- node directories and running nodes: create-introducer,
+ * create-node, create-client, run and status.  The work is in node/
+ * (directories, lifecycle) and grid/ (the services); this file turns
+ * command lines into calls and results into text. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "cli/cli.h"
+#include "grid/gnode.h"
+#include "node/dir.h"
+#include "node/node.h"
+#include "rpc/conn.h"
+#include "rpc/err.h"
+#include "rpc/tub.h"
+
+#define STATUS_TIMEOUT	10.0	/* seconds for `tahoe status` */
+
+/* ---- create-* ---- */
+
+#define CREATE_USAGE(cmd) \
+	"usage: tahoe " cmd " [OPTIONS] NODEDIR\n"
+
+static int
+create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
+    int argc, char **argv)
+{
+	node_create_opts o = { .kind = kind };
+	char *nick = NULL, *intro = NULL, *listen = NULL, *port = NULL;
+	char *location = NULL, *hostname = NULL, *webport = NULL;
+	int need = 0, happy = 0, total = 0;
+	gboolean want_storage = FALSE;
+	g_autoptr(GError) e = NULL;
+	const char *dir;
+	int r;
+	GOptionEntry common[] = {
+		{ "nickname", 'n', 0, G_OPTION_ARG_STRING, &nick,
+		    "the node's nickname", "NAME" },
+		{ "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
+		    "tcp (default) or none", "KIND" },
+		{ "port", 'p', 0, G_OPTION_ARG_STRING, &port,
+		    "tub.port: PORT or tcp:PORT[:interface=ADDR]; 0 picks "
+		    "a free port now", "PORT" },
+		{ "location", 0, 0, G_OPTION_ARG_STRING, &location,
+		    "tub.location: hints others use, tcp:HOST:PORT,...",
+		    "HINTS" },
+		{ "hostname", 'H', 0, G_OPTION_ARG_STRING, &hostname,
+		    "location tcp:HOSTNAME:PORT", "HOSTNAME" },
+		{ "webport", 0, 0, G_OPTION_ARG_STRING, &webport,
+		    "web.port: PORT or tcp:PORT[:interface=ADDR] (default "
+		    "127.0.0.1)", "PORT" },
+		{ "introducer", 'i', 0, G_OPTION_ARG_STRING, &intro,
+		    "the introducer's FURL", "FURL" },
+		{ "shares-needed", 0, 0, G_OPTION_ARG_INT, &need,
+		    "shares needed to read a file (default 3)", "K" },
+		{ "shares-happy", 0, 0, G_OPTION_ARG_INT, &happy,
+		    "servers an upload must reach (default 7)", "H" },
+		{ "shares-total", 0, 0, G_OPTION_ARG_INT, &total,
+		    "shares per file (default 10)", "N" },
+		{ "storage", 0, 0, G_OPTION_ARG_NONE, &want_storage,
+		    "(create-node) also a storage server: the default", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL },
+	};
+	GOptionEntry *entries = common;
+
+	if (kind == NODE_KIND_INTRODUCER) {
+		/* No client options for an introducer. */
+		static GOptionEntry intro_entries[7];
+
+		memcpy(intro_entries, common, 6 * sizeof(GOptionEntry));
+		memset(&intro_entries[6], 0, sizeof(GOptionEntry));
+		entries = intro_entries;
+	}
+	r = cli_parse(cmd, usage, "Create a node directory.", entries, &argc,
+	    &argv);
+	if (r >= 0)
+		goto out;
+	if (argc > 2) {
+		r = cli_usage_error(cmd, usage, "unexpected argument '%s'",
+		    argv[2]);
+		goto out;
+	}
+	dir = argc == 2 ? argv[1] : ctx->node_dir;
+	o.nickname = nick;
+	o.introducer_furl = intro;
+	o.listen = listen;
+	o.port = port;
+	o.location = location;
+	o.hostname = hostname;
+	o.webport = webport;
+	o.shares_needed = need;
+	o.shares_happy = happy;
+	o.shares_total = total;
+	if (!node_dir_create(dir, &o, &e)) {
+		r = cli_error("%s", e->message);
+		goto out;
+	}
+	printf("Node created in %s\n", dir);
+	if (kind == NODE_KIND_INTRODUCER)
+		printf("Its FURL is in %s/private/introducer.furl\n", dir);
+	printf("Please look at %s/tahoe.cfg, then run 'tahoe -d %s run'.\n",
+	    dir, dir);
+	r = CLI_OK;
+out:
+	g_free(nick);
+	g_free(intro);
+	g_free(listen);
+	g_free(port);
+	g_free(location);
+	g_free(hostname);
+	g_free(webport);
+	return r;
+}
+
+int
+cli_cmd_create_introducer(cli_ctx *ctx, int argc, char **argv)
+{
+	return create(ctx, NODE_KIND_INTRODUCER, "create-introducer",
+	    CREATE_USAGE("create-introducer"), argc, argv);
+}
+
+int
+cli_cmd_create_node(cli_ctx *ctx, int argc, char **argv)
+{
+	return create(ctx, NODE_KIND_NODE, "create-node",
+	    CREATE_USAGE("create-node"), argc, argv);
+}
+
+int
+cli_cmd_create_client(cli_ctx *ctx, int argc, char **argv)
+{
+	return create(ctx, NODE_KIND_CLIENT, "create-client",
+	    CREATE_USAGE("create-client"), argc, argv);
+}
+
+/* ---- run ---- */
+
+#define RUN_USAGE "usage: tahoe [-d NODEDIR] run [NODEDIR]\n"
+
+static void
+stop_grid(void *arg)
+{
+	grid_node_stop(arg);
+}
+
+int
+cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
+{
+	struct ev_loop *loop;
+	g_autoptr(GError) e = NULL;
+	const char *dir;
+	grid_node *g;
+	node *n;
+	int r;
+
+	r = cli_parse("run", RUN_USAGE, "Run a node in the foreground until "
+	    "SIGINT or SIGTERM.", NULL, &argc, &argv);
+	if (r >= 0)
+		return r;
+	if (argc > 2)
+		return cli_usage_error("run", RUN_USAGE,
+		    "unexpected argument '%s'", argv[2]);
+	dir = argc == 2 ? argv[1] : ctx->node_dir;
+	loop = ev_default_loop(0);
+	if ((n = node_open(loop, dir, &e)) == NULL)
+		return cli_error("%s", e->message);
+	if (!node_start(n, &e) || (g = grid_node_start(n, &e)) == NULL) {
+		g_critical("%s", e->message);
+		node_free(n);
+		return CLI_ERROR;
+	}
+	r = node_run(n, stop_grid, g);
+	node_free(n);
+	return r;
+}
+
+/* ---- status ---- */
+
+#define STATUS_USAGE "usage: tahoe [-d NODEDIR] status [--json]\n"
+
+struct status_req {
+	struct ev_loop	*loop;
+	char		*json;
+	char		*error;
+	gboolean	 done;
+};
+
+static void
+status_answer(const msgpack_object *result, const GError *err, void *arg)
+{
+	struct status_req *q = arg;
+
+	q->done = TRUE;
+	ev_break(q->loop, EVBREAK_ALL);
+	if (err != NULL) {
+		q->error = g_strdup(err->message);
+		return;
+	}
+	if (result->type != MSGPACK_OBJECT_STR) {
+		q->error = g_strdup("the node answered something else");
+		return;
+	}
+	q->json = g_strndup(result->via.str.ptr, result->via.str.size);
+}
+
+static void
+status_got_ref(rpc_ref *ref, const GError *err, void *arg)
+{
+	struct status_req *q = arg;
+
+	if (ref == NULL) {
+		q->done = TRUE;
+		q->error = g_strdup_printf("cannot reach the node: %s",
+		    err->message);
+		ev_break(q->loop, EVBREAK_ALL);
+		return;
+	}
+	rpc_ref_call(ref, "get_status", NULL, status_answer, q);
+	rpc_ref_unref(ref);
+}
+
+static void
+status_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static const char *
+str_or(JsonObject *o, const char *name, const char *def)
+{
+	JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
+
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) ||
+	    json_node_get_value_type(n) != G_TYPE_STRING)
+		return def;
+	return json_node_get_string(n);
+}
+
+static char *
+time_or_dash(JsonObject *o, const char *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+	g_autoptr(GDateTime) t = NULL;
+
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) ||
+	    json_node_get_value_type(n) != G_TYPE_DOUBLE)
+		return g_strdup("-");
+	t = g_date_time_new_from_unix_utc((gint64)json_node_get_double(n));
+	return t != NULL ? g_date_time_format(t, "%Y-%m-%d %H:%M:%S") :
+	    g_strdup("-");
+}
+
+/* Print the status document 'doc' as text. */
+static void
+print_status(JsonObject *st)
+{
+	JsonObject *in = json_object_has_member(st, "introducer") ?
+	    json_object_get_object_member(st, "introducer") : NULL;
+	JsonArray *servers = json_object_has_member(st, "servers") ?
+	    json_object_get_array_member(st, "servers") : NULL;
+	guint i, n_conn = 0;
+
+	printf("Nickname:   %s\n", str_or(st, "nickname", ""));
+	printf("Node ID:    %s\n", str_or(st, "node_id", ""));
+	printf("Kind:       %s\n", str_or(st, "kind", ""));
+	if (in != NULL) {
+		g_autofree char *since = time_or_dash(in, "since");
+
+		printf("Introducer: %s, %s since %s", str_or(in, "address",
+		    "-"), str_or(in, "state", "?"), since);
+		if (str_or(in, "last_error", NULL) != NULL &&
+		    strcmp(str_or(in, "state", ""), "connected") != 0)
+			printf(" (%s)", str_or(in, "last_error", ""));
+		printf("\n");
+	}
+	if (servers == NULL)
+		return;
+	for (i = 0; i < json_array_get_length(servers); i++)
+		if (strcmp(str_or(json_array_get_object_element(servers, i),
+		    "state", ""), "connected") == 0)
+			n_conn++;
+	printf("Storage servers: %u of %u connected\n", n_conn,
+	    json_array_get_length(servers));
+	printf("  %-16s %-20s %-24s %-11s %s\n", "NICKNAME", "ID", "ADDRESS",
+	    "STATE", "SINCE");
+	for (i = 0; i < json_array_get_length(servers); i++) {
+		JsonObject *s = json_array_get_object_element(servers, i);
+		g_autofree char *since = time_or_dash(s, "since");
+		g_autofree char *id = g_strndup(str_or(s, "node_id", ""), 20);
+
+		printf("  %-16s %-20s %-24s %-11s %s\n",
+		    str_or(s, "nickname", ""), id, str_or(s, "address", ""),
+		    str_or(s, "state", ""), since);
+	}
+}
+
+int
+cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
+{
+	gboolean json = FALSE;
+	GOptionEntry entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json,
+		    "print the status as JSON", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL },
+	};
+	g_autofree char *path = NULL, *furl = NULL;
+	g_autoptr(GError) e = NULL;
+	g_autoptr(JsonParser) parser = NULL;
+	struct status_req q = { NULL, NULL, NULL, FALSE };
+	struct ev_loop *loop;
+	ev_timer timer;
+	rpc_tub *tub;
+	JsonNode *root;
+	int r;
+
+	r = cli_parse("status", STATUS_USAGE, "Show what a running node "
+	    "knows: its introducer and storage servers.", entries, &argc,
+	    &argv);
+	if (r >= 0)
+		return r;
+	if (argc > 1)
+		return cli_usage_error("status", STATUS_USAGE,
+		    "unexpected argument '%s'", argv[1]);
+	path = g_build_filename(ctx->node_dir, "private", "control.furl",
+	    NULL);
+	if (!g_file_get_contents(path, &furl, NULL, NULL))
+		return cli_error("%s: no control.furl: is the node running?",
+		    ctx->node_dir);
+	g_strstrip(furl);
+	loop = ev_loop_new(EVFLAG_AUTO);
+	q.loop = loop;
+	tub = rpc_tub_new(loop, rpc_ident_new(), NULL);
+	rpc_tub_get_ref(tub, furl, status_got_ref, &q);
+	ev_timer_init(&timer, status_timeout, STATUS_TIMEOUT, 0);
+	ev_timer_start(loop, &timer);
+	ev_run(loop, 0);
+	ev_timer_stop(loop, &timer);
+	rpc_tub_free(tub);
+	ev_loop_destroy(loop);
+	if (!q.done)
+		return cli_error("%s: the node did not answer within %.0f s",
+		    ctx->node_dir, STATUS_TIMEOUT);
+	if (q.error != NULL) {
+		r = cli_error("%s: %s", ctx->node_dir, q.error);
+		g_free(q.error);
+		return r;
+	}
+	parser = json_parser_new();
+	if (!json_parser_load_from_data(parser, q.json, -1, &e) ||
+	    (root = json_parser_get_root(parser)) == NULL ||
+	    !JSON_NODE_HOLDS_OBJECT(root)) {
+		g_free(q.json);
+		return cli_error("the node's status is not a JSON object");
+	}
+	if (json)
+		printf("%s\n", q.json);
+	else
+		print_status(json_node_get_object(root));
+	g_free(q.json);
+	return CLI_OK;
+}

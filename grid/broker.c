@@ -1,0 +1,349 @@
+/* grid/broker.c -- servers known from announcements.
+ *
+ * One entry per node key.  The reconnector does the connecting; this
+ * module checks each fresh reference with get_version (a server that does
+ * not answer it is not usable), and records times for the status page.
+ * An announcement's FURL is checked (in grid/announce.c) to name the tub
+ * of the key that signed it, and the tub checks the key during the
+ * handshake, so a connected entry really is that node. */
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "grid/broker.h"
+#include "grid/gm.h"
+#include "grid/storage.h"
+#include "rpc/common.h"
+#include "rpc/conn.h"
+#include "rpc/err.h"
+#include "rpc/furl.h"
+#include "rpc/reconnect.h"
+
+#define BROKER_MAX_SERVERS	10000
+
+struct grid_broker {
+	rpc_tub		*tub;		/* borrowed */
+	GArray		*gm_keys;	/* uint8_t[32] each, flattened */
+	GHashTable	*servers;	/* key_text -> struct server */
+};
+
+struct server {
+	grid_broker	*b;
+	char		*key_text;
+	uint8_t		 key[RPC_PK_LEN];
+	char		*nickname;
+	char		*furl;		/* secret */
+	char		*address;
+	guint64		 seqnum;
+	GPtrArray	*certs;		/* grid_cert * */
+	gboolean	 self;
+	rpc_reconnector	*rc;
+	rpc_ref		*ref;		/* verified reference, or NULL */
+	guint		 watch_id;
+	rpc_call	*version_call;
+	gint64		 since_us;	/* connected, or lost, at */
+	gint64		 last_seen_us;
+	char		*last_error;
+};
+
+static void
+server_drop_ref(struct server *s)
+{
+	if (s->version_call != NULL) {
+		rpc_call_cancel(s->version_call);
+		s->version_call = NULL;
+	}
+	if (s->ref != NULL) {
+		rpc_ref_dont_notify(s->ref, s->watch_id);
+		rpc_ref_unref(g_steal_pointer(&s->ref));
+	}
+}
+
+static void
+server_free(void *p)
+{
+	struct server *s = p;
+
+	server_drop_ref(s);
+	rpc_reconnector_free(s->rc);
+	g_free(s->key_text);
+	g_free(s->nickname);
+	if (s->furl != NULL)
+		sodium_memzero(s->furl, strlen(s->furl));
+	g_free(s->furl);
+	g_free(s->address);
+	g_ptr_array_unref(s->certs);
+	g_free(s->last_error);
+	g_free(s);
+}
+
+static void
+server_lost(void *arg)
+{
+	struct server *s = arg;
+
+	rpc_ref_unref(g_steal_pointer(&s->ref));
+	s->since_us = g_get_real_time();
+	g_free(s->last_error);
+	s->last_error = g_strdup("connection lost");
+	g_message("lost storage server %s (%.16s...)", s->nickname,
+	    s->key_text + 7);
+}
+
+static void
+version_done(const msgpack_object *result, const GError *err, void *arg)
+{
+	struct server *s = arg;
+	rpc_ref *ref = s->version_call != NULL ? s->ref : NULL;
+
+	s->version_call = NULL;
+	if (err != NULL) {
+		if (g_error_matches(err, RPC_ERROR, RPC_E_CANCELLED))
+			return;
+		g_free(s->last_error);
+		s->last_error = g_strdup_printf("get_version failed: %s",
+		    err->message);
+		g_warning("storage server %s: %s", s->nickname,
+		    s->last_error);
+		return;
+	}
+	if (ref == NULL || rpc_mp_map_get(result, GRID_SS_PROTOCOL) == NULL) {
+		g_free(s->last_error);
+		s->last_error = g_strdup("does not speak the storage "
+		    "protocol");
+		return;
+	}
+	s->since_us = s->last_seen_us = g_get_real_time();
+	g_clear_pointer(&s->last_error, g_free);
+	g_message("connected to storage server %s (%.16s...)", s->nickname,
+	    s->key_text + 7);
+}
+
+static void
+server_connected(rpc_ref *ref, void *arg)
+{
+	struct server *s = arg;
+
+	server_drop_ref(s);
+	s->ref = rpc_ref_ref(ref);
+	s->watch_id = rpc_ref_notify_on_disconnect(ref, server_lost, s);
+	s->version_call = rpc_ref_call(ref, "get_version", NULL,
+	    version_done, s);
+}
+
+static char *
+furl_address(const char *furl)
+{
+	rpc_furl *f = NULL;
+	GString *addr = g_string_new(NULL);
+	size_t i;
+
+	if (rpc_furl_parse(furl, &f, NULL)) {
+		for (i = 0; i < rpc_furl_n_hints(f); i++) {
+			const char *h = rpc_furl_hint_host(f, i);
+
+			g_string_append_printf(addr, "%stcp:%s%s%s:%u",
+			    i > 0 ? "," : "", strchr(h, ':') ? "[" : "", h,
+			    strchr(h, ':') ? "]" : "",
+			    rpc_furl_hint_port(f, i));
+		}
+		rpc_furl_free(f);
+	}
+	return g_string_free(addr, FALSE);
+}
+
+grid_broker *
+grid_broker_new(rpc_tub *tub, const uint8_t *gm_keys, size_t n_gm_keys)
+{
+	grid_broker *b = g_new0(grid_broker, 1);
+
+	b->tub = tub;
+	b->gm_keys = g_array_new(FALSE, FALSE, 1);
+	g_array_append_vals(b->gm_keys, gm_keys, n_gm_keys * RPC_PK_LEN);
+	b->servers = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+	    server_free);
+	return b;
+}
+
+void
+grid_broker_free(grid_broker *b)
+{
+	if (b == NULL)
+		return;
+	g_hash_table_unref(b->servers);
+	g_array_unref(b->gm_keys);
+	g_free(b);
+}
+
+void
+grid_broker_announce(grid_broker *b, const grid_ann *a)
+{
+	struct server *s = g_hash_table_lookup(b->servers, a->key_text);
+	gboolean self = sodium_memcmp(a->key,
+	    rpc_ident_pk(rpc_tub_ident(b->tub)), RPC_PK_LEN) == 0;
+	g_autoptr(GError) err = NULL;
+	guint i;
+
+	if (a->furl == NULL)
+		return;
+	if (s != NULL && s->seqnum >= a->seqnum)
+		return;
+	if (s == NULL) {
+		if (g_hash_table_size(b->servers) >= BROKER_MAX_SERVERS) {
+			g_warning("ignoring storage server %s: already %d "
+			    "servers", a->nickname, BROKER_MAX_SERVERS);
+			return;
+		}
+		s = g_new0(struct server, 1);
+		s->b = b;
+		s->key_text = g_strdup(a->key_text);
+		memcpy(s->key, a->key, RPC_PK_LEN);
+		s->certs = g_ptr_array_new_with_free_func(
+		    (GDestroyNotify)grid_cert_free);
+		s->self = self;
+		g_hash_table_insert(b->servers, s->key_text, s);
+	}
+	s->seqnum = a->seqnum;
+	g_free(s->nickname);
+	s->nickname = g_strdup(a->nickname);
+	g_ptr_array_set_size(s->certs, 0);
+	for (i = 0; i < a->certs->len; i++) {
+		const char *t = g_ptr_array_index(a->certs, i);
+		grid_cert *c = grid_cert_parse(t, strlen(t), NULL);
+
+		if (c != NULL)
+			g_ptr_array_add(s->certs, c);
+	}
+	if (s->furl != NULL && strcmp(s->furl, a->furl) == 0)
+		return;
+	g_info("storage server %s (%.16s...) announced, seqnum %"
+	    G_GUINT64_FORMAT, a->nickname, a->key_text + 7, a->seqnum);
+	server_drop_ref(s);
+	rpc_reconnector_free(g_steal_pointer(&s->rc));
+	if (s->furl != NULL)
+		sodium_memzero(s->furl, strlen(s->furl));
+	g_free(s->furl);
+	s->furl = g_strdup(a->furl);
+	g_free(s->address);
+	s->address = furl_address(a->furl);
+	if (s->self) {
+		s->since_us = s->last_seen_us = g_get_real_time();
+		return;
+	}
+	s->rc = rpc_reconnector_new(b->tub, s->furl, NULL, server_connected,
+	    s, &err);
+	if (s->rc == NULL) {
+		g_free(s->last_error);
+		s->last_error = g_strdup(err->message);
+	}
+}
+
+static const char *
+server_state(const struct server *s)
+{
+	if (s->self)
+		return "connected";
+	if (s->ref != NULL && s->version_call == NULL && s->last_error == NULL)
+		return "connected";
+	if (s->rc == NULL)
+		return "failed";
+	if (s->ref != NULL)
+		return "connecting";
+	return rpc_reconnector_state_name(rpc_reconnector_state(s->rc)) ;
+}
+
+guint
+grid_broker_n_servers(const grid_broker *b)
+{
+	return g_hash_table_size(b->servers);
+}
+
+guint
+grid_broker_n_connected(const grid_broker *b)
+{
+	GHashTableIter it;
+	gpointer v;
+	guint n = 0;
+
+	g_hash_table_iter_init(&it, b->servers);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (strcmp(server_state(v), "connected") == 0)
+			n++;
+	return n;
+}
+
+static void
+set_time(JsonObject *o, const char *name, gint64 us)
+{
+	if (us != 0)
+		json_object_set_double_member(o, name,
+		    (double)us / G_USEC_PER_SEC);
+	else
+		json_object_set_null_member(o, name);
+}
+
+static int
+cmp_servers(gconstpointer pa, gconstpointer pb)
+{
+	const struct server *a = *(struct server *const *)pa;
+	const struct server *b = *(struct server *const *)pb;
+	int r = strcmp(a->nickname, b->nickname);
+
+	return r != 0 ? r : strcmp(a->key_text, b->key_text);
+}
+
+void
+grid_broker_status(grid_broker *b, JsonArray *servers)
+{
+	g_autoptr(GPtrArray) list = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer v;
+	guint i;
+
+	g_hash_table_iter_init(&it, b->servers);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		g_ptr_array_add(list, v);
+	g_ptr_array_sort(list, cmp_servers);
+	for (i = 0; i < list->len; i++) {
+		struct server *s = g_ptr_array_index(list, i);
+		JsonObject *o = json_object_new();
+		const char *state = server_state(s);
+		size_t nk = b->gm_keys->len / RPC_PK_LEN;
+
+		json_object_set_string_member(o, "nickname", s->nickname);
+		json_object_set_string_member(o, "node_id", s->key_text);
+		json_object_set_string_member(o, "address", s->address);
+		json_object_set_string_member(o, "state", state);
+		set_time(o, "since", s->since_us);
+		if (strcmp(state, "connected") == 0 && !s->self &&
+		    s->ref != NULL && rpc_ref_is_connected(s->ref))
+			s->last_seen_us = g_get_real_time();
+		set_time(o, "last_seen", s->last_seen_us);
+		if (s->last_error != NULL)
+			json_object_set_string_member(o, "last_error",
+			    s->last_error);
+		else if (s->rc != NULL &&
+		    strcmp(state, "connected") != 0 &&
+		    rpc_reconnector_last_error(s->rc) != NULL)
+			json_object_set_string_member(o, "last_error",
+			    rpc_reconnector_last_error(s->rc));
+		else
+			json_object_set_null_member(o, "last_error");
+		json_object_set_boolean_member(o, "this_node", s->self);
+		if (nk == 0)
+			json_object_set_null_member(o, "grid_manager");
+		else if (grid_upload_permitted((const uint8_t *)b->gm_keys->
+		    data, nk, s->key, (grid_cert *const *)s->certs->pdata,
+		    s->certs->len, g_get_real_time()))
+			json_object_set_string_member(o, "grid_manager",
+			    "certified");
+		else
+			json_object_set_string_member(o, "grid_manager",
+			    s->certs->len == 0 ? "not certified: no "
+			    "certificate" : "not certified: no valid "
+			    "certificate");
+		json_array_add_object_element(servers, o);
+	}
+}

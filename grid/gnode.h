@@ -1,0 +1,20 @@
+/* grid/gnode.h -- the grid services of a running node, chosen from its
+ * directory: an introducer (DIR/tahoe-introducer.tac), or a client that
+ * may also be a storage server (DIR/tahoe-client.tac). */
+#ifndef GRID_GNODE_H
+#define GRID_GNODE_H
+
+#include <glib.h>
+
+#include "node/node.h"
+
+typedef struct grid_node grid_node;
+
+/* Start the services on the started node 'n' (borrowed; outlives the
+ * result) and hook them into its status.  NULL with a one-line error
+ * naming the file, section and key of a bad setting. */
+grid_node *grid_node_start(node *n, GError **error);
+/* Stop them (before node_free()).  NULL is a no-op. */
+void grid_node_stop(grid_node *g);
+
+#endif

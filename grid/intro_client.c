@@ -1,0 +1,266 @@
+/* grid/intro_client.c -- publishing and subscribing through the
+ * introducer.
+ *
+ * The subscriber object lives as long as the client; each (re)connection
+ * passes a reference to it in subscribe().  Announcements are checked
+ * here again: the introducer is a relay, not an authority. */
+#include "config.h"
+
+#include <string.h>
+
+#include "grid/intro_client.h"
+#include "rpc/common.h"
+#include "rpc/conn.h"
+#include "rpc/err.h"
+#include "rpc/furl.h"
+#include "rpc/reconnect.h"
+
+#define SUB_MAX_BATCH	1000	/* matches the introducer's batches */
+
+struct grid_ic {
+	rpc_tub		*tub;		/* borrowed */
+	rpc_reconnector	*rc;
+	char		*address;	/* hints only */
+	GPtrArray	*pubs;		/* grid_ann * */
+	char		*service;	/* subscribed service or NULL */
+	grid_ann_fn	*fn;
+	void		*arg;
+	rpc_obj		*subscriber;
+	gint64		 since_us;	/* connected or lost at */
+	rpc_ref		*watched;	/* the reference ic_lost watches */
+	guint		 watch_id;
+	guint		 n_received, n_bad;
+};
+
+static void
+publish_done(const msgpack_object *result, const GError *err, void *arg)
+{
+	RPC_UNUSED(result);
+	RPC_UNUSED(arg);
+	if (err != NULL && !g_error_matches(err, RPC_ERROR, RPC_E_CLOSED))
+		g_warning("the introducer refused our announcement: %s",
+		    err->message);
+}
+
+static void
+publish_one(rpc_ref *ref, const grid_ann *a)
+{
+	rpc_pack *p = rpc_pack_new();
+	gsize len;
+	const void *data = g_bytes_get_data(a->msg, &len);
+
+	rpc_pack_array(p, 3);
+	rpc_pack_bin(p, data, len);
+	rpc_pack_bin(p, a->sig, sizeof(a->sig));
+	rpc_pack_str(p, a->key_text);
+	rpc_ref_call(ref, "publish", p, publish_done, NULL);
+}
+
+static void
+subscribe_one(grid_ic *ic, rpc_ref *ref)
+{
+	rpc_pack *p = rpc_pack_new();
+
+	rpc_pack_array(p, 2);
+	rpc_pack_obj(p, ic->subscriber);
+	rpc_pack_str(p, ic->service);
+	rpc_ref_call(ref, "subscribe", p, publish_done, NULL);
+}
+
+static void
+unwatch(grid_ic *ic)
+{
+	if (ic->watched != NULL) {
+		rpc_ref_dont_notify(ic->watched, ic->watch_id);
+		rpc_ref_unref(g_steal_pointer(&ic->watched));
+	}
+}
+
+static void
+ic_lost(void *arg)
+{
+	grid_ic *ic = arg;
+
+	rpc_ref_unref(g_steal_pointer(&ic->watched));
+
+	ic->since_us = g_get_real_time();
+	g_warning("lost the connection to the introducer");
+}
+
+static void
+ic_connected(rpc_ref *ref, void *arg)
+{
+	grid_ic *ic = arg;
+	guint i;
+
+	ic->since_us = g_get_real_time();
+	g_message("connected to the introducer at %s", ic->address);
+	unwatch(ic);
+	ic->watched = rpc_ref_ref(ref);
+	ic->watch_id = rpc_ref_notify_on_disconnect(ref, ic_lost, ic);
+	for (i = 0; i < ic->pubs->len; i++)
+		publish_one(ref, g_ptr_array_index(ic->pubs, i));
+	if (ic->service != NULL)
+		subscribe_one(ic, ref);
+}
+
+static void
+sub_announce(rpc_incall *call, rpc_mp *args, void *data)
+{
+	grid_ic *ic = data;
+	rpc_mp list;
+
+	if (rpc_mp_sub(args, &list, 0, SUB_MAX_BATCH) != 0) {
+		rpc_incall_fail(call, "violation", "bad arguments");
+		return;
+	}
+	while (list.i < list.n) {
+		rpc_mp one;
+		const uint8_t *msg = NULL, *sig = NULL;
+		const char *key = NULL;
+		size_t ml = 0, sl = 0, kl = 0;
+		g_autoptr(GError) err = NULL;
+		g_autoptr(grid_ann) a = NULL;
+
+		if (rpc_mp_sub(&list, &one, 3, 3) != 0 ||
+		    rpc_mp_bin(&one, GRID_ANN_MAX, &msg, &ml) != 0 ||
+		    rpc_mp_bin(&one, RPC_SIG_LEN, &sig, &sl) != 0 ||
+		    rpc_mp_str(&one, 128, &key, &kl) != 0) {
+			rpc_incall_fail(call, "violation",
+			    "bad announcement shape");
+			return;
+		}
+		a = grid_ann_verify(msg, ml, sig, sl, key, kl, &err);
+		if (a == NULL) {
+			ic->n_bad++;
+			g_warning("dropped an announcement relayed by the "
+			    "introducer: %s", err->message);
+			continue;
+		}
+		ic->n_received++;
+		if (ic->fn != NULL && ic->service != NULL &&
+		    strcmp(a->service, ic->service) == 0)
+			ic->fn(a, ic->arg);
+	}
+	rpc_incall_return(call, NULL);
+}
+
+static const rpc_schema announce_args[] = {
+	RPC_S_LIST(SUB_MAX_BATCH, NULL),
+};
+static const rpc_schema nil_result = RPC_S_NIL;
+static const rpc_method sub_methods[] = {
+	{ "announce", sub_announce, announce_args, 1, &nil_result },
+};
+static const rpc_iface sub_iface = {
+	"grid.subscriber", sub_methods, G_N_ELEMENTS(sub_methods),
+};
+
+grid_ic *
+grid_ic_new(rpc_tub *tub, const char *furl, GError **error)
+{
+	grid_ic *ic;
+	rpc_furl *f = NULL;
+	GString *addr;
+	size_t i;
+
+	if (!rpc_furl_parse(furl, &f, error)) {
+		g_prefix_error(error, "introducer.furl: ");
+		return NULL;
+	}
+	addr = g_string_new(NULL);
+	for (i = 0; i < rpc_furl_n_hints(f); i++) {
+		const char *h = rpc_furl_hint_host(f, i);
+
+		g_string_append_printf(addr, "%stcp:%s%s%s:%u",
+		    i > 0 ? "," : "", strchr(h, ':') ? "[" : "", h,
+		    strchr(h, ':') ? "]" : "", rpc_furl_hint_port(f, i));
+	}
+	rpc_furl_free(f);
+	ic = g_new0(grid_ic, 1);
+	ic->tub = tub;
+	ic->address = g_string_free(addr, FALSE);
+	ic->pubs = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)grid_ann_free);
+	ic->subscriber = rpc_obj_new(&sub_iface, ic, NULL);
+	ic->rc = rpc_reconnector_new(tub, furl, NULL, ic_connected, ic,
+	    error);
+	if (ic->rc == NULL) {
+		grid_ic_free(ic);
+		return NULL;
+	}
+	return ic;
+}
+
+void
+grid_ic_free(grid_ic *ic)
+{
+	if (ic == NULL)
+		return;
+	unwatch(ic);
+	rpc_reconnector_free(ic->rc);
+	g_ptr_array_unref(ic->pubs);
+	rpc_obj_unref(ic->subscriber);
+	g_free(ic->service);
+	g_free(ic->address);
+	g_free(ic);
+}
+
+void
+grid_ic_publish(grid_ic *ic, grid_ann *a)
+{
+	rpc_ref *ref = rpc_reconnector_ref(ic->rc);
+	guint i;
+
+	for (i = 0; i < ic->pubs->len; i++)
+		if (strcmp(((grid_ann *)g_ptr_array_index(ic->pubs, i))->
+		    service, a->service) == 0) {
+			g_ptr_array_remove_index(ic->pubs, i);
+			break;
+		}
+	g_ptr_array_add(ic->pubs, a);
+	if (ref != NULL)
+		publish_one(ref, a);
+}
+
+void
+grid_ic_subscribe(grid_ic *ic, const char *service, grid_ann_fn *fn,
+    void *arg)
+{
+	rpc_ref *ref = rpc_reconnector_ref(ic->rc);
+
+	g_free(ic->service);
+	ic->service = g_strdup(service);
+	ic->fn = fn;
+	ic->arg = arg;
+	if (ref != NULL)
+		subscribe_one(ic, ref);
+}
+
+void
+grid_ic_status(grid_ic *ic, JsonObject *o)
+{
+	rpc_rc_state st = rpc_reconnector_state(ic->rc);
+	const char *why = rpc_reconnector_last_error(ic->rc);
+
+	json_object_set_string_member(o, "state",
+	    rpc_reconnector_state_name(st));
+	json_object_set_string_member(o, "address", ic->address);
+	if (ic->since_us != 0)
+		json_object_set_double_member(o, "since",
+		    (double)ic->since_us / G_USEC_PER_SEC);
+	else
+		json_object_set_null_member(o, "since");
+	if (why != NULL && st != RPC_RC_CONNECTED)
+		json_object_set_string_member(o, "last_error", why);
+	else
+		json_object_set_null_member(o, "last_error");
+	if (st == RPC_RC_WAITING)
+		json_object_set_double_member(o, "next_try_in",
+		    rpc_reconnector_next_try(ic->rc));
+	json_object_set_int_member(o, "connections",
+	    rpc_reconnector_n_connects(ic->rc));
+	json_object_set_int_member(o, "announcements_received",
+	    ic->n_received);
+	json_object_set_int_member(o, "announcements_dropped", ic->n_bad);
+}

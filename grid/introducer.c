@@ -1,0 +1,268 @@
+/* grid/introducer.c -- the introducer service.
+ *
+ * State is two tables: announcements by (service, node key), and the
+ * subscribers as remote references, each forgotten when its connection
+ * goes.  Nothing is persisted: after a restart every node republishes
+ * through its reconnector, as with Tahoe-LAFS's introducer. */
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "grid/introducer.h"
+#include "rpc/common.h"
+#include "rpc/conn.h"
+#include "rpc/err.h"
+#include "rpc/furl.h"
+
+struct grid_intro {
+	rpc_tub		*tub;		/* borrowed */
+	rpc_obj		*obj;
+	char		*name;		/* registered swissnum */
+	GHashTable	*anns;		/* "service key" -> grid_ann */
+	GPtrArray	*subs;		/* struct sub */
+	guint		 n_published, n_dropped;
+};
+
+struct sub {
+	grid_intro	*in;
+	rpc_ref		*ref;
+	char		*service;
+	guint		 obs;
+};
+
+static void
+sub_free(void *p)
+{
+	struct sub *s = p;
+
+	if (s->ref != NULL) {
+		rpc_ref_dont_notify(s->ref, s->obs);
+		rpc_ref_unref(s->ref);
+	}
+	g_free(s->service);
+	g_free(s);
+}
+
+static void
+announce_done(const msgpack_object *result, const GError *err, void *arg)
+{
+	RPC_UNUSED(result);
+	RPC_UNUSED(arg);
+	if (err != NULL && !g_error_matches(err, RPC_ERROR, RPC_E_CLOSED))
+		g_info("a subscriber refused announcements: %s",
+		    err->message);
+}
+
+/* Send 'anns' (grid_ann *) to one subscriber in batches. */
+static void
+send_anns(struct sub *s, GPtrArray *anns)
+{
+	guint i = 0;
+
+	while (i < anns->len) {
+		guint n = MIN(anns->len - i, GRID_INTRO_BATCH), j;
+		rpc_pack *p = rpc_pack_new();
+
+		rpc_pack_array(p, 1);
+		rpc_pack_array(p, n);
+		for (j = 0; j < n; j++)
+			grid_ann_pack(g_ptr_array_index(anns, i + j), p);
+		rpc_ref_call(s->ref, "announce", p, announce_done, NULL);
+		i += n;
+	}
+}
+
+static void
+sub_gone(void *arg)
+{
+	struct sub *s = arg;
+
+	g_info("a subscriber to '%s' disconnected", s->service);
+	rpc_ref_unref(g_steal_pointer(&s->ref));
+	g_ptr_array_remove(s->in->subs, s);
+}
+
+static void
+intro_publish(rpc_incall *call, rpc_mp *args, void *data)
+{
+	grid_intro *in = data;
+	const uint8_t *msg, *sig;
+	const char *key;
+	size_t msg_len, sig_len, key_len;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *k = NULL;
+	grid_ann *a, *old;
+	guint i;
+
+	if (rpc_mp_bin(args, GRID_ANN_MAX, &msg, &msg_len) != 0 ||
+	    rpc_mp_bin(args, RPC_SIG_LEN, &sig, &sig_len) != 0 ||
+	    rpc_mp_str(args, 128, &key, &key_len) != 0) {
+		rpc_incall_fail(call, "violation", "bad arguments");
+		return;
+	}
+	a = grid_ann_verify(msg, msg_len, sig, sig_len, key, key_len, &err);
+	if (a == NULL) {
+		in->n_dropped++;
+		g_warning("dropped an announcement from tub %.8s...: %s",
+		    rpc_incall_peer(call), err->message);
+		rpc_incall_fail(call, "grid.BadAnnouncement", "%s",
+		    err->message);
+		return;
+	}
+	k = g_strdup_printf("%s %s", a->service, a->key_text);
+	old = g_hash_table_lookup(in->anns, k);
+	if (old != NULL && old->seqnum >= a->seqnum) {
+		g_info("ignored announcement seqnum %" G_GUINT64_FORMAT
+		    " from %s: have %" G_GUINT64_FORMAT, a->seqnum,
+		    a->nickname, old->seqnum);
+		grid_ann_free(a);
+		rpc_incall_return(call, NULL);
+		return;
+	}
+	if (old == NULL && g_hash_table_size(in->anns) >=
+	    GRID_INTRO_MAX_ANNS) {
+		grid_ann_free(a);
+		rpc_incall_fail(call, "grid.Overloaded",
+		    "too many announcements");
+		return;
+	}
+	in->n_published++;
+	g_message("announcement from %s (%.16s...) for '%s', seqnum %"
+	    G_GUINT64_FORMAT, a->nickname, a->key_text + 7, a->service,
+	    a->seqnum);
+	g_hash_table_replace(in->anns, g_steal_pointer(&k), a);
+	for (i = 0; i < in->subs->len; i++) {
+		struct sub *s = g_ptr_array_index(in->subs, i);
+		g_autoptr(GPtrArray) one = g_ptr_array_new();
+
+		if (strcmp(s->service, a->service) != 0)
+			continue;
+		g_ptr_array_add(one, a);
+		send_anns(s, one);
+	}
+	rpc_incall_return(call, NULL);
+}
+
+static void
+intro_subscribe(rpc_incall *call, rpc_mp *args, void *data)
+{
+	grid_intro *in = data;
+	rpc_ref *ref = NULL;
+	char *service = NULL;
+	struct sub *s;
+	g_autoptr(GPtrArray) now = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer v;
+
+	if (rpc_arg_ref(args, &ref, NULL) != 0 ||
+	    rpc_mp_strdup(args, GRID_ANN_SERVICE_MAX, &service) != 0) {
+		rpc_incall_fail(call, "violation", "bad arguments");
+		return;
+	}
+	if (in->subs->len >= GRID_INTRO_MAX_SUBS) {
+		g_free(service);
+		rpc_incall_fail(call, "grid.Overloaded", "too many subscribers");
+		return;
+	}
+	s = g_new0(struct sub, 1);
+	s->in = in;
+	s->ref = rpc_ref_ref(ref);
+	s->service = service;
+	s->obs = rpc_ref_notify_on_disconnect(s->ref, sub_gone, s);
+	g_ptr_array_add(in->subs, s);
+	g_info("tub %.8s... subscribed to '%s'", rpc_incall_peer(call),
+	    service);
+	g_hash_table_iter_init(&it, in->anns);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (strcmp(((grid_ann *)v)->service, service) == 0)
+			g_ptr_array_add(now, v);
+	if (now->len > 0)
+		send_anns(s, now);
+	rpc_incall_return(call, NULL);
+}
+
+static const rpc_schema publish_args[] = {
+	RPC_S_BIN(GRID_ANN_MAX), RPC_S_BIN(RPC_SIG_LEN), RPC_S_STR(128),
+};
+static const rpc_schema subscribe_args[] = {
+	RPC_S_REF, RPC_S_STR(GRID_ANN_SERVICE_MAX),
+};
+static const rpc_schema nil_result = RPC_S_NIL;
+
+static const rpc_method intro_methods[] = {
+	{ "publish", intro_publish, publish_args, 3, &nil_result },
+	{ "subscribe", intro_subscribe, subscribe_args, 2, &nil_result },
+};
+
+static const rpc_iface intro_iface = {
+	"grid.introducer", intro_methods, G_N_ELEMENTS(intro_methods),
+};
+
+grid_intro *
+grid_intro_new(rpc_tub *tub, const char *furl_file, GError **error)
+{
+	grid_intro *in = g_new0(grid_intro, 1);
+	g_autofree char *furl = NULL;
+
+	in->tub = tub;
+	in->anns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    (GDestroyNotify)grid_ann_free);
+	in->subs = g_ptr_array_new_with_free_func(sub_free);
+	in->obj = rpc_obj_new(&intro_iface, in, NULL);
+	furl = rpc_tub_register(tub, in->obj, NULL, furl_file, error);
+	if (furl == NULL) {
+		grid_intro_free(in);
+		return NULL;
+	}
+	{
+		rpc_furl *f = NULL;
+
+		if (rpc_furl_parse(furl, &f, NULL))
+			in->name = g_strdup(rpc_furl_swissnum(f));
+		rpc_furl_free(f);
+	}
+	sodium_memzero(furl, strlen(furl));
+	return in;
+}
+
+void
+grid_intro_free(grid_intro *in)
+{
+	if (in == NULL)
+		return;
+	if (in->name != NULL) {
+		rpc_tub_unregister(in->tub, in->name);
+		sodium_memzero(in->name, strlen(in->name));
+		g_free(in->name);
+	}
+	g_ptr_array_unref(in->subs);
+	g_hash_table_unref(in->anns);
+	rpc_obj_unref(in->obj);
+	g_free(in);
+}
+
+void
+grid_intro_status(grid_intro *in, JsonObject *status)
+{
+	JsonArray *list = json_array_new();
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, in->anns);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		grid_ann *a = v;
+		JsonObject *o = json_object_new();
+
+		json_object_set_string_member(o, "nickname", a->nickname);
+		json_object_set_string_member(o, "node_id", a->key_text);
+		json_object_set_string_member(o, "service", a->service);
+		json_object_set_int_member(o, "seqnum", (gint64)a->seqnum);
+		json_array_add_object_element(list, o);
+	}
+	json_object_set_int_member(status, "subscribers", in->subs->len);
+	json_object_set_int_member(status, "announcements_dropped",
+	    in->n_dropped);
+	json_object_set_array_member(status, "announcements", list);
+}

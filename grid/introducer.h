@@ -1,0 +1,40 @@
+/* grid/introducer.h -- the introducer: a meeting point where nodes publish
+ * signed announcements and subscribers receive them.  See doc/protocol.md
+ * §9 for its two interfaces:
+ *
+ *   introducer.publish(msg: bin, sig: bin, key: str) -> nil
+ *   introducer.subscribe(subscriber: ref, service: str) -> nil
+ *   subscriber.announce(anns: list of [msg, sig, key]) -> nil
+ *
+ * The introducer keeps the newest announcement (highest seqnum) per node
+ * and service, sends a new subscriber every current one for its service
+ * and every later one as it arrives.  It verifies each announcement and
+ * drops (and logs) those that do not check out; subscribers verify again,
+ * since they need not trust the introducer. */
+#ifndef GRID_INTRODUCER_H
+#define GRID_INTRODUCER_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "grid/announce.h"
+#include "rpc/tub.h"
+
+#define GRID_INTRO_MAX_ANNS	10000	/* announcements kept */
+#define GRID_INTRO_MAX_SUBS	10000	/* subscribers */
+#define GRID_INTRO_BATCH	1000	/* announcements per announce() */
+
+typedef struct grid_intro grid_intro;
+
+/* Register the introducer on 'tub' (borrowed) under the name kept in
+ * 'furl_file' (private/introducer.furl).  NULL with an error otherwise. */
+grid_intro *grid_intro_new(rpc_tub *tub, const char *furl_file,
+    GError **error);
+void grid_intro_free(grid_intro *in);			/* NULL is a no-op */
+
+/* Add "announcements" and "subscribers" counts and an "announcements"
+ * list (nickname, node_id, service, seqnum) to 'status'. */
+void grid_intro_status(grid_intro *in, JsonObject *status);
+
+
+#endif

@@ -1,0 +1,510 @@
+/* node/dir.c -- creating node directories, endpoint strings, run lock.
+ *
+ * `tahoe create-*` decides everything a node needs before it first runs:
+ * the key (so node.pubkey can be given to a grid manager at once), the
+ * listening port (allocated now when asked for port 0, as Tahoe-LAFS does,
+ * so the location and every FURL stay the same across restarts), and for
+ * an introducer its FURL.  The directory is assembled under a temporary
+ * name and renamed into place: a failed create leaves nothing. */
+#include <config.h>	/* the build's, not node/config.h */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+
+#include "node/config.h"
+#include "node/dir.h"
+#include "rpc/base32.h"
+#include "rpc/furl.h"
+#include "rpc/ident.h"
+
+#define NICKNAME_MAX	256	/* bytes; shown in status tables */
+#define SHARES_MAX	256	/* zfec's limit on shares.total */
+
+void
+node_endpoint_clear(node_endpoint *ep)
+{
+	g_clear_pointer(&ep->host, g_free);
+	ep->port = 0;
+}
+
+static gboolean
+parse_port(const char *s, uint16_t *port)
+{
+	guint64 v;
+
+	if (!g_ascii_string_to_unsigned(s, 10, 0, 65535, &v, NULL))
+		return FALSE;
+	*port = (uint16_t)v;
+	return TRUE;
+}
+
+static gboolean
+is_ip_literal(const char *s)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	return inet_pton(AF_INET, s, &a4) == 1 ||
+	    inet_pton(AF_INET6, s, &a6) == 1;
+}
+
+gboolean
+node_endpoint_parse(const char *key, const char *spec,
+    const char *default_host, node_endpoint *ep, GError **error)
+{
+	g_auto(GStrv) parts = NULL;
+	guint n;
+
+	ep->host = NULL;
+	ep->port = 0;
+	if (spec == NULL || strlen(spec) > 128)
+		goto bad;
+	if (g_ascii_isdigit(spec[0])) {
+		if (!parse_port(spec, &ep->port))
+			goto bad;
+		ep->host = g_strdup(default_host);
+		return TRUE;
+	}
+	parts = g_strsplit(spec, ":", 3);
+	n = g_strv_length(parts);
+	if (n < 2 || strcmp(parts[0], "tcp") != 0 ||
+	    !parse_port(parts[1], &ep->port))
+		goto bad;
+	if (n == 3) {
+		if (!g_str_has_prefix(parts[2], "interface=") ||
+		    !is_ip_literal(parts[2] + strlen("interface=")))
+			goto bad;
+		ep->host = g_strdup(parts[2] + strlen("interface="));
+	} else
+		ep->host = g_strdup(default_host);
+	return TRUE;
+bad:
+	{
+		g_autofree char *shown = g_strescape(spec != NULL ? spec :
+		    "", NULL);
+
+		if (strlen(shown) > 64)
+			shown[64] = '\0';
+		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+		    "%s '%s': expected tcp:PORT, tcp:PORT:interface=ADDR or "
+		    "PORT", key, shown);
+	}
+	ep->port = 0;
+	return FALSE;
+}
+
+uint16_t
+node_alloc_port(const char *host, GError **error)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, family;
+	uint16_t port = 0;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->
+	    sin_addr) == 1) {
+		family = AF_INET;
+		len = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->
+	    sin6_addr) == 1) {
+		family = AF_INET6;
+		len = sizeof(struct sockaddr_in6);
+	} else {
+		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+		    "'%s' is not an IP address", host);
+		return 0;
+	}
+	ss.ss_family = (sa_family_t)family;
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+		g_set_error(error, NODE_ERROR, NODE_E_IO,
+		    "cannot find a free port on %s: %s", host,
+		    g_strerror(errno));
+	} else if (family == AF_INET)
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* The directory must not exist, or be empty. */
+static gboolean
+check_target(const char *dir, GError **error)
+{
+	GDir *d;
+	gboolean empty;
+
+	if (!g_file_test(dir, G_FILE_TEST_EXISTS))
+		return TRUE;
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+		g_set_error(error, NODE_ERROR, NODE_E_EXISTS,
+		    "%s exists and is not a directory", dir);
+		return FALSE;
+	}
+	d = g_dir_open(dir, 0, NULL);
+	empty = d != NULL && g_dir_read_name(d) == NULL;
+	if (d != NULL)
+		g_dir_close(d);
+	if (!empty) {
+		g_set_error(error, NODE_ERROR, NODE_E_EXISTS,
+		    "%s already exists and is not empty; refusing to touch "
+		    "it", dir);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+check_nickname(const char *nick, GError **error)
+{
+	const char *p;
+
+	if (!g_utf8_validate(nick, -1, NULL) || strlen(nick) > NICKNAME_MAX)
+		goto bad;
+	for (p = nick; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			goto bad;
+	return TRUE;
+bad:
+	g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+	    "--nickname: must be UTF-8 text of at most %d bytes without "
+	    "control characters", NICKNAME_MAX);
+	return FALSE;
+}
+
+/* Turn a --port/--webport value (PORT or an endpoint) into an endpoint,
+ * allocating a port now for port 0 when 'allocate' is set. */
+static gboolean
+resolve_endpoint(const char *opt, const char *value, const char *def_host,
+    gboolean allocate, node_endpoint *ep, GError **error)
+{
+	if (!node_endpoint_parse(opt, value, def_host, ep, error))
+		return FALSE;
+	if (ep->port == 0 && allocate) {
+		ep->port = node_alloc_port(strcmp(ep->host, "0.0.0.0") == 0 ?
+		    "127.0.0.1" : ep->host, error);
+		if (ep->port == 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static char *
+endpoint_text(const node_endpoint *ep, const char *def_host)
+{
+	if (strcmp(ep->host, def_host) == 0)
+		return g_strdup_printf("tcp:%u", ep->port);
+	return g_strdup_printf("tcp:%u:interface=%s", ep->port, ep->host);
+}
+
+/* tub.location from --location/--hostname and the port: a hint whose
+ * port is 0 is given the allocated port. */
+static char *
+make_location(const node_create_opts *o, const node_endpoint *ep,
+    GError **error)
+{
+	g_auto(GStrv) hints = NULL;
+	GString *loc;
+	guint i;
+
+	if (o->location != NULL && o->hostname != NULL) {
+		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+		    "--location and --hostname cannot be used together");
+		return NULL;
+	}
+	if (o->location == NULL) {
+		const char *h = o->hostname != NULL ? o->hostname :
+		    strcmp(ep->host, "0.0.0.0") == 0 ||
+		    strcmp(ep->host, "::") == 0 ? "127.0.0.1" : ep->host;
+		g_autofree char *hint = strchr(h, ':') != NULL ?
+		    g_strdup_printf("tcp:[%s]:%u", h, ep->port) :
+		    g_strdup_printf("tcp:%s:%u", h, ep->port);
+		g_autofree char *host = NULL;
+		uint16_t port;
+
+		if (!rpc_hint_parse(hint, &host, &port, error)) {
+			g_prefix_error(error, "--hostname: ");
+			return NULL;
+		}
+		return g_steal_pointer(&hint);
+	}
+	hints = g_strsplit(o->location, ",", -1);
+	loc = g_string_new(NULL);
+	for (i = 0; hints[i] != NULL; i++) {
+		g_autofree char *host = NULL;
+		uint16_t port;
+
+		if (!rpc_hint_parse(hints[i], &host, &port, error)) {
+			g_prefix_error(error, "--location: ");
+			g_string_free(loc, TRUE);
+			return NULL;
+		}
+		if (i > 0)
+			g_string_append_c(loc, ',');
+		if (port == 0)
+			g_string_append_printf(loc, "tcp:%s%s%s:%u",
+			    strchr(host, ':') != NULL ? "[" : "", host,
+			    strchr(host, ':') != NULL ? "]" : "", ep->port);
+		else
+			g_string_append(loc, hints[i]);
+	}
+	return g_string_free(loc, FALSE);
+}
+
+static gboolean
+write_text(const char *dir, const char *name, const char *text, int mode,
+    GError **error)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+
+	return rpc_write_file_atomic(path, text, strlen(text), mode, error);
+}
+
+/* Fill 'kf' and the files of 'tmp' for options 'o'. */
+static gboolean
+populate(const char *tmp, const node_create_opts *o, GKeyFile *kf,
+    GError **error)
+{
+	g_autoptr(rpc_ident) id = rpc_ident_new();
+	g_autofree char *priv = g_build_filename(tmp, "private", NULL);
+	g_autofree char *keyfile = g_build_filename(priv, "node.privkey",
+	    NULL);
+	g_autofree char *pub = rpc_ident_pubkey_text(id);
+	g_autofree char *pubnl = g_strconcat(pub, "\n", NULL);
+	g_autofree char *location = NULL;
+	node_endpoint tub = { NULL, 0 }, web = { NULL, 0 };
+	const char *listen = o->listen != NULL ? o->listen :
+	    o->kind == NODE_KIND_CLIENT ? "none" : "tcp";
+	gboolean ok = FALSE;
+
+	if (g_mkdir(priv, 0700) != 0) {
+		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s: %s", priv,
+		    g_strerror(errno));
+		return FALSE;
+	}
+	if (o->nickname != NULL)
+		g_key_file_set_string(kf, "node", "nickname", o->nickname);
+	if (strcmp(listen, "tcp") == 0) {
+		g_autofree char *text = NULL;
+
+		if (!resolve_endpoint("--port", o->port != NULL ? o->port :
+		    "0", "0.0.0.0", TRUE, &tub, error))
+			goto out;
+		if ((location = make_location(o, &tub, error)) == NULL)
+			goto out;
+		text = endpoint_text(&tub, "0.0.0.0");
+		g_key_file_set_string(kf, "node", "tub.port", text);
+		g_key_file_set_string(kf, "node", "tub.location", location);
+	} else if (strcmp(listen, "none") == 0) {
+		if (o->port != NULL || o->location != NULL ||
+		    o->hostname != NULL) {
+			g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+			    "--listen=none cannot be used with --port, "
+			    "--location or --hostname");
+			goto out;
+		}
+		if (o->kind == NODE_KIND_INTRODUCER) {
+			g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+			    "an introducer must listen (--listen=tcp)");
+			goto out;
+		}
+		g_key_file_set_string(kf, "node", "tub.port", "disabled");
+		g_key_file_set_string(kf, "node", "tub.location", "disabled");
+	} else {
+		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+		    "--listen: only 'tcp' and 'none' are supported");
+		goto out;
+	}
+	if (o->webport != NULL && o->webport[0] != '\0') {
+		g_autofree char *text = NULL;
+
+		/* Port 0 stays 0: the web port may change per run, and
+		 * the node writes the actual URL to node.url. */
+		if (!resolve_endpoint("--webport", o->webport, "127.0.0.1",
+		    FALSE, &web, error))
+			goto out;
+		text = g_strdup_printf("tcp:%u:interface=%s", web.port,
+		    web.host);
+		g_key_file_set_string(kf, "node", "web.port", text);
+	}
+	if (o->kind != NODE_KIND_INTRODUCER) {
+		g_autofree char *k = NULL, *h = NULL, *n = NULL;
+		int need = o->shares_needed ? o->shares_needed : 3;
+		int happy = o->shares_happy ? o->shares_happy : 7;
+		int total = o->shares_total ? o->shares_total : 10;
+
+		if (need < 1 || total > SHARES_MAX || need > total ||
+		    happy < need || happy > total) {
+			g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+			    "shares: need 1 <= needed (%d) <= happy (%d) <= "
+			    "total (%d) <= %d", need, happy, total,
+			    SHARES_MAX);
+			goto out;
+		}
+		g_key_file_set_string(kf, "client", "introducer.furl",
+		    o->introducer_furl != NULL ? o->introducer_furl : "");
+		k = g_strdup_printf("%d", need);
+		h = g_strdup_printf("%d", happy);
+		n = g_strdup_printf("%d", total);
+		g_key_file_set_string(kf, "client", "shares.needed", k);
+		g_key_file_set_string(kf, "client", "shares.happy", h);
+		g_key_file_set_string(kf, "client", "shares.total", n);
+		g_key_file_set_string(kf, "storage", "enabled",
+		    o->kind == NODE_KIND_NODE ? "true" : "false");
+		if (o->kind == NODE_KIND_NODE)
+			g_key_file_set_string(kf, "storage",
+			    "reserved_space", "1G");
+	}
+	/* Tahoe-LAFS marks the kind of a node directory by this file. */
+	if (!rpc_ident_save(id, keyfile, error) ||
+	    !write_text(tmp, "node.pubkey", pubnl, 0644, error) ||
+	    !write_text(tmp, o->kind == NODE_KIND_INTRODUCER ?
+	    "tahoe-introducer.tac" : "tahoe-client.tac",
+	    "# the kind of this node directory; do not remove\n", 0644,
+	    error))
+		goto out;
+	if (o->kind == NODE_KIND_INTRODUCER) {
+		uint8_t rnd[20];
+		g_autofree char *swiss = NULL, *furl = NULL, *line = NULL;
+
+		randombytes_buf(rnd, sizeof(rnd));
+		swiss = rpc_base32_encode(rnd, sizeof(rnd));
+		furl = rpc_furl_build(rpc_ident_tubid(id), location, swiss,
+		    error);
+		if (furl == NULL)
+			goto out;
+		line = g_strconcat(furl, "\n", NULL);
+		if (!write_text(priv, "introducer.furl", line, 0600, error))
+			goto out;
+		sodium_memzero(swiss, strlen(swiss));
+	}
+	ok = TRUE;
+out:
+	node_endpoint_clear(&tub);
+	node_endpoint_clear(&web);
+	return ok;
+}
+
+static void
+remove_tree(const char *path)
+{
+	GDir *d = g_dir_open(path, 0, NULL);
+	const char *name;
+
+	if (d != NULL) {
+		while ((name = g_dir_read_name(d)) != NULL) {
+			g_autofree char *p = g_build_filename(path, name,
+			    NULL);
+
+			if (g_file_test(p, G_FILE_TEST_IS_DIR) &&
+			    !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+				remove_tree(p);
+			else
+				g_unlink(p);
+		}
+		g_dir_close(d);
+	}
+	g_rmdir(path);
+}
+
+gboolean
+node_dir_create(const char *dir, const node_create_opts *o, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree char *parent = NULL, *base = NULL, *tmpl = NULL;
+	g_autofree char *tmp = NULL, *cfg = NULL, *text = NULL;
+	gsize len;
+
+	if (!check_target(dir, error))
+		return FALSE;
+	if (o->nickname != NULL && !check_nickname(o->nickname, error))
+		return FALSE;
+	if (o->introducer_furl != NULL && o->introducer_furl[0] != '\0') {
+		rpc_furl *f = NULL;
+
+		if (!rpc_furl_parse(o->introducer_furl, &f, error)) {
+			g_prefix_error(error, "--introducer: ");
+			return FALSE;
+		}
+		rpc_furl_free(f);
+	}
+	parent = g_path_get_dirname(dir);
+	base = g_path_get_basename(dir);
+	tmpl = g_strdup_printf("%s/.%s.tmp-XXXXXX", parent, base);
+	if ((tmp = g_mkdtemp_full(g_strdup(tmpl), 0700)) == NULL) {
+		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s: %s", parent,
+		    g_strerror(errno));
+		return FALSE;
+	}
+	if (!populate(tmp, o, kf, error))
+		goto fail;
+	text = g_key_file_to_data(kf, &len, NULL);
+	cfg = g_strconcat("# A tahoe-c node directory; see "
+	    "doc/configuration.md.\n", text, NULL);
+	if (!write_text(tmp, "tahoe.cfg", cfg, 0644, error))
+		goto fail;
+	if (g_chmod(tmp, 0755) != 0 || g_rename(tmp, dir) != 0) {
+		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s: %s", dir,
+		    g_strerror(errno));
+		goto fail;
+	}
+	return TRUE;
+fail:
+	remove_tree(tmp);
+	return FALSE;
+}
+
+int
+node_dir_lock(const char *dir, GError **error)
+{
+	g_autofree char *path = g_build_filename(dir, "node.lock", NULL);
+	struct flock fl;
+	char pid[32];
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		g_set_error(error, NODE_ERROR, errno == ENOENT ?
+		    NODE_E_NOTFOUND : NODE_E_IO, "%s: %s", path,
+		    g_strerror(errno));
+		return -1;
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) != 0) {
+		ssize_t n = read(fd, pid, sizeof(pid) - 1);
+
+		pid[n > 0 ? n : 0] = '\0';
+		g_strchomp(pid);
+		g_set_error(error, NODE_ERROR, NODE_E_EXISTS,
+		    "%s is already running (pid %s)", dir,
+		    pid[0] != '\0' ? pid : "unknown");
+		close(fd);
+		return -1;
+	}
+	g_snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 ||
+	    pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
+		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s: %s", path,
+		    g_strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}

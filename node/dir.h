@@ -1,0 +1,63 @@
+/* node/dir.h -- node directories: creating them (`tahoe create-*`),
+ * endpoint strings of tahoe.cfg, and the lock that keeps one `tahoe run`
+ * per directory.  See doc/configuration.md. */
+#ifndef NODE_DIR_H
+#define NODE_DIR_H
+
+#include <stdint.h>
+
+#include <glib.h>
+
+/* An endpoint of tahoe.cfg's tub.port or web.port: "tcp:PORT",
+ * "tcp:PORT:interface=ADDR" or a bare "PORT".  'host' is ADDR or the
+ * caller's default; PORT 0 means an ephemeral port. */
+typedef struct node_endpoint {
+	char		*host;		/* caller g_free()s */
+	uint16_t	 port;
+} node_endpoint;
+
+/* Parse 'spec' for the tahoe.cfg key 'key' (used in the message only).
+ * FALSE with a one-line NODE_E_FORMAT error naming the key otherwise. */
+gboolean node_endpoint_parse(const char *key, const char *spec,
+    const char *default_host, node_endpoint *ep, GError **error);
+void node_endpoint_clear(node_endpoint *ep);
+
+/* A TCP port free right now on 'host' (bind to port 0, read it back,
+ * close), as Tahoe-LAFS's allocate_tcp_port(): a later bind could race
+ * with another program, which the operator then sees as "port in use". */
+uint16_t node_alloc_port(const char *host, GError **error);
+
+typedef enum {
+	NODE_KIND_INTRODUCER,
+	NODE_KIND_NODE,		/* storage server and client */
+	NODE_KIND_CLIENT,	/* client only */
+} node_kind;
+
+/* What `tahoe create-*` was told; NULL/0 fields take the defaults of
+ * doc/configuration.md. */
+typedef struct node_create_opts {
+	node_kind	 kind;
+	const char	*nickname;
+	const char	*introducer_furl;
+	const char	*listen;	/* "tcp" or "none" */
+	const char	*port;		/* tub.port: PORT or an endpoint */
+	const char	*location;	/* tub.location hints */
+	const char	*hostname;	/* location tcp:HOSTNAME:PORT */
+	const char	*webport;	/* web.port: PORT or an endpoint */
+	int		 shares_needed, shares_happy, shares_total;
+} node_create_opts;
+
+/* Create node directory 'dir' (which must not exist, or be empty): its
+ * tahoe.cfg, node key (private/node.privkey, node.pubkey) and, for an
+ * introducer, private/introducer.furl.  Everything is built under a
+ * temporary name beside 'dir' and renamed into place, so a failure leaves
+ * nothing behind.  A one-line error naming the bad option otherwise. */
+gboolean node_dir_create(const char *dir, const node_create_opts *o,
+    GError **error);
+
+/* Take the run lock of 'dir' (DIR/node.lock, an fcntl lock held while the
+ * returned descriptor stays open; the file holds the pid).  -1 with
+ * NODE_E_EXISTS ("already running (pid N)") if another process holds it. */
+int node_dir_lock(const char *dir, GError **error);
+
+#endif

@@ -1,0 +1,378 @@
+/* node/node.c -- the lifecycle of a running node.
+ *
+ * node_open() takes the directory's lock before anything else, so two
+ * `tahoe run` on one directory can never both write its files; then it
+ * reads tahoe.cfg and the key and starts the log.  node_start() makes the
+ * node reachable: the tub's listener, the control object at
+ * private/control.furl (what `tahoe status` calls) and the web page.
+ * node_run() turns SIGINT and SIGTERM into a clean stop.  The services of
+ * grid/ are added by the caller between node_start() and node_run(). */
+#include <config.h>	/* the build's, not node/config.h */
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+
+#include "node/dir.h"
+#include "node/log.h"
+#include "node/node.h"
+#include "node/web.h"
+#include "rpc/common.h"
+#include "rpc/furl.h"
+#include "rpc/ident.h"
+
+struct node {
+	struct ev_loop	*loop;		/* borrowed */
+	char		*dir;
+	int		 lock_fd;
+	node_config	*cfg;
+	rpc_ident	*id;		/* until node_start() gives it away */
+	rpc_tub		*tub;
+	char		*nickname;
+	char		*node_id;	/* pub-v0-... */
+	node_web	*web;
+	rpc_obj		*control;
+	char		*control_furl_path;
+	node_status_fn	*status_fn;
+	void		*status_arg;
+	ev_signal	 sigint, sigterm;
+	gint64		 started_us;
+	int		 signo;
+};
+
+struct ev_loop *
+node_loop(const node *n)
+{
+	return n->loop;
+}
+
+rpc_tub *
+node_tub(const node *n)
+{
+	return n->tub;
+}
+
+node_config *
+node_cfg(const node *n)
+{
+	return n->cfg;
+}
+
+const char *
+node_dir(const node *n)
+{
+	return n->dir;
+}
+
+const char *
+node_nickname(const node *n)
+{
+	return n->nickname;
+}
+
+const char *
+node_id(const node *n)
+{
+	return n->node_id;
+}
+
+char *
+node_private_path(const node *n, const char *name)
+{
+	return g_build_filename(n->dir, "private", name, NULL);
+}
+
+/* Check that node.pubkey, if present, is the private key's; write it if
+ * it is missing.  A mismatch means the directory was assembled from two
+ * nodes, and every certificate naming node.pubkey would be wrong. */
+static gboolean
+check_pubkey(node *n, GError **error)
+{
+	g_autofree char *path = g_build_filename(n->dir, "node.pubkey", NULL);
+	uint8_t pk[RPC_PK_LEN];
+	g_autoptr(GError) e = NULL;
+
+	if (node_dir_read_pubkey(n->dir, pk, &e)) {
+		if (sodium_memcmp(pk, rpc_ident_pk(n->id), RPC_PK_LEN) != 0) {
+			g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+			    "%s does not match private/node.privkey", path);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	if (!g_error_matches(e, NODE_ERROR, NODE_E_NOTFOUND)) {
+		g_propagate_error(error, g_steal_pointer(&e));
+		return FALSE;
+	} else {
+		g_autofree char *line = g_strconcat(n->node_id, "\n", NULL);
+
+		return rpc_write_file_atomic(path, line, strlen(line), 0644,
+		    error);
+	}
+}
+
+node *
+node_open(struct ev_loop *loop, const char *dir, GError **error)
+{
+	node *n;
+	g_autofree char *keypath = NULL, *logpath = NULL;
+
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+		g_set_error(error, NODE_ERROR, NODE_E_NOTFOUND,
+		    "%s: no such node directory", dir);
+		return NULL;
+	}
+	n = g_new0(node, 1);
+	n->loop = loop;
+	n->dir = g_strdup(dir);
+	n->lock_fd = -1;
+	if ((n->cfg = node_config_load(dir, error)) == NULL)
+		goto fail;
+	if ((n->lock_fd = node_dir_lock(dir, error)) < 0)
+		goto fail;
+	keypath = g_build_filename(dir, "private", "node.privkey", NULL);
+	if ((n->id = rpc_ident_load(keypath, error)) == NULL)
+		goto fail;
+	n->node_id = rpc_ident_pubkey_text(n->id);
+	if (!check_pubkey(n, error))
+		goto fail;
+	n->nickname = node_config_get(n->cfg, "node", "nickname");
+	if (n->nickname == NULL)
+		n->nickname = g_strdup("");
+	logpath = g_build_filename(dir, "logs", "node.log", NULL);
+	if (!node_log_open(logpath, g_getenv("TAHOE_DEBUG") != NULL, error))
+		goto fail;
+	n->started_us = g_get_real_time();
+	return n;
+fail:
+	node_free(n);
+	return NULL;
+}
+
+/* ---- control object ---- */
+
+static void
+control_get_status(rpc_incall *call, rpc_mp *args, void *data)
+{
+	node *n = data;
+	g_autoptr(JsonNode) doc = node_status(n);
+	g_autofree char *text = json_to_string(doc, FALSE);
+	rpc_pack *p = rpc_pack_new();
+
+	RPC_UNUSED(args);
+	rpc_pack_str(p, text);
+	rpc_incall_return(call, p);
+}
+
+static const rpc_schema control_status_result = RPC_S_STR(16 << 20);
+
+static const rpc_method control_methods[] = {
+	{ "get_status", control_get_status, NULL, 0,
+	    &control_status_result },
+};
+
+static const rpc_iface control_iface = {
+	"node.control", control_methods, G_N_ELEMENTS(control_methods),
+};
+
+/* ---- status ---- */
+
+JsonNode *
+node_status(node *n)
+{
+	JsonObject *o = json_object_new();
+	JsonNode *doc = json_node_new(JSON_NODE_OBJECT);
+
+	json_object_set_string_member(o, "nickname", n->nickname);
+	json_object_set_string_member(o, "node_id", n->node_id);
+	json_object_set_string_member(o, "tubid", n->tub != NULL ?
+	    rpc_tub_tubid(n->tub) : "");
+	json_object_set_string_member(o, "version", NODE_VERSION_STRING);
+	json_object_set_double_member(o, "started",
+	    (double)n->started_us / G_USEC_PER_SEC);
+	if (n->status_fn != NULL)
+		n->status_fn(o, n->status_arg);
+	json_node_take_object(doc, o);
+	return doc;
+}
+
+void
+node_set_status_fn(node *n, node_status_fn *fn, void *arg)
+{
+	n->status_fn = fn;
+	n->status_arg = arg;
+}
+
+static JsonNode *
+web_status(void *arg)
+{
+	return node_status(arg);
+}
+
+/* ---- start ---- */
+
+/* tub.location with every hint of port 0 given 'port'; "AUTO" or nothing
+ * means the loopback address. */
+static char *
+effective_location(const char *loc, uint16_t port, GError **error)
+{
+	g_auto(GStrv) hints = NULL;
+	GString *s;
+	guint i;
+
+	if (loc == NULL || loc[0] == '\0' || strcmp(loc, "AUTO") == 0)
+		return g_strdup_printf("tcp:127.0.0.1:%u", port);
+	hints = g_strsplit(loc, ",", -1);
+	s = g_string_new(NULL);
+	for (i = 0; hints[i] != NULL; i++) {
+		g_autofree char *host = NULL;
+		uint16_t hp;
+
+		if (!rpc_hint_parse(hints[i], &host, &hp, error)) {
+			g_prefix_error(error, "tahoe.cfg: [node] tub.location: ");
+			g_string_free(s, TRUE);
+			return NULL;
+		}
+		if (i > 0)
+			g_string_append_c(s, ',');
+		if (hp == 0)
+			g_string_append_printf(s, "tcp:%s%s%s:%u",
+			    strchr(host, ':') ? "[" : "", host,
+			    strchr(host, ':') ? "]" : "", port);
+		else
+			g_string_append(s, hints[i]);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static gboolean
+start_tub(node *n, GError **error)
+{
+	g_autofree char *port = node_config_get(n->cfg, "node", "tub.port");
+	g_autofree char *loc = node_config_get(n->cfg, "node",
+	    "tub.location");
+	g_autofree char *eff = NULL;
+	node_endpoint ep = { NULL, 0 };
+	gboolean disabled = port != NULL && strcmp(port, "disabled") == 0;
+
+	n->tub = rpc_tub_new(n->loop, g_steal_pointer(&n->id), NULL);
+	if (disabled) {
+		ep.host = g_strdup("127.0.0.1");
+		ep.port = 0;
+	} else if (!node_endpoint_parse("tahoe.cfg: [node] tub.port",
+	    port != NULL ? port : "tcp:0", "0.0.0.0", &ep, error))
+		return FALSE;
+	if (!rpc_tub_listen(n->tub, ep.host, ep.port, error)) {
+		g_prefix_error(error, "tahoe.cfg: [node] tub.port: ");
+		node_endpoint_clear(&ep);
+		return FALSE;
+	}
+	node_endpoint_clear(&ep);
+	if (disabled || (loc != NULL && strcmp(loc, "disabled") == 0))
+		eff = g_strdup_printf("tcp:127.0.0.1:%u",
+		    rpc_tub_port(n->tub));
+	else if ((eff = effective_location(loc, rpc_tub_port(n->tub),
+	    error)) == NULL)
+		return FALSE;
+	if (!rpc_tub_set_location(n->tub, eff, error)) {
+		g_prefix_error(error, "tahoe.cfg: [node] tub.location: ");
+		return FALSE;
+	}
+	g_info("tub %s listening on port %u", rpc_tub_tubid(n->tub),
+	    rpc_tub_port(n->tub));
+	return TRUE;
+}
+
+gboolean
+node_start(node *n, GError **error)
+{
+	g_autofree char *furl = NULL, *webport = NULL;
+
+	if (!start_tub(n, error))
+		return FALSE;
+	n->control = rpc_obj_new(&control_iface, n, NULL);
+	n->control_furl_path = node_private_path(n, "control.furl");
+	furl = rpc_tub_register(n->tub, n->control, NULL,
+	    n->control_furl_path, error);
+	if (furl == NULL)
+		return FALSE;
+	sodium_memzero(furl, strlen(furl));
+	webport = node_config_get(n->cfg, "node", "web.port");
+	if (webport != NULL && webport[0] != '\0') {
+		g_autofree char *url = NULL, *line = NULL, *path = NULL;
+
+		n->web = node_web_new(n->loop, webport, web_status, n, error);
+		if (n->web == NULL) {
+			g_prefix_error(error, "tahoe.cfg: [node] web.port: ");
+			return FALSE;
+		}
+		url = node_web_url(n->web);
+		line = g_strconcat(url, "\n", NULL);
+		path = g_build_filename(n->dir, "node.url", NULL);
+		if (!rpc_write_file_atomic(path, line, strlen(line), 0644,
+		    error))
+			return FALSE;
+		g_info("welcome page at %s", url);
+	}
+	return TRUE;
+}
+
+/* ---- run ---- */
+
+static void
+signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	node *n = w->data;
+
+	RPC_UNUSED(revents);
+	n->signo = w->signum;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+int
+node_run(node *n, node_stop_fn *stop, void *arg)
+{
+	ev_signal_init(&n->sigint, signal_cb, SIGINT);
+	ev_signal_init(&n->sigterm, signal_cb, SIGTERM);
+	n->sigint.data = n;
+	n->sigterm.data = n;
+	ev_signal_start(n->loop, &n->sigint);
+	ev_signal_start(n->loop, &n->sigterm);
+	g_message("node %s (%s) running", n->nickname, n->node_id);
+	ev_run(n->loop, 0);
+	g_message("stopping on signal %d", n->signo);
+	ev_signal_stop(n->loop, &n->sigint);
+	ev_signal_stop(n->loop, &n->sigterm);
+	if (stop != NULL)
+		stop(arg);
+	return 0;
+}
+
+void
+node_free(node *n)
+{
+	if (n == NULL)
+		return;
+	node_web_free(n->web);
+	if (n->tub != NULL)
+		rpc_tub_free(n->tub);
+	/* Let the connections' closes reach the peers before exit. */
+	rpc_obj_unref(n->control);
+	if (n->control_furl_path != NULL)
+		g_unlink(n->control_furl_path);
+	g_free(n->control_furl_path);
+	rpc_ident_free(n->id);
+	node_config_free(n->cfg);
+	g_free(n->nickname);
+	g_free(n->node_id);
+	if (n->lock_fd >= 0) {
+		node_log_close();
+		close(n->lock_fd);
+	}
+	g_free(n->dir);
+	g_free(n);
+}

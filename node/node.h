@@ -1,0 +1,60 @@
+/* node/node.h -- a running node: its directory, key, tub, control
+ * service, web page, log and lifecycle (`tahoe run`).
+ *
+ * node/ knows nothing of the services a node offers; grid/ adds them on
+ * the node's tub and contributes to its status document.  See
+ * doc/configuration.md and doc/status.md. */
+#ifndef NODE_NODE_H
+#define NODE_NODE_H
+
+#include <ev.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "node/config.h"
+#include "rpc/tub.h"
+
+typedef struct node node;
+
+/* Open node directory 'dir' on 'loop' (borrowed): take its run lock, read
+ * tahoe.cfg, load the node key, open logs/node.log.  Nothing listens yet.
+ * NULL with a one-line error otherwise. */
+node *node_open(struct ev_loop *loop, const char *dir, GError **error);
+
+/* Listen as tub.port says (tub.location, with a port 0 in it replaced by
+ * the bound port, goes into FURLs; "disabled" listens on an ephemeral
+ * loopback port for the control FURL only), register the control object
+ * at private/control.furl and serve web.port (writing node.url). */
+gboolean node_start(node *n, GError **error);
+
+/* Add members to the status document (an object holding nickname,
+ * node_id, tubid, version and uptime already).  Called on the loop each
+ * time the status is asked for. */
+typedef void node_status_fn(JsonObject *status, void *arg);
+void node_set_status_fn(node *n, node_status_fn *fn, void *arg);
+
+/* A new status document (caller json_node_unref()s). */
+JsonNode *node_status(node *n);
+
+/* Run the loop until SIGINT or SIGTERM; then call 'stop' (grid services
+ * let go of the tub here) and return 0. */
+typedef void node_stop_fn(void *arg);
+int node_run(node *n, node_stop_fn *stop, void *arg);
+
+/* Close connections, remove private/control.furl, release the lock and
+ * the log.  NULL is a no-op. */
+void node_free(node *n);
+
+struct ev_loop *node_loop(const node *n);
+rpc_tub *node_tub(const node *n);
+node_config *node_cfg(const node *n);
+const char *node_dir(const node *n);
+const char *node_nickname(const node *n);
+/* "pub-v0-..." (borrowed). */
+const char *node_id(const node *n);
+/* DIR/private/NAME (caller g_free()s). */
+char *node_private_path(const node *n, const char *name);
+
+#define NODE_VERSION_STRING	"tahoe-c " PACKAGE_VERSION
+
+#endif
