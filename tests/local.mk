@@ -87,7 +87,8 @@ tests_interop_interop_peer_SOURCES = tests/interop/interop-peer.c
 tests_interop_interop_peer_LDADD = $(RPC_LIBS)
 
 # Integration: real processes on loopback.
-TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness
+TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness \
+	tests/integration/test_grid_intro.sh
 check_PROGRAMS += tests/integration/test_rpc_liveness
 tests_integration_test_rpc_liveness_SOURCES = \
 	tests/integration/test_rpc_liveness.c tests/unit/tubtest.c \
@@ -95,6 +96,7 @@ tests_integration_test_rpc_liveness_SOURCES = \
 tests_integration_test_rpc_liveness_CFLAGS = $(UNIT_CFLAGS)
 tests_integration_test_rpc_liveness_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
+	tests/integration/test_grid_intro.sh \
 	tests/demo.sh
 
 # Fuzz targets: built as libFuzzer programs with --enable-fuzzing (clang);
@@ -143,7 +145,7 @@ EXTRA_DIST += tests/cli/test_grid_manager.sh tests/cli/test_enroll.sh \
 
 # node/ and grid/ unit tests.
 node_grid_unit_tests = tests/unit/test_node_config tests/unit/test_grid_gm \
-	tests/unit/test_node_web
+	tests/unit/test_node_web tests/unit/test_grid_intro
 check_PROGRAMS += $(node_grid_unit_tests)
 TESTS += $(node_grid_unit_tests)
 tests_unit_test_node_config_SOURCES = tests/unit/test_node_config.c
@@ -155,3 +157,7 @@ tests_unit_test_grid_gm_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_node_web_SOURCES = tests/unit/test_node_web.c
 tests_unit_test_node_web_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS) $(MHD_CFLAGS)
 tests_unit_test_node_web_LDADD = $(NODE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_grid_intro_SOURCES = tests/unit/test_grid_intro.c \
+	tests/unit/tubtest.c tests/unit/tubtest.h
+tests_unit_test_grid_intro_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS)
+tests_unit_test_grid_intro_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)

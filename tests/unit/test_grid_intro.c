@@ -1,0 +1,389 @@
+/* tests/unit/test_grid_intro.c -- announcements, the introducer and its
+ * client, on tubs in one process: signatures and tampering, seqnum
+ * replacement, and subscribers that check what a relay hands them. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+
+#include "grid/announce.h"
+#include "grid/gm.h"
+#include "grid/intro_client.h"
+#include "grid/introducer.h"
+#include "rpc/common.h"
+#include "rpc/err.h"
+#include "tests/unit/tubtest.h"
+
+static const char *OTHER_FURL_SWISS = "abcdefghijklmnopqrstuvwxyz234567";
+
+/* A storage FURL for 'id' (its own tubid). */
+static char *
+furl_for(const rpc_ident *id)
+{
+	return g_strdup_printf("pb://%s@tcp:127.0.0.1:1/%s",
+	    rpc_ident_tubid(id), OTHER_FURL_SWISS);
+}
+
+static grid_ann *
+verify_ann(const grid_ann *a, GError **err)
+{
+	gsize len;
+	const uint8_t *m = g_bytes_get_data(a->msg, &len);
+
+	return grid_ann_verify(m, len, a->sig, sizeof(a->sig), a->key_text,
+	    strlen(a->key_text), err);
+}
+
+static void
+test_ann_roundtrip(void **state)
+{
+	g_autoptr(rpc_ident) id = rpc_ident_new();
+	g_autofree char *furl = furl_for(id);
+	char *certs[] = { (char *)"{\"certificate\":\"x\",\"signature\":\"y\"}",
+	    NULL };
+	g_autoptr(grid_ann) a = grid_ann_sign(id, "storage", "storage0",
+	    furl, "seed", 7, certs);
+	g_autoptr(GError) err = NULL;
+	g_autoptr(grid_ann) b = verify_ann(a, &err);
+
+	RPC_UNUSED(state);
+	assert_non_null(b);
+	assert_string_equal(b->service, "storage");
+	assert_string_equal(b->nickname, "storage0");
+	assert_string_equal(b->furl, furl);
+	assert_string_equal(b->perm_seed, "seed");
+	assert_int_equal(b->seqnum, 7);
+	assert_int_equal(b->certs->len, 1);
+	assert_memory_equal(b->key, rpc_ident_pk(id), 32);
+}
+
+/* Flipping any single byte of the message breaks the signature. */
+static void
+test_ann_tampered_bytes(void **state)
+{
+	g_autoptr(rpc_ident) id = rpc_ident_new();
+	g_autofree char *furl = furl_for(id);
+	g_autoptr(grid_ann) a = grid_ann_sign(id, "storage", "s", furl, "",
+	    1, NULL);
+	gsize len, i;
+	const uint8_t *m = g_bytes_get_data(a->msg, &len);
+	g_autofree uint8_t *copy = g_memdup2(m, len);
+
+	RPC_UNUSED(state);
+	for (i = 0; i < len; i++) {
+		g_autoptr(GError) err = NULL;
+		grid_ann *b;
+
+		copy[i] ^= 0x01;
+		b = grid_ann_verify(copy, len, a->sig, 64, a->key_text,
+		    strlen(a->key_text), &err);
+		assert_null(b);
+		assert_true(g_error_matches(err, GRID_ERROR, GRID_E_FORMAT));
+		copy[i] ^= 0x01;
+	}
+}
+
+static void
+test_ann_bad_key_and_sig(void **state)
+{
+	g_autoptr(rpc_ident) id = rpc_ident_new();
+	g_autoptr(rpc_ident) other = rpc_ident_new();
+	g_autofree char *furl = furl_for(id);
+	g_autofree char *otherkey = rpc_ident_pubkey_text(other);
+	g_autoptr(grid_ann) a = grid_ann_sign(id, "storage", "s", furl, "",
+	    1, NULL);
+	gsize len;
+	const uint8_t *m = g_bytes_get_data(a->msg, &len);
+	g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL;
+
+	RPC_UNUSED(state);
+	/* Another node's key. */
+	assert_null(grid_ann_verify(m, len, a->sig, 64, otherkey,
+	    strlen(otherkey), &e1));
+	assert_non_null(strstr(e1->message, "signature"));
+	/* A short signature, key text that is not a key, an empty one. */
+	assert_null(grid_ann_verify(m, len, a->sig, 63, a->key_text,
+	    strlen(a->key_text), &e2));
+	assert_null(grid_ann_verify(m, len, a->sig, 64, "pub-v0-zz", 9, &e3));
+	assert_null(grid_ann_verify(m, len, a->sig, 64, "", 0, &e4));
+	assert_non_null(strstr(e3->message, "key"));
+}
+
+/* A node may announce only a FURL of its own tub. */
+static void
+test_ann_furl_of_another_tub(void **state)
+{
+	g_autoptr(rpc_ident) id = rpc_ident_new();
+	g_autoptr(rpc_ident) other = rpc_ident_new();
+	g_autofree char *furl = furl_for(other);
+	g_autoptr(grid_ann) a = grid_ann_sign(id, "storage", "s", furl, "",
+	    1, NULL);
+	g_autoptr(GError) err = NULL;
+
+	RPC_UNUSED(state);
+	assert_null(verify_ann(a, &err));
+	assert_non_null(strstr(err->message, "tubid"));
+	assert_null(strstr(err->message, OTHER_FURL_SWISS));
+}
+
+/* Validly signed bytes that are not a well-formed announcement. */
+static void
+test_ann_signed_garbage(void **state)
+{
+	static const char *bad[] = {
+		"not json",
+		"[1,2]",
+		"{\"nickname\":\"x\",\"seqnum\":1}",		/* no service */
+		"{\"service-name\":\"storage\"}",		/* no seqnum */
+		"{\"service-name\":\"storage\",\"seqnum\":-1}",
+		"{\"service-name\":\"storage\",\"seqnum\":\"1\"}",
+		"{\"service-name\":7,\"seqnum\":1}",
+		"{\"service-name\":\"storage\",\"seqnum\":1,"
+		    "\"nickname\":[]}",
+		"{\"service-name\":\"storage\",\"seqnum\":1,"
+		    "\"grid-manager-certificates\":[1]}",
+		"{\"service-name\":\"storage\",\"seqnum\":1,"
+		    "\"anonymous-storage-FURL\":\"pb://x\"}",
+	};
+	g_autoptr(rpc_ident) id = rpc_ident_new();
+	g_autofree char *key = rpc_ident_pubkey_text(id);
+	size_t i;
+
+	RPC_UNUSED(state);
+	for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+		size_t clen = strlen(GRID_ANN_CONTEXT), len = strlen(bad[i]);
+		g_autofree uint8_t *buf = g_malloc(clen + len);
+		uint8_t sig[64];
+		g_autoptr(GError) err = NULL;
+
+		memcpy(buf, GRID_ANN_CONTEXT, clen);
+		memcpy(buf + clen, bad[i], len);
+		crypto_sign_detached(sig, NULL, buf, clen + len,
+		    rpc_ident_sk(id));
+		assert_null(grid_ann_verify((const uint8_t *)bad[i], len, sig,
+		    64, key, strlen(key), &err));
+		assert_true(g_error_matches(err, GRID_ERROR, GRID_E_FORMAT));
+	}
+}
+
+/* ---- the introducer and its clients on one loop ---- */
+
+struct seen {
+	GPtrArray	*nicks;		/* "nickname/seqnum" */
+};
+
+static void
+seen_cb(const grid_ann *a, void *arg)
+{
+	struct seen *s = arg;
+
+	g_ptr_array_add(s->nicks, g_strdup_printf("%s/%" G_GUINT64_FORMAT,
+	    a->nickname, a->seqnum));
+}
+
+static bool
+seen_has(struct seen *s, const char *what)
+{
+	guint i;
+
+	for (i = 0; i < s->nicks->len; i++)
+		if (strcmp(g_ptr_array_index(s->nicks, i), what) == 0)
+			return true;
+	return false;
+}
+
+static void
+run_until_seen(struct ev_loop *loop, struct seen *s, const char *what)
+{
+	int i;
+
+	for (i = 0; i < 100 && !seen_has(s, what); i++)
+		tt_run_for(loop, 0.05);
+}
+
+static void
+test_intro_publish_subscribe(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	rpc_tub *itub = tt_tub_listening(loop, NULL);
+	rpc_tub *pub = tt_tub_listening(loop, NULL);
+	rpc_tub *sub = tt_tub_listening(loop, NULL);
+	g_autoptr(GError) err = NULL;
+	grid_intro *in;
+	g_autofree char *ifurl = NULL, *sfurl = NULL;
+	struct seen s = { g_ptr_array_new_with_free_func(g_free) };
+	grid_ic *pic, *sic;
+	rpc_ref *raw;
+	tt_answer ans;
+	rpc_pack *p;
+	gsize len;
+	const uint8_t *m;
+	g_autoptr(grid_ann) good = NULL;
+	g_autofree uint8_t *bad = NULL;
+
+	RPC_UNUSED(state);
+	/* The introducer's FURL is written to its FURL file. */
+	{
+		g_autofree char *dir = g_dir_make_tmp("gi-XXXXXX", NULL);
+		g_autofree char *ff = g_build_filename(dir, "i.furl", NULL);
+
+		in = grid_intro_new(itub, ff, &err);
+		assert_non_null(in);
+		assert_true(g_file_get_contents(ff, &ifurl, NULL, NULL));
+		g_strstrip(ifurl);
+		g_unlink(ff);
+		g_rmdir(dir);
+	}
+	sic = grid_ic_new(sub, ifurl, &err);
+	assert_non_null(sic);
+	grid_ic_subscribe(sic, "storage", seen_cb, &s);
+	pic = grid_ic_new(pub, ifurl, &err);
+	assert_non_null(pic);
+	sfurl = furl_for(rpc_tub_ident(pub));
+	grid_ic_publish(pic, grid_ann_sign(rpc_tub_ident(pub), "storage",
+	    "storage0", sfurl, "", 5, NULL));
+	run_until_seen(loop, &s, "storage0/5");
+	assert_true(seen_has(&s, "storage0/5"));
+
+	/* An older seqnum changes nothing; a newer one reaches the
+	 * subscriber. */
+	grid_ic_publish(pic, grid_ann_sign(rpc_tub_ident(pub), "storage",
+	    "old", sfurl, "", 4, NULL));
+	grid_ic_publish(pic, grid_ann_sign(rpc_tub_ident(pub), "storage",
+	    "storage0", sfurl, "", 6, NULL));
+	run_until_seen(loop, &s, "storage0/6");
+	assert_true(seen_has(&s, "storage0/6"));
+	assert_false(seen_has(&s, "old/4"));
+
+	/* A tampered announcement sent straight to the introducer is
+	 * refused and never relayed. */
+	raw = tt_get_ref(pub, ifurl, &err);
+	assert_non_null(raw);
+	good = grid_ann_sign(rpc_tub_ident(pub), "storage", "evil", sfurl, "",
+	    9, NULL);
+	m = g_bytes_get_data(good->msg, &len);
+	bad = g_memdup2(m, len);
+	bad[len / 2] ^= 0x20;
+	p = rpc_pack_new();
+	rpc_pack_array(p, 3);
+	rpc_pack_bin(p, bad, len);
+	rpc_pack_bin(p, good->sig, 64);
+	rpc_pack_str(p, good->key_text);
+	tt_answer_init(&ans);
+	assert_true(tt_call(loop, raw, "publish", p, &ans));
+	assert_non_null(ans.err);
+	assert_string_equal(rpc_remote_error_type(ans.err),
+	    "grid.BadAnnouncement");
+	tt_answer_clear(&ans);
+	tt_run_for(loop, 0.2);
+	assert_false(seen_has(&s, "evil/9"));
+
+	rpc_ref_unref(raw);
+	grid_ic_free(pic);
+	grid_ic_free(sic);
+	grid_intro_free(in);
+	rpc_tub_free(sub);
+	rpc_tub_free(pub);
+	rpc_tub_free(itub);
+	ev_loop_destroy(loop);
+	g_ptr_array_unref(s.nicks);
+}
+
+/* A lying introducer: its subscribe() hands the subscriber one good and
+ * one forged announcement.  Only the good one gets through. */
+static grid_ann *liar_good, *liar_forged;
+
+static void
+liar_subscribe(rpc_incall *call, rpc_mp *args, void *data)
+{
+	rpc_ref *ref = NULL;
+	rpc_pack *p = rpc_pack_new();
+
+	RPC_UNUSED(data);
+	assert_int_equal(rpc_arg_ref(args, &ref, NULL), 0);
+	rpc_pack_array(p, 1);
+	rpc_pack_array(p, 2);
+	grid_ann_pack(liar_forged, p);
+	grid_ann_pack(liar_good, p);
+	rpc_ref_call_oneway(ref, "announce", p);
+	rpc_incall_return(call, NULL);
+}
+
+static void
+liar_publish(rpc_incall *call, rpc_mp *args, void *data)
+{
+	RPC_UNUSED(args);
+	RPC_UNUSED(data);
+	rpc_incall_return(call, NULL);
+}
+
+static const rpc_method liar_methods[] = {
+	{ "subscribe", liar_subscribe, NULL, 0, NULL },
+	{ "publish", liar_publish, NULL, 0, NULL },
+};
+static const rpc_iface liar_iface = { "liar", liar_methods, 2 };
+
+static void
+test_subscriber_checks_relayed(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	rpc_tub *ltub = tt_tub_listening(loop, NULL);
+	rpc_tub *sub = tt_tub_listening(loop, NULL);
+	g_autoptr(rpc_ident) node = rpc_ident_new();
+	g_autofree char *sfurl = furl_for(node), *lfurl = NULL;
+	g_autoptr(GError) err = NULL;
+	struct seen s = { g_ptr_array_new_with_free_func(g_free) };
+	rpc_obj *liar = rpc_obj_new(&liar_iface, NULL, NULL);
+	JsonObject *st = json_object_new();
+	grid_ic *ic;
+
+	RPC_UNUSED(state);
+	liar_good = grid_ann_sign(node, "storage", "honest", sfurl, "", 1,
+	    NULL);
+	liar_forged = grid_ann_sign(node, "storage", "forged", sfurl, "", 2,
+	    NULL);
+	liar_forged->sig[0] ^= 1;
+	lfurl = rpc_tub_register(ltub, liar, NULL, NULL, &err);
+	assert_non_null(lfurl);
+	ic = grid_ic_new(sub, lfurl, &err);
+	grid_ic_subscribe(ic, "storage", seen_cb, &s);
+	run_until_seen(loop, &s, "honest/1");
+	assert_true(seen_has(&s, "honest/1"));
+	assert_false(seen_has(&s, "forged/2"));
+	grid_ic_status(ic, st);
+	assert_int_equal(json_object_get_int_member(st,
+	    "announcements_dropped"), 1);
+	json_object_unref(st);
+	grid_ic_free(ic);
+	rpc_obj_unref(liar);
+	grid_ann_free(liar_good);
+	grid_ann_free(liar_forged);
+	rpc_tub_free(sub);
+	rpc_tub_free(ltub);
+	ev_loop_destroy(loop);
+	g_ptr_array_unref(s.nicks);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ann_roundtrip),
+		cmocka_unit_test(test_ann_tampered_bytes),
+		cmocka_unit_test(test_ann_bad_key_and_sig),
+		cmocka_unit_test(test_ann_furl_of_another_tub),
+		cmocka_unit_test(test_ann_signed_garbage),
+		cmocka_unit_test(test_intro_publish_subscribe),
+		cmocka_unit_test(test_subscriber_checks_relayed),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
