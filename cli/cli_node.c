@@ -296,6 +296,13 @@ print_status(JsonObject *st)
 		printf("  %-16s %-20s %-24s %-11s %s\n",
 		    str_or(s, "nickname", ""), id, str_or(s, "address", ""),
 		    str_or(s, "state", ""), since);
+		if (str_or(s, "grid_manager", NULL) != NULL)
+			printf("  %-16s grid manager: %s\n", "",
+			    str_or(s, "grid_manager", ""));
+		if (str_or(s, "last_error", NULL) != NULL &&
+		    strcmp(str_or(s, "state", ""), "connected") != 0)
+			printf("  %-16s last error: %s\n", "",
+			    str_or(s, "last_error", ""));
 	}
 }
 

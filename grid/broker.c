@@ -294,6 +294,48 @@ cmp_servers(gconstpointer pa, gconstpointer pb)
 	return r != 0 ? r : strcmp(a->key_text, b->key_text);
 }
 
+/* "grid_manager": null without trusted managers; else "certified: valid
+ * until ..." for the certificate that lasts longest, or "not certified:
+ * REASON" with the reason of the last certificate judged. */
+static void
+set_gm_verdict(JsonObject *o, const struct server *s, const uint8_t *keys,
+    size_t nk)
+{
+	g_autofree char *best = NULL, *last = NULL;
+	gint64 best_exp = 0, now = g_get_real_time();
+	guint i;
+
+	if (nk == 0) {
+		json_object_set_null_member(o, "grid_manager");
+		return;
+	}
+	for (i = 0; i < s->certs->len; i++) {
+		const grid_cert *c = g_ptr_array_index(s->certs, i);
+		char *why = NULL;
+
+		if (grid_cert_check(c, keys, nk, s->key, now, &why) ==
+		    GRID_CERT_VALID && (best == NULL ||
+		    c->expires_us > best_exp)) {
+			g_free(best);
+			best = why;
+			best_exp = c->expires_us;
+		} else {
+			g_free(last);
+			last = why;
+		}
+	}
+	if (best != NULL) {
+		g_autofree char *t = g_strdup_printf("certified: %s", best);
+
+		json_object_set_string_member(o, "grid_manager", t);
+	} else {
+		g_autofree char *t = g_strdup_printf("not certified: %s",
+		    last != NULL ? last : "no certificate");
+
+		json_object_set_string_member(o, "grid_manager", t);
+	}
+}
+
 void
 grid_broker_status(grid_broker *b, JsonArray *servers)
 {
@@ -332,18 +374,7 @@ grid_broker_status(grid_broker *b, JsonArray *servers)
 		else
 			json_object_set_null_member(o, "last_error");
 		json_object_set_boolean_member(o, "this_node", s->self);
-		if (nk == 0)
-			json_object_set_null_member(o, "grid_manager");
-		else if (grid_upload_permitted((const uint8_t *)b->gm_keys->
-		    data, nk, s->key, (grid_cert *const *)s->certs->pdata,
-		    s->certs->len, g_get_real_time()))
-			json_object_set_string_member(o, "grid_manager",
-			    "certified");
-		else
-			json_object_set_string_member(o, "grid_manager",
-			    s->certs->len == 0 ? "not certified: no "
-			    "certificate" : "not certified: no valid "
-			    "certificate");
+		set_gm_verdict(o, s, (const uint8_t *)b->gm_keys->data, nk);
 		json_array_add_object_element(servers, o);
 	}
 }

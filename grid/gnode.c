@@ -191,7 +191,7 @@ grid_node *
 grid_node_start(node *n, GError **error)
 {
 	grid_node *g = g_new0(grid_node, 1);
-	g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, 1);
+	g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, RPC_PK_LEN);
 	g_autofree char *furl = NULL;
 	gboolean empty = FALSE, storage = FALSE;
 	node_config *cfg = node_cfg(n);
@@ -228,7 +228,7 @@ grid_node_start(node *n, GError **error)
 	if (empty)
 		g_warning("tahoe.cfg: [grid_managers] is empty: that means "
 		    "no grid manager, and uploads may go to any server");
-	g->n_gm_keys = keys->len / RPC_PK_LEN;
+	g->n_gm_keys = keys->len;
 	g->broker = grid_broker_new(node_tub(n), (const uint8_t *)keys->data,
 	    g->n_gm_keys);
 	furl = node_config_get(cfg, "client", "introducer.furl");

@@ -648,9 +648,15 @@ respond_text(struct MHD_Connection *conn, unsigned int status,
 	    g_strdup(text), strlen(text));
 }
 
-/* Every request is answered on the first call, before any body arrives:
- * nothing here takes a body, and MHD closes the connection after an early
- * answer rather than read what it would ignore. */
+/* What MHD keeps for us per request (*req_cls): that its headers have
+ * been seen, and whether a GET came with a body. */
+static char request_seen, request_had_body;
+
+/* MHD calls this once when a request's headers have arrived, once per
+ * piece of body, and once more at the end.  GET and HEAD are answered at
+ * the end: an answer before then makes MHD close the connection, and
+ * while a body arrives it cannot take one at all.  Other methods are
+ * refused at once, closing the connection instead of reading a body. */
 static enum MHD_Result
 web_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -659,24 +665,37 @@ web_access(void *cls, struct MHD_Connection *conn, const char *url,
 	node_web *w = cls;
 	g_autoptr(JsonNode) doc = NULL;
 	const char *t = NULL;
+	size_t tlen = 0;
 	gboolean want_json;
 	char *body;
 	size_t len;
 
 	RPC_UNUSED(version);
 	RPC_UNUSED(upload_data);
-	RPC_UNUSED(upload_data_size);
-	RPC_UNUSED(req_cls);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "Method not allowed: only GET and HEAD.\n");
+	if (*req_cls == NULL) {
+		*req_cls = &request_seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		*upload_data_size = 0;
+		*req_cls = &request_had_body;
+		return MHD_YES;
+	}
+	if (*req_cls == &request_had_body)
+		return respond_text(conn, MHD_HTTP_BAD_REQUEST,
+		    "Bad request: a body with GET.\n");
 	if (strcmp(url, "/") != 0)
 		return respond_text(conn, MHD_HTTP_NOT_FOUND,
 		    "Not found.\n");
+	/* The length too: MHD decodes "t=json%00x" to "json\0x". */
 	want_json = MHD_lookup_connection_value_n(conn,
-	    MHD_GET_ARGUMENT_KIND, "t", 1, &t, NULL) == MHD_YES;
-	if (want_json && (t == NULL || strcmp(t, "json") != 0))
+	    MHD_GET_ARGUMENT_KIND, "t", 1, &t, &tlen) == MHD_YES;
+	if (want_json && (t == NULL || tlen != strlen("json") ||
+	    memcmp(t, "json", tlen) != 0))
 		return respond_text(conn, MHD_HTTP_BAD_REQUEST,
 		    "Bad request: the only t= is t=json.\n");
 	doc = w->fn(w->arg);

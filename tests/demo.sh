@@ -1,43 +1,82 @@
 #!/bin/sh
-# The demo of ./quickstart demo: a tub serving an object in one process,
-# called from a second process through the FURL file.
+# The demo of ./quickstart demo: the seed's "Example Setup of a New Managed
+# Grid" on this machine, on 127.0.0.1 with ports picked now: a grid
+# manager, an introducer, three storage nodes of which two are certified,
+# and a client "alice" that trusts the grid manager.  It shows what alice
+# knows of the grid, then stops every node.
 set -eu
 BUILD=${1:?usage: demo.sh BUILD_DIR}
-BENCH=$BUILD/tests/bench/rpc-bench
+TAHOE=$BUILD/cli/tahoe
 D=$(mktemp -d "${TMPDIR:-/tmp}/tahoe-demo.XXXXXX")
-pid=
+NODES="introducer storage0 storage1 storage2 alice"
 cleanup() {
-	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	for n in $NODES; do
+		[ -s "$D/$n/node.lock" ] && kill -TERM "$(cat "$D/$n/node.lock")" \
+		    2>/dev/null || true
+	done
+	sleep 0.5
 	rm -rf "$D"
 }
 trap cleanup EXIT
+cd "$D"
+say() { printf '\n== %s\n' "$*"; }
+show() { printf '$ %s\n' "$*" | sed -e "s|$TAHOE|tahoe|" -e 's|\(pb://[^ ]*/\)[^ ]*|\1<swissnum hidden>|g' >&2; "$@"; }
+start() {
+	"$TAHOE" -d "$1" run >"$1.out" 2>&1 &
+	i=0
+	while [ ! -s "$1/private/control.furl" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "$1 did not start:"; cat "$1.out"; exit 1; }
+		sleep 0.1
+	done
+	echo "   ($1 running, pid $(cat "$1/node.lock"))"
+}
+stop() {
+	kill -TERM "$(cat "$1/node.lock")"
+	while [ -e "$1/private/control.furl" ]; do sleep 0.1; done
+}
+LOOP=tcp:0:interface=127.0.0.1
 
-echo "== starting a server tub (process 1)"
-"$BENCH" serve --furl-file "$D/calc.furl" >"$D/server.out" 2>&1 &
-pid=$!
+say "a grid manager"
+show "$TAHOE" grid-manager --config ./gm0 create
+show "$TAHOE" grid-manager --config ./gm0 public-identity
+say "an introducer (its FURL exists as soon as it is created)"
+show "$TAHOE" create-introducer --listen=tcp --port=$LOOP ./introducer
+start introducer
+FURL=$(cat introducer/private/introducer.furl)
+say "three storage nodes"
+for i in 0 1 2; do
+	show "$TAHOE" create-node --introducer "$FURL" --nickname storage$i \
+	    --port $LOOP ./storage$i >/dev/null
+	start storage$i
+done
+say "certificates for storage0 and storage1"
+for i in 0 1; do
+	show "$TAHOE" grid-manager --config ./gm0 add storage$i \
+	    "$(cat storage$i/node.pubkey)"
+	show "$TAHOE" grid-manager --config ./gm0 sign storage$i 30 \
+	    >storage$i/gridmanager.cert
+	show "$TAHOE" -d storage$i admin add-grid-manager-cert \
+	    --filename storage$i/gridmanager.cert --name default
+	stop storage$i
+	start storage$i
+done
+show "$TAHOE" grid-manager --config ./gm0 list
+say "a client, alice, who trusts the grid manager"
+show "$TAHOE" create-client --introducer "$FURL" --nickname alice \
+    --webport 0 --shares-total=3 --shares-needed=2 --shares-happy=3 \
+    ./alice >/dev/null
+show "$TAHOE" -d alice add-grid-manager example_grid \
+    "$("$TAHOE" grid-manager --config ./gm0 public-identity)"
+start alice
 i=0
-while [ ! -s "$D/calc.furl" ]; do
+until "$TAHOE" -d alice status 2>/dev/null | grep -q "3 of 3 connected"; do
 	i=$((i + 1))
-	[ $i -gt 100 ] && { echo "server did not start" >&2; exit 1; }
+	[ $i -gt 100 ] && break
 	sleep 0.1
 done
-cat "$D/server.out"
-furl=$(cat "$D/calc.furl")
-echo "   its FURL file holds pb://${furl#pb://}" | sed 's|/[^/]*$|/<swissnum hidden>|'
-echo "== calling it from a second process"
-"$BENCH" call --furl-file "$D/calc.furl" add 2 3
-"$BENCH" call --furl-file "$D/calc.furl" echo "hello, tub"
-echo "== the same FURL with another tubid is refused"
-rest=${furl#pb://}
-tubid=${rest%%@*}
-case $tubid in a*) other=b${tubid#?} ;; *) other=a${tubid#?} ;; esac
-printf 'pb://%s@%s\n' "$other" "${rest#*@}" >"$D/forged.furl"
-"$BENCH" call --furl-file "$D/forged.furl" add 2 3 || true
-echo "== measuring (rpc-bench client, 1 s per mode)"
-for mode in seq window bulk connect; do
-	"$BENCH" client --furl-file "$D/calc.furl" --mode $mode --seconds 1
-done
-echo "== stopping the server"
-kill -TERM "$pid"
-wait "$pid" && echo "server exited cleanly"
-pid=
+say "what alice knows (her welcome page is at $(cat alice/node.url))"
+show "$TAHOE" -d alice status
+say "stopping every node"
+for n in $NODES; do stop $n; done
+echo "done: every node stopped cleanly"

@@ -88,7 +88,7 @@ tests_interop_interop_peer_LDADD = $(RPC_LIBS)
 
 # Integration: real processes on loopback.
 TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness \
-	tests/integration/test_grid_intro.sh
+	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh
 check_PROGRAMS += tests/integration/test_rpc_liveness
 tests_integration_test_rpc_liveness_SOURCES = \
 	tests/integration/test_rpc_liveness.c tests/unit/tubtest.c \
@@ -96,7 +96,7 @@ tests_integration_test_rpc_liveness_SOURCES = \
 tests_integration_test_rpc_liveness_CFLAGS = $(UNIT_CFLAGS)
 tests_integration_test_rpc_liveness_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
-	tests/integration/test_grid_intro.sh \
+	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
 	tests/demo.sh
 
 # Fuzz targets: built as libFuzzer programs with --enable-fuzzing (clang);
