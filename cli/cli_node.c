@@ -168,9 +168,10 @@ cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
 	if ((n = node_open(loop, dir, &e)) == NULL)
 		return cli_error("%s", e->message);
 	if (!node_start(n, &e) || (g = grid_node_start(n, &e)) == NULL) {
-		g_critical("%s", e->message);
+		/* Into the log, and once to stderr. */
+		g_message("cannot start: %s", e->message);
 		node_free(n);
-		return CLI_ERROR;
+		return cli_error("%s", e->message);
 	}
 	r = node_run(n, stop_grid, g);
 	node_free(n);

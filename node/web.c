@@ -5,9 +5,9 @@
  * deadline MHD_get_timeout() asks for.  Both call MHD_run(), and after
  * every run the timer is set again: MHD's state changes only inside
  * MHD_run(), and a timeout of 0 (what MHD answers while a connection has
- * work left, such as the rest of a response to write) makes the timer fire
- * on the next loop pass without sleeping, so no response waits for
- * another event.
+ * work left that no new event will announce, such as a pipelined request
+ * already read) makes the timer fire on the next loop pass without
+ * sleeping, so no answer waits for another event.
  *
  * This module renders a status document that the caller builds; it knows
  * the document's usual shape but trusts none of it: every string is
@@ -43,16 +43,16 @@
 #define SPEC_FORMS	"expected tcp:PORT, tcp:PORT:interface=ADDR or PORT"
 
 struct node_web {
-	struct ev_loop		*loop;		/* borrowed */
+	struct ev_loop		*loop;	/* borrowed */
 	struct MHD_Daemon	*mhd;
 	node_web_status_fn	*fn;
 	void			*arg;
-	ev_io			 io;		/* MHD's epoll descriptor */
-	ev_timer		 timer;		/* MHD_get_timeout() */
+	ev_io			 io;	/* MHD's epoll descriptor */
+	ev_timer		 timer;	/* MHD_get_timeout() */
 	char			*url;
 	uint16_t		 port;
 	gboolean		 in_run;	/* inside MHD_run() */
-	char			*start_error;	/* MHD's last word on start */
+	char			*start_error;	/* MHD's word on start */
 };
 
 /* Replace control characters so that a spec from a configuration file
@@ -546,13 +546,18 @@ html_servers(GString *out, JsonNode *servers)
 	for (i = 0; i < n; i++) {
 		JsonObject *s = as_object(json_array_get_element(a, i));
 
-		g_string_append_printf(out, "<tr class=\"%s\">",
-		    state_class(as_string(member(s, "state"))));
+		g_string_append(out, "<tr>");
 		for (c = 0; c < G_N_ELEMENTS(server_columns); c++) {
 			const char *col = server_columns[c];
 
-			g_string_append(out, strcmp(col, "node_id") == 0 ?
-			    "<td class=\"id\">" : "<td>");
+			if (strcmp(col, "state") == 0)
+				g_string_append_printf(out,
+				    "<td class=\"%s\">", state_class(
+				    as_string(member(s, col))));
+			else if (strcmp(col, "node_id") == 0)
+				g_string_append(out, "<td class=\"id\">");
+			else
+				g_string_append(out, "<td>");
 			html_value(out, member(s, col), is_time_key(col));
 			g_string_append(out, "</td>");
 		}

@@ -139,8 +139,10 @@ tests_fuzz_fuzz_handshake_LDADD = $(RPC_LIBS)
 endif
 
 # Command-level tests of the tahoe program.
-TESTS += tests/cli/test_grid_manager.sh tests/cli/test_enroll.sh
+TESTS += tests/cli/test_grid_manager.sh tests/cli/test_enroll.sh \
+	tests/cli/test_node_cmds.sh
 EXTRA_DIST += tests/cli/test_grid_manager.sh tests/cli/test_enroll.sh \
+	tests/cli/test_node_cmds.sh \
 	tests/cli/lib.sh
 
 # node/ and grid/ unit tests.

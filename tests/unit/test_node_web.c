@@ -61,23 +61,24 @@ typedef JsonNode *make_doc_fn(void);
 typedef struct fixture {
 	struct ev_loop	*loop;
 	node_web	*web;
-	make_doc_fn	*make;		/* NULL: the callback answers NULL */
+	make_doc_fn	*make;	/* NULL: the callback answers NULL */
 	unsigned int	 calls;
 } fixture;
 
 typedef struct reply {
 	int	 status;
-	char	*head;			/* status line and headers */
+	char	*head;		/* status line and headers */
 	char	*body;
 	size_t	 body_len;
 } reply;
 
 typedef struct client {
 	uint16_t	 port;
-	const char	*req[MAX_REQUESTS];	/* sent in turn, one connection */
-	gboolean	 hold;		/* then wait for the server to close */
-	gboolean	 pipeline;	/* send every request before reading */
-	gboolean	 small_rcvbuf;	/* so that the server's writes block */
+	/* Sent in turn on one connection. */
+	const char	*req[MAX_REQUESTS];
+	gboolean	 hold;	/* then wait for the server to close */
+	gboolean	 pipeline;	/* send all before reading */
+	gboolean	 small_rcvbuf;	/* so the server's writes block */
 	/* Written by the client thread, read after it signals. */
 	reply		 rep[MAX_REQUESTS];
 	unsigned int	 nrep;
