@@ -3,3 +3,4 @@ dist_man1_MANS = doc/man/tahoe.1 doc/man/tahoe-grid-manager.1 \
 	doc/man/tahoe-admin.1 doc/man/tahoe-add-grid-manager.1 \
 	doc/man/tahoe-debug.1
 dist_doc_DATA += doc/managed-grid.md
+dist_doc_DATA += doc/configuration.md

@@ -1,5 +1,5 @@
 /* grid/announce.h -- signed announcements, as nodes publish them through
- * the introducer.  See doc/protocol.md §9.
+ * the introducer.  See doc/protocol.md §10.
  *
  * On the wire an announcement is [msg (bin), sig (bin), key (str)]: 'msg'
  * is a UTF-8 JSON object (the fields below, Tahoe-LAFS's names), 'sig' the

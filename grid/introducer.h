@@ -1,6 +1,6 @@
 /* grid/introducer.h -- the introducer: a meeting point where nodes publish
  * signed announcements and subscribers receive them.  See doc/protocol.md
- * §9 for its two interfaces:
+ * §10 for its two interfaces:
  *
  *   introducer.publish(msg: bin, sig: bin, key: str) -> nil
  *   introducer.subscribe(subscriber: ref, service: str) -> nil

@@ -1,7 +1,7 @@
 /* grid/storage.h -- the storage server's remote object.  For now it
  * answers get_version (what Tahoe-LAFS clients ask first); the share
  * methods of RIStorageServer come with the storage work.  See
- * doc/protocol.md §9.3. */
+ * doc/protocol.md §10.3. */
 #ifndef GRID_STORAGE_H
 #define GRID_STORAGE_H
 
