@@ -87,6 +87,13 @@ sed -i 's/^reserved_space=.*//' broken/tahoe.cfg
 printf '[storage]\nenabled=true\nreserved_space=lots\n' >>broken/tahoe.cfg
 expect 1 "$TAHOE" -d broken run
 grep -q "reserved_space" err || fail "error does not name the key: $(cat err)"
+cp c/tahoe.cfg broken/tahoe.cfg
+sed -i 's|^introducer.furl=.*|introducer.furl=pb://not-a-furl|' broken/tahoe.cfg
+expect 1 "$TAHOE" -d broken run
+grep -q "introducer.furl" err || fail "error does not name the key: $(cat err)"
+if grep -q "not-a-furl" broken/logs/node.log 2>/dev/null; then
+	fail "the bad FURL was logged"
+fi
 # A port already in use: a second introducer on the first one's port.
 spawn i1 "$TAHOE" -d intro run
 wait_file intro/private/control.furl 10 || fail "introducer did not start"
