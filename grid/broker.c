@@ -137,21 +137,13 @@ static char *
 furl_address(const char *furl)
 {
 	rpc_furl *f = NULL;
-	GString *addr = g_string_new(NULL);
-	size_t i;
+	char *loc;
 
-	if (rpc_furl_parse(furl, &f, NULL)) {
-		for (i = 0; i < rpc_furl_n_hints(f); i++) {
-			const char *h = rpc_furl_hint_host(f, i);
-
-			g_string_append_printf(addr, "%stcp:%s%s%s:%u",
-			    i > 0 ? "," : "", strchr(h, ':') ? "[" : "", h,
-			    strchr(h, ':') ? "]" : "",
-			    rpc_furl_hint_port(f, i));
-		}
-		rpc_furl_free(f);
-	}
-	return g_string_free(addr, FALSE);
+	if (!rpc_furl_parse(furl, &f, NULL))
+		return g_strdup("");
+	loc = rpc_furl_location(f);
+	rpc_furl_free(f);
+	return loc;
 }
 
 grid_broker *

@@ -46,13 +46,9 @@ static void
 publish_one(rpc_ref *ref, const grid_ann *a)
 {
 	rpc_pack *p = rpc_pack_new();
-	gsize len;
-	const void *data = g_bytes_get_data(a->msg, &len);
 
-	rpc_pack_array(p, 3);
-	rpc_pack_bin(p, data, len);
-	rpc_pack_bin(p, a->sig, sizeof(a->sig));
-	rpc_pack_str(p, a->key_text);
+	/* The arguments of publish() are the announcement's three parts. */
+	grid_ann_pack(a, p);
 	rpc_ref_call(ref, "publish", p, publish_done, NULL);
 }
 
@@ -161,25 +157,17 @@ grid_ic_new(rpc_tub *tub, const char *furl, GError **error)
 {
 	grid_ic *ic;
 	rpc_furl *f = NULL;
-	GString *addr;
-	size_t i;
+	char *location;
 
 	if (!rpc_furl_parse(furl, &f, error)) {
 		g_prefix_error(error, "introducer.furl: ");
 		return NULL;
 	}
-	addr = g_string_new(NULL);
-	for (i = 0; i < rpc_furl_n_hints(f); i++) {
-		const char *h = rpc_furl_hint_host(f, i);
-
-		g_string_append_printf(addr, "%stcp:%s%s%s:%u",
-		    i > 0 ? "," : "", strchr(h, ':') ? "[" : "", h,
-		    strchr(h, ':') ? "]" : "", rpc_furl_hint_port(f, i));
-	}
+	location = rpc_furl_location(f);
 	rpc_furl_free(f);
 	ic = g_new0(grid_ic, 1);
 	ic->tub = tub;
-	ic->address = g_string_free(addr, FALSE);
+	ic->address = location;
 	ic->pubs = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)grid_ann_free);
 	ic->subscriber = rpc_obj_new(&sub_iface, ic, NULL);

@@ -212,16 +212,43 @@ endpoint_text(const node_endpoint *ep, const char *def_host)
 	return g_strdup_printf("tcp:%u:interface=%s", ep->port, ep->host);
 }
 
+char *
+node_location_with_port(const char *location, uint16_t port,
+    const char *what, GError **error)
+{
+	g_auto(GStrv) hints = g_strsplit(location, ",", -1);
+	GString *loc = g_string_new(NULL);
+	guint i;
+
+	for (i = 0; hints[i] != NULL; i++) {
+		g_autofree char *host = NULL, *hint = NULL;
+		uint16_t hp;
+
+		/* A FURL hint may not name port 0, so give it the port
+		 * first and check the result. */
+		if (g_str_has_suffix(hints[i], ":0"))
+			hint = g_strdup_printf("%.*s:%u",
+			    (int)(strlen(hints[i]) - 2), hints[i], port);
+		else
+			hint = g_strdup(hints[i]);
+		if (!rpc_hint_parse(hint, &host, &hp, error)) {
+			g_prefix_error(error, "%s: ", what);
+			g_string_free(loc, TRUE);
+			return NULL;
+		}
+		if (i > 0)
+			g_string_append_c(loc, ',');
+		g_string_append(loc, hint);
+	}
+	return g_string_free(loc, FALSE);
+}
+
 /* tub.location from --location/--hostname and the port: a hint whose
  * port is 0 is given the allocated port. */
 static char *
 make_location(const node_create_opts *o, const node_endpoint *ep,
     GError **error)
 {
-	g_auto(GStrv) hints = NULL;
-	GString *loc;
-	guint i;
-
 	if (o->location != NULL && o->hostname != NULL) {
 		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
 		    "--location and --hostname cannot be used together");
@@ -243,27 +270,8 @@ make_location(const node_create_opts *o, const node_endpoint *ep,
 		}
 		return g_steal_pointer(&hint);
 	}
-	hints = g_strsplit(o->location, ",", -1);
-	loc = g_string_new(NULL);
-	for (i = 0; hints[i] != NULL; i++) {
-		g_autofree char *host = NULL;
-		uint16_t port;
-
-		if (!rpc_hint_parse(hints[i], &host, &port, error)) {
-			g_prefix_error(error, "--location: ");
-			g_string_free(loc, TRUE);
-			return NULL;
-		}
-		if (i > 0)
-			g_string_append_c(loc, ',');
-		if (port == 0)
-			g_string_append_printf(loc, "tcp:%s%s%s:%u",
-			    strchr(host, ':') != NULL ? "[" : "", host,
-			    strchr(host, ':') != NULL ? "]" : "", ep->port);
-		else
-			g_string_append(loc, hints[i]);
-	}
-	return g_string_free(loc, FALSE);
+	return node_location_with_port(o->location, ep->port, "--location",
+	    error);
 }
 
 static gboolean

@@ -27,6 +27,12 @@ void node_endpoint_clear(node_endpoint *ep);
  * with another program, which the operator then sees as "port in use". */
 uint16_t node_alloc_port(const char *host, GError **error);
 
+/* 'location' (comma-separated FURL hints) with every hint of port 0
+ * given 'port'.  NULL with an error prefixed by 'what' (the option or key)
+ * if a hint does not parse.  Caller g_free()s. */
+char *node_location_with_port(const char *location, uint16_t port,
+    const char *what, GError **error);
+
 typedef enum {
 	NODE_KIND_INTRODUCER,
 	NODE_KIND_NODE,		/* storage server and client */

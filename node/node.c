@@ -220,33 +220,10 @@ web_status(void *arg)
 static char *
 effective_location(const char *loc, uint16_t port, GError **error)
 {
-	g_auto(GStrv) hints = NULL;
-	GString *s;
-	guint i;
-
 	if (loc == NULL || loc[0] == '\0' || strcmp(loc, "AUTO") == 0)
 		return g_strdup_printf("tcp:127.0.0.1:%u", port);
-	hints = g_strsplit(loc, ",", -1);
-	s = g_string_new(NULL);
-	for (i = 0; hints[i] != NULL; i++) {
-		g_autofree char *host = NULL;
-		uint16_t hp;
-
-		if (!rpc_hint_parse(hints[i], &host, &hp, error)) {
-			g_prefix_error(error, "tahoe.cfg: [node] tub.location: ");
-			g_string_free(s, TRUE);
-			return NULL;
-		}
-		if (i > 0)
-			g_string_append_c(s, ',');
-		if (hp == 0)
-			g_string_append_printf(s, "tcp:%s%s%s:%u",
-			    strchr(host, ':') ? "[" : "", host,
-			    strchr(host, ':') ? "]" : "", port);
-		else
-			g_string_append(s, hints[i]);
-	}
-	return g_string_free(s, FALSE);
+	return node_location_with_port(loc, port,
+	    "tahoe.cfg: [node] tub.location", error);
 }
 
 static gboolean

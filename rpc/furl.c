@@ -436,16 +436,12 @@ rpc_furl_hint_port(const rpc_furl *f, size_t i)
 	return f->hints[i].port;
 }
 
-/* Format 'f' with the first 'show' characters of the swissnum, followed
- * by "..." if that is not all of it. */
-static char *
-furl_format(const rpc_furl *f, size_t show)
+/* Append the canonical hints of 'f' to 's'. */
+static void
+append_hints(GString *s, const rpc_furl *f)
 {
-	GString *s = g_string_new(FURL_SCHEME);
-	size_t i, slen = strlen(f->swissnum);
+	size_t i;
 
-	g_string_append(s, f->tubid);
-	g_string_append_c(s, '@');
 	for (i = 0; i < f->n_hints; i++) {
 		const struct furl_hint *h = &f->hints[i];
 
@@ -459,6 +455,19 @@ furl_format(const rpc_furl *f, size_t show)
 			g_string_append_printf(s, HINT_TCP "%s:%u", h->host,
 			    (unsigned int)h->port);
 	}
+}
+
+/* Format 'f' with the first 'show' characters of the swissnum, followed
+ * by "..." if that is not all of it. */
+static char *
+furl_format(const rpc_furl *f, size_t show)
+{
+	GString *s = g_string_new(FURL_SCHEME);
+	size_t slen = strlen(f->swissnum);
+
+	g_string_append(s, f->tubid);
+	g_string_append_c(s, '@');
+	append_hints(s, f);
 	g_string_append_c(s, '/');
 	g_string_append_len(s, f->swissnum, (gssize)MIN(show, slen));
 	if (show < slen)
@@ -471,6 +480,16 @@ rpc_furl_to_string(const rpc_furl *f)
 {
 	g_return_val_if_fail(f != NULL, NULL);
 	return furl_format(f, SIZE_MAX);
+}
+
+char *
+rpc_furl_location(const rpc_furl *f)
+{
+	GString *s = g_string_new(NULL);
+
+	g_return_val_if_fail(f != NULL, NULL);
+	append_hints(s, f);
+	return g_string_free(s, FALSE);
 }
 
 char *

@@ -43,7 +43,11 @@ uint16_t rpc_furl_hint_port(const rpc_furl *f, size_t i);
 
 /* Canonical text (legacy hints rewritten as tcp:); caller g_free()s. */
 char *rpc_furl_to_string(const rpc_furl *f);
-/* The same with only the first 2 characters of the swissnum followed by
+/* Only the connection hints, canonical and comma-separated ("" for
+ * none): where the object is, without the secret that names it.  Caller
+ * g_free()s. */
+char *rpc_furl_location(const rpc_furl *f);
+/* The same as rpc_furl_to_string() with only the first 2 characters of the swissnum followed by
  * "...", for logs and error messages; caller g_free()s.  A swissnum of 2
  * characters or fewer shows one character less than its length, so the
  * whole secret never appears. */

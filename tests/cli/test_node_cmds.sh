@@ -45,6 +45,10 @@ grep -q '^enabled=false$' c/tahoe.cfg || fail "client storage"
 grep -q '^tub.port=disabled$' c/tahoe.cfg || fail "client listens"
 mkdir empty
 expect 0 "$TAHOE" create-client --introducer "$FURL" empty
+expect 0 "$TAHOE" create-node --port $LOOP --location tcp:localhost:0 s9
+p9=$(sed -n 's/^tub.port=tcp:\([0-9]*\):interface=127.0.0.1$/\1/p' s9/tahoe.cfg)
+grep -q "^tub.location=tcp:localhost:$p9\$" s9/tahoe.cfg ||
+    fail "port 0 in --location not replaced: $(cat s9/tahoe.cfg)"
 ok "create-node and create-client write the seed's settings"
 
 # ---- bad input: one line, nothing created ----

@@ -413,6 +413,23 @@ test_furl_redacted_shows_two_chars(void **state)
 }
 
 static void
+test_furl_location_has_no_swissnum(void **state)
+{
+	g_autoptr(rpc_furl) f = NULL, z = NULL;
+	char *r;
+
+	RPC_UNUSED(state);
+	assert_true(rpc_furl_parse(P "h:80,tcp:[::1]:9/" SWISS, &f, NULL));
+	r = rpc_furl_location(f);
+	assert_string_equal(r, "tcp:h:80,tcp:[::1]:9");
+	g_free(r);
+	assert_true(rpc_furl_parse(P "/" SWISS, &z, NULL));
+	r = rpc_furl_location(z);
+	assert_string_equal(r, "");
+	g_free(r);
+}
+
+static void
 test_furl_redacted_hides_short_swissnum(void **state)
 {
 	static const struct {
@@ -607,6 +624,7 @@ main(void)
 		cmocka_unit_test(test_furl_messages_say_what_is_wrong),
 		cmocka_unit_test(test_furl_redacted_shows_two_chars),
 		cmocka_unit_test(test_furl_redacted_hides_short_swissnum),
+		cmocka_unit_test(test_furl_location_has_no_swissnum),
 		cmocka_unit_test(test_furl_free_null_is_noop),
 		cmocka_unit_test(test_furl_build_joins_parts),
 		cmocka_unit_test(test_furl_build_rejects_bad_parts),
