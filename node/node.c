@@ -235,8 +235,22 @@ start_tub(node *n, GError **error)
 	g_autofree char *eff = NULL;
 	node_endpoint ep = { NULL, 0 };
 	gboolean disabled = port != NULL && strcmp(port, "disabled") == 0;
+	rpc_limits lim;
+	guint64 keepalive, disconnect;
 
-	n->tub = rpc_tub_new(n->loop, g_steal_pointer(&n->id), NULL);
+	/* Tahoe-LAFS's [node] timeout.keepalive and timeout.disconnect
+	 * (seconds): pings every 240 s and no disconnect timeout unless
+	 * set, as in Foolscap. */
+	rpc_limits_init(&lim);
+	if (!node_config_get_uint(n->cfg, "node", "timeout.keepalive", 0, 0,
+	    86400, &keepalive, error) ||
+	    !node_config_get_uint(n->cfg, "node", "timeout.disconnect", 0, 0,
+	    86400, &disconnect, error))
+		return FALSE;
+	if (keepalive > 0)
+		lim.keepalive = (double)keepalive;
+	lim.disconnect_timeout = (double)disconnect;
+	n->tub = rpc_tub_new(n->loop, g_steal_pointer(&n->id), &lim);
 	if (disabled) {
 		ep.host = g_strdup("127.0.0.1");
 		ep.port = 0;

@@ -44,6 +44,8 @@ done
     --webport 0 --shares-total=3 --shares-needed=2 --shares-happy=3 \
     alice >/dev/null || fail "create-client"
 
+# alice declares a silent server gone after 3 s (pinging after 1 s idle).
+printf '[node]\ntimeout.keepalive = 1\ntimeout.disconnect = 3\n' >>alice/tahoe.cfg
 spawn intro "$TAHOE" -d intro run
 wait_file intro/private/control.furl 10 || fail "introducer did not start"
 [ "$FURL" = "$(cat intro/private/introducer.furl)" ] ||
@@ -94,6 +96,15 @@ ok "a killed storage node shows disconnected"
 spawn s1b "$TAHOE" -d s1 run
 wait_connected alice 3 15 || fail "restarted server did not reconnect"
 ok "the restarted storage node is connected again"
+
+# A storage node that stops answering (SIGSTOP) is declared gone by the
+# disconnect timeout, and found again once it answers.
+kill -STOP "$s2_pid"
+wait_connected alice 2 10 || { kill -CONT "$s2_pid"; fail "stopped server still connected"; }
+kill -CONT "$s2_pid"
+ok "a silent storage node is declared gone within [node] timeout.disconnect"
+wait_connected alice 3 20 || fail "the resumed server did not reconnect"
+ok "the resumed storage node is connected again"
 
 # Restart the introducer (same port and FURL): clients resubscribe and
 # nodes republish, so a node started afterwards is seen by the client.
