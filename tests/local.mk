@@ -69,10 +69,13 @@ tests_unit_test_rpc_hostile_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rpc_hostile_LDADD = $(UNIT_LDADD)
 
 # Benchmark and two-process test peer.
-noinst_PROGRAMS += tests/bench/rpc-bench tests/bench/tcp-pingpong
+noinst_PROGRAMS += tests/bench/rpc-bench tests/bench/tcp-pingpong \
+	tests/bench/aead-speed
 tests_bench_rpc_bench_SOURCES = tests/bench/rpc-bench.c
 tests_bench_rpc_bench_LDADD = $(RPC_LIBS)
 tests_bench_tcp_pingpong_SOURCES = tests/bench/tcp-pingpong.c
+tests_bench_aead_speed_SOURCES = tests/bench/aead-speed.c
+tests_bench_aead_speed_LDADD = $(SODIUM_LIBS)
 EXTRA_DIST += tests/bench/foolscap-bench.py tests/bench/run-bench.sh
 
 # Interop: the protocol document's vectors recomputed with PyNaCl, and an
