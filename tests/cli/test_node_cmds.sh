@@ -117,6 +117,16 @@ expect 0 "$TAHOE" -d intro status --json
 expect 2 "$TAHOE" -d intro status --bogus
 ok "status"
 
+# ---- an empty [grid_managers] is run with a warning ----
+printf '[grid_managers]\n' >>empty/tahoe.cfg
+spawn e1 "$TAHOE" -d empty run
+wait_file empty/private/control.furl 10 || fail "empty did not start"
+grep -q "\[grid_managers\] is empty" "$T/e1.err" ||
+    fail "no warning for an empty [grid_managers]: $(cat "$T/e1.err")"
+grep -q "\[grid_managers\] is empty" empty/logs/node.log ||
+    fail "the warning is not in the log"
+ok "an empty [grid_managers] is reported as a warning"
+
 # ---- the introducer's FURL survives restarts ----
 kill -TERM "$i1_pid"
 wait_exit "$i1_pid" 10 || fail "introducer exit status"
