@@ -151,11 +151,13 @@ grid_ann_verify(const uint8_t *msg, size_t msg_len, const uint8_t *sig,
 	g_autofree char *keytext = NULL;
 	g_autofree uint8_t *buf = NULL;
 	size_t clen = strlen(GRID_ANN_CONTEXT);
-	JsonObject *o;
-	JsonNode *root, *n;
+	g_autoptr(GError) jerr = NULL;
+	JsonObject *o = NULL;
+	JsonNode *n;
 	grid_ann *a = g_new0(grid_ann, 1);
 	gboolean bad = FALSE;
 	const char *s;
+	char *p;
 
 	a->certs = g_ptr_array_new_with_free_func(g_free);
 	if (msg_len > GRID_ANN_MAX)
@@ -176,17 +178,10 @@ grid_ann_verify(const uint8_t *msg, size_t msg_len, const uint8_t *sig,
 	a->key_text = g_steal_pointer(&keytext);
 	a->msg = g_bytes_new(msg, msg_len);
 
-	if (!g_utf8_validate((const char *)msg, (gssize)msg_len, NULL) ||
-	    memchr(msg, '\0', msg_len) != NULL)
-		return fail(a, error, "not UTF-8 text");
-	parser = json_parser_new();
-	if (!json_parser_load_from_data(parser, (const char *)msg,
-	    (gssize)msg_len, NULL))
-		return fail(a, error, "not JSON");
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
-		return fail(a, error, "not a JSON object");
-	o = json_node_get_object(root);
+	parser = grid_json_load((const char *)msg, msg_len, "announcement",
+	    &o, &jerr);
+	if (parser == NULL)
+		return fail(a, error, "not a strict JSON object");
 
 	s = str_member(o, "service-name", GRID_ANN_SERVICE_MAX, &bad);
 	if (s == NULL)
@@ -194,6 +189,10 @@ grid_ann_verify(const uint8_t *msg, size_t msg_len, const uint8_t *sig,
 	a->service = g_strdup(s);
 	s = str_member(o, "nickname", GRID_ANN_NICK_MAX, &bad);
 	a->nickname = g_strdup(s != NULL ? s : "");
+	/* Shown in terminals and tables: no control characters. */
+	for (p = a->nickname; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	s = str_member(o, "permutation-seed-base32", 128, &bad);
 	a->perm_seed = g_strdup(s != NULL ? s : "");
 	s = str_member(o, "anonymous-storage-FURL", 2048, &bad);

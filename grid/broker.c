@@ -43,17 +43,27 @@ struct server {
 	rpc_ref		*ref;		/* verified reference, or NULL */
 	guint		 watch_id;
 	rpc_call	*version_call;
+	struct version_ctx *version_ctx;	/* of version_call */
 	gint64		 since_us;	/* connected, or lost, at */
 	gint64		 last_seen_us;
 	char		*last_error;
+};
+
+/* A cancelled call still completes, perhaps after its server is freed
+ * (at shutdown the tub completes it), so the callback gets this small
+ * context, which forgets the server when the call is given up. */
+struct version_ctx {
+	struct server	*s;		/* NULL once given up */
 };
 
 static void
 server_drop_ref(struct server *s)
 {
 	if (s->version_call != NULL) {
+		s->version_ctx->s = NULL;
 		rpc_call_cancel(s->version_call);
 		s->version_call = NULL;
+		s->version_ctx = NULL;
 	}
 	if (s->ref != NULL) {
 		rpc_ref_dont_notify(s->ref, s->watch_id);
@@ -95,13 +105,17 @@ server_lost(void *arg)
 static void
 version_done(const msgpack_object *result, const GError *err, void *arg)
 {
-	struct server *s = arg;
-	rpc_ref *ref = s->version_call != NULL ? s->ref : NULL;
+	struct version_ctx *ctx = arg;
+	struct server *s = ctx->s;
+	rpc_ref *ref;
 
+	g_free(ctx);
+	if (s == NULL)
+		return;			/* given up */
+	ref = s->ref;
 	s->version_call = NULL;
+	s->version_ctx = NULL;
 	if (err != NULL) {
-		if (g_error_matches(err, RPC_ERROR, RPC_E_CANCELLED))
-			return;
 		g_free(s->last_error);
 		s->last_error = g_strdup_printf("get_version failed: %s",
 		    err->message);
@@ -129,8 +143,10 @@ server_connected(rpc_ref *ref, void *arg)
 	server_drop_ref(s);
 	s->ref = rpc_ref_ref(ref);
 	s->watch_id = rpc_ref_notify_on_disconnect(ref, server_lost, s);
+	s->version_ctx = g_new0(struct version_ctx, 1);
+	s->version_ctx->s = s;
 	s->version_call = rpc_ref_call(ref, "get_version", NULL,
-	    version_done, s);
+	    version_done, s->version_ctx);
 }
 
 static char *

@@ -413,13 +413,9 @@ on_object_member(JsonParser *parser, JsonObject *object, char *name,
 		w->dup = TRUE;
 }
 
-/* Parse 'len' bytes of 'text' as strict JSON whose root is an object,
- * without duplicate member names.  Return the parser (caller
- * g_object_unref()s it) and store its root in *root (valid while the
- * parser lives); or set GRID_E_FORMAT naming 'what' and return NULL. */
-static JsonParser *
-json_load(const char *text, size_t len, const char *what, JsonObject **root,
-    GError **error)
+JsonParser *
+grid_json_load(const char *text, size_t len, const char *what,
+    JsonObject **root, GError **error)
 {
 	JsonParser *parser;
 	JsonNode *node;
@@ -701,7 +697,7 @@ grid_gm_parse(const char *text, size_t len, GError **error)
 		    "config is larger than %d bytes", GRID_GM_CONFIG_MAX);
 		return NULL;
 	}
-	parser = json_load(text, len, "config", &root, error);
+	parser = grid_json_load(text, len, "config", &root, error);
 	if (parser == NULL)
 		return NULL;
 	/* json-glib holds its own copy of the key text: move it out and
@@ -1199,7 +1195,7 @@ parse_cert_info(grid_cert *c, GError **error)
 	const char *pk;
 	GList *l;
 
-	parser = json_load(c->certificate, strlen(c->certificate),
+	parser = grid_json_load(c->certificate, strlen(c->certificate),
 	    "'certificate'", &o, error);
 	if (parser == NULL)
 		return FALSE;
@@ -1263,7 +1259,7 @@ grid_cert_parse(const char *text, size_t len, GError **error)
 		    GRID_CERT_MAX);
 		return NULL;
 	}
-	parser = json_load(text, len, "certificate file", &root, error);
+	parser = grid_json_load(text, len, "certificate file", &root, error);
 	if (parser == NULL)
 		return NULL;
 	names = json_object_get_members(root);

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #define GRID_ERROR (grid_error_quark())
 GQuark grid_error_quark(void);
@@ -182,6 +183,16 @@ grid_cert_verdict grid_cert_check(const grid_cert *c, const uint8_t *keys,
 bool grid_upload_permitted(const uint8_t *keys, size_t n_keys,
     const uint8_t *server_pk, grid_cert *const *certs, size_t n_certs,
     gint64 now_us);
+
+/* ---- JSON ---- */
+
+/* Parse 'len' bytes of 'text' as strict JSON (RFC 8259, UTF-8 without NUL,
+ * nesting at most 8 deep, checked before json-glib sees it) whose root is
+ * an object without duplicate member names.  Return the parser (caller
+ * g_object_unref()s it) and store its root in *root (valid while the
+ * parser lives); or set GRID_E_FORMAT naming 'what' and return NULL. */
+JsonParser *grid_json_load(const char *text, size_t len, const char *what,
+    JsonObject **root, GError **error);
 
 /* ---- times ---- */
 

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "grid/announce.h"
+#include "grid/broker.h"
 #include "grid/gm.h"
 #include "grid/intro_client.h"
 #include "grid/introducer.h"
@@ -370,6 +371,60 @@ test_subscriber_checks_relayed(void **state)
 	g_ptr_array_unref(s.nicks);
 }
 
+/* A client shut down while a server has not answered get_version (a
+ * hung or hostile server): the broker goes first, then the tub completes
+ * the cancelled call.  Under ASan this was a use after free. */
+static rpc_incall *slow_held;
+
+static void
+slow_version(rpc_incall *call, rpc_mp *args, void *data)
+{
+	RPC_UNUSED(args);
+	RPC_UNUSED(data);
+	slow_held = call;
+}
+
+static const rpc_method slow_methods[] = {
+	{ "get_version", slow_version, NULL, 0, NULL },
+};
+static const rpc_iface slow_iface = { "slow", slow_methods, 1 };
+
+static void
+test_broker_stops_with_version_pending(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	rpc_tub *srv = tt_tub_listening(loop, NULL);
+	rpc_tub *cli = tt_tub_listening(loop, NULL);
+	rpc_obj *o = rpc_obj_new(&slow_iface, NULL, NULL);
+	g_autofree char *furl = rpc_tub_register(srv, o, NULL, NULL, NULL);
+	grid_broker *b = grid_broker_new(cli, NULL, 0);
+	grid_ann *a = grid_ann_sign(rpc_tub_ident(srv), "storage", "slow",
+	    furl, "", 1, NULL);
+	JsonArray *servers = json_array_new();
+	int i;
+
+	RPC_UNUSED(state);
+	slow_held = NULL;
+	grid_broker_announce(b, a);
+	for (i = 0; i < 100 && slow_held == NULL; i++)
+		tt_run_for(loop, 0.02);
+	assert_non_null(slow_held);
+	/* Connected but unanswered: not usable yet. */
+	grid_broker_status(b, servers);
+	assert_string_equal(json_object_get_string_member(
+	    json_array_get_object_element(servers, 0), "state"),
+	    "connecting");
+	assert_int_equal(grid_broker_n_connected(b), 0);
+	json_array_unref(servers);
+	grid_broker_free(b);
+	rpc_tub_free(cli);
+	rpc_incall_return(slow_held, NULL);
+	rpc_tub_free(srv);
+	rpc_obj_unref(o);
+	grid_ann_free(a);
+	ev_loop_destroy(loop);
+}
+
 int
 main(void)
 {
@@ -381,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_ann_signed_garbage),
 		cmocka_unit_test(test_intro_publish_subscribe),
 		cmocka_unit_test(test_subscriber_checks_relayed),
+		cmocka_unit_test(test_broker_stops_with_version_pending),
 	};
 
 	if (sodium_init() < 0)
