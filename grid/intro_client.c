@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "grid/intro_client.h"
+#include "grid/owner.h"
 #include "rpc/common.h"
 #include "rpc/conn.h"
 #include "rpc/err.h"
@@ -103,9 +104,11 @@ ic_connected(rpc_ref *ref, void *arg)
 static void
 sub_announce(rpc_incall *call, rpc_mp *args, void *data)
 {
-	grid_ic *ic = data;
+	grid_ic *ic = grid_owner_get(data, call);
 	rpc_mp list;
 
+	if (ic == NULL)
+		return;
 	if (rpc_mp_sub(args, &list, 0, SUB_MAX_BATCH) != 0) {
 		rpc_incall_fail(call, "violation", "bad arguments");
 		return;
@@ -170,7 +173,7 @@ grid_ic_new(rpc_tub *tub, const char *furl, GError **error)
 	ic->address = location;
 	ic->pubs = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)grid_ann_free);
-	ic->subscriber = rpc_obj_new(&sub_iface, ic, NULL);
+	ic->subscriber = grid_owned_obj_new(&sub_iface, ic);
 	ic->rc = rpc_reconnector_new(tub, furl, NULL, ic_connected, ic,
 	    error);
 	if (ic->rc == NULL) {
@@ -188,7 +191,7 @@ grid_ic_free(grid_ic *ic)
 	unwatch(ic);
 	rpc_reconnector_free(ic->rc);
 	g_ptr_array_unref(ic->pubs);
-	rpc_obj_unref(ic->subscriber);
+	grid_owned_obj_release(ic->subscriber);
 	g_free(ic->service);
 	g_free(ic->address);
 	g_free(ic);

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "grid/introducer.h"
+#include "grid/owner.h"
 #include "rpc/common.h"
 #include "rpc/conn.h"
 #include "rpc/err.h"
@@ -87,7 +88,7 @@ sub_gone(void *arg)
 static void
 intro_publish(rpc_incall *call, rpc_mp *args, void *data)
 {
-	grid_intro *in = data;
+	grid_intro *in = grid_owner_get(data, call);
 	const uint8_t *msg, *sig;
 	const char *key;
 	size_t msg_len, sig_len, key_len;
@@ -96,6 +97,8 @@ intro_publish(rpc_incall *call, rpc_mp *args, void *data)
 	grid_ann *a, *old;
 	guint i;
 
+	if (in == NULL)
+		return;
 	if (rpc_mp_bin(args, GRID_ANN_MAX, &msg, &msg_len) != 0 ||
 	    rpc_mp_bin(args, RPC_SIG_LEN, &sig, &sig_len) != 0 ||
 	    rpc_mp_str(args, 128, &key, &key_len) != 0) {
@@ -148,7 +151,7 @@ intro_publish(rpc_incall *call, rpc_mp *args, void *data)
 static void
 intro_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 {
-	grid_intro *in = data;
+	grid_intro *in = grid_owner_get(data, call);
 	rpc_ref *ref = NULL;
 	char *service = NULL;
 	struct sub *s;
@@ -156,6 +159,8 @@ intro_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 	GHashTableIter it;
 	gpointer v;
 
+	if (in == NULL)
+		return;
 	if (rpc_arg_ref(args, &ref, NULL) != 0 ||
 	    rpc_mp_strdup(args, GRID_ANN_SERVICE_MAX, &service) != 0) {
 		rpc_incall_fail(call, "violation", "bad arguments");
@@ -210,7 +215,7 @@ grid_intro_new(rpc_tub *tub, const char *furl_file, GError **error)
 	in->anns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    (GDestroyNotify)grid_ann_free);
 	in->subs = g_ptr_array_new_with_free_func(sub_free);
-	in->obj = rpc_obj_new(&intro_iface, in, NULL);
+	in->obj = grid_owned_obj_new(&intro_iface, in);
 	furl = rpc_tub_register(tub, in->obj, NULL, furl_file, error);
 	if (furl == NULL) {
 		grid_intro_free(in);
@@ -239,7 +244,7 @@ grid_intro_free(grid_intro *in)
 	}
 	g_ptr_array_unref(in->subs);
 	g_hash_table_unref(in->anns);
-	rpc_obj_unref(in->obj);
+	grid_owned_obj_release(in->obj);
 	g_free(in);
 }
 

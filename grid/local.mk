@@ -7,4 +7,5 @@ grid_libgrid_a_SOURCES = \
 	grid/intro_client.c grid/intro_client.h \
 	grid/storage.c grid/storage.h \
 	grid/broker.c grid/broker.h \
-	grid/gnode.c grid/gnode.h
+	grid/gnode.c grid/gnode.h \
+	grid/owner.h

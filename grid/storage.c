@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "grid/gm.h"
+#include "grid/owner.h"
 #include "grid/storage.h"
 #include "rpc/common.h"
 #include "rpc/conn.h"
@@ -40,11 +41,15 @@ grid_ss_available(const grid_ss *ss)
 static void
 ss_get_version(rpc_incall *call, rpc_mp *args, void *data)
 {
-	grid_ss *ss = data;
-	rpc_pack *p = rpc_pack_new();
-	guint64 avail = grid_ss_available(ss);
+	grid_ss *ss = grid_owner_get(data, call);
+	rpc_pack *p;
+	guint64 avail;
 
 	RPC_UNUSED(args);
+	if (ss == NULL)
+		return;
+	p = rpc_pack_new();
+	avail = grid_ss_available(ss);
 	rpc_pack_map(p, 2);
 	rpc_pack_str(p, GRID_SS_PROTOCOL);
 	rpc_pack_map(p, 4);
@@ -86,7 +91,7 @@ grid_ss_new(rpc_tub *tub, const char *dir, guint64 reserved,
 	ss->tub = tub;
 	ss->dir = g_strdup(dir);
 	ss->reserved = reserved;
-	ss->obj = rpc_obj_new(&ss_iface, ss, NULL);
+	ss->obj = grid_owned_obj_new(&ss_iface, ss);
 	*furl = rpc_tub_register(tub, ss->obj, NULL, furl_file, error);
 	if (*furl == NULL) {
 		grid_ss_free(ss);
@@ -108,7 +113,7 @@ grid_ss_free(grid_ss *ss)
 		sodium_memzero(ss->name, strlen(ss->name));
 		g_free(ss->name);
 	}
-	rpc_obj_unref(ss->obj);
+	grid_owned_obj_release(ss->obj);
 	g_free(ss->dir);
 	g_free(ss);
 }

@@ -17,6 +17,7 @@
 #include "grid/gm.h"
 #include "grid/intro_client.h"
 #include "grid/introducer.h"
+#include "grid/storage.h"
 #include "rpc/common.h"
 #include "rpc/err.h"
 #include "tests/unit/tubtest.h"
@@ -425,6 +426,45 @@ test_broker_stops_with_version_pending(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* A peer keeps its reference to the storage server after the service
+ * has stopped: calls are refused with grid.Gone, nothing freed is used. */
+static void
+test_storage_gone_refuses_calls(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	rpc_tub *srv = tt_tub_listening(loop, NULL);
+	rpc_tub *cli = tt_tub_listening(loop, NULL);
+	g_autofree char *dir = g_dir_make_tmp("gi-ss-XXXXXX", NULL);
+	g_autofree char *sdir = g_build_filename(dir, "storage", NULL);
+	g_autofree char *furl = NULL;
+	g_autoptr(GError) err = NULL;
+	grid_ss *ss = grid_ss_new(srv, sdir, 0, NULL, &furl, &err);
+	rpc_ref *ref;
+	tt_answer ans;
+
+	RPC_UNUSED(state);
+	assert_non_null(ss);
+	ref = tt_get_ref(cli, furl, &err);
+	assert_non_null(ref);
+	tt_answer_init(&ans);
+	assert_true(tt_call(loop, ref, "get_version", NULL, &ans));
+	assert_null(ans.err);
+	assert_non_null(rpc_mp_map_get(&ans.result.data, GRID_SS_PROTOCOL));
+	tt_answer_clear(&ans);
+	grid_ss_free(ss);
+	tt_answer_init(&ans);
+	assert_true(tt_call(loop, ref, "get_version", NULL, &ans));
+	assert_non_null(ans.err);
+	assert_string_equal(rpc_remote_error_type(ans.err), "grid.Gone");
+	tt_answer_clear(&ans);
+	rpc_ref_unref(ref);
+	rpc_tub_free(cli);
+	rpc_tub_free(srv);
+	ev_loop_destroy(loop);
+	g_rmdir(sdir);
+	g_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -437,6 +477,7 @@ main(void)
 		cmocka_unit_test(test_intro_publish_subscribe),
 		cmocka_unit_test(test_subscriber_checks_relayed),
 		cmocka_unit_test(test_broker_stops_with_version_pending),
+		cmocka_unit_test(test_storage_gone_refuses_calls),
 	};
 
 	if (sodium_init() < 0)
