@@ -44,6 +44,16 @@ publish_done(const msgpack_object *result, const GError *err, void *arg)
 }
 
 static void
+subscribe_done(const msgpack_object *result, const GError *err, void *arg)
+{
+	RPC_UNUSED(result);
+	RPC_UNUSED(arg);
+	if (err != NULL && !g_error_matches(err, RPC_ERROR, RPC_E_CLOSED))
+		g_warning("the introducer refused our subscription: %s",
+		    err->message);
+}
+
+static void
 publish_one(rpc_ref *ref, const grid_ann *a)
 {
 	rpc_pack *p = rpc_pack_new();
@@ -61,7 +71,7 @@ subscribe_one(grid_ic *ic, rpc_ref *ref)
 	rpc_pack_array(p, 2);
 	rpc_pack_obj(p, ic->subscriber);
 	rpc_pack_str(p, ic->service);
-	rpc_ref_call(ref, "subscribe", p, publish_done, NULL);
+	rpc_ref_call(ref, "subscribe", p, subscribe_done, NULL);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "rpc/common.h"
 #include "rpc/conn.h"
 #include "rpc/err.h"
+#include "rpc/base32.h"
 #include "rpc/furl.h"
 
 struct grid_intro {
@@ -30,6 +31,7 @@ struct sub {
 	grid_intro	*in;
 	rpc_ref		*ref;
 	char		*service;
+	char		*peer;		/* tubid */
 	guint		 obs;
 };
 
@@ -43,6 +45,7 @@ sub_free(void *p)
 		rpc_ref_unref(s->ref);
 	}
 	g_free(s->service);
+	g_free(s->peer);
 	g_free(s);
 }
 
@@ -56,16 +59,28 @@ announce_done(const msgpack_object *result, const GError *err, void *arg)
 		    err->message);
 }
 
-/* Send 'anns' (grid_ann *) to one subscriber in batches. */
+/* Send 'anns' (grid_ann *) to one subscriber in batches of at most
+ * GRID_INTRO_BATCH announcements and GRID_INTRO_BATCH_BYTES bytes, so a
+ * batch always fits in a frame whatever the announcements weigh. */
 static void
 send_anns(struct sub *s, GPtrArray *anns)
 {
 	guint i = 0;
 
 	while (i < anns->len) {
-		guint n = MIN(anns->len - i, GRID_INTRO_BATCH), j;
+		guint n = 0, j;
+		gsize bytes = 0;
 		rpc_pack *p = rpc_pack_new();
 
+		while (i + n < anns->len && n < GRID_INTRO_BATCH) {
+			gsize len = g_bytes_get_size(((grid_ann *)
+			    g_ptr_array_index(anns, i + n))->msg) + 256;
+
+			if (n > 0 && bytes + len > GRID_INTRO_BATCH_BYTES)
+				break;
+			bytes += len;
+			n++;
+		}
 		rpc_pack_array(p, 1);
 		rpc_pack_array(p, n);
 		for (j = 0; j < n; j++)
@@ -83,6 +98,20 @@ sub_gone(void *arg)
 	g_info("a subscriber to '%s' disconnected", s->service);
 	rpc_ref_unref(g_steal_pointer(&s->ref));
 	g_ptr_array_remove(s->in->subs, s);
+}
+
+/* Was 'a' signed by the key of the tub 'peer' (tubid text)?  One key per
+ * node makes the publisher's tub and its announcements the same node, so
+ * one connection cannot publish for a crowd of made-up keys. */
+static gboolean
+is_peers_key(const grid_ann *a, const char *peer)
+{
+	uint8_t raw[32];
+	g_autofree char *tubid = NULL;
+
+	rpc_tubid_from_pk(a->key, raw);
+	tubid = rpc_base32_encode(raw, sizeof(raw));
+	return strcmp(tubid, peer) == 0;
 }
 
 static void
@@ -107,11 +136,23 @@ intro_publish(rpc_incall *call, rpc_mp *args, void *data)
 	}
 	a = grid_ann_verify(msg, msg_len, sig, sig_len, key, key_len, &err);
 	if (a == NULL) {
-		in->n_dropped++;
-		g_warning("dropped an announcement from tub %.8s...: %s",
-		    rpc_incall_peer(call), err->message);
+		/* Warn about the first few; a hostile peer must not be
+		 * able to fill the operator's terminal or disk. */
+		if (++in->n_dropped <= 10 || in->n_dropped % 1000 == 0)
+			g_warning("dropped an announcement from tub %.8s... "
+			    "(%u so far): %s", rpc_incall_peer(call),
+			    in->n_dropped, err->message);
 		rpc_incall_fail(call, "grid.BadAnnouncement", "%s",
 		    err->message);
+		return;
+	}
+	if (!is_peers_key(a, rpc_incall_peer(call))) {
+		in->n_dropped++;
+		g_info("refused an announcement for another node's key from "
+		    "tub %.8s...", rpc_incall_peer(call));
+		grid_ann_free(a);
+		rpc_incall_fail(call, "grid.BadAnnouncement", "a node may "
+		    "announce only its own key (the key of its tub)");
 		return;
 	}
 	k = g_strdup_printf("%s %s", a->service, a->key_text);
@@ -156,6 +197,7 @@ intro_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 	char *service = NULL;
 	struct sub *s;
 	g_autoptr(GPtrArray) now = g_ptr_array_new();
+	guint i;
 	GHashTableIter it;
 	gpointer v;
 
@@ -166,6 +208,17 @@ intro_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 		rpc_incall_fail(call, "violation", "bad arguments");
 		return;
 	}
+	/* A peer subscribing again (after a reconnection, or a second time
+	 * on one connection) replaces its earlier subscription. */
+	for (i = 0; i < in->subs->len; i++) {
+		struct sub *old = g_ptr_array_index(in->subs, i);
+
+		if (strcmp(old->peer, rpc_incall_peer(call)) == 0 &&
+		    strcmp(old->service, service) == 0) {
+			g_ptr_array_remove_index(in->subs, i);
+			break;
+		}
+	}
 	if (in->subs->len >= GRID_INTRO_MAX_SUBS) {
 		g_free(service);
 		rpc_incall_fail(call, "grid.Overloaded", "too many subscribers");
@@ -175,6 +228,7 @@ intro_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 	s->in = in;
 	s->ref = rpc_ref_ref(ref);
 	s->service = service;
+	s->peer = g_strdup(rpc_incall_peer(call));
 	s->obs = rpc_ref_notify_on_disconnect(s->ref, sub_gone, s);
 	g_ptr_array_add(in->subs, s);
 	g_info("tub %.8s... subscribed to '%s'", rpc_incall_peer(call),

@@ -23,6 +23,7 @@
 #define GRID_INTRO_MAX_ANNS	10000	/* announcements kept */
 #define GRID_INTRO_MAX_SUBS	10000	/* subscribers */
 #define GRID_INTRO_BATCH	1000	/* announcements per announce() */
+#define GRID_INTRO_BATCH_BYTES	(1024 * 1024)	/* and bytes: a frame is 4 MiB */
 
 typedef struct grid_intro grid_intro;
 
@@ -32,8 +33,9 @@ grid_intro *grid_intro_new(rpc_tub *tub, const char *furl_file,
     GError **error);
 void grid_intro_free(grid_intro *in);			/* NULL is a no-op */
 
-/* Add "announcements" and "subscribers" counts and an "announcements"
- * list (nickname, node_id, service, seqnum) to 'status'. */
+/* Add "subscribers" and "announcements_dropped" counts and an
+ * "announcements" list (nickname, node_id, service, seqnum) to
+ * 'status'. */
 void grid_intro_status(grid_intro *in, JsonObject *status);
 
 

@@ -297,6 +297,103 @@ test_intro_publish_subscribe(void **state)
 	g_ptr_array_unref(s.nicks);
 }
 
+/* Announcements weighing more than a frame in all reach a new subscriber
+ * (in several batches), and a node may publish only its own key. */
+#define HEAVY_NODES	90		/* x ~60 KB > the 4 MiB frame */
+
+static void
+test_intro_heavy_and_foreign(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	rpc_tub *itub = tt_tub_listening(loop, NULL);
+	rpc_tub *pubs[HEAVY_NODES];
+	rpc_tub *sub = tt_tub_listening(loop, NULL);
+	g_autofree char *dir = g_dir_make_tmp("gi-XXXXXX", NULL);
+	g_autofree char *ff = g_build_filename(dir, "i.furl", NULL);
+	g_autofree char *ifurl = NULL, *cert = NULL;
+	g_autoptr(GError) err = NULL;
+	grid_intro *in = grid_intro_new(itub, ff, &err);
+	struct seen s = { g_ptr_array_new_with_free_func(g_free) };
+	grid_ic *ics[HEAVY_NODES], *sic;
+	char *certs[16];
+	g_autoptr(grid_ann) foreign = NULL;
+	g_autofree char *ffurl = NULL;
+	rpc_ref *raw;
+	rpc_pack *p;
+	tt_answer ans;
+	int i;
+
+	RPC_UNUSED(state);
+	assert_non_null(in);
+	assert_true(g_file_get_contents(ff, &ifurl, NULL, NULL));
+	g_strstrip(ifurl);
+	/* Certificate-shaped padding: 15 x ~4000 bytes. */
+	cert = g_strdup_printf("{\"certificate\":\"%0*d\",\"signature\":"
+	    "\"x\"}", 3900, 0);
+	for (i = 0; i < 15; i++)
+		certs[i] = cert;
+	certs[15] = NULL;
+	for (i = 0; i < HEAVY_NODES; i++) {
+		g_autofree char *sf = NULL, *nick = NULL;
+
+		pubs[i] = tt_tub_listening(loop, NULL);
+		ics[i] = grid_ic_new(pubs[i], ifurl, &err);
+		sf = furl_for(rpc_tub_ident(pubs[i]));
+		nick = g_strdup_printf("n%d", i);
+		grid_ic_publish(ics[i], grid_ann_sign(rpc_tub_ident(pubs[i]),
+		    "storage", nick, sf, "", 1, certs));
+	}
+	/* Subscribe only once the introducer holds them all, so that they
+	 * go out together in the answer to subscribe(). */
+	for (i = 0; i < 400; i++) {
+		JsonObject *st = json_object_new();
+		guint n;
+
+		grid_intro_status(in, st);
+		n = json_array_get_length(json_object_get_array_member(st,
+		    "announcements"));
+		json_object_unref(st);
+		if (n == HEAVY_NODES)
+			break;
+		tt_run_for(loop, 0.05);
+	}
+	sic = grid_ic_new(sub, ifurl, &err);
+	grid_ic_subscribe(sic, "storage", seen_cb, &s);
+	for (i = 0; i < 200 && s.nicks->len < HEAVY_NODES; i++)
+		tt_run_for(loop, 0.05);
+	assert_int_equal(s.nicks->len, HEAVY_NODES);
+
+	/* pubs[0] publishes an announcement signed by pubs[1]'s key. */
+	ffurl = furl_for(rpc_tub_ident(pubs[1]));
+	foreign = grid_ann_sign(rpc_tub_ident(pubs[1]), "storage", "foreign",
+	    ffurl, "", 99, NULL);
+	raw = tt_get_ref(pubs[0], ifurl, &err);
+	assert_non_null(raw);
+	p = rpc_pack_new();
+	grid_ann_pack(foreign, p);
+	tt_answer_init(&ans);
+	assert_true(tt_call(loop, raw, "publish", p, &ans));
+	assert_non_null(ans.err);
+	assert_string_equal(rpc_remote_error_type(ans.err),
+	    "grid.BadAnnouncement");
+	assert_non_null(strstr(ans.err->message, "own key"));
+	tt_answer_clear(&ans);
+	rpc_ref_unref(raw);
+
+	grid_ic_free(sic);
+	for (i = 0; i < HEAVY_NODES; i++)
+		grid_ic_free(ics[i]);
+	grid_intro_free(in);
+	for (i = 0; i < HEAVY_NODES; i++)
+		rpc_tub_free(pubs[i]);
+	rpc_tub_free(sub);
+	rpc_tub_free(itub);
+	ev_loop_destroy(loop);
+	g_ptr_array_unref(s.nicks);
+	g_unlink(ff);
+	g_rmdir(dir);
+}
+
 /* A lying introducer: its subscribe() hands the subscriber one good and
  * one forged announcement.  Only the good one gets through. */
 static grid_ann *liar_good, *liar_forged;
@@ -476,6 +573,7 @@ main(void)
 		cmocka_unit_test(test_ann_signed_garbage),
 		cmocka_unit_test(test_intro_publish_subscribe),
 		cmocka_unit_test(test_subscriber_checks_relayed),
+		cmocka_unit_test(test_intro_heavy_and_foreign),
 		cmocka_unit_test(test_broker_stops_with_version_pending),
 		cmocka_unit_test(test_storage_gone_refuses_calls),
 	};
