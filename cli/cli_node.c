@@ -32,7 +32,6 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
 	char *nick = NULL, *intro = NULL, *listen = NULL, *port = NULL;
 	char *location = NULL, *hostname = NULL, *webport = NULL;
 	int need = 0, happy = 0, total = 0;
-	gboolean want_storage = FALSE;
 	g_autoptr(GError) e = NULL;
 	const char *dir;
 	int r;
@@ -60,8 +59,6 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
 		    "servers an upload must reach (default 7)", "H" },
 		{ "shares-total", 0, 0, G_OPTION_ARG_INT, &total,
 		    "shares per file (default 10)", "N" },
-		{ "storage", 0, 0, G_OPTION_ARG_NONE, &want_storage,
-		    "(create-node) also a storage server: the default", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	GOptionEntry *entries = common;
@@ -187,6 +184,7 @@ struct status_req {
 	char		*json;
 	char		*error;
 	gboolean	 done;
+	gboolean	 timed_out;
 };
 
 static void
@@ -226,8 +224,10 @@ status_got_ref(rpc_ref *ref, const GError *err, void *arg)
 static void
 status_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	(void)w;
+	struct status_req *q = w->data;
+
 	(void)revents;
+	q->timed_out = TRUE;
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -319,7 +319,7 @@ cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 	g_autofree char *path = NULL, *furl = NULL;
 	g_autoptr(GError) e = NULL;
 	g_autoptr(JsonParser) parser = NULL;
-	struct status_req q = { NULL, NULL, NULL, FALSE };
+	struct status_req q = { NULL, NULL, NULL, FALSE, FALSE };
 	struct ev_loop *loop;
 	ev_timer timer;
 	rpc_tub *tub;
@@ -345,14 +345,18 @@ cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 	tub = rpc_tub_new(loop, rpc_ident_new(), NULL);
 	rpc_tub_get_ref(tub, furl, status_got_ref, &q);
 	ev_timer_init(&timer, status_timeout, STATUS_TIMEOUT, 0);
+	timer.data = &q;
 	ev_timer_start(loop, &timer);
 	ev_run(loop, 0);
 	ev_timer_stop(loop, &timer);
 	rpc_tub_free(tub);
 	ev_loop_destroy(loop);
-	if (!q.done)
+	if (q.timed_out) {
+		g_free(q.error);
+		g_free(q.json);
 		return cli_error("%s: the node did not answer within %.0f s",
 		    ctx->node_dir, STATUS_TIMEOUT);
+	}
 	if (q.error != NULL) {
 		r = cli_error("%s: %s", ctx->node_dir, q.error);
 		g_free(q.error);

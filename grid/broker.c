@@ -21,7 +21,9 @@
 #include "rpc/furl.h"
 #include "rpc/reconnect.h"
 
-#define BROKER_MAX_SERVERS	10000
+/* Each server costs a connection (a file descriptor) and a reconnector;
+ * an introducer announcing more is more likely hostile than a big grid. */
+#define BROKER_MAX_SERVERS	500
 
 struct grid_broker {
 	rpc_tub		*tub;		/* borrowed */

@@ -127,6 +127,15 @@ load_certs(node *n, GError **error)
 	if (!on)
 		return texts;
 	certs = node_config_gm_certificates(node_cfg(n));
+	if (g_hash_table_size(certs) > GRID_ANN_CERTS_MAX) {
+		g_set_error(error, GRID_ERROR, GRID_E_RANGE,
+		    "%s/tahoe.cfg: [grid_manager_certificates] lists %u "
+		    "certificates; an announcement carries at most %d",
+		    node_dir(n), g_hash_table_size(certs),
+		    GRID_ANN_CERTS_MAX);
+		g_ptr_array_unref(texts);
+		return NULL;
+	}
 	g_hash_table_iter_init(&it, certs);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		g_autoptr(GError) e = NULL;
@@ -161,9 +170,18 @@ start_storage(grid_node *g, GError **error)
 	rpc_tub *tub = node_tub(n);
 	grid_ann *a;
 
+	g_autofree char *tubport = node_config_get(node_cfg(n), "node",
+	    "tub.port");
+
 	if (!node_config_get_size(node_cfg(n), "storage", "reserved_space",
 	    RESERVED_DEFAULT, &reserved, error))
 		return FALSE;
+	if (tubport != NULL && strcmp(tubport, "disabled") == 0) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "%s/tahoe.cfg: [storage] enabled needs a [node] tub.port "
+		    "others can reach, not 'disabled'", node_dir(n));
+		return FALSE;
+	}
 	if ((certs = load_certs(n, error)) == NULL)
 		return FALSE;
 	if ((g->ss = grid_ss_new(tub, dir, reserved, furl_file, &furl,

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "node/config.h"
 #include "rpc/ident.h"
 
@@ -213,8 +215,15 @@ node_config_save(node_config *cfg, GError **error)
 	g_autoptr(GError) e = NULL;
 	gsize len = 0;
 
+	struct stat st;
+	int mode = 0644;
+
+	/* Keep the mode the operator (or create, for a file holding the
+	 * introducer's FURL) gave it. */
+	if (stat(cfg->path, &st) == 0)
+		mode = (int)(st.st_mode & 0777);
 	text = g_key_file_to_data(cfg->kf, &len, NULL);
-	if (!rpc_write_file_atomic(cfg->path, text, len, 0644, &e)) {
+	if (!rpc_write_file_atomic(cfg->path, text, len, mode, &e)) {
 		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s", e->message);
 		return FALSE;
 	}

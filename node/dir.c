@@ -326,9 +326,11 @@ populate(const char *tmp, const node_create_opts *o, GKeyFile *kf,
 			    "--location or --hostname");
 			goto out;
 		}
-		if (o->kind == NODE_KIND_INTRODUCER) {
+		if (o->kind != NODE_KIND_CLIENT) {
 			g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
-			    "an introducer must listen (--listen=tcp)");
+			    "%s must listen (--listen=tcp)",
+			    o->kind == NODE_KIND_INTRODUCER ?
+			    "an introducer" : "a storage node");
 			goto out;
 		}
 		g_key_file_set_string(kf, "node", "tub.port", "disabled");
@@ -430,6 +432,18 @@ remove_tree(const char *path)
 	g_rmdir(path);
 }
 
+/* Make a rename in 'dir' durable. */
+static void
+sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
 gboolean
 node_dir_create(const char *dir, const node_create_opts *o, GError **error)
 {
@@ -454,23 +468,27 @@ node_dir_create(const char *dir, const node_create_opts *o, GError **error)
 	parent = g_path_get_dirname(dir);
 	base = g_path_get_basename(dir);
 	tmpl = g_strdup_printf("%s/.%s.tmp-XXXXXX", parent, base);
-	if ((tmp = g_mkdtemp_full(g_strdup(tmpl), 0700)) == NULL) {
+	if (g_mkdtemp_full(tmpl, 0700) == NULL) {
 		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s: %s", parent,
 		    g_strerror(errno));
 		return FALSE;
 	}
+	tmp = g_steal_pointer(&tmpl);	/* filled in by g_mkdtemp_full() */
 	if (!populate(tmp, o, kf, error))
 		goto fail;
 	text = g_key_file_to_data(kf, &len, NULL);
 	cfg = g_strconcat("# A tahoe-c node directory; see "
 	    "doc/configuration.md.\n", text, NULL);
-	if (!write_text(tmp, "tahoe.cfg", cfg, 0644, error))
+	/* The introducer's FURL is a capability: only the owner reads it. */
+	if (!write_text(tmp, "tahoe.cfg", cfg, o->introducer_furl != NULL &&
+	    o->introducer_furl[0] != '\0' ? 0600 : 0644, error))
 		goto fail;
 	if (g_chmod(tmp, 0755) != 0 || g_rename(tmp, dir) != 0) {
 		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s: %s", dir,
 		    g_strerror(errno));
 		goto fail;
 	}
+	sync_dir(parent);
 	return TRUE;
 fail:
 	remove_tree(tmp);

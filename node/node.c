@@ -37,6 +37,7 @@ struct node {
 	node_web	*web;
 	rpc_obj		*control;
 	char		*control_furl_path;
+	char		*url_path;	/* node.url, once written */
 	node_status_fn	*status_fn;
 	void		*status_arg;
 	ev_signal	 sigint, sigterm;
@@ -239,16 +240,15 @@ start_tub(node *n, GError **error)
 	guint64 keepalive, disconnect;
 
 	/* Tahoe-LAFS's [node] timeout.keepalive and timeout.disconnect
-	 * (seconds): pings every 240 s and no disconnect timeout unless
-	 * set, as in Foolscap. */
+	 * (seconds; 0 turns either off): pings after 240 s idle and no
+	 * disconnect timeout unless set, as in Foolscap. */
 	rpc_limits_init(&lim);
-	if (!node_config_get_uint(n->cfg, "node", "timeout.keepalive", 0, 0,
-	    86400, &keepalive, error) ||
+	if (!node_config_get_uint(n->cfg, "node", "timeout.keepalive",
+	    (guint64)lim.keepalive, 0, 86400, &keepalive, error) ||
 	    !node_config_get_uint(n->cfg, "node", "timeout.disconnect", 0, 0,
 	    86400, &disconnect, error))
 		return FALSE;
-	if (keepalive > 0)
-		lim.keepalive = (double)keepalive;
+	lim.keepalive = (double)keepalive;	/* 0: never */
 	lim.disconnect_timeout = (double)disconnect;
 	n->tub = rpc_tub_new(n->loop, g_steal_pointer(&n->id), &lim);
 	if (disabled) {
@@ -287,6 +287,8 @@ node_start(node *n, GError **error)
 		return FALSE;
 	n->control = rpc_obj_new(&control_iface, n, NULL);
 	n->control_furl_path = node_private_path(n, "control.furl");
+	/* Left by a crash: a new run gets a new control swissnum. */
+	g_unlink(n->control_furl_path);
 	furl = rpc_tub_register(n->tub, n->control, NULL,
 	    n->control_furl_path, error);
 	if (furl == NULL)
@@ -307,6 +309,7 @@ node_start(node *n, GError **error)
 		if (!rpc_write_file_atomic(path, line, strlen(line), 0644,
 		    error))
 			return FALSE;
+		n->url_path = g_steal_pointer(&path);
 		g_info("welcome page at %s", url);
 	}
 	return TRUE;
@@ -349,12 +352,17 @@ node_free(node *n)
 	if (n == NULL)
 		return;
 	node_web_free(n->web);
+	n->web = NULL;
 	if (n->tub != NULL)
 		rpc_tub_free(n->tub);
 	/* Let the connections' closes reach the peers before exit. */
 	rpc_obj_unref(n->control);
 	if (n->control_furl_path != NULL)
 		g_unlink(n->control_furl_path);
+	/* node.url says where a running node serves. */
+	if (n->url_path != NULL)
+		g_unlink(n->url_path);
+	g_free(n->url_path);
 	g_free(n->control_furl_path);
 	rpc_ident_free(n->id);
 	node_config_free(n->cfg);

@@ -28,7 +28,7 @@ node *node_open(struct ev_loop *loop, const char *dir, GError **error);
 gboolean node_start(node *n, GError **error);
 
 /* Add members to the status document (an object holding nickname,
- * node_id, tubid, version and uptime already).  Called on the loop each
+ * node_id, tubid, version and started already).  Called on the loop each
  * time the status is asked for. */
 typedef void node_status_fn(JsonObject *status, void *arg);
 void node_set_status_fn(node *n, node_status_fn *fn, void *arg);

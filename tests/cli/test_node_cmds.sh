@@ -42,6 +42,7 @@ grep -q '^shares.needed=2$' c/tahoe.cfg || fail "shares.needed"
 grep -q '^shares.happy=3$' c/tahoe.cfg || fail "shares.happy"
 grep -q '^shares.total=3$' c/tahoe.cfg || fail "shares.total"
 grep -q '^enabled=false$' c/tahoe.cfg || fail "client storage"
+[ "$(stat -c %a c/tahoe.cfg)" = 600 ] || fail "tahoe.cfg with a FURL is not 0600"
 grep -q '^tub.port=disabled$' c/tahoe.cfg || fail "client listens"
 mkdir empty
 expect 0 "$TAHOE" create-client --introducer "$FURL" empty
@@ -67,6 +68,8 @@ expect 1 "$TAHOE" create-node --listen=tor bad5
 one_line_error "listen"
 expect 1 "$TAHOE" create-client --nickname "$(printf 'a\nb')" bad6
 one_line_error "nickname"
+expect 1 "$TAHOE" create-node --listen=none bad9
+one_line_error "must listen"
 expect 2 "$TAHOE" create-node --bogus bad7
 one_line_error "bogus"
 expect 2 "$TAHOE" create-introducer --shares-total=3 bad8
@@ -91,6 +94,10 @@ sed -i 's/^reserved_space=.*//' broken/tahoe.cfg
 printf '[storage]\nenabled=true\nreserved_space=lots\n' >>broken/tahoe.cfg
 expect 1 "$TAHOE" -d broken run
 grep -q "reserved_space" err || fail "error does not name the key: $(cat err)"
+cp c/tahoe.cfg broken/tahoe.cfg
+sed -i 's/^enabled=false$/enabled=true/' broken/tahoe.cfg
+expect 1 "$TAHOE" -d broken run
+grep -q "tub.port" err || fail "storage without a listener: $(cat err)"
 cp c/tahoe.cfg broken/tahoe.cfg
 sed -i 's|^introducer.furl=.*|introducer.furl=pb://not-a-furl|' broken/tahoe.cfg
 expect 1 "$TAHOE" -d broken run
@@ -126,6 +133,37 @@ grep -q "\[grid_managers\] is empty" "$T/e1.err" ||
 grep -q "\[grid_managers\] is empty" empty/logs/node.log ||
     fail "the warning is not in the log"
 ok "an empty [grid_managers] is reported as a warning"
+
+# ---- node.url while running, control.furl fresh after a crash ----
+expect 0 "$TAHOE" create-client --webport 0 w
+spawn w1 "$TAHOE" -d w run
+wait_file w/private/control.furl 10 || fail "w did not start"
+wait_file w/node.url 5 || fail "no node.url"
+kill -TERM "$w1_pid"
+wait_exit "$w1_pid" 10 || fail "w exit status"
+[ ! -e w/node.url ] || fail "node.url left after a clean stop"
+spawn w2 "$TAHOE" -d w run
+wait_file w/private/control.furl 10 || fail "w did not start again"
+c1=$(cat w/private/control.furl)
+kill -KILL "$w2_pid"
+wait_exit "$w2_pid" 10
+[ -e w/private/control.furl ] || fail "a crash should leave control.furl"
+spawn w3 "$TAHOE" -d w run
+i=0
+while [ "$(cat w/private/control.furl 2>/dev/null)" = "$c1" ] ||
+    [ ! -s w/private/control.furl ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "control.furl not renewed after a crash"
+	sleep 0.1
+done
+ok "node.url only while running; a new control FURL after a crash"
+
+# ---- a node that does not answer: status gives up after 10 s ----
+kill -STOP "$w3_pid"
+expect 1 "$TAHOE" -d w status
+kill -CONT "$w3_pid"
+one_line_error "did not answer within 10 s"
+ok "status gives up on a node that does not answer"
 
 # ---- the introducer's FURL survives restarts ----
 kill -TERM "$i1_pid"
