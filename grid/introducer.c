@@ -25,6 +25,7 @@ struct grid_intro {
 	GHashTable	*anns;		/* "service key" -> grid_ann */
 	GPtrArray	*subs;		/* struct sub */
 	guint		 n_published, n_dropped;
+	gsize		 bytes;		/* of the kept announcements */
 };
 
 struct sub {
@@ -165,13 +166,18 @@ intro_publish(rpc_incall *call, rpc_mp *args, void *data)
 		rpc_incall_return(call, NULL);
 		return;
 	}
-	if (old == NULL && g_hash_table_size(in->anns) >=
-	    GRID_INTRO_MAX_ANNS) {
+	if ((old == NULL && g_hash_table_size(in->anns) >=
+	    GRID_INTRO_MAX_ANNS) || in->bytes + g_bytes_get_size(a->msg) -
+	    (old != NULL ? g_bytes_get_size(old->msg) : 0) >
+	    GRID_INTRO_MAX_BYTES) {
 		grid_ann_free(a);
 		rpc_incall_fail(call, "grid.Overloaded",
 		    "too many announcements");
 		return;
 	}
+	in->bytes += g_bytes_get_size(a->msg);
+	if (old != NULL)
+		in->bytes -= g_bytes_get_size(old->msg);
 	in->n_published++;
 	g_message("announcement from %s (%.16s...) for '%s', seqnum %"
 	    G_GUINT64_FORMAT, a->nickname, a->key_text + 7, a->service,
@@ -309,8 +315,11 @@ grid_intro_status(grid_intro *in, JsonObject *status)
 	GHashTableIter it;
 	gpointer v;
 
+	guint n = 0;
+
 	g_hash_table_iter_init(&it, in->anns);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
+	while (g_hash_table_iter_next(&it, NULL, &v) &&
+	    n++ < GRID_INTRO_STATUS_MAX) {
 		grid_ann *a = v;
 		JsonObject *o = json_object_new();
 
@@ -320,6 +329,8 @@ grid_intro_status(grid_intro *in, JsonObject *status)
 		json_object_set_int_member(o, "seqnum", (gint64)a->seqnum);
 		json_array_add_object_element(list, o);
 	}
+	json_object_set_int_member(status, "announcements_kept",
+	    g_hash_table_size(in->anns));
 	json_object_set_int_member(status, "subscribers", in->subs->len);
 	json_object_set_int_member(status, "announcements_dropped",
 	    in->n_dropped);

@@ -21,6 +21,9 @@
 #include "rpc/tub.h"
 
 #define GRID_INTRO_MAX_ANNS	10000	/* announcements kept */
+#define GRID_INTRO_MAX_BYTES	(64 * 1024 * 1024) /* and their bytes: a grid
+					 * of 10000 nodes announces ~30 MB */
+#define GRID_INTRO_STATUS_MAX	1000	/* listed in the status */
 #define GRID_INTRO_MAX_SUBS	10000	/* subscribers */
 #define GRID_INTRO_BATCH	1000	/* announcements per announce() */
 #define GRID_INTRO_BATCH_BYTES	(1024 * 1024)	/* and bytes: a frame is 4 MiB */
@@ -33,9 +36,9 @@ grid_intro *grid_intro_new(rpc_tub *tub, const char *furl_file,
     GError **error);
 void grid_intro_free(grid_intro *in);			/* NULL is a no-op */
 
-/* Add "subscribers" and "announcements_dropped" counts and an
- * "announcements" list (nickname, node_id, service, seqnum) to
- * 'status'. */
+/* Add "announcements_kept", "subscribers" and "announcements_dropped"
+ * counts and an "announcements" list (nickname, node_id, service,
+ * seqnum; the first GRID_INTRO_STATUS_MAX) to 'status'. */
 void grid_intro_status(grid_intro *in, JsonObject *status);
 
 
