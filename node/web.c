@@ -418,7 +418,8 @@ html_value(GString *out, JsonNode *n, gboolean is_time)
 static gboolean
 is_time_key(const char *key)
 {
-	return strcmp(key, "since") == 0 || strcmp(key, "last_seen") == 0;
+	return strcmp(key, "since") == 0 || strcmp(key, "last_seen") == 0 ||
+	    strcmp(key, "started") == 0;
 }
 
 /* Labels for the members the page knows; others are shown by name. */
@@ -436,6 +437,18 @@ static const struct {
 	{ "last_seen",		"Last seen" },
 	{ "last_error",		"Last error" },
 	{ "grid_manager",	"Grid manager" },
+	{ "started",		"Started" },
+	{ "kind",		"Kind" },
+	{ "servers_connected",	"Servers connected" },
+	{ "grid_managers",	"Grid managers trusted" },
+	{ "storage_available",	"Storage available (bytes)" },
+	{ "connections",	"Connections made" },
+	{ "announcements_received", "Announcements received" },
+	{ "announcements_dropped", "Announcements dropped" },
+	{ "announcements_kept",	"Announcements kept" },
+	{ "subscribers",	"Subscribers" },
+	{ "next_try_in",	"Next try in (s)" },
+	{ "this_node",		"This node" },
 };
 
 static void
