@@ -106,7 +106,7 @@ EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 # always built against a replay driver so make check runs the corpora.
 fuzz_targets = furl frame handshake
 fuzz_replays = tests/fuzz/replay_furl tests/fuzz/replay_frame \
-	tests/fuzz/replay_handshake tests/fuzz/replay_gm
+	tests/fuzz/replay_handshake tests/fuzz/replay_gm tests/fuzz/replay_announce
 check_PROGRAMS += $(fuzz_replays)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus tests/check-includes.sh
@@ -120,9 +120,17 @@ tests_fuzz_replay_handshake_LDADD = $(RPC_LIBS)
 tests_fuzz_replay_gm_SOURCES = tests/fuzz/fuzz_gm.c tests/fuzz/replay.c
 tests_fuzz_replay_gm_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS)
 tests_fuzz_replay_gm_LDADD = $(GRID_LIBS)
+tests_fuzz_replay_announce_SOURCES = tests/fuzz/fuzz_announce.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_announce_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS)
+tests_fuzz_replay_announce_LDADD = $(GRID_LIBS)
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_furl tests/fuzz/fuzz_frame \
-	tests/fuzz/fuzz_handshake tests/fuzz/fuzz_gm
+	tests/fuzz/fuzz_handshake tests/fuzz/fuzz_gm tests/fuzz/fuzz_announce
+tests_fuzz_fuzz_announce_SOURCES = tests/fuzz/fuzz_announce.c
+tests_fuzz_fuzz_announce_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_announce_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_announce_LDADD = $(GRID_LIBS)
 tests_fuzz_fuzz_gm_SOURCES = tests/fuzz/fuzz_gm.c
 tests_fuzz_fuzz_gm_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_gm_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
