@@ -174,6 +174,21 @@ test_ann_signed_garbage(void **state)
 	}
 }
 
+/* Control characters in a nickname never reach a terminal or a table. */
+static void
+test_ann_nickname_control_chars(void **state)
+{
+	g_autoptr(rpc_ident) id = rpc_ident_new();
+	g_autoptr(grid_ann) a = grid_ann_sign(id, "storage",
+	    "evil\x1b[2J\nnext", NULL, "", 1, NULL);
+	g_autoptr(GError) err = NULL;
+	g_autoptr(grid_ann) b = verify_ann(a, &err);
+
+	RPC_UNUSED(state);
+	assert_non_null(b);
+	assert_string_equal(b->nickname, "evil?[2J?next");
+}
+
 /* ---- the introducer and its clients on one loop ---- */
 
 struct seen {
@@ -571,6 +586,7 @@ main(void)
 		cmocka_unit_test(test_ann_bad_key_and_sig),
 		cmocka_unit_test(test_ann_furl_of_another_tub),
 		cmocka_unit_test(test_ann_signed_garbage),
+		cmocka_unit_test(test_ann_nickname_control_chars),
 		cmocka_unit_test(test_intro_publish_subscribe),
 		cmocka_unit_test(test_subscriber_checks_relayed),
 		cmocka_unit_test(test_intro_heavy_and_foreign),
