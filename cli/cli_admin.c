@@ -139,7 +139,8 @@ add_cert(cli_ctx *ctx, int argc, char **argv)
 
 	/* Write the certificate exactly as given, then the configuration;
 	 * undo the first if the second fails. */
-	if (text == NULL && !g_file_get_contents(filename, &text, &len, &e))
+	if (text == NULL && !rpc_read_file_capped(filename, GRID_CERT_MAX,
+	    &text, &len, &e))
 		return cli_error("%s", e->message);
 	{
 		g_autoptr(GString) out = g_string_new_len(text, (gssize)len);

@@ -77,7 +77,9 @@ check_certs(int argc, char **argv)
 		grid_cert *c;
 		gsize len = 0;
 
-		if (!g_file_get_contents(argv[i], &text, &len, &e))
+		/* A longer file is refused by grid_cert_parse(). */
+		if (!rpc_read_file_capped(argv[i], GRID_CERT_MAX, &text, &len,
+		    &e))
 			return cli_error("%s", e->message);
 		c = grid_cert_parse(text, len, &e);
 		if (c == NULL) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <json-glib/json-glib.h>
+#include <sodium.h>
 
 #include "cli/cli.h"
 #include "grid/gnode.h"
@@ -15,9 +16,11 @@
 #include "node/node.h"
 #include "rpc/conn.h"
 #include "rpc/err.h"
+#include "rpc/ident.h"
 #include "rpc/tub.h"
 
 #define STATUS_TIMEOUT	10.0	/* seconds for `tahoe status` */
+#define CONTROL_FURL_MAX	4096	/* bytes of private/control.furl */
 
 /* ---- create-* ---- */
 
@@ -61,17 +64,11 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
 		    "shares per file (default 10)", "N" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
-	GOptionEntry *entries = common;
 
-	if (kind == NODE_KIND_INTRODUCER) {
-		/* No client options for an introducer. */
-		static GOptionEntry intro_entries[7];
-
-		memcpy(intro_entries, common, 6 * sizeof(GOptionEntry));
-		memset(&intro_entries[6], 0, sizeof(GOptionEntry));
-		entries = intro_entries;
-	}
-	r = cli_parse(cmd, usage, "Create a node directory.", entries, &argc,
+	/* An introducer takes the first six options, none of the client's. */
+	if (kind == NODE_KIND_INTRODUCER)
+		memset(&common[6], 0, sizeof(common[6]));
+	r = cli_parse(cmd, usage, "Create a node directory.", common, &argc,
 	    &argv);
 	if (r >= 0)
 		goto out;
@@ -324,6 +321,7 @@ cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 	ev_timer timer;
 	rpc_tub *tub;
 	JsonNode *root;
+	size_t len = 0;
 	int r;
 
 	r = cli_parse("status", STATUS_USAGE, "Show what a running node "
@@ -336,14 +334,19 @@ cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 		    "unexpected argument '%s'", argv[1]);
 	path = g_build_filename(ctx->node_dir, "private", "control.furl",
 	    NULL);
-	if (!g_file_get_contents(path, &furl, NULL, NULL))
+	if (!rpc_read_file_capped(path, CONTROL_FURL_MAX, &furl, &len, NULL))
 		return cli_error("%s: no control.furl: is the node running?",
 		    ctx->node_dir);
+	if (len > CONTROL_FURL_MAX) {
+		sodium_memzero(furl, len);
+		return cli_error("%s: not a FURL file", path);
+	}
 	g_strstrip(furl);
 	loop = ev_loop_new(EVFLAG_AUTO);
 	q.loop = loop;
 	tub = rpc_tub_new(loop, rpc_ident_new(), NULL);
 	rpc_tub_get_ref(tub, furl, status_got_ref, &q);
+	sodium_memzero(furl, len);	/* the call keeps its own copy */
 	ev_timer_init(&timer, status_timeout, STATUS_TIMEOUT, 0);
 	timer.data = &q;
 	ev_timer_start(loop, &timer);

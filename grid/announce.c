@@ -35,16 +35,28 @@ grid_ann_free(grid_ann *a)
 	g_free(a);
 }
 
+/* The bytes a signature covers: the context, then 'msg'.  Caller
+ * g_free()s; *n is their length. */
+static uint8_t *
+signed_bytes(const uint8_t *msg, size_t len, size_t *n)
+{
+	size_t clen = strlen(GRID_ANN_CONTEXT);
+	uint8_t *buf = g_malloc(clen + len);
+
+	memcpy(buf, GRID_ANN_CONTEXT, clen);
+	memcpy(buf + clen, msg, len);
+	*n = clen + len;
+	return buf;
+}
+
 static void
 ed25519_sign_msg(const rpc_ident *id, const uint8_t *msg, size_t len,
     uint8_t *sig)
 {
-	size_t clen = strlen(GRID_ANN_CONTEXT);
-	g_autofree uint8_t *buf = g_malloc(clen + len);
+	size_t n;
+	g_autofree uint8_t *buf = signed_bytes(msg, len, &n);
 
-	memcpy(buf, GRID_ANN_CONTEXT, clen);
-	memcpy(buf + clen, msg, len);
-	crypto_sign_detached(sig, NULL, buf, clen + len, rpc_ident_sk(id));
+	crypto_sign_detached(sig, NULL, buf, n, rpc_ident_sk(id));
 }
 
 grid_ann *
@@ -150,7 +162,7 @@ grid_ann_verify(const uint8_t *msg, size_t msg_len, const uint8_t *sig,
 	g_autoptr(JsonParser) parser = NULL;
 	g_autofree char *keytext = NULL;
 	g_autofree uint8_t *buf = NULL;
-	size_t clen = strlen(GRID_ANN_CONTEXT);
+	size_t blen;
 	g_autoptr(GError) jerr = NULL;
 	JsonObject *o = NULL;
 	JsonNode *n;
@@ -169,10 +181,8 @@ grid_ann_verify(const uint8_t *msg, size_t msg_len, const uint8_t *sig,
 		return fail(a, error, "bad key");
 	if (sig_len != RPC_SIG_LEN)
 		return fail(a, error, "bad signature length");
-	buf = g_malloc(clen + msg_len);
-	memcpy(buf, GRID_ANN_CONTEXT, clen);
-	memcpy(buf + clen, msg, msg_len);
-	if (crypto_sign_verify_detached(sig, buf, clen + msg_len, a->key) != 0)
+	buf = signed_bytes(msg, msg_len, &blen);
+	if (crypto_sign_verify_detached(sig, buf, blen, a->key) != 0)
 		return fail(a, error, "signature does not verify");
 	memcpy(a->sig, sig, RPC_SIG_LEN);
 	a->key_text = g_steal_pointer(&keytext);

@@ -32,7 +32,6 @@ struct grid_broker {
 };
 
 struct server {
-	grid_broker	*b;
 	char		*key_text;
 	uint8_t		 key[RPC_PK_LEN];
 	char		*nickname;
@@ -97,7 +96,7 @@ server_lost(void *arg)
 	struct server *s = arg;
 
 	rpc_ref_unref(g_steal_pointer(&s->ref));
-	s->since_us = g_get_real_time();
+	s->since_us = s->last_seen_us = g_get_real_time();
 	g_free(s->last_error);
 	s->last_error = g_strdup("connection lost");
 	g_message("lost storage server %s (%.16s...)", s->nickname,
@@ -207,7 +206,6 @@ grid_broker_announce(grid_broker *b, const grid_ann *a)
 			return;
 		}
 		s = g_new0(struct server, 1);
-		s->b = b;
 		s->key_text = g_strdup(a->key_text);
 		memcpy(s->key, a->key, RPC_PK_LEN);
 		s->certs = g_ptr_array_new_with_free_func(
@@ -369,10 +367,10 @@ grid_broker_status(grid_broker *b, JsonArray *servers)
 		json_object_set_string_member(o, "address", s->address);
 		json_object_set_string_member(o, "state", state);
 		set_time(o, "since", s->since_us);
-		if (strcmp(state, "connected") == 0 && !s->self &&
-		    s->ref != NULL && rpc_ref_is_connected(s->ref))
-			s->last_seen_us = g_get_real_time();
-		set_time(o, "last_seen", s->last_seen_us);
+		/* A connected server is seen now; a lost one was last seen
+		 * when its connection went. */
+		set_time(o, "last_seen", strcmp(state, "connected") == 0 ?
+		    g_get_real_time() : s->last_seen_us);
 		if (s->last_error != NULL)
 			json_object_set_string_member(o, "last_error",
 			    s->last_error);

@@ -483,50 +483,22 @@ static gboolean
 read_capped(const char *path, size_t max, char **out, size_t *outlen,
     GError **error)
 {
-	char *buf;
-	size_t len = 0;
-	int fd, saved;
+	g_autoptr(GError) e = NULL;
 
-	*out = NULL;
-	*outlen = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		saved = errno;
-		g_set_error(error, GRID_ERROR,
-		    saved == ENOENT ? GRID_E_NOTFOUND : GRID_E_IO,
-		    "%s: %s", path, g_strerror(saved));
+	if (!rpc_read_file_capped(path, max, out, outlen, &e)) {
+		g_set_error(error, GRID_ERROR, g_error_matches(e,
+		    G_FILE_ERROR, G_FILE_ERROR_NOENT) ? GRID_E_NOTFOUND :
+		    GRID_E_IO, "%s", e->message);
 		return FALSE;
 	}
-	/* One byte more than allowed tells "too big" from "exactly max". */
-	buf = g_malloc(max + 2);
-	for (;;) {
-		ssize_t r = read(fd, buf + len, max + 1 - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			saved = errno;
-			close(fd);
-			sodium_memzero(buf, max + 2);
-			g_free(buf);
-			g_set_error(error, GRID_ERROR, GRID_E_IO, "%s: %s",
-			    path, g_strerror(saved));
-			return FALSE;
-		}
-		if (r == 0 || (len += (size_t)r) > max)
-			break;
-	}
-	close(fd);
-	if (len > max) {
-		sodium_memzero(buf, max + 2);
-		g_free(buf);
+	if (*outlen > max) {
+		sodium_memzero(*out, *outlen);
+		g_clear_pointer(out, g_free);
+		*outlen = 0;
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "%s: larger than %zu bytes", path, max);
 		return FALSE;
 	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
 	return TRUE;
 }
 
@@ -1120,6 +1092,7 @@ grid_cert_free(grid_cert *c)
 {
 	if (c == NULL)
 		return;
+	g_free(c->text);
 	g_free(c->certificate);
 	g_free(c->public_key);
 	g_free(c);
@@ -1293,6 +1266,7 @@ grid_cert_parse(const char *text, size_t len, GError **error)
 		return NULL;
 	}
 	c = g_new0(grid_cert, 1);
+	c->text = g_strndup(text, len);
 	if (rpc_base32_decode(sig, strlen(sig), c->signature,
 	    sizeof(c->signature), &n) != 0 || n != sizeof(c->signature)) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,

@@ -125,6 +125,7 @@ void grid_gm_remove_certs(const char *dir, const char *name);
 /* ---- certificates ---- */
 
 typedef struct grid_cert {
+	char	*text;		/* the whole file, as parsed */
 	char	*certificate;	/* the exact signed text */
 	uint8_t	 signature[64];
 	char	*public_key;	/* "pub-v0-..." named inside */

@@ -23,6 +23,7 @@
 #include "rpc/base32.h"
 #include "rpc/ident.h"
 
+#define SEQNUM_FILE_MAX		32	/* a decimal number and a newline */
 #define RESERVED_DEFAULT	((guint64)1000000000)	/* 1G, as created */
 
 struct grid_node {
@@ -48,14 +49,14 @@ static void
 status_fn(JsonObject *st, void *arg)
 {
 	grid_node *g = arg;
-	JsonObject *intro = json_object_new();
+	JsonObject *intro;
 
 	if (g->intro != NULL) {
 		json_object_set_string_member(st, "kind", "introducer");
 		grid_intro_status(g->intro, st);
-		json_object_unref(intro);
 		return;
 	}
+	intro = json_object_new();
 	json_object_set_string_member(st, "kind", g->ss != NULL ?
 	    "storage" : "client");
 	if (g->ic != NULL)
@@ -94,8 +95,10 @@ next_seqnum(node *n, guint64 *seq, GError **error)
 	g_autofree char *path = node_private_path(n, "announcement-seqnum");
 	g_autofree char *text = NULL, *line = NULL;
 	guint64 v = 0;
+	size_t len;
 
-	if (g_file_get_contents(path, &text, NULL, NULL)) {
+	/* A missing file means the first announcement. */
+	if (rpc_read_file_capped(path, SEQNUM_FILE_MAX, &text, &len, NULL)) {
 		g_strstrip(text);
 		if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT64 - 1,
 		    &v, NULL)) {
@@ -140,16 +143,13 @@ load_certs(node *n, GError **error)
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		g_autoptr(GError) e = NULL;
 		g_autoptr(grid_cert) c = grid_cert_load(v, &e);
-		char *text = NULL;
-		gsize len;
 
-		if (c == NULL || !g_file_get_contents(v, &text, &len, NULL)) {
+		if (c == NULL) {
 			g_warning("grid-manager certificate %s not "
-			    "announced: %s", (char *)k,
-			    e != NULL ? e->message : "unreadable");
+			    "announced: %s", (char *)k, e->message);
 			continue;
 		}
-		g_ptr_array_add(texts, text);
+		g_ptr_array_add(texts, g_steal_pointer(&c->text));
 	}
 	if (texts->len == 0)
 		g_warning("[storage] grid_management is on but no "

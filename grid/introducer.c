@@ -124,6 +124,7 @@ intro_publish(rpc_incall *call, rpc_mp *args, void *data)
 	size_t msg_len, sig_len, key_len;
 	g_autoptr(GError) err = NULL;
 	g_autofree char *k = NULL;
+	g_autoptr(GPtrArray) one = g_ptr_array_new();
 	grid_ann *a, *old;
 	guint i;
 
@@ -183,14 +184,12 @@ intro_publish(rpc_incall *call, rpc_mp *args, void *data)
 	    G_GUINT64_FORMAT, a->nickname, a->key_text + 7, a->service,
 	    a->seqnum);
 	g_hash_table_replace(in->anns, g_steal_pointer(&k), a);
+	g_ptr_array_add(one, a);
 	for (i = 0; i < in->subs->len; i++) {
 		struct sub *s = g_ptr_array_index(in->subs, i);
-		g_autoptr(GPtrArray) one = g_ptr_array_new();
 
-		if (strcmp(s->service, a->service) != 0)
-			continue;
-		g_ptr_array_add(one, a);
-		send_anns(s, one);
+		if (strcmp(s->service, a->service) == 0)
+			send_anns(s, one);
 	}
 	rpc_incall_return(call, NULL);
 }

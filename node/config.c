@@ -25,14 +25,14 @@ node_config_load(const char *dir, GError **error)
 	g_autofree char *text = NULL;
 	g_autoptr(GError) e = NULL;
 	node_config *cfg;
-	gsize len = 0;
+	size_t len = 0;
 
 	if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
 		g_set_error(error, NODE_ERROR, NODE_E_NOTFOUND,
 		    "%s: no such node directory", dir);
 		return NULL;
 	}
-	if (!g_file_get_contents(path, &text, &len, &e)) {
+	if (!rpc_read_file_capped(path, NODE_CONFIG_MAX, &text, &len, &e)) {
 		g_set_error(error, NODE_ERROR, g_error_matches(e,
 		    G_FILE_ERROR, G_FILE_ERROR_NOENT) ? NODE_E_NOTFOUND :
 		    NODE_E_IO, "%s", e->message);
@@ -285,21 +285,23 @@ node_config_grid_managers(node_config *cfg, GArray *keys,
 	return TRUE;
 }
 
+#define PUBKEY_FILE_MAX	256	/* "pub-v0-" and 52 characters, with room */
+
 gboolean
 node_dir_read_pubkey(const char *dir, uint8_t *pk, GError **error)
 {
 	g_autofree char *path = g_build_filename(dir, "node.pubkey", NULL);
 	g_autofree char *text = NULL;
 	g_autoptr(GError) e = NULL;
-	gsize len = 0;
+	size_t len = 0;
 
-	if (!g_file_get_contents(path, &text, &len, &e)) {
+	if (!rpc_read_file_capped(path, PUBKEY_FILE_MAX, &text, &len, &e)) {
 		g_set_error(error, NODE_ERROR, g_error_matches(e,
 		    G_FILE_ERROR, G_FILE_ERROR_NOENT) ? NODE_E_NOTFOUND :
 		    NODE_E_IO, "%s", e->message);
 		return FALSE;
 	}
-	if (len > 256 || strlen(text) != len) {
+	if (len > PUBKEY_FILE_MAX || strlen(text) != len) {
 		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
 		    "%s: not a public key file", path);
 		return FALSE;

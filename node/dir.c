@@ -38,69 +38,134 @@ node_endpoint_clear(node_endpoint *ep)
 	ep->port = 0;
 }
 
-static gboolean
-parse_port(const char *s, uint16_t *port)
-{
-	guint64 v;
+#define SPEC_SHOW	64	/* bytes of a bad spec quoted in an error */
+#define PORT_DIGITS	5
 
-	if (!g_ascii_string_to_unsigned(s, 10, 0, 65535, &v, NULL))
+/* Decimal digits only (no sign, no spaces), at most 65535. */
+static gboolean
+parse_port(const char *s, size_t len, uint16_t *port)
+{
+	guint v = 0;
+	size_t i;
+
+	if (len == 0 || len > PORT_DIGITS)
+		return FALSE;
+	for (i = 0; i < len; i++) {
+		if (!g_ascii_isdigit(s[i]))
+			return FALSE;
+		v = v * 10 + (guint)(s[i] - '0');
+	}
+	if (v > G_MAXUINT16)
 		return FALSE;
 	*port = (uint16_t)v;
 	return TRUE;
 }
 
-static gboolean
-is_ip_literal(const char *s)
+/* An address as Twisted's endpoint strings write it: colons may be
+ * escaped with a backslash ("\:\:1"), and "[::1]" is accepted too.
+ * Return the literal (caller g_free()s), or NULL if it is not an IPv4 or
+ * IPv6 address. */
+static char *
+parse_addr(const char *text)
 {
-	struct in_addr a4;
-	struct in6_addr a6;
+	g_autofree char *a = g_malloc(strlen(text) + 1);
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	const char *p;
+	size_t n = 0;
 
-	return inet_pton(AF_INET, s, &a4) == 1 ||
-	    inet_pton(AF_INET6, s, &a6) == 1;
+	for (p = text; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		a[n++] = *p;
+	}
+	a[n] = '\0';
+	if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
+		a[n - 1] = '\0';
+		memmove(a, a + 1, n - 1);
+	}
+	if (!node_addr_sockaddr(a, 0, &ss, &sl))
+		return NULL;
+	return g_steal_pointer(&a);
+}
+
+gboolean
+node_endpoint_error(GError **error, int code, const char *key,
+    const char *spec, const char *why)
+{
+	g_autofree char *q = g_strndup(spec != NULL ? spec : "", SPEC_SHOW);
+	char *p;
+
+	/* One line, whatever the configuration file held. */
+	for (p = q; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+	g_set_error(error, NODE_ERROR, code, "%s '%s': %s", key, q, why);
+	return FALSE;
 }
 
 gboolean
 node_endpoint_parse(const char *key, const char *spec,
     const char *default_host, node_endpoint *ep, GError **error)
 {
-	g_auto(GStrv) parts = NULL;
-	guint n;
+	static const char forms[] =
+	    "expected tcp:PORT, tcp:PORT:interface=ADDR or PORT";
+	const char *p = spec, *colon, *opt;
+	gboolean tcp = FALSE;
 
 	ep->host = NULL;
 	ep->port = 0;
-	if (spec == NULL || strlen(spec) > 128)
-		goto bad;
-	if (g_ascii_isdigit(spec[0])) {
-		if (!parse_port(spec, &ep->port))
-			goto bad;
+	if (spec == NULL)
+		return node_endpoint_error(error, NODE_E_FORMAT, key, spec,
+		    forms);
+	if (g_str_has_prefix(p, "tcp:")) {
+		p += strlen("tcp:");
+		tcp = TRUE;
+	}
+	colon = strchr(p, ':');
+	if (!parse_port(p, colon != NULL ? (size_t)(colon - p) : strlen(p),
+	    &ep->port))
+		return node_endpoint_error(error, NODE_E_FORMAT, key, spec,
+		    tcp ? "bad port (0 to 65535)" : forms);
+	if (colon == NULL) {
 		ep->host = g_strdup(default_host);
 		return TRUE;
 	}
-	parts = g_strsplit(spec, ":", 3);
-	n = g_strv_length(parts);
-	if (n < 2 || strcmp(parts[0], "tcp") != 0 ||
-	    !parse_port(parts[1], &ep->port))
-		goto bad;
-	if (n == 3) {
-		if (!g_str_has_prefix(parts[2], "interface=") ||
-		    !is_ip_literal(parts[2] + strlen("interface=")))
-			goto bad;
-		ep->host = g_strdup(parts[2] + strlen("interface="));
-	} else
-		ep->host = g_strdup(default_host);
-	return TRUE;
-bad:
-	{
-		g_autofree char *shown = g_strescape(spec != NULL ? spec :
-		    "", NULL);
-
-		if (strlen(shown) > 64)
-			shown[64] = '\0';
-		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
-		    "%s '%s': expected tcp:PORT, tcp:PORT:interface=ADDR or "
-		    "PORT", key, shown);
+	opt = colon + 1;
+	if (!tcp || !g_str_has_prefix(opt, "interface=")) {
+		ep->port = 0;
+		return node_endpoint_error(error, NODE_E_FORMAT, key, spec,
+		    forms);
 	}
-	ep->port = 0;
+	if ((ep->host = parse_addr(opt + strlen("interface="))) == NULL) {
+		ep->port = 0;
+		return node_endpoint_error(error, NODE_E_FORMAT, key, spec,
+		    "interface is not an IPv4 or IPv6 address");
+	}
+	return TRUE;
+}
+
+gboolean
+node_addr_sockaddr(const char *host, uint16_t port,
+    struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		*len = sizeof(*in);
+		return TRUE;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		*len = sizeof(*in6);
+		return TRUE;
+	}
+	*len = 0;
 	return FALSE;
 }
 
@@ -109,31 +174,21 @@ node_alloc_port(const char *host, GError **error)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd, family;
+	int fd;
 	uint16_t port = 0;
 
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->
-	    sin_addr) == 1) {
-		family = AF_INET;
-		len = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->
-	    sin6_addr) == 1) {
-		family = AF_INET6;
-		len = sizeof(struct sockaddr_in6);
-	} else {
+	if (!node_addr_sockaddr(host, 0, &ss, &len)) {
 		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
 		    "'%s' is not an IP address", host);
 		return 0;
 	}
-	ss.ss_family = (sa_family_t)family;
-	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
 		g_set_error(error, NODE_ERROR, NODE_E_IO,
 		    "cannot find a free port on %s: %s", host,
 		    g_strerror(errno));
-	} else if (family == AF_INET)
+	} else if (ss.ss_family == AF_INET)
 		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	else
 		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);

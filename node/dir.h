@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include <sys/socket.h>
+
 #include <glib.h>
 
 /* An endpoint of tahoe.cfg's tub.port or web.port: "tcp:PORT",
@@ -17,10 +19,21 @@ typedef struct node_endpoint {
 } node_endpoint;
 
 /* Parse 'spec' for the tahoe.cfg key 'key' (used in the message only).
- * FALSE with a one-line NODE_E_FORMAT error naming the key otherwise. */
+ * ADDR may escape its colons with backslashes or sit in brackets, as in
+ * Twisted's endpoint strings.  FALSE with a one-line NODE_E_FORMAT error
+ * "KEY 'SPEC': REASON" otherwise. */
 gboolean node_endpoint_parse(const char *key, const char *spec,
     const char *default_host, node_endpoint *ep, GError **error);
 void node_endpoint_clear(node_endpoint *ep);
+/* Set "KEY 'SPEC': WHY" (NODE_ERROR, 'code'), the spec cut short and
+ * kept on one line; return FALSE. */
+gboolean node_endpoint_error(GError **error, int code, const char *key,
+    const char *spec, const char *why);
+
+/* Fill 'ss' and 'len' for the IPv4 or IPv6 literal 'host' and 'port';
+ * FALSE if 'host' is neither. */
+gboolean node_addr_sockaddr(const char *host, uint16_t port,
+    struct sockaddr_storage *ss, socklen_t *len);
 
 /* A TCP port free right now on 'host' (bind to port 0, read it back,
  * close), as Tahoe-LAFS's allocate_tcp_port(): a later bind could race

@@ -25,6 +25,7 @@
 #include <microhttpd.h>
 
 #include "node/config.h"
+#include "node/dir.h"
 #include "node/web.h"
 #include "rpc/common.h"
 
@@ -35,12 +36,9 @@
 #define WEB_LISTEN_BACKLOG	16
 /* What Tahoe-LAFS listens on when web.port names no interface. */
 #define WEB_DEFAULT_HOST	"127.0.0.1"
-#define WEB_PORT_DIGITS		5
 /* 9999-12-31T23:59:59Z: the last second GDateTime can show. */
 #define WEB_TIME_MAX		253402300799.0
 #define WEB_DASH		"\xe2\x80\x94"	/* U+2014 EM DASH */
-
-#define SPEC_FORMS	"expected tcp:PORT, tcp:PORT:interface=ADDR or PORT"
 
 struct node_web {
 	struct ev_loop		*loop;	/* borrowed */
@@ -55,119 +53,10 @@ struct node_web {
 	char			*start_error;	/* MHD's word on start */
 };
 
-/* Replace control characters so that a spec from a configuration file
- * keeps the error message on one line.  Caller g_free()s. */
-static char *
-spec_quote(const char *spec)
-{
-	char *q = g_strdup(spec), *p;
-
-	for (p = q; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return q;
-}
-
 static gboolean
 spec_error(GError **error, int code, const char *spec, const char *why)
 {
-	g_autofree char *q = spec_quote(spec);
-
-	g_set_error(error, NODE_ERROR, code, "web.port '%s': %s", q, why);
-	return FALSE;
-}
-
-/* Decimal digits only: no sign, no spaces, at most 65535. */
-static gboolean
-port_parse(const char *s, size_t len, uint16_t *port)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (len == 0 || len > WEB_PORT_DIGITS)
-		return FALSE;
-	for (i = 0; i < len; i++) {
-		if (!g_ascii_isdigit(s[i]))
-			return FALSE;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v > UINT16_MAX)
-		return FALSE;
-	*port = (uint16_t)v;
-	return TRUE;
-}
-
-/* ADDR as Twisted's endpoint strings write it: colons may be escaped with
- * a backslash ("\:\:1"); brackets ("[::1]") are accepted too. */
-static gboolean
-addr_parse(const char *text, struct sockaddr_storage *ss, socklen_t *sl)
-{
-	g_autofree char *a = g_malloc(strlen(text) + 1);
-	size_t n = 0, len;
-	const char *p;
-
-	for (p = text; *p != '\0'; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			p++;
-		a[n++] = *p;
-	}
-	a[n] = '\0';
-	len = n;
-	if (len >= 2 && a[0] == '[' && a[len - 1] == ']') {
-		a[len - 1] = '\0';
-		memmove(a, a + 1, len - 1);
-	}
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, a, &((struct sockaddr_in *)ss)->sin_addr) ==
-	    1) {
-		ss->ss_family = AF_INET;
-		*sl = sizeof(struct sockaddr_in);
-		return TRUE;
-	}
-	if (inet_pton(AF_INET6, a, &((struct sockaddr_in6 *)ss)->sin6_addr) ==
-	    1) {
-		ss->ss_family = AF_INET6;
-		*sl = sizeof(struct sockaddr_in6);
-		return TRUE;
-	}
-	return FALSE;
-}
-
-/* Parse web.port into the address to bind (port in ss). */
-static gboolean
-spec_parse(const char *spec, struct sockaddr_storage *ss, socklen_t *sl,
-    GError **error)
-{
-	const char *p = spec, *colon, *opt;
-	gboolean tcp = FALSE;
-	uint16_t port;
-
-	if (g_str_has_prefix(p, "tcp:")) {
-		p += strlen("tcp:");
-		tcp = TRUE;
-	}
-	colon = strchr(p, ':');
-	if (!port_parse(p, colon != NULL ? (size_t)(colon - p) : strlen(p),
-	    &port))
-		return spec_error(error, NODE_E_FORMAT, spec,
-		    tcp ? "bad port (0 to 65535)" : SPEC_FORMS);
-	if (colon == NULL) {
-		if (!addr_parse(WEB_DEFAULT_HOST, ss, sl))
-			g_assert_not_reached();
-	} else {
-		opt = colon + 1;
-		if (!tcp || !g_str_has_prefix(opt, "interface="))
-			return spec_error(error, NODE_E_FORMAT, spec,
-			    SPEC_FORMS);
-		if (!addr_parse(opt + strlen("interface="), ss, sl))
-			return spec_error(error, NODE_E_FORMAT, spec,
-			    "interface is not an IPv4 or IPv6 address");
-	}
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	return TRUE;
+	return node_endpoint_error(error, code, "web.port", spec, why);
 }
 
 /* Bind and listen; return the descriptor, or -1 with an error. */
@@ -794,6 +683,7 @@ node_web_new(struct ev_loop *loop, const char *port_spec,
 {
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
+	node_endpoint ep;
 	socklen_t sl = 0;
 	node_web *w;
 	int fd;
@@ -801,8 +691,13 @@ node_web_new(struct ev_loop *loop, const char *port_spec,
 	g_return_val_if_fail(loop != NULL, NULL);
 	g_return_val_if_fail(port_spec != NULL, NULL);
 	g_return_val_if_fail(fn != NULL, NULL);
-	if (!spec_parse(port_spec, &ss, &sl, error))
+	if (!node_endpoint_parse("web.port", port_spec, WEB_DEFAULT_HOST, &ep,
+	    error))
 		return NULL;
+	/* The host is the default or a checked literal. */
+	if (!node_addr_sockaddr(ep.host, ep.port, &ss, &sl))
+		g_assert_not_reached();
+	node_endpoint_clear(&ep);
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES) {
 		spec_error(error, NODE_E_IO, port_spec,
 		    "libmicrohttpd was built without epoll");

@@ -137,7 +137,7 @@ rpc_ident_load(const char *path, GError **error)
 	g_autoptr(GError) e = NULL;
 	rpc_ident *id;
 
-	if (!g_file_get_contents(path, &text, &len, &e)) {
+	if (!rpc_read_file_capped(path, KEYFILE_MAX, &text, &len, &e)) {
 		rpc_set_error(error, RPC_E_SYSTEM, "%s", e->message);
 		return NULL;
 	}
@@ -162,6 +162,51 @@ rpc_ident_load(const char *path, GError **error)
 	id = rpc_ident_new_from_seed(seed);
 	sodium_memzero(seed, sizeof(seed));
 	return id;
+}
+
+gboolean
+rpc_read_file_capped(const char *path, size_t max, char **text, size_t *len,
+    GError **error)
+{
+	char *buf;
+	size_t n = 0;
+	int fd, saved;
+
+	*text = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		saved = errno;
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+		    "%s: %s", path, g_strerror(saved));
+		return FALSE;
+	}
+	/* One byte more than allowed tells "too big" from "exactly max". */
+	buf = g_malloc(max + 2);
+	while (n <= max) {
+		ssize_t r = read(fd, buf + n, max + 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			saved = errno;
+			close(fd);
+			sodium_memzero(buf, max + 2);
+			g_free(buf);
+			g_set_error(error, G_FILE_ERROR,
+			    g_file_error_from_errno(saved), "%s: %s", path,
+			    g_strerror(saved));
+			return FALSE;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return TRUE;
 }
 
 gboolean

@@ -382,7 +382,7 @@ read_furl_file(rpc_tub *tub, const char *path, char **name, GError **error)
 	*name = NULL;
 	if (!g_file_test(path, G_FILE_TEST_EXISTS))
 		return TRUE;
-	if (!g_file_get_contents(path, &text, &len, &e))
+	if (!rpc_read_file_capped(path, FURLFILE_MAX, &text, &len, &e))
 		return rpc_set_error(error, RPC_E_SYSTEM, "%s", e->message);
 	if (len > FURLFILE_MAX || strlen(text) != len)
 		return rpc_set_error(error, RPC_E_FORMAT,
