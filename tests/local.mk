@@ -75,7 +75,7 @@ tests_bench_rpc_bench_SOURCES = tests/bench/rpc-bench.c
 tests_bench_rpc_bench_LDADD = $(RPC_LIBS)
 tests_bench_tcp_pingpong_SOURCES = tests/bench/tcp-pingpong.c
 tests_bench_aead_speed_SOURCES = tests/bench/aead-speed.c
-tests_bench_aead_speed_LDADD = $(SODIUM_LIBS)
+tests_bench_aead_speed_LDADD = $(RPC_LIBS)
 EXTRA_DIST += tests/bench/foolscap-bench.py tests/bench/run-bench.sh
 
 # Interop: the protocol document's vectors recomputed with PyNaCl, and an

@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static rpc_ident *me;
 	uint8_t seed[32];
 	uint8_t pt[HS_FRAME_MAX], pk[32], inc[16];
-	rpc_aead rx;
+	rpc_aead rx = { 0 };
 	rpc_hs hs;
 	size_t ct;
 
@@ -57,8 +57,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Also the AUTH parser on unauthenticated bytes. */
 	(void)rpc_hs_check_auth(&hs, data, size, rpc_ident_tubid_raw(me), pk,
 	    inc);
-	rpc_aead_clear(&rx);
 out:
+	rpc_aead_clear(&rx);
 	rpc_hs_clear(&hs);
 	return 0;
 }

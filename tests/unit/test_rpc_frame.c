@@ -37,6 +37,8 @@ test_round_trip_in_order(void **state)
 	}
 	assert_int_equal(tx.counter, 3);
 	assert_int_equal(rx.counter, 3);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 static void
@@ -52,6 +54,8 @@ test_empty_plaintext_is_a_frame(void **state)
 	assert_int_equal(rpc_frame_seal(&tx, NULL, 0, out), 0);
 	assert_int_equal(rpc_frame_peek(out, 20, RPC_MAX_FRAME, &ct), 0);
 	assert_int_equal(rpc_frame_open(&rx, out, ct, pt), 0);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 static void
@@ -71,8 +75,12 @@ test_tampered_frame_fails_and_counter_stays(void **state)
 		assert_int_equal(rpc_frame_open(&rx, out, n - RPC_FRAME_HDR,
 		    pt), RPC_E_CRYPTO);
 		assert_int_equal(rx.counter, 0);
+		/* The forged frame's plaintext is not left behind. */
+		assert_true(sodium_is_zero(pt, 5));
 		out[i] ^= 0x01;
+		rpc_aead_clear(&rx);
 	}
+	rpc_aead_clear(&tx);
 }
 
 static void
@@ -91,6 +99,8 @@ test_replayed_or_reordered_frame_fails(void **state)
 	assert_int_equal(rpc_frame_open(&rx, f1, n - 4, pt), 0);
 	assert_int_equal(rpc_frame_open(&rx, f1, n - 4, pt), RPC_E_CRYPTO);
 	assert_int_equal(rpc_frame_open(&rx, f2, n - 4, pt), 0);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 static void
@@ -104,6 +114,8 @@ test_wrong_key_fails(void **state)
 	rpc_aead_init(&rx, other);
 	rpc_frame_seal(&tx, (const uint8_t *)"hello", 5, out);
 	assert_int_equal(rpc_frame_open(&rx, out, 21, pt), RPC_E_CRYPTO);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 static void
@@ -147,6 +159,8 @@ test_more_bit_is_authenticated_and_masked(void **state)
 	assert_int_equal(rpc_frame_open(&rx, out, ct, pt), RPC_E_CRYPTO);
 	out[0] |= 0x80;
 	assert_int_equal(rpc_frame_open(&rx, out, ct, pt), 0);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 int

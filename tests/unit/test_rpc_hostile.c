@@ -280,6 +280,8 @@ test_oversized_frame_closes_connection(void **state)
 	assert_true(wait_closed(f, fd, 2.0));
 	close(fd);
 	assert_still_served(f);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 static void
@@ -336,6 +338,8 @@ test_huge_declared_array_closes_connection(void **state)
 	assert_true(wait_closed(f, fd, 2.0));
 	close(fd);
 	assert_still_served(f);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 static void
@@ -372,6 +376,8 @@ test_parts_over_limit_close_connection(void **state)
 	assert_true(closed || wait_closed(f, fd, 2.0));
 	close(fd);
 	assert_still_served(f);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 static void
@@ -388,6 +394,8 @@ test_deep_nesting_closes_connection(void **state)
 	assert_true(wait_closed(f, fd, 2.0));
 	close(fd);
 	assert_still_served(f);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 static void
@@ -401,6 +409,8 @@ test_valid_call_from_raw_client_answered(void **state)
 	assert_int_not_equal(raw_lookup(f, fd, &tx, &rx), 0);
 	close(fd);
 	assert_still_served(f);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 static void
@@ -449,6 +459,8 @@ test_decref_above_count_closes_connection(void **state)
 	assert_true(wait_closed(f, fd, 2.0));
 	close(fd);
 	assert_still_served(f);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 static void

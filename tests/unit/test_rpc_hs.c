@@ -168,7 +168,9 @@ test_auth_and_call_frame_vectors(void **state)
 	    out), 0);
 	assert_hex("CALL frame", out, rpc_frame_size(sb.size), V_CALL_FRAME);
 	msgpack_sbuffer_destroy(&sb);
-	RPC_UNUSED(rx_s);
+	rpc_aead_clear(&tx_c);
+	rpc_aead_clear(&tx_s);
+	rpc_aead_clear(&rx_s);
 }
 
 static void
