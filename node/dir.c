@@ -16,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -499,6 +500,52 @@ sync_dir(const char *dir)
 	}
 }
 
+/* Lock the temporary directory 'tmp' for the life of this create: a
+ * later create that can take the lock knows its maker is gone.  Return
+ * the descriptor holding the lock, or -1. */
+static int
+lock_tmp(const char *tmp)
+{
+	int fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Remove what a create of 'base' in 'parent' that was killed left behind:
+ * temporary directories ".BASE.tmp-XXXXXX" (one may hold a private key)
+ * that no running create holds locked.  Anything else is left alone. */
+static void
+remove_stale_tmp(const char *parent, const char *base)
+{
+	g_autofree char *prefix = g_strdup_printf(".%s.tmp-", base);
+	size_t plen = strlen(prefix);
+	GDir *d = g_dir_open(parent, 0, NULL);
+	const char *name;
+
+	if (d == NULL)
+		return;
+	while ((name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *p = NULL;
+		int fd;
+
+		/* g_mkdtemp_full() replaces XXXXXX with six characters. */
+		if (strncmp(name, prefix, plen) != 0 ||
+		    strlen(name) != plen + 6)
+			continue;
+		p = g_build_filename(parent, name, NULL);
+		if (g_file_test(p, G_FILE_TEST_IS_SYMLINK) ||
+		    (fd = lock_tmp(p)) < 0)
+			continue;
+		remove_tree(p);
+		close(fd);
+	}
+	g_dir_close(d);
+}
+
 gboolean
 node_dir_create(const char *dir, const node_create_opts *o, GError **error)
 {
@@ -506,6 +553,7 @@ node_dir_create(const char *dir, const node_create_opts *o, GError **error)
 	g_autofree char *parent = NULL, *base = NULL, *tmpl = NULL;
 	g_autofree char *tmp = NULL, *cfg = NULL, *text = NULL;
 	gsize len;
+	int lockfd = -1;
 
 	if (!check_target(dir, error))
 		return FALSE;
@@ -522,6 +570,7 @@ node_dir_create(const char *dir, const node_create_opts *o, GError **error)
 	}
 	parent = g_path_get_dirname(dir);
 	base = g_path_get_basename(dir);
+	remove_stale_tmp(parent, base);
 	tmpl = g_strdup_printf("%s/.%s.tmp-XXXXXX", parent, base);
 	if (g_mkdtemp_full(tmpl, 0700) == NULL) {
 		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s: %s", parent,
@@ -529,6 +578,11 @@ node_dir_create(const char *dir, const node_create_opts *o, GError **error)
 		return FALSE;
 	}
 	tmp = g_steal_pointer(&tmpl);	/* filled in by g_mkdtemp_full() */
+	if ((lockfd = lock_tmp(tmp)) < 0) {
+		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s: cannot lock: %s",
+		    tmp, g_strerror(errno));
+		goto fail;
+	}
 	if (!populate(tmp, o, kf, error))
 		goto fail;
 	text = g_key_file_to_data(kf, &len, NULL);
@@ -544,9 +598,12 @@ node_dir_create(const char *dir, const node_create_opts *o, GError **error)
 		goto fail;
 	}
 	sync_dir(parent);
+	close(lockfd);	/* the lock goes with the rename's name */
 	return TRUE;
 fail:
 	remove_tree(tmp);
+	if (lockfd >= 0)
+		close(lockfd);
 	return FALSE;
 }
 

@@ -173,4 +173,40 @@ wait_file intro/private/control.furl 10 || fail "introducer did not restart"
 [ "$(cat intro/private/introducer.furl)" = "$FURL" ] ||
     fail "introducer.furl changed"
 ok "introducer.furl is the same after a restart"
+# ---- a create killed part-way leaves nothing behind for long ----
+# A stale temporary directory (its create was killed; it may hold a key)
+# is removed by the next create of the same name; one that a running
+# create holds locked is not.
+mkdir -p .k.tmp-abc123/private .k.tmp-held01
+echo secret >.k.tmp-abc123/private/node.privkey
+flock .k.tmp-held01 sleep 20 &
+holder=$!
+i=0
+while python3 -c 'import fcntl,os,sys
+fd = os.open(".k.tmp-held01", os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)' 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "flock did not take its lock"
+	sleep 0.1
+done
+expect 0 "$TAHOE" create-client k
+[ ! -e .k.tmp-abc123 ] || fail "a stale temporary directory was kept"
+[ -d .k.tmp-held01 ] || fail "a locked temporary directory was removed"
+kill "$holder"
+wait "$holder" 2>/dev/null
+rm -rf k .k.tmp-held01
+# The same with real kills: whatever moment a create dies at, the next
+# create of that name leaves no temporary directory.
+for d in 0.001 0.003 0.005 0.01 0.02 0.03; do
+	"$TAHOE" create-node --hostname 127.0.0.1 --port 0 kk >/dev/null 2>&1 &
+	pid=$!
+	sleep $d
+	kill -KILL $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	rm -rf kk
+done
+expect 0 "$TAHOE" create-node --hostname 127.0.0.1 --port 0 kk
+[ -z "$(ls -A | grep '^\.kk\.tmp-')" ] ||
+    fail "temporary directories left after killed creates: $(ls -A | grep '^\.kk\.tmp-')"
+ok "stale temporary directories of killed creates are removed"
 echo "$passed passed, 0 failed"
