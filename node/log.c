@@ -4,7 +4,8 @@
  * one line "2026-11-22T10:00:00.123456Z WARNING rpc: text" appended to
  * DIR/logs/node.log; warnings and worse also go to standard error, where
  * `tahoe run` shows them.  Libraries never log secrets (STYLE.md), so this
- * module does not filter content; it only keeps one event on one line.
+ * module does not filter content; it only keeps one event on one line,
+ * and limits how often one call site may write (node_log_site_allow()).
  * The file is written with stdio and flushed per line: a node's log is a
  * few lines a minute, and a crash must not lose the last of them. */
 #include <config.h>	/* the build's, not node/config.h */
@@ -16,7 +17,16 @@
 #include "node/config.h"
 #include "node/log.h"
 
+/* One message site's budget. */
+typedef struct site {
+	gint64		window;		/* start of the current interval */
+	guint		sent;		/* messages written in it */
+	guint64		dropped;	/* since the last one written */
+} site;
+
 static FILE *log_fp;
+static GHashTable *sites;	/* "file:line" -> site; owns both */
+static site overflow_site;	/* shared once NODE_LOG_MAX_SITES are known */
 static gboolean log_debug;
 static gboolean log_installed;	/* GLib allows one writer per process */
 
@@ -64,12 +74,58 @@ node_log_format(GLogLevelFlags level, const char *domain,
 	return g_string_free(s, FALSE);
 }
 
+gboolean
+node_log_site_allow(const char *file, const char *line, gint64 now_us,
+    guint64 *dropped)
+{
+	g_autofree char *key = g_strdup_printf("%s:%s", file != NULL ? file :
+	    "?", line != NULL ? line : "?");
+	site *st;
+
+	*dropped = 0;
+	if (sites == NULL)
+		sites = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		    g_free);
+	st = g_hash_table_lookup(sites, key);
+	if (st == NULL) {
+		if (g_hash_table_size(sites) >= NODE_LOG_MAX_SITES) {
+			st = &overflow_site;
+		} else {
+			st = g_new0(site, 1);
+			st->window = now_us;
+			g_hash_table_insert(sites, g_steal_pointer(&key), st);
+		}
+	}
+	if (now_us - st->window >= NODE_LOG_INTERVAL_US || now_us < st->window) {
+		st->window = now_us;
+		st->sent = 0;
+	}
+	if (st->sent >= NODE_LOG_BURST) {
+		st->dropped++;
+		return FALSE;
+	}
+	st->sent++;
+	*dropped = st->dropped;
+	st->dropped = 0;
+	return TRUE;
+}
+
+void
+node_log_sites_reset(void)
+{
+	if (sites != NULL)
+		g_hash_table_remove_all(sites);
+	memset(&overflow_site, 0, sizeof(overflow_site));
+}
+
 static GLogWriterOutput
 node_log_writer(GLogLevelFlags level, const GLogField *fields,
     gsize n_fields, gpointer user_data)
 {
 	const char *domain = NULL, *message = NULL;
-	g_autofree char *line = NULL;
+	const char *file = NULL, *lineno = NULL;
+	g_autofree char *line = NULL, *note = NULL;
+	guint64 dropped = 0;
 	gsize i;
 
 	(void)user_data;
@@ -80,7 +136,19 @@ node_log_writer(GLogLevelFlags level, const GLogField *fields,
 			domain = fields[i].value;
 		else if (strcmp(fields[i].key, "MESSAGE") == 0)
 			message = fields[i].value;
+		else if (strcmp(fields[i].key, "CODE_FILE") == 0)
+			file = fields[i].value;
+		else if (strcmp(fields[i].key, "CODE_LINE") == 0)
+			lineno = fields[i].value;
 	}
+	if (!(level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)) &&
+	    !node_log_site_allow(file, lineno, g_get_monotonic_time(),
+	    &dropped))
+		return G_LOG_WRITER_HANDLED;
+	if (dropped > 0)
+		message = note = g_strdup_printf("%s [%" G_GUINT64_FORMAT
+		    " more like this dropped]", message != NULL ? message :
+		    "", dropped);
 	line = node_log_format(level, domain, message, g_get_real_time());
 	if (log_fp != NULL) {
 		fprintf(log_fp, "%s\n", line);

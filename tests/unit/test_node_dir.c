@@ -270,6 +270,68 @@ test_log_line_format(void **state)
 	assert_string_equal(m, "2026-11-22T10:00:00.000123Z INFO tahoe: hi");
 }
 
+static void
+test_log_site_budget(void **state)
+{
+	const gint64 t0 = 1000000;
+	guint64 dropped = 99;
+	int i;
+
+	RPC_UNUSED(state);
+	node_log_sites_reset();
+	for (i = 0; i < NODE_LOG_BURST; i++) {
+		assert_true(node_log_site_allow("a.c", "10", t0 + i, &dropped));
+		assert_int_equal(dropped, 0);
+	}
+	/* The burst is spent: this site is silenced, another is not. */
+	for (i = 0; i < 25; i++)
+		assert_false(node_log_site_allow("a.c", "10", t0 + 100 + i,
+		    &dropped));
+	assert_true(node_log_site_allow("a.c", "11", t0 + 200, &dropped));
+	assert_true(node_log_site_allow("b.c", "10", t0 + 200, &dropped));
+	/* Just before the interval ends: still silenced. */
+	assert_false(node_log_site_allow("a.c", "10",
+	    t0 + NODE_LOG_INTERVAL_US - 1, &dropped));
+	/* A new interval: written, with the count of what was dropped. */
+	assert_true(node_log_site_allow("a.c", "10", t0 + NODE_LOG_INTERVAL_US,
+	    &dropped));
+	assert_int_equal(dropped, 26);
+	assert_true(node_log_site_allow("a.c", "10",
+	    t0 + NODE_LOG_INTERVAL_US + 1, &dropped));
+	assert_int_equal(dropped, 0);
+	node_log_sites_reset();
+}
+
+/* A warning raised in a loop (as a peer could make one) writes
+ * NODE_LOG_BURST lines, not thousands. */
+static void
+test_log_flood_is_cut(void **state)
+{
+	g_autofree char *top = g_dir_make_tmp("tlog-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(top, "logs", "node.log",
+	    NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GError) err = NULL;
+	const char *p;
+	int i, lines = 0;
+
+	RPC_UNUSED(state);
+	node_log_sites_reset();
+	assert_true(node_log_open(path, FALSE, &err));
+	for (i = 0; i < 5000; i++)
+		g_message("flood %d", i);	/* one call site */
+	g_message("another site");
+	node_log_close();
+	assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	for (p = text; *p != '\0'; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, NODE_LOG_BURST + 1);
+	assert_non_null(strstr(text, "another site"));
+	assert_null(strstr(text, "flood 10\n"));
+	rm_rf(top);
+	node_log_sites_reset();
+}
+
 int
 main(void)
 {
@@ -281,6 +343,8 @@ main(void)
 		cmocka_unit_test(test_create_refuses_and_leaves_nothing),
 		cmocka_unit_test(test_lock_is_exclusive_between_processes),
 		cmocka_unit_test(test_log_line_format),
+		cmocka_unit_test(test_log_site_budget),
+		cmocka_unit_test(test_log_flood_is_cut),
 	};
 
 	if (sodium_init() < 0)
