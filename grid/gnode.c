@@ -158,11 +158,62 @@ load_certs(node *n, GError **error)
 	return texts;
 }
 
+/* Tahoe's [storage] expire.* options. */
+static gboolean
+load_expiry(node *n, grid_ss_expiry *e, GError **error)
+{
+	node_config *cfg = node_cfg(n);
+	g_autofree char *mode = node_config_get(cfg, "storage", "expire.mode");
+	g_autofree char *old = node_config_get(cfg, "storage",
+	    "expire.override_lease_duration");
+	g_autofree char *cutoff = node_config_get(cfg, "storage",
+	    "expire.cutoff_date");
+
+	memset(e, 0, sizeof(*e));
+	if (!node_config_get_bool(cfg, "storage", "expire.enabled", FALSE,
+	    &e->enabled, error) ||
+	    !node_config_get_bool(cfg, "storage", "expire.immutable", TRUE,
+	    &e->immutable, error))
+		return FALSE;
+	if (mode == NULL && e->enabled) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT, "%s/tahoe.cfg: "
+		    "[storage] expire.enabled needs expire.mode (age or "
+		    "cutoff-date)", node_dir(n));
+		return FALSE;
+	}
+	if (mode == NULL || strcmp(mode, "age") == 0) {
+		e->mode = GRID_EXPIRE_AGE;
+	} else if (strcmp(mode, "cutoff-date") == 0) {
+		e->mode = GRID_EXPIRE_CUTOFF;
+		if (cutoff == NULL) {
+			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+			    "%s/tahoe.cfg: [storage] expire.mode = cutoff-date "
+			    "needs expire.cutoff_date", node_dir(n));
+			return FALSE;
+		}
+		if (!grid_parse_date(cutoff, &e->cutoff, error))
+			goto bad;
+	} else {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT, "%s/tahoe.cfg: "
+		    "[storage] expire.mode must be age or cutoff-date",
+		    node_dir(n));
+		return FALSE;
+	}
+	if (old != NULL && !grid_parse_duration(old, &e->override, error))
+		goto bad;
+	return TRUE;
+bad:
+	g_prefix_error(error, "%s/tahoe.cfg: [storage] expire.*: ",
+	    node_dir(n));
+	return FALSE;
+}
+
 static gboolean
 start_storage(grid_node *g, GError **error)
 {
 	node *n = g->n;
 	guint64 reserved, seq;
+	grid_ss_expiry expiry;
 	g_autofree char *dir = g_build_filename(node_dir(n), "storage", NULL);
 	g_autofree char *furl_file = node_private_path(n, "storage.furl");
 	g_autofree char *furl = NULL, *seed = NULL;
@@ -184,9 +235,12 @@ start_storage(grid_node *g, GError **error)
 	}
 	if ((certs = load_certs(n, error)) == NULL)
 		return FALSE;
+	if (!load_expiry(n, &expiry, error))
+		return FALSE;
 	if ((g->ss = grid_ss_new(tub, dir, reserved, furl_file, &furl,
 	    error)) == NULL)
 		return FALSE;
+	grid_ss_set_expiry(g->ss, &expiry);
 	if (!next_seqnum(n, &seq, error))
 		return FALSE;
 	/* Tahoe-LAFS seeds the permuted ring of a node with an Ed25519 key

@@ -1,10 +1,12 @@
 noinst_LIBRARIES += grid/libgrid.a
-grid_libgrid_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSON_CFLAGS) $(MHD_CFLAGS) -DG_LOG_DOMAIN=\"grid\"
+grid_libgrid_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSON_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) -DG_LOG_DOMAIN=\"grid\"
 grid_libgrid_a_SOURCES = \
 	grid/gm.c grid/gm.h \
 	grid/announce.c grid/announce.h \
 	grid/introducer.c grid/introducer.h \
 	grid/intro_client.c grid/intro_client.h \
+	grid/leasedb.c grid/leasedb.h \
+	grid/shares.c grid/shares.h \
 	grid/storage.c grid/storage.h \
 	grid/broker.c grid/broker.h \
 	grid/gnode.c grid/gnode.h \

@@ -466,8 +466,8 @@ out:
 	return ok;
 }
 
-static void
-remove_tree(const char *path)
+void
+node_remove_tree(const char *path)
 {
 	GDir *d = g_dir_open(path, 0, NULL);
 	const char *name;
@@ -479,7 +479,7 @@ remove_tree(const char *path)
 
 			if (g_file_test(p, G_FILE_TEST_IS_DIR) &&
 			    !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-				remove_tree(p);
+				node_remove_tree(p);
 			else
 				g_unlink(p);
 		}
@@ -540,7 +540,7 @@ remove_stale_tmp(const char *parent, const char *base)
 		if (g_file_test(p, G_FILE_TEST_IS_SYMLINK) ||
 		    (fd = lock_tmp(p)) < 0)
 			continue;
-		remove_tree(p);
+		node_remove_tree(p);
 		close(fd);
 	}
 	g_dir_close(d);
@@ -601,7 +601,7 @@ node_dir_create(const char *dir, const node_create_opts *o, GError **error)
 	close(lockfd);	/* the lock goes with the rename's name */
 	return TRUE;
 fail:
-	remove_tree(tmp);
+	node_remove_tree(tmp);
 	if (lockfd >= 0)
 		close(lockfd);
 	return FALSE;

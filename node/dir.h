@@ -79,4 +79,9 @@ gboolean node_dir_create(const char *dir, const node_create_opts *o,
  * NODE_E_EXISTS ("already running (pid N)") if another process holds it. */
 int node_dir_lock(const char *dir, GError **error);
 
+/* Remove 'path' and everything below it, never following a symbolic
+ * link (a link is removed, not its target).  Errors are ignored: what
+ * cannot be removed stays. */
+void node_remove_tree(const char *path);
+
 #endif

@@ -1,0 +1,826 @@
+/* tests/unit/test_grid_storage.c -- the storage server (grid/storage.c,
+ * grid/shares.c, grid/leasedb.c) over two tubs on one loop: allocation,
+ * writes, close and the files it leaves, leases, readers, aborts by
+ * disconnect, space, start-up repair of the database, expiry, and hostile
+ * arguments. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+
+#include "grid/leasedb.h"
+#include "grid/shares.h"
+#include "grid/storage.h"
+#include "node/dir.h"
+#include "rpc/common.h"
+#include "rpc/conn.h"
+#include "rpc/err.h"
+#include "tests/unit/tubtest.h"
+
+typedef struct fixture {
+	struct ev_loop	*loop;
+	rpc_tub		*srv, *cli;
+	char		*top, *sdir;
+	char		*furl;
+	grid_ss		*ss;
+	rpc_ref		*ref;
+} fixture;
+
+static const uint8_t SI[GRID_SI_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+static const uint8_t RENEW[GRID_SECRET_LEN] = { 0x11 };
+static const uint8_t CANCEL[GRID_SECRET_LEN] = { 0x22 };
+
+static void
+start_server(fixture *f, guint64 reserved)
+{
+	g_autoptr(GError) err = NULL;
+
+	f->ss = grid_ss_new(f->srv, f->sdir, reserved, NULL, &f->furl, &err);
+	if (f->ss == NULL)
+		fail_msg("grid_ss_new: %s", err->message);
+	f->ref = tt_get_ref(f->cli, f->furl, &err);
+	assert_non_null(f->ref);
+}
+
+static void
+stop_server(fixture *f)
+{
+	rpc_ref_unref(g_steal_pointer(&f->ref));
+	grid_ss_free(g_steal_pointer(&f->ss));
+	sodium_memzero(f->furl, strlen(f->furl));
+	g_clear_pointer(&f->furl, g_free);
+}
+
+static int
+setup(void **state)
+{
+	fixture *f = g_new0(fixture, 1);
+
+	f->loop = ev_loop_new(EVFLAG_AUTO);
+	f->srv = tt_tub_listening(f->loop, NULL);
+	f->cli = tt_tub_listening(f->loop, NULL);
+	f->top = g_dir_make_tmp("tss-XXXXXX", NULL);
+	f->sdir = g_build_filename(f->top, "storage", NULL);
+	start_server(f, 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture *f = *state;
+
+	if (f->ss != NULL)
+		stop_server(f);
+	rpc_tub_free(f->cli);
+	rpc_tub_free(f->srv);
+	ev_loop_destroy(f->loop);
+	if (g_getenv("KEEP_TEST_DIRS") == NULL)
+		node_remove_tree(f->top);
+	g_free(f->top);
+	g_free(f->sdir);
+	g_free(f);
+	return 0;
+}
+
+/* ---- calls ---- */
+
+/* The outcome of allocate_buckets or get_buckets: share numbers and the
+ * references that came with them (kept). */
+typedef struct buckets {
+	bool		 done;
+	GError		*err;
+	guint		 n_have, have[256];
+	guint		 n, nums[256];
+	rpc_ref		*refs[256];
+} buckets;
+
+static void
+buckets_clear(buckets *b)
+{
+	guint i;
+
+	for (i = 0; i < b->n; i++)
+		rpc_ref_unref(b->refs[i]);
+	g_clear_error(&b->err);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Read a list of [shnum, ref] pairs. */
+static void
+read_pairs(const msgpack_object *o, buckets *b)
+{
+	guint i;
+
+	assert_int_equal(o->type, MSGPACK_OBJECT_ARRAY);
+	for (i = 0; i < o->via.array.size; i++) {
+		const msgpack_object *pair = &o->via.array.ptr[i];
+		rpc_ref *r = NULL;
+
+		assert_int_equal(pair->type, MSGPACK_OBJECT_ARRAY);
+		assert_int_equal(pair->via.array.size, 2);
+		b->nums[b->n] = (guint)pair->via.array.ptr[0].via.u64;
+		assert_true(rpc_value_ref(&pair->via.array.ptr[1], &r, NULL));
+		b->refs[b->n++] = rpc_ref_ref(r);
+	}
+}
+
+static void
+allocate_cb(const msgpack_object *result, const GError *err, void *arg)
+{
+	buckets *b = arg;
+	const msgpack_object *have;
+	guint i;
+
+	b->done = true;
+	if (err != NULL) {
+		b->err = g_error_copy(err);
+		return;
+	}
+	assert_int_equal(result->type, MSGPACK_OBJECT_ARRAY);
+	assert_int_equal(result->via.array.size, 2);
+	have = &result->via.array.ptr[0];
+	for (i = 0; i < have->via.array.size; i++)
+		b->have[b->n_have++] = (guint)have->via.array.ptr[i].via.u64;
+	read_pairs(&result->via.array.ptr[1], b);
+}
+
+static void
+get_cb(const msgpack_object *result, const GError *err, void *arg)
+{
+	buckets *b = arg;
+
+	b->done = true;
+	if (err != NULL) {
+		b->err = g_error_copy(err);
+		return;
+	}
+	read_pairs(result, b);
+}
+
+static void
+wait_buckets(fixture *f, buckets *b)
+{
+	assert_true(tt_run_until(f->loop, &b->done, 5.0));
+}
+
+static void
+allocate(fixture *f, const uint8_t *si, const uint8_t *renew,
+    const guint *nums, guint n, guint64 size, buckets *b)
+{
+	rpc_pack *p = rpc_pack_new();
+	guint i;
+
+	memset(b, 0, sizeof(*b));
+	rpc_pack_array(p, 5);
+	rpc_pack_bin(p, si, GRID_SI_LEN);
+	rpc_pack_bin(p, renew, GRID_SECRET_LEN);
+	rpc_pack_bin(p, CANCEL, GRID_SECRET_LEN);
+	rpc_pack_array(p, n);
+	for (i = 0; i < n; i++)
+		rpc_pack_uint(p, nums[i]);
+	rpc_pack_uint(p, size);
+	rpc_ref_call(f->ref, "allocate_buckets", p, allocate_cb, b);
+	wait_buckets(f, b);
+}
+
+static void
+get_buckets(fixture *f, const uint8_t *si, buckets *b)
+{
+	rpc_pack *p = rpc_pack_new();
+
+	memset(b, 0, sizeof(*b));
+	rpc_pack_array(p, 1);
+	rpc_pack_bin(p, si, GRID_SI_LEN);
+	rpc_ref_call(f->ref, "get_buckets", p, get_cb, b);
+	wait_buckets(f, b);
+}
+
+/* Call 'method' on 'ref'; return the remote error type or NULL. */
+static char *
+call_err(fixture *f, rpc_ref *ref, const char *method, rpc_pack *args)
+{
+	tt_answer a;
+	char *type = NULL;
+
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, method, args, &a));
+	if (a.err != NULL)
+		type = g_strdup(g_error_matches(a.err, RPC_ERROR,
+		    RPC_E_REMOTE) ? rpc_remote_error_type(a.err) :
+		    a.err->message);
+	tt_answer_clear(&a);
+	return type;
+}
+
+static char *
+write_at(fixture *f, rpc_ref *w, guint64 off, const void *data, size_t n)
+{
+	rpc_pack *p = rpc_pack_new();
+
+	rpc_pack_array(p, 2);
+	rpc_pack_uint(p, off);
+	rpc_pack_bin(p, data, n);
+	return call_err(f, w, "write", p);
+}
+
+/* read(offset, length) on reader 'r': the bytes, or NULL on error. */
+static GBytes *
+read_at(fixture *f, rpc_ref *r, guint64 off, guint64 len)
+{
+	rpc_pack *p = rpc_pack_new();
+	tt_answer a;
+	GBytes *out = NULL;
+
+	rpc_pack_array(p, 2);
+	rpc_pack_uint(p, off);
+	rpc_pack_uint(p, len);
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, r, "read", p, &a));
+	if (a.err == NULL) {
+		assert_int_equal(a.result.data.type, MSGPACK_OBJECT_BIN);
+		out = g_bytes_new(a.result.data.via.bin.ptr,
+		    a.result.data.via.bin.size);
+	}
+	tt_answer_clear(&a);
+	return out;
+}
+
+static char *
+lease_args_call(fixture *f, const uint8_t *si, const uint8_t *renew)
+{
+	rpc_pack *p = rpc_pack_new();
+
+	rpc_pack_array(p, 3);
+	rpc_pack_bin(p, si, GRID_SI_LEN);
+	rpc_pack_bin(p, renew, GRID_SECRET_LEN);
+	rpc_pack_bin(p, CANCEL, GRID_SECRET_LEN);
+	return call_err(f, f->ref, "add_lease", p);
+}
+
+/* Upload share 'shnum' of SI holding 'data'. */
+static void
+upload_one(fixture *f, guint shnum, const char *data)
+{
+	buckets b;
+
+	allocate(f, SI, RENEW, &shnum, 1, strlen(data), &b);
+	assert_null(b.err);
+	assert_int_equal(b.n, 1);
+	assert_null(write_at(f, b.refs[0], 0, data, strlen(data)));
+	assert_null(call_err(f, b.refs[0], "close", NULL));
+	buckets_clear(&b);
+}
+
+static grid_leasedb *
+open_db(fixture *f)
+{
+	g_autofree char *p = g_build_filename(f->sdir, "leases.sqlite", NULL);
+	g_autoptr(GError) err = NULL;
+	grid_leasedb *db = grid_leasedb_open(p, &err);
+
+	assert_non_null(db);
+	return db;
+}
+
+/* ---- tests ---- */
+
+static void
+test_write_close_read(void **state)
+{
+	fixture *f = *state;
+	const guint nums[] = { 0, 7 };
+	g_autofree char *path = grid_share_path(f->sdir, SI, 7);
+	g_autofree char *inc = grid_share_incoming_path(f->sdir, SI, 7);
+	g_autofree char *text = NULL, *closed = NULL;
+	g_autoptr(GBytes) got = NULL, tail = NULL, past = NULL;
+	grid_leasedb *db;
+	grid_share_info info;
+	buckets b;
+	gint64 latest;
+	gsize len;
+
+	allocate(f, SI, RENEW, nums, 2, 10, &b);
+	assert_null(b.err);
+	assert_int_equal(b.n_have, 0);
+	assert_int_equal(b.n, 2);
+	assert_int_equal(b.nums[0], 0);
+	assert_int_equal(b.nums[1], 7);
+	/* Written in two pieces, out of order. */
+	assert_null(write_at(f, b.refs[1], 5, "world", 5));
+	assert_null(write_at(f, b.refs[1], 0, "hello", 5));
+	assert_true(g_file_test(inc, G_FILE_TEST_EXISTS));
+	assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	assert_null(call_err(f, b.refs[1], "close", NULL));
+	/* Renamed into place: Tahoe's container, version 2, no lease
+	 * records, the data after the 12-byte header. */
+	assert_false(g_file_test(inc, G_FILE_TEST_EXISTS));
+	assert_true(g_file_get_contents(path, &text, &len, NULL));
+	assert_int_equal(len, 22);
+	assert_memory_equal(text, "\0\0\0\2\0\0\0\12\0\0\0\0hello" "world",
+	    22);
+	assert_true(grid_share_stat(path, &info, NULL));
+	assert_int_equal(info.data_len, 10);
+	/* Calls after close are refused. */
+	closed = write_at(f, b.refs[1], 0, "x", 1);
+	assert_string_equal(closed, "grid.Closed");
+	buckets_clear(&b);
+
+	db = open_db(f);
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 7, &latest), 1);
+	assert_true(latest > time(NULL) + GRID_LEASE_DURATION - 60);
+	grid_leasedb_free(db);
+
+	get_buckets(f, SI, &b);
+	assert_null(b.err);
+	/* Share 0 was never closed: its writer still holds it incoming. */
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.nums[0], 7);
+	got = read_at(f, b.refs[0], 0, 10);
+	assert_int_equal(g_bytes_get_size(got), 10);
+	assert_memory_equal(g_bytes_get_data(got, NULL), "helloworld", 10);
+	/* A read past the end is cut short, not refused. */
+	tail = read_at(f, b.refs[0], 8, 100);
+	assert_int_equal(g_bytes_get_size(tail), 2);
+	past = read_at(f, b.refs[0], 50, 10);
+	assert_int_equal(g_bytes_get_size(past), 0);
+	buckets_clear(&b);
+}
+
+static void
+test_already_have_and_leases(void **state)
+{
+	fixture *f = *state;
+	const uint8_t renew2[GRID_SECRET_LEN] = { 0x33 };
+	const guint nums[] = { 3, 4 };
+	grid_leasedb *db;
+	buckets b;
+	gint64 latest;
+
+	upload_one(f, 3, "abc");
+	/* A second upload of the same file by another client: share 3 is
+	 * reported (and gets that client's lease), 4 is allocated. */
+	allocate(f, SI, renew2, nums, 2, 3, &b);
+	assert_null(b.err);
+	assert_int_equal(b.n_have, 1);
+	assert_int_equal(b.have[0], 3);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.nums[0], 4);
+	buckets_clear(&b);
+	db = open_db(f);
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 3, &latest), 2);
+	grid_leasedb_free(db);
+	/* add_lease with a known renew secret renews instead of adding;
+	 * for a storage index the server does not hold it does nothing. */
+	assert_null(lease_args_call(f, SI, RENEW));
+	assert_null(lease_args_call(f, (const uint8_t *)"0123456789abcdef",
+	    RENEW));
+	db = open_db(f);
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 3, &latest), 2);
+	grid_leasedb_free(db);
+}
+
+/* A writer whose client goes away before close() is aborted: no file is
+ * left in incoming/ nor in shares/, and the space is released. */
+static void
+test_disconnect_aborts_writer(void **state)
+{
+	fixture *f = *state;
+	const guint n = 5;
+	g_autofree char *inc = grid_share_incoming_path(f->sdir, SI, 5);
+	g_autofree char *fin = grid_share_path(f->sdir, SI, 5);
+	grid_ss_stats st;
+	buckets b;
+	int i;
+
+	allocate(f, SI, RENEW, &n, 1, 1000, &b);
+	assert_int_equal(b.n, 1);
+	assert_null(write_at(f, b.refs[0], 0, "partial", 7));
+	grid_ss_get_stats(f->ss, &st);
+	assert_int_equal(st.writers, 1);
+	assert_int_equal(st.allocated, 1000);
+	assert_true(g_file_test(inc, G_FILE_TEST_EXISTS));
+	/* The client tub goes (its connection with it). */
+	buckets_clear(&b);
+	rpc_ref_unref(g_steal_pointer(&f->ref));
+	rpc_tub_free(f->cli);
+	f->cli = NULL;
+	for (i = 0; i < 50 && g_file_test(inc, G_FILE_TEST_EXISTS); i++)
+		tt_run_for(f->loop, 0.02);
+	assert_false(g_file_test(inc, G_FILE_TEST_EXISTS));
+	assert_false(g_file_test(fin, G_FILE_TEST_EXISTS));
+	grid_ss_get_stats(f->ss, &st);
+	assert_int_equal(st.writers, 0);
+	assert_int_equal(st.allocated, 0);
+	f->cli = tt_tub_listening(f->loop, NULL);
+	f->ref = tt_get_ref(f->cli, f->furl, NULL);
+	assert_non_null(f->ref);
+	/* abort() by the client does the same. */
+	allocate(f, SI, RENEW, &n, 1, 10, &b);
+	assert_int_equal(b.n, 1);
+	assert_null(call_err(f, b.refs[0], "abort", NULL));
+	assert_false(g_file_test(inc, G_FILE_TEST_EXISTS));
+	buckets_clear(&b);
+}
+
+static void
+test_write_past_allocation_refused(void **state)
+{
+	fixture *f = *state;
+	const guint n = 1;
+	g_autofree char *e1 = NULL, *e2 = NULL;
+	buckets b;
+
+	allocate(f, SI, RENEW, &n, 1, 10, &b);
+	e1 = write_at(f, b.refs[0], 8, "abc", 3);
+	assert_string_equal(e1, "grid.DataTooLarge");
+	e2 = write_at(f, b.refs[0], G_MAXINT64, "a", 1);
+	assert_string_equal(e2, "grid.DataTooLarge");
+	assert_null(write_at(f, b.refs[0], 7, "abc", 3));
+	buckets_clear(&b);
+}
+
+/* An allocation that does not fit is refused with a clear error, and
+ * space promised to open writers counts. */
+static void
+test_no_space(void **state)
+{
+	fixture *f = *state;
+	const guint n = 2, m = 3;
+	guint64 avail = grid_ss_available(f->ss);
+	buckets b, c;
+
+	allocate(f, SI, RENEW, &n, 1, avail + 1, &b);
+	assert_non_null(b.err);
+	assert_string_equal(rpc_remote_error_type(b.err), "grid.NoSpace");
+	assert_non_null(strstr(b.err->message, "no room"));
+	buckets_clear(&b);
+	/* Half now, then more than what is left. */
+	allocate(f, SI, RENEW, &n, 1, avail / 2, &b);
+	assert_int_equal(b.n, 1);
+	assert_true(grid_ss_available(f->ss) < avail / 2 + 4096 * 1024);
+	allocate(f, SI, RENEW, &m, 1, avail / 2 + 8 * 1024 * 1024, &c);
+	assert_non_null(c.err);
+	assert_string_equal(rpc_remote_error_type(c.err), "grid.NoSpace");
+	buckets_clear(&c);
+	buckets_clear(&b);
+	/* reserved_space counts too. */
+	stop_server(f);
+	start_server(f, G_MAXUINT64 / 2);
+	assert_int_equal(grid_ss_available(f->ss), 0);
+	allocate(f, SI, RENEW, &n, 1, 1, &b);
+	assert_string_equal(rpc_remote_error_type(b.err), "grid.NoSpace");
+	buckets_clear(&b);
+}
+
+/* Write a Tahoe-LAFS version-1 container (plaintext lease secrets) with
+ * one lease, as a share copied in from a Tahoe server. */
+static void
+write_tahoe_v1_share(const char *path, const char *data, guint32 expiry)
+{
+	GString *s = g_string_new(NULL);
+	g_autofree char *dir = g_path_get_dirname(path);
+	uint8_t hdr[12] = { 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 };
+	uint8_t lease[72] = { 0 };	/* owner 0: anonymous */
+
+	hdr[7] = (uint8_t)strlen(data);
+	memcpy(lease + 4, RENEW, 32);
+	memcpy(lease + 36, CANCEL, 32);
+	lease[68] = (uint8_t)(expiry >> 24);
+	lease[69] = (uint8_t)(expiry >> 16);
+	lease[70] = (uint8_t)(expiry >> 8);
+	lease[71] = (uint8_t)expiry;
+	g_string_append_len(s, (char *)hdr, 12);
+	g_string_append(s, data);
+	g_string_append_len(s, (char *)lease, 72);
+	assert_int_equal(g_mkdir_with_parents(dir, 0700), 0);
+	assert_true(g_file_set_contents(path, s->str, (gssize)s->len, NULL));
+	g_string_free(s, TRUE);
+}
+
+/* At start: incoming/ is emptied, a share file without a row gets one
+ * (with the leases of its container), a row without a file is dropped,
+ * and files that are not shares are left alone. */
+static void
+test_start_repairs_database(void **state)
+{
+	fixture *f = *state;
+	const uint8_t si2[GRID_SI_LEN] = { 0xaa, 0xbb };
+	g_autofree char *copied = grid_share_path(f->sdir, si2, 2);
+	g_autofree char *lost = grid_share_path(f->sdir, SI, 1);
+	g_autofree char *stale = grid_share_incoming_path(f->sdir, SI, 9);
+	g_autofree char *junk = g_build_filename(f->sdir, "shares", "ab",
+	    "notashare", NULL);
+	g_autoptr(GBytes) got = NULL;
+	uint8_t renew_hash[32];
+	grid_leasedb *db;
+	buckets b;
+	gint64 latest;
+	guint64 size;
+	guint n;
+
+	upload_one(f, 1, "data one");
+	stop_server(f);
+	/* A crash after the row was committed, before the rename. */
+	assert_int_equal(g_unlink(lost), 0);
+	write_tahoe_v1_share(copied, "tahoe data", 2000000000u);
+	{
+		g_autofree char *d = g_path_get_dirname(stale);
+
+		assert_int_equal(g_mkdir_with_parents(d, 0700), 0);
+	}
+	assert_true(g_file_set_contents(stale, "half", 4, NULL));
+	{
+		g_autofree char *d = g_path_get_dirname(junk);
+
+		assert_int_equal(g_mkdir_with_parents(d, 0700), 0);
+	}
+	assert_true(g_file_set_contents(junk, "x", 1, NULL));
+	start_server(f, 0);
+	assert_false(g_file_test(stale, G_FILE_TEST_EXISTS));
+	assert_true(g_file_test(junk, G_FILE_TEST_EXISTS));
+	db = open_db(f);
+	assert_false(grid_leasedb_has_share(db, SI, 1, &size));
+	assert_true(grid_leasedb_has_share(db, si2, 2, &size));
+	assert_int_equal(size, 12 + 10 + 72);
+	n = grid_leasedb_n_leases(db, si2, 2, &latest);
+	assert_int_equal(n, 1);
+	assert_int_equal(latest, 2000000000);
+	grid_leasedb_free(db);
+	/* The copied share's plaintext renew secret was hashed: renewing
+	 * with the same secret renews that lease (no second lease). */
+	grid_lease_hash(RENEW, renew_hash);
+	assert_null(lease_args_call(f, si2, RENEW));
+	db = open_db(f);
+	assert_int_equal(grid_leasedb_n_leases(db, si2, 2, &latest), 1);
+	grid_leasedb_free(db);
+	/* And it is served. */
+	get_buckets(f, si2, &b);
+	assert_int_equal(b.n, 1);
+	got = read_at(f, b.refs[0], 0, 100);
+	assert_int_equal(g_bytes_get_size(got), 10);
+	assert_memory_equal(g_bytes_get_data(got, NULL), "tahoe data", 10);
+	buckets_clear(&b);
+}
+
+static void
+test_expiry_collects_unleased_shares(void **state)
+{
+	fixture *f = *state;
+	const uint8_t si2[GRID_SI_LEN] = { 0x77 };
+	g_autofree char *p1 = grid_share_path(f->sdir, SI, 0);
+	g_autofree char *p2 = grid_share_path(f->sdir, si2, 0);
+	grid_ss_expiry e = { TRUE, GRID_EXPIRE_AGE, 0, 0, TRUE };
+	gint64 now = time(NULL);
+	guint64 size;
+	grid_leasedb *db;
+
+	upload_one(f, 0, "keep me");
+	write_tahoe_v1_share(p2, "old", (guint32)(now - 10));
+	stop_server(f);
+	start_server(f, 0);
+	/* Off: nothing is collected, whatever the leases say. */
+	assert_int_equal(grid_ss_collect(f->ss, now), 0);
+	grid_ss_set_expiry(f->ss, &e);
+	assert_int_equal(grid_ss_collect(f->ss, now), 1);
+	assert_false(g_file_test(p2, G_FILE_TEST_EXISTS));
+	assert_true(g_file_test(p1, G_FILE_TEST_EXISTS));
+	/* 32 days on, the fresh lease has run out too. */
+	assert_int_equal(grid_ss_collect(f->ss, now + 32 * 86400), 1);
+	assert_false(g_file_test(p1, G_FILE_TEST_EXISTS));
+	db = open_db(f);
+	assert_false(grid_leasedb_has_share(db, SI, 0, &size));
+	grid_leasedb_free(db);
+}
+
+static void
+test_cutoff_date_mode(void **state)
+{
+	fixture *f = *state;
+	g_autofree char *p1 = grid_share_path(f->sdir, SI, 0);
+	gint64 now = time(NULL);
+	/* A lease renewed now expires under any cutoff after now. */
+	grid_ss_expiry e = { TRUE, GRID_EXPIRE_CUTOFF, 0, now - 3600, TRUE };
+
+	upload_one(f, 0, "x");
+	grid_ss_set_expiry(f->ss, &e);
+	assert_int_equal(grid_ss_collect(f->ss, now), 0);
+	e.cutoff = now + 3600;
+	grid_ss_set_expiry(f->ss, &e);
+	assert_int_equal(grid_ss_collect(f->ss, now), 1);
+	assert_false(g_file_test(p1, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_hostile_arguments(void **state)
+{
+	fixture *f = *state;
+	struct {
+		const char	*method;
+		rpc_pack	*args;
+	} cases[8];
+	rpc_pack *p;
+	guint i, n = 0;
+	buckets b;
+	const guint one = 0;
+
+	/* A storage index of 15 bytes. */
+	p = rpc_pack_new();
+	rpc_pack_array(p, 1);
+	rpc_pack_bin(p, SI, 15);
+	cases[n].method = "get_buckets";
+	cases[n++].args = p;
+	/* Share number 256. */
+	p = rpc_pack_new();
+	rpc_pack_array(p, 5);
+	rpc_pack_bin(p, SI, 16);
+	rpc_pack_bin(p, RENEW, 32);
+	rpc_pack_bin(p, CANCEL, 32);
+	rpc_pack_array(p, 1);
+	rpc_pack_uint(p, 256);
+	rpc_pack_uint(p, 10);
+	cases[n].method = "allocate_buckets";
+	cases[n++].args = p;
+	/* A secret of 31 bytes. */
+	p = rpc_pack_new();
+	rpc_pack_array(p, 3);
+	rpc_pack_bin(p, SI, 16);
+	rpc_pack_bin(p, RENEW, 31);
+	rpc_pack_bin(p, CANCEL, 32);
+	cases[n].method = "add_lease";
+	cases[n++].args = p;
+	/* A negative size. */
+	p = rpc_pack_new();
+	rpc_pack_array(p, 5);
+	rpc_pack_bin(p, SI, 16);
+	rpc_pack_bin(p, RENEW, 32);
+	rpc_pack_bin(p, CANCEL, 32);
+	rpc_pack_array(p, 0);
+	rpc_pack_int(p, -1);
+	cases[n].method = "allocate_buckets";
+	cases[n++].args = p;
+	/* An unknown share type. */
+	p = rpc_pack_new();
+	rpc_pack_array(p, 4);
+	rpc_pack_str(p, "mutablex");
+	rpc_pack_bin(p, SI, 16);
+	rpc_pack_uint(p, 0);
+	rpc_pack_str(p, "bad");
+	cases[n].method = "advise_corrupt_share";
+	cases[n++].args = p;
+	for (i = 0; i < n; i++) {
+		g_autofree char *e = call_err(f, f->ref, cases[i].method,
+		    cases[i].args);
+
+		assert_non_null(e);
+		assert_string_equal(e, "violation");
+	}
+	/* A read longer than GRID_SS_MAX_IO. */
+	upload_one(f, 0, "abc");
+	get_buckets(f, SI, &b);
+	p = rpc_pack_new();
+	rpc_pack_array(p, 2);
+	rpc_pack_uint(p, 0);
+	rpc_pack_uint(p, GRID_SS_MAX_IO + 1);
+	{
+		g_autofree char *e = call_err(f, b.refs[0], "read", p);
+
+		assert_string_equal(e, "violation");
+	}
+	buckets_clear(&b);
+	/* A second writer for a share being written is not handed out. */
+	allocate(f, SI, RENEW, &one, 1, 3, &b);
+	assert_int_equal(b.n_have, 1);
+	assert_int_equal(b.n, 0);
+	buckets_clear(&b);
+}
+
+static void
+test_corruption_advisory(void **state)
+{
+	fixture *f = *state;
+	g_autofree char *dir = g_build_filename(f->sdir,
+	    "corruption-advisories", NULL);
+	g_autoptr(GDir) d = NULL;
+	const char *name;
+	g_autofree char *text = NULL, *path = NULL;
+	buckets b;
+	rpc_pack *p;
+	int n = 0;
+
+	upload_one(f, 0, "abc");
+	get_buckets(f, SI, &b);
+	p = rpc_pack_new();
+	rpc_pack_array(p, 1);
+	rpc_pack_str(p, "block hash\x1b[31m mismatch");
+	assert_null(call_err(f, b.refs[0], "advise_corrupt_share", p));
+	buckets_clear(&b);
+	d = g_dir_open(dir, 0, NULL);
+	assert_non_null(d);
+	while ((name = g_dir_read_name(d)) != NULL) {
+		n++;
+		path = g_build_filename(dir, name, NULL);
+	}
+	assert_int_equal(n, 1);
+	assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	assert_non_null(strstr(text, "share_number: 0"));
+	assert_non_null(strstr(text, "block hash?[31m mismatch"));
+}
+
+static void
+test_duration_and_date_syntax(void **state)
+{
+	static const struct {
+		const char	*in;
+		gint64		 out;	/* -1: refused */
+	} d[] = {
+		{ "60 days", 60 * 86400 }, { "1day", 86400 },
+		{ "2 MONTHS", 62 * 86400 }, { "1 mo", 31 * 86400 },
+		{ " 3 years ", 3 * 365 * 86400 }, { "90s", 90 },
+		{ "5 seconds", 5 }, { "", -1 }, { "days", -1 },
+		{ "5", -1 }, { "5 weeks", -1 }, { "-5 days", -1 },
+		{ "5 days x", -1 }, { "1.5 days", -1 },
+		{ "99999999999999999999 s", -1 }, { "20000 years", -1 },
+	};
+	static const struct {
+		const char	*in;
+		gint64		 out;
+	} t[] = {
+		{ "2026-01-01", 1767225600 }, { "1970-01-01", 0 },
+		{ "2026-1-01", -1 }, { "2026-13-01", -1 },
+		{ "2026-02-30", -1 }, { "2026-01-01T00", -1 }, { "", -1 },
+		{ "+026-01-01", -1 }, { "2026-01- 1", -1 },
+	};
+	guint i;
+
+	RPC_UNUSED(state);
+	for (i = 0; i < G_N_ELEMENTS(d); i++) {
+		g_autoptr(GError) err = NULL;
+		gint64 v;
+		gboolean ok = grid_parse_duration(d[i].in, &v, &err);
+
+		if (d[i].out < 0) {
+			if (ok)
+				fail_msg("'%s' accepted", d[i].in);
+			assert_non_null(err);
+		} else {
+			if (!ok)
+				fail_msg("'%s': %s", d[i].in, err->message);
+			assert_int_equal(v, d[i].out);
+		}
+	}
+	for (i = 0; i < G_N_ELEMENTS(t); i++) {
+		g_autoptr(GError) err = NULL;
+		gint64 v;
+		gboolean ok = grid_parse_date(t[i].in, &v, &err);
+
+		if (t[i].out < 0) {
+			if (ok)
+				fail_msg("'%s' accepted", t[i].in);
+		} else {
+			if (!ok)
+				fail_msg("'%s': %s", t[i].in, err->message);
+			assert_int_equal(v, t[i].out);
+		}
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_write_close_read, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_already_have_and_leases,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disconnect_aborts_writer,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_write_past_allocation_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_space, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_start_repairs_database,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_expiry_collects_unleased_shares, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cutoff_date_mode, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_arguments, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_corruption_advisory,
+		    setup, teardown),
+		cmocka_unit_test(test_duration_and_date_syntax),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
