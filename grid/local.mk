@@ -18,5 +18,7 @@ grid_libgrid_a_SOURCES += \
 	grid/fec.c grid/fec.h \
 	grid/uri.c grid/uri.h \
 	grid/ueb.c grid/ueb.h \
+	grid/layout.c grid/layout.h \
+	grid/chk.c grid/chk.h \
 	grid/decimal-internal.h
 GRID_LIBS += $(CRYPTO_LIBS) $(ISAL_LIBS)
