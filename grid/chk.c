@@ -35,6 +35,9 @@ div_ceil(uint64_t a, uint64_t b)
 	return a / b + (a % b != 0);
 }
 
+static void sizes_fill(grid_chk_sizes *out, uint64_t size, unsigned k,
+    uint64_t segsize);
+
 gboolean
 grid_chk_sizes_init(const grid_chk_params *p, uint64_t size,
     grid_chk_sizes *out, GError **error)
@@ -61,18 +64,26 @@ grid_chk_sizes_init(const grid_chk_params *p, uint64_t size,
 		    size);
 		return FALSE;
 	}
+	sizes_fill(out, size, p->k, div_ceil(MIN(p->max_segment_size, size),
+	    p->k) * p->k);
+	return TRUE;
+}
+
+/* The sizes of a file of 'size' bytes cut into segments of 'segsize' (a
+ * multiple of k, > 0). */
+static void
+sizes_fill(grid_chk_sizes *out, uint64_t size, unsigned k, uint64_t segsize)
+{
 	out->size = size;
-	out->segment_size = div_ceil(MIN(p->max_segment_size, size), p->k) *
-	    p->k;
+	out->segment_size = segsize;
 	out->num_segments = div_ceil(size, out->segment_size);
-	out->block_size = out->segment_size / p->k;
+	out->block_size = out->segment_size / k;
 	out->tail_size = size % out->segment_size;
 	if (out->tail_size == 0)
 		out->tail_size = out->segment_size;
-	out->tail_padded = div_ceil(out->tail_size, p->k) * p->k;
-	out->tail_block_size = out->tail_padded / p->k;
-	out->share_data = div_ceil(size, p->k);
-	return TRUE;
+	out->tail_padded = div_ceil(out->tail_size, k) * k;
+	out->tail_block_size = out->tail_padded / k;
+	out->share_data = div_ceil(size, k);
 }
 
 grid_hasher *
@@ -442,5 +453,343 @@ grid_chk_encode_buffer(const grid_chk_params *p, const void *secret,
 		return FALSE;
 	ok = grid_chk_encoder_write(e, data, size, error) &&
 	    grid_chk_encoder_finish(e, cap, error);
+	return ok;
+}
+
+/* ---- decoding ---- */
+
+/* One share under examination. */
+struct dshare {
+	const grid_chk_share_in	*in;
+	grid_layout		 layout;
+	grid_hashtree_check	*blocks;	/* rooted in the share tree */
+	bool			 bad;
+};
+
+struct decoder {
+	const grid_uri		*cap;
+	grid_ueb		 ueb;
+	bool			 have_ueb;
+	grid_chk_sizes		 sz;
+	unsigned		 num_share_hashes;
+	struct dshare		*sh;
+	size_t			 nsh;
+	GArray			*bad;
+	grid_hashtree_check	*crypttext;
+};
+
+static void
+mark_bad(struct decoder *d, struct dshare *s)
+{
+	if (s->bad)
+		return;
+	s->bad = true;
+	if (d->bad != NULL)
+		g_array_append_val(d->bad, s->in->shnum);
+}
+
+/* Read 'len' bytes at 'off' of a share, or NULL if they are not all in
+ * it. */
+static const uint8_t *
+share_at(const struct dshare *s, uint64_t off, uint64_t len)
+{
+	if (off > s->in->len || len > s->in->len - off)
+		return NULL;
+	return s->in->p + off;
+}
+
+/* Find the UEB of share 's', check it against the cap's hash and, for the
+ * first good one, adopt it.  False if the share is unusable. */
+static bool
+share_ueb(struct decoder *d, struct dshare *s, grid_layout *hdr)
+{
+	uint64_t ueb_len = 0;
+	const uint8_t *field, *ueb;
+	uint8_t h[GRID_HASH_LEN];
+	size_t fl, i;
+
+	if (!grid_layout_parse(s->in->p, s->in->len, s->in->len, hdr, NULL))
+		return false;
+	fl = grid_layout_ueb_field(hdr);
+	field = share_at(s, hdr->offset[GRID_LAYOUT_UEB], fl);
+	if (field == NULL)
+		return false;
+	for (i = 0; i < fl; i++)
+		ueb_len = ueb_len << 8 | field[i];
+	if (ueb_len > GRID_UEB_MAX)
+		return false;
+	ueb = share_at(s, hdr->offset[GRID_LAYOUT_UEB] + fl, ueb_len);
+	if (ueb == NULL)
+		return false;
+	grid_ueb_hash(ueb, (size_t)ueb_len, h);
+	if (sodium_memcmp(h, d->cap->ueb_hash, GRID_HASH_LEN) != 0)
+		return false;
+	hdr->ueb_size = ueb_len;
+	if (!d->have_ueb) {
+		if (!grid_ueb_parse(ueb, (size_t)ueb_len, &d->ueb, NULL))
+			return false;
+		d->have_ueb = true;
+	}
+	return true;
+}
+
+/* The UEB matched the cap, so it is what the uploader wrote; still check
+ * that its sizes are ones this decoder can work with. */
+static gboolean
+adopt_sizes(struct decoder *d, GError **error)
+{
+	const grid_ueb *u = &d->ueb;
+	unsigned k = d->cap->k;
+	uint32_t needed[GRID_HASHTREE_MAX_NEEDED];
+
+	if (u->segment_size == 0 || u->segment_size % k != 0 ||
+	    u->segment_size > GRID_CHK_MAX_SEGMENT_LIMIT ||
+	    d->cap->size == 0 || d->cap->size > UINT64_MAX / 2) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "URI extension block: unusable segment size %"
+		    G_GUINT64_FORMAT, u->segment_size);
+		return FALSE;
+	}
+	sizes_fill(&d->sz, d->cap->size, k, u->segment_size);
+	if (d->sz.num_segments > GRID_HASHTREE_MAX_LEAVES ||
+	    ((u->present & GRID_UEB_NUM_SEGMENTS) &&
+	    u->num_segments != d->sz.num_segments) ||
+	    ((u->present & GRID_UEB_SIZE) && u->size != d->cap->size)) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "URI extension block disagrees with the cap's size");
+		return FALSE;
+	}
+	d->num_share_hashes = (unsigned)grid_hashtree_needed(d->cap->n, 0,
+	    true, needed);
+	return TRUE;
+}
+
+/* Check a share's layout and its block tree root against the share hash
+ * tree, and get its block tree ready. */
+static bool
+share_open(struct decoder *d, struct dshare *s, const grid_layout *hdr)
+{
+	g_autoptr(grid_hashtree_check) st = NULL;
+	grid_layout want;
+	const uint8_t *chain, *tree;
+	size_t nodes = grid_hashtree_nodes(d->sz.num_segments), i;
+	const size_t E = GRID_LAYOUT_SHARE_HASH_ENTRY;
+
+	if (s->in->shnum >= d->cap->n ||
+	    !grid_layout_init_version(&want, hdr->version, d->sz.share_data,
+	    d->sz.block_size, d->sz.num_segments, d->num_share_hashes,
+	    hdr->ueb_size, NULL) ||
+	    memcmp(want.offset, hdr->offset, sizeof(want.offset)) != 0 ||
+	    grid_layout_share_size(&want) > s->in->len)
+		return false;
+	s->layout = want;
+	chain = share_at(s, want.offset[GRID_LAYOUT_SHARE_HASHES],
+	    (uint64_t)d->num_share_hashes * E);
+	tree = share_at(s, want.offset[GRID_LAYOUT_BLOCK_HASHES],
+	    nodes * GRID_HASH_LEN);
+	if (chain == NULL || tree == NULL)
+		return false;
+	st = grid_hashtree_check_new(d->cap->n, d->ueb.share_root_hash);
+	for (i = 0; i < d->num_share_hashes; i++) {
+		size_t idx = (size_t)chain[i * E] << 8 | chain[i * E + 1];
+
+		if (!grid_hashtree_check_offer(st, idx, chain + i * E + 2,
+		    NULL))
+			return false;
+	}
+	/* node 0 of the share's block tree is leaf shnum of the share tree */
+	if (!grid_hashtree_check_leaf(st, s->in->shnum, tree, NULL))
+		return false;
+	s->blocks = grid_hashtree_check_new(d->sz.num_segments, tree);
+	for (i = 1; i < nodes; i++)
+		if (!grid_hashtree_check_offer(s->blocks, i,
+		    tree + i * GRID_HASH_LEN, NULL))
+			return false;
+	return true;
+}
+
+/* The block of segment 'seg' from share 's', checked against its block
+ * hash tree; NULL (and the share marked bad) if it does not match. */
+static const uint8_t *
+share_block(struct decoder *d, struct dshare *s, uint64_t seg, uint64_t bs)
+{
+	const uint8_t *b;
+	uint8_t h[GRID_HASH_LEN];
+
+	b = share_at(s, s->layout.offset[GRID_LAYOUT_DATA] +
+	    seg * d->sz.block_size, bs);
+	if (b == NULL)
+		goto bad;
+	grid_tagged_hash(GRID_TAG_BLOCK, b, bs, GRID_HASH_LEN, h);
+	if (!grid_hashtree_check_leaf(s->blocks, seg, h, NULL))
+		goto bad;
+	return b;
+bad:
+	mark_bad(d, s);
+	return NULL;
+}
+
+/* Check the crypttext hash of segment 'seg' with the crypttext tree
+ * nodes of any good share that lead to the UEB's root. */
+static bool
+check_crypttext(struct decoder *d, uint64_t seg, const uint8_t *h)
+{
+	uint32_t need[GRID_HASHTREE_MAX_NEEDED];
+	size_t m = grid_hashtree_needed(d->sz.num_segments, seg, false, need);
+	size_t i, j;
+
+	if (grid_hashtree_check_leaf(d->crypttext, seg, h, NULL))
+		return true;
+	for (i = 0; i < d->nsh; i++) {
+		const struct dshare *s = &d->sh[i];
+		bool ok = true;
+
+		if (s->bad || s->blocks == NULL)
+			continue;
+		for (j = 0; j < m && ok; j++) {
+			const uint8_t *n = share_at(s,
+			    s->layout.offset[GRID_LAYOUT_CRYPTTEXT_TREE] +
+			    (uint64_t)need[j] * GRID_HASH_LEN, GRID_HASH_LEN);
+
+			ok = n != NULL && grid_hashtree_check_offer(
+			    d->crypttext, need[j], n, NULL);
+		}
+		if (ok && grid_hashtree_check_leaf(d->crypttext, seg, h, NULL))
+			return true;
+	}
+	return false;
+}
+
+static void
+decoder_clear(struct decoder *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nsh; i++)
+		grid_hashtree_check_free(d->sh[i].blocks);
+	g_free(d->sh);
+	grid_hashtree_check_free(d->crypttext);
+}
+
+gboolean
+grid_chk_decode(const grid_uri *cap, const grid_chk_share_in *shares,
+    size_t nshares, grid_chk_read_fn *fn, void *arg, GArray *bad,
+    GError **error)
+{
+	struct decoder d;
+	g_autoptr(grid_fec) fec = NULL;
+	g_autofree uint8_t *seg = NULL;
+	g_autofree uint8_t **out = NULL;
+	g_autoptr(grid_hasher) flat = NULL;
+	EVP_CIPHER_CTX *aes = NULL;
+	const uint8_t *blocks[GRID_FEC_MAX_SHARES];
+	unsigned nums[GRID_FEC_MAX_SHARES];
+	uint8_t h[GRID_HASH_LEN];
+	gboolean ok = FALSE;
+	uint64_t s;
+	size_t i;
+
+	memset(&d, 0, sizeof(d));
+	if (cap->kind != GRID_URI_CHK) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "not a URI:CHK: read cap");
+		return FALSE;
+	}
+	d.cap = cap;
+	d.bad = bad;
+	d.nsh = nshares;
+	d.sh = g_new0(struct dshare, nshares);
+	for (i = 0; i < nshares; i++) {
+		grid_layout hdr;
+
+		d.sh[i].in = &shares[i];
+		if (!share_ueb(&d, &d.sh[i], &hdr)) {
+			mark_bad(&d, &d.sh[i]);
+			continue;
+		}
+		if (d.num_share_hashes == 0 && !adopt_sizes(&d, error))
+			goto out;
+		if (!share_open(&d, &d.sh[i], &hdr))
+			mark_bad(&d, &d.sh[i]);
+		/* two good shares with one number add nothing */
+		for (size_t j = 0; j < i && !d.sh[i].bad; j++)
+			if (!d.sh[j].bad &&
+			    d.sh[j].in->shnum == d.sh[i].in->shnum) {
+				grid_hashtree_check_free(d.sh[i].blocks);
+				d.sh[i].blocks = NULL;
+				d.sh[i].bad = true;
+			}
+	}
+	if (!d.have_ueb) {
+		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
+		    "none of %zu shares holds the cap's URI extension block",
+		    nshares);
+		goto out;
+	}
+	fec = grid_fec_new(cap->k, cap->n, error);
+	if (fec == NULL)
+		goto out;
+	d.crypttext = grid_hashtree_check_new(d.sz.num_segments,
+	    d.ueb.crypttext_root_hash);
+	seg = g_malloc(d.sz.segment_size);
+	out = g_new(uint8_t *, cap->k);
+	aes = aes_ctr_new(cap->key, 0);
+	flat = grid_hasher_new(GRID_TAG_CRYPTTEXT, strlen(GRID_TAG_CRYPTTEXT),
+	    GRID_HASH_LEN);
+	for (s = 0; s < d.sz.num_segments; s++) {
+		bool tail = s == d.sz.num_segments - 1;
+		uint64_t bs = tail ? d.sz.tail_block_size : d.sz.block_size;
+		uint64_t len = tail ? d.sz.tail_size : d.sz.segment_size;
+		unsigned got = 0;
+
+		/* lowest share numbers first: data blocks need no decoding */
+		for (unsigned want = 0; want < cap->n && got < cap->k; want++)
+			for (i = 0; i < nshares && got < cap->k; i++) {
+				struct dshare *sh = &d.sh[i];
+
+				if (sh->bad || sh->blocks == NULL ||
+				    sh->in->shnum != want)
+					continue;
+				blocks[got] = share_block(&d, sh, s, bs);
+				if (blocks[got] != NULL) {
+					nums[got++] = want;
+					break;
+				}
+			}
+		if (got < cap->k) {
+			g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
+			    "segment %" G_GUINT64_FORMAT ": %u good shares, "
+			    "%u needed", s, got, cap->k);
+			goto out;
+		}
+		for (i = 0; i < cap->k; i++)
+			out[i] = seg + i * bs;
+		if (!grid_fec_decode(fec, blocks, nums, out, bs, error))
+			goto out;
+		grid_tagged_hash(GRID_TAG_CRYPTTEXT_SEG, seg, len,
+		    GRID_HASH_LEN, h);
+		if (!check_crypttext(&d, s, h)) {
+			g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
+			    "segment %" G_GUINT64_FORMAT " does not match the "
+			    "crypttext hash tree", s);
+			goto out;
+		}
+		grid_hasher_update(flat, seg, len);
+		aes_ctr_apply(aes, seg, len);
+		fn(seg, len, arg);
+	}
+	grid_hasher_final(flat, h);
+	if ((d.ueb.present & GRID_UEB_CRYPTTEXT_HASH) &&
+	    sodium_memcmp(h, d.ueb.crypttext_hash, GRID_HASH_LEN) != 0) {
+		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
+		    "ciphertext does not match the flat crypttext hash");
+		goto out;
+	}
+	ok = TRUE;
+out:
+	EVP_CIPHER_CTX_free(aes);
+	if (seg != NULL)
+		sodium_memzero(seg, d.sz.segment_size);
+	decoder_clear(&d);
 	return ok;
 }

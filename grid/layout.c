@@ -80,32 +80,41 @@ try_layout(grid_layout *l, unsigned version, uint64_t data_size,
 }
 
 gboolean
-grid_layout_init(grid_layout *l, uint64_t data_size, uint64_t block_size,
-    uint64_t num_segments, unsigned num_share_hashes, uint64_t ueb_size,
-    GError **error)
+grid_layout_init_version(grid_layout *l, unsigned version,
+    uint64_t data_size, uint64_t block_size, uint64_t num_segments,
+    unsigned num_share_hashes, uint64_t ueb_size, GError **error)
 {
 	uint64_t p = 1, seg_hash_size;
+	unsigned v;
 
 	memset(l, 0, sizeof(*l));
-	while (p < num_segments && p <= (UINT64_MAX >> 8))
+	/* 2^56 segments: the trees' sizes cannot overflow below that */
+	while (p < num_segments && p <= ((uint64_t)1 << 56))
 		p *= 2;
-	if (p < num_segments) {
+	if (p < num_segments || version > 2) {
 		g_set_error(error, GRID_ERROR, GRID_E_RANGE,
 		    "too many segments: %" G_GUINT64_FORMAT, num_segments);
 		return FALSE;
 	}
 	seg_hash_size = (2 * p - 1) * GRID_HASH_LEN;
-	if (try_layout(l, 1, data_size, block_size, seg_hash_size,
-	    (uint64_t)num_share_hashes * GRID_LAYOUT_SHARE_HASH_ENTRY,
-	    ueb_size) ||
-	    try_layout(l, 2, data_size, block_size, seg_hash_size,
-	    (uint64_t)num_share_hashes * GRID_LAYOUT_SHARE_HASH_ENTRY,
-	    ueb_size))
-		return TRUE;
+	for (v = version ? version : 1; v <= (version ? version : 2); v++)
+		if (try_layout(l, v, data_size, block_size, seg_hash_size,
+		    (uint64_t)num_share_hashes * GRID_LAYOUT_SHARE_HASH_ENTRY,
+		    ueb_size))
+			return TRUE;
 	memset(l, 0, sizeof(*l));
 	g_set_error(error, GRID_ERROR, GRID_E_RANGE,
 	    "share of %" G_GUINT64_FORMAT " bytes is too large", data_size);
 	return FALSE;
+}
+
+gboolean
+grid_layout_init(grid_layout *l, uint64_t data_size, uint64_t block_size,
+    uint64_t num_segments, unsigned num_share_hashes, uint64_t ueb_size,
+    GError **error)
+{
+	return grid_layout_init_version(l, 0, data_size, block_size,
+	    num_segments, num_share_hashes, ueb_size, error);
 }
 
 size_t

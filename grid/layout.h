@@ -68,6 +68,13 @@ gboolean grid_layout_init(grid_layout *l, uint64_t data_size,
 	    uint64_t block_size, uint64_t num_segments,
 	    unsigned num_share_hashes, uint64_t ueb_size, GError **error);
 
+/* The same with the version forced: 1 or 2 (0 chooses as above).  A
+ * reader uses it to know where a share of either version must have its
+ * sections. */
+gboolean grid_layout_init_version(grid_layout *l, unsigned version,
+	    uint64_t data_size, uint64_t block_size, uint64_t num_segments,
+	    unsigned num_share_hashes, uint64_t ueb_size, GError **error);
+
 /* Bytes of the header (0x24 or 0x44), and the header itself into 'out'
  * (room for GRID_LAYOUT_V2_HEADER). */
 size_t	grid_layout_header(const grid_layout *l, uint8_t *out);
