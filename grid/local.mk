@@ -11,3 +11,16 @@ grid_libgrid_a_SOURCES = \
 	grid/broker.c grid/broker.h \
 	grid/gnode.c grid/gnode.h \
 	grid/owner.h
+
+# CHK immutable files: hashes, trees, erasure code, caps, shares.
+grid_libgrid_a_CPPFLAGS += $(CRYPTO_CFLAGS) $(ISAL_CFLAGS)
+grid_libgrid_a_SOURCES += \
+	grid/hashutil.c grid/hashutil.h \
+	grid/hashtree.c grid/hashtree.h \
+	grid/fec.c grid/fec.h \
+	grid/uri.c grid/uri.h \
+	grid/ueb.c grid/ueb.h \
+	grid/layout.c grid/layout.h \
+	grid/chk.c grid/chk.h \
+	grid/decimal-internal.h
+GRID_LIBS += $(CRYPTO_LIBS) $(ISAL_LIBS)
