@@ -22,5 +22,6 @@ grid_libgrid_a_SOURCES += \
 	grid/ueb.c grid/ueb.h \
 	grid/layout.c grid/layout.h \
 	grid/chk.c grid/chk.h \
+	grid/happiness.c grid/happiness.h \
 	grid/decimal-internal.h
 GRID_LIBS += $(CRYPTO_LIBS) $(ISAL_LIBS)

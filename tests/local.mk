@@ -186,11 +186,13 @@ tests_unit_test_node_dir_LDADD = $(NODE_LIBS) $(CMOCKA_LIBS)
 # CHK immutable files: unit tests of each grid/ module.
 chk_unit_tests = tests/unit/test_grid_hashutil tests/unit/test_grid_hashtree \
 	tests/unit/test_grid_fec tests/unit/test_grid_uri tests/unit/test_grid_ueb \
-	tests/unit/test_grid_chk tests/unit/test_grid_layout
+	tests/unit/test_grid_chk tests/unit/test_grid_layout \
+	tests/unit/test_grid_happiness
 check_PROGRAMS += $(chk_unit_tests)
 TESTS += $(chk_unit_tests)
 EXTRA_DIST += tests/unit/grid_testutil.h tests/interop/zfec_vectors.py \
-	tests/interop/zfec-vectors.txt tests/interop/chk-vectors.txt
+	tests/interop/zfec-vectors.txt tests/interop/chk-vectors.txt \
+	tests/interop/happiness-vectors.txt
 CHK_UNIT_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS)
 tests_unit_test_grid_hashutil_SOURCES = tests/unit/test_grid_hashutil.c
 tests_unit_test_grid_hashutil_CFLAGS = $(CHK_UNIT_CFLAGS)
@@ -213,3 +215,6 @@ tests_unit_test_grid_chk_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_grid_layout_SOURCES = tests/unit/test_grid_layout.c
 tests_unit_test_grid_layout_CFLAGS = $(CHK_UNIT_CFLAGS)
 tests_unit_test_grid_layout_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_grid_happiness_SOURCES = tests/unit/test_grid_happiness.c
+tests_unit_test_grid_happiness_CFLAGS = $(CHK_UNIT_CFLAGS)
+tests_unit_test_grid_happiness_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)
