@@ -8,6 +8,7 @@ grid_libgrid_a_SOURCES = \
 	grid/leasedb.c grid/leasedb.h \
 	grid/shares.c grid/shares.h \
 	grid/storage.c grid/storage.h \
+	grid/upload.c grid/upload.h \
 	grid/broker.c grid/broker.h \
 	grid/gnode.c grid/gnode.h \
 	grid/owner.h

@@ -40,4 +40,27 @@ tu_sha256_hex(const void *p, size_t n)
 	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, p, n);
 }
 
+/* The content of the files of tests/interop/chk-vectors.txt: the first
+ * 'size' bytes of SHA-256("tahoe-c chk vector %d" % c) for c = 0, 1, ...
+ * Caller g_free()s. */
+static inline uint8_t *
+tu_vector_content(size_t size)
+{
+	uint8_t *out = g_malloc(size + 32);
+	size_t off = 0, c = 0;
+
+	while (off < size) {
+		char in[64];
+		GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+		gsize dl = 32;
+
+		g_snprintf(in, sizeof(in), "tahoe-c chk vector %zu", c++);
+		g_checksum_update(ck, (const guchar *)in, (gssize)strlen(in));
+		g_checksum_get_digest(ck, out + off, &dl);
+		g_checksum_free(ck);
+		off += 32;
+	}
+	return out;
+}
+
 #endif
