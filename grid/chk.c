@@ -458,57 +458,61 @@ grid_chk_encode_buffer(const grid_chk_params *p, const void *secret,
 
 /* ---- decoding ---- */
 
-/* One share under examination. */
+/* One share under examination, seen through up to two windows of its
+ * bytes: the whole share (in-memory decoding), or its head and its tail
+ * (hash trees and UEB) as a downloader fetched them (owned copies). */
 struct dshare {
-	const grid_chk_share_in	*in;
+	unsigned		 shnum;
+	const uint8_t		*win[2];
+	uint64_t		 win_off[2], win_len[2];
+	uint8_t			*owned[2];
 	grid_layout		 layout;
 	grid_hashtree_check	*blocks;	/* rooted in the share tree */
 	bool			 bad;
+	bool			 used;		/* offered */
 };
 
-struct decoder {
-	const grid_uri		*cap;
+struct grid_chk_dec {
+	grid_uri		 cap;		/* key and hash: wiped at free */
 	grid_ueb		 ueb;
 	bool			 have_ueb;
 	grid_chk_sizes		 sz;
 	unsigned		 num_share_hashes;
-	struct dshare		*sh;
-	size_t			 nsh;
-	GArray			*bad;
+	struct dshare		 sh[GRID_FEC_MAX_SHARES];	/* by shnum */
 	grid_hashtree_check	*crypttext;
+	grid_fec		*fec;
+	grid_hasher		*flat;		/* while segments come in order */
+	uint64_t		 next_seg;
+	uint8_t			*seg;		/* segment_size bytes */
 };
 
-static void
-mark_bad(struct decoder *d, struct dshare *s)
-{
-	if (s->bad)
-		return;
-	s->bad = true;
-	if (d->bad != NULL)
-		g_array_append_val(d->bad, s->in->shnum);
-}
-
 /* Read 'len' bytes at 'off' of a share, or NULL if they are not all in
- * it. */
+ * one of its windows. */
 static const uint8_t *
 share_at(const struct dshare *s, uint64_t off, uint64_t len)
 {
-	if (off > s->in->len || len > s->in->len - off)
-		return NULL;
-	return s->in->p + off;
+	int w;
+
+	for (w = 0; w < 2; w++)
+		if (s->win[w] != NULL && off >= s->win_off[w] &&
+		    off - s->win_off[w] <= s->win_len[w] &&
+		    len <= s->win_len[w] - (off - s->win_off[w]))
+			return s->win[w] + (off - s->win_off[w]);
+	return NULL;
 }
 
 /* Find the UEB of share 's', check it against the cap's hash and, for the
  * first good one, adopt it.  False if the share is unusable. */
 static bool
-share_ueb(struct decoder *d, struct dshare *s, grid_layout *hdr)
+share_ueb(grid_chk_dec *d, struct dshare *s, grid_layout *hdr)
 {
 	uint64_t ueb_len = 0;
 	const uint8_t *field, *ueb;
 	uint8_t h[GRID_HASH_LEN];
 	size_t fl, i;
 
-	if (!grid_layout_parse(s->in->p, s->in->len, s->in->len, hdr, NULL))
+	if (s->win[0] == NULL || !grid_layout_parse(s->win[0], s->win_len[0],
+	    0, hdr, NULL))
 		return false;
 	fl = grid_layout_ueb_field(hdr);
 	field = share_at(s, hdr->offset[GRID_LAYOUT_UEB], fl);
@@ -522,7 +526,7 @@ share_ueb(struct decoder *d, struct dshare *s, grid_layout *hdr)
 	if (ueb == NULL)
 		return false;
 	grid_ueb_hash(ueb, (size_t)ueb_len, h);
-	if (sodium_memcmp(h, d->cap->ueb_hash, GRID_HASH_LEN) != 0)
+	if (sodium_memcmp(h, d->cap.ueb_hash, GRID_HASH_LEN) != 0)
 		return false;
 	hdr->ueb_size = ueb_len;
 	if (!d->have_ueb) {
@@ -536,38 +540,41 @@ share_ueb(struct decoder *d, struct dshare *s, grid_layout *hdr)
 /* The UEB matched the cap, so it is what the uploader wrote; still check
  * that its sizes are ones this decoder can work with. */
 static gboolean
-adopt_sizes(struct decoder *d, GError **error)
+adopt_sizes(grid_chk_dec *d, GError **error)
 {
 	const grid_ueb *u = &d->ueb;
-	unsigned k = d->cap->k;
+	unsigned k = d->cap.k;
 	uint32_t needed[GRID_HASHTREE_MAX_NEEDED];
 
 	if (u->segment_size == 0 || u->segment_size % k != 0 ||
 	    u->segment_size > GRID_CHK_MAX_SEGMENT_LIMIT ||
-	    d->cap->size == 0 || d->cap->size > UINT64_MAX / 2) {
+	    d->cap.size == 0 || d->cap.size > UINT64_MAX / 2) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "URI extension block: unusable segment size %"
 		    G_GUINT64_FORMAT, u->segment_size);
 		return FALSE;
 	}
-	sizes_fill(&d->sz, d->cap->size, k, u->segment_size);
+	sizes_fill(&d->sz, d->cap.size, k, u->segment_size);
 	if (d->sz.num_segments > GRID_HASHTREE_MAX_LEAVES ||
 	    ((u->present & GRID_UEB_NUM_SEGMENTS) &&
 	    u->num_segments != d->sz.num_segments) ||
-	    ((u->present & GRID_UEB_SIZE) && u->size != d->cap->size)) {
+	    ((u->present & GRID_UEB_SIZE) && u->size != d->cap.size)) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "URI extension block disagrees with the cap's size");
 		return FALSE;
 	}
-	d->num_share_hashes = (unsigned)grid_hashtree_needed(d->cap->n, 0,
+	d->num_share_hashes = (unsigned)grid_hashtree_needed(d->cap.n, 0,
 	    true, needed);
+	d->crypttext = grid_hashtree_check_new(d->sz.num_segments,
+	    d->ueb.crypttext_root_hash);
+	d->seg = g_malloc(d->sz.segment_size);
 	return TRUE;
 }
 
 /* Check a share's layout and its block tree root against the share hash
  * tree, and get its block tree ready. */
 static bool
-share_open(struct decoder *d, struct dshare *s, const grid_layout *hdr)
+share_open(grid_chk_dec *d, struct dshare *s, const grid_layout *hdr)
 {
 	g_autoptr(grid_hashtree_check) st = NULL;
 	grid_layout want;
@@ -575,12 +582,11 @@ share_open(struct decoder *d, struct dshare *s, const grid_layout *hdr)
 	size_t nodes = grid_hashtree_nodes(d->sz.num_segments), i;
 	const size_t E = GRID_LAYOUT_SHARE_HASH_ENTRY;
 
-	if (s->in->shnum >= d->cap->n ||
+	if (s->shnum >= d->cap.n ||
 	    !grid_layout_init_version(&want, hdr->version, d->sz.share_data,
 	    d->sz.block_size, d->sz.num_segments, d->num_share_hashes,
 	    hdr->ueb_size, NULL) ||
-	    memcmp(want.offset, hdr->offset, sizeof(want.offset)) != 0 ||
-	    grid_layout_share_size(&want) > s->in->len)
+	    memcmp(want.offset, hdr->offset, sizeof(want.offset)) != 0)
 		return false;
 	s->layout = want;
 	chain = share_at(s, want.offset[GRID_LAYOUT_SHARE_HASHES],
@@ -589,7 +595,7 @@ share_open(struct decoder *d, struct dshare *s, const grid_layout *hdr)
 	    nodes * GRID_HASH_LEN);
 	if (chain == NULL || tree == NULL)
 		return false;
-	st = grid_hashtree_check_new(d->cap->n, d->ueb.share_root_hash);
+	st = grid_hashtree_check_new(d->cap.n, d->ueb.share_root_hash);
 	for (i = 0; i < d->num_share_hashes; i++) {
 		size_t idx = (size_t)chain[i * E] << 8 | chain[i * E + 1];
 
@@ -598,7 +604,7 @@ share_open(struct decoder *d, struct dshare *s, const grid_layout *hdr)
 			return false;
 	}
 	/* node 0 of the share's block tree is leaf shnum of the share tree */
-	if (!grid_hashtree_check_leaf(st, s->in->shnum, tree, NULL))
+	if (!grid_hashtree_check_leaf(st, s->shnum, tree, NULL))
 		return false;
 	s->blocks = grid_hashtree_check_new(d->sz.num_segments, tree);
 	for (i = 1; i < nodes; i++)
@@ -608,31 +614,198 @@ share_open(struct decoder *d, struct dshare *s, const grid_layout *hdr)
 	return true;
 }
 
-/* The block of segment 'seg' from share 's', checked against its block
- * hash tree; NULL (and the share marked bad) if it does not match. */
-static const uint8_t *
-share_block(struct decoder *d, struct dshare *s, uint64_t seg, uint64_t bs)
+static void
+dshare_clear(struct dshare *s)
 {
-	const uint8_t *b;
-	uint8_t h[GRID_HASH_LEN];
+	unsigned shnum = s->shnum;
 
-	b = share_at(s, s->layout.offset[GRID_LAYOUT_DATA] +
-	    seg * d->sz.block_size, bs);
-	if (b == NULL)
+	grid_hashtree_check_free(s->blocks);
+	g_free(s->owned[0]);
+	g_free(s->owned[1]);
+	memset(s, 0, sizeof(*s));
+	s->shnum = shnum;
+}
+
+grid_chk_dec *
+grid_chk_dec_new(const grid_uri *cap, GError **error)
+{
+	grid_chk_dec *d;
+	unsigned i;
+
+	if (cap->kind != GRID_URI_CHK) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "not a URI:CHK: read cap");
+		return NULL;
+	}
+	d = g_new0(grid_chk_dec, 1);
+	d->cap = *cap;
+	d->cap.lit = NULL;
+	for (i = 0; i < GRID_FEC_MAX_SHARES; i++)
+		d->sh[i].shnum = i;
+	d->fec = grid_fec_new(cap->k, cap->n, error);
+	if (d->fec == NULL) {
+		grid_chk_dec_free(d);
+		return NULL;
+	}
+	d->flat = grid_hasher_new(GRID_TAG_CRYPTTEXT,
+	    strlen(GRID_TAG_CRYPTTEXT), GRID_HASH_LEN);
+	return d;
+}
+
+void
+grid_chk_dec_free(grid_chk_dec *d)
+{
+	unsigned i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < GRID_FEC_MAX_SHARES; i++)
+		dshare_clear(&d->sh[i]);
+	grid_hashtree_check_free(d->crypttext);
+	grid_fec_free(d->fec);
+	grid_hasher_free(d->flat);
+	if (d->seg != NULL)
+		sodium_memzero(d->seg, d->sz.segment_size);
+	g_free(d->seg);
+	sodium_memzero(&d->cap, sizeof(d->cap));
+	g_free(d);
+}
+
+gboolean
+grid_chk_dec_tail_range(const uint8_t *head, size_t len, uint64_t *off,
+    uint64_t *tail_len)
+{
+	grid_layout hdr;
+
+	*off = *tail_len = 0;
+	if (!grid_layout_parse(head, len, 0, &hdr, NULL))
+		return FALSE;
+	*off = hdr.offset[GRID_LAYOUT_CRYPTTEXT_TREE];
+	*tail_len = hdr.offset[GRID_LAYOUT_UEB] - *off +
+	    grid_layout_ueb_field(&hdr) + GRID_UEB_MAX;
+	return TRUE;
+}
+
+/* Take share 'shnum' through the UEB, size and tree checks.  Windows as
+ * set in d->sh[shnum] by the caller. */
+static gboolean
+add_share(grid_chk_dec *d, unsigned shnum, gboolean *bad, GError **error)
+{
+	struct dshare *s = &d->sh[shnum];
+	grid_layout hdr;
+
+	*bad = FALSE;
+	if (!share_ueb(d, s, &hdr)) {
+		*bad = TRUE;
+		return FALSE;
+	}
+	if (d->num_share_hashes == 0 && !adopt_sizes(d, error))
+		return FALSE;
+	if (!share_open(d, s, &hdr)) {
+		*bad = TRUE;
+		return FALSE;
+	}
+	s->used = true;
+	return TRUE;
+}
+
+gboolean
+grid_chk_dec_add_share(grid_chk_dec *d, unsigned shnum, const uint8_t *head,
+    size_t head_len, const uint8_t *tail, uint64_t tail_off, size_t tail_len,
+    GError **error)
+{
+	struct dshare *s;
+	gboolean bad;
+
+	/* A share that failed may be offered again from another server. */
+	if (shnum >= d->cap.n || (d->sh[shnum].used && !d->sh[shnum].bad)) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT, "share %u: %s",
+		    shnum, shnum >= d->cap.n ? "no such share number" :
+		    "already offered");
+		return FALSE;
+	}
+	s = &d->sh[shnum];
+	dshare_clear(s);
+	s->win[0] = s->owned[0] = g_memdup2(head, head_len);
+	s->win_len[0] = head_len;
+	if (tail != NULL) {
+		s->win[1] = s->owned[1] = g_memdup2(tail, tail_len);
+		s->win_off[1] = tail_off;
+		s->win_len[1] = tail_len;
+	}
+	if (!add_share(d, shnum, &bad, error)) {
+		if (bad) {
+			dshare_clear(s);
+			s->bad = true;
+			g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
+			    "share %u does not match the cap", shnum);
+		}
+		return FALSE;
+	}
+	/* The tree nodes are in the checkers now: only the crypttext tree
+	 * (read again for each segment) needs the tail, and the head can go. */
+	g_clear_pointer(&s->owned[0], g_free);
+	s->win[0] = NULL;
+	return TRUE;
+}
+
+const grid_chk_sizes *
+grid_chk_dec_sizes(const grid_chk_dec *d)
+{
+	return d->num_share_hashes > 0 ? &d->sz : NULL;
+}
+
+gboolean
+grid_chk_dec_block_range(const grid_chk_dec *d, unsigned shnum, uint64_t seg,
+    uint64_t *off, uint64_t *len)
+{
+	const struct dshare *s;
+
+	*off = *len = 0;
+	if (shnum >= d->cap.n || d->num_share_hashes == 0 ||
+	    seg >= d->sz.num_segments)
+		return FALSE;
+	s = &d->sh[shnum];
+	if (!s->used || s->bad)
+		return FALSE;
+	*off = s->layout.offset[GRID_LAYOUT_DATA] + seg * d->sz.block_size;
+	*len = seg == d->sz.num_segments - 1 ? d->sz.tail_block_size :
+	    d->sz.block_size;
+	return TRUE;
+}
+
+gboolean
+grid_chk_dec_check_block(grid_chk_dec *d, unsigned shnum, uint64_t seg,
+    const uint8_t *p, size_t len)
+{
+	uint64_t off, want;
+	uint8_t h[GRID_HASH_LEN];
+	struct dshare *s;
+
+	if (!grid_chk_dec_block_range(d, shnum, seg, &off, &want))
+		return FALSE;
+	s = &d->sh[shnum];
+	if (len != want)
 		goto bad;
-	grid_tagged_hash(GRID_TAG_BLOCK, b, bs, GRID_HASH_LEN, h);
+	grid_tagged_hash(GRID_TAG_BLOCK, p, len, GRID_HASH_LEN, h);
 	if (!grid_hashtree_check_leaf(s->blocks, seg, h, NULL))
 		goto bad;
-	return b;
+	return TRUE;
 bad:
-	mark_bad(d, s);
-	return NULL;
+	s->bad = true;
+	return FALSE;
+}
+
+gboolean
+grid_chk_dec_share_ok(const grid_chk_dec *d, unsigned shnum)
+{
+	return shnum < d->cap.n && d->sh[shnum].used && !d->sh[shnum].bad;
 }
 
 /* Check the crypttext hash of segment 'seg' with the crypttext tree
  * nodes of any good share that lead to the UEB's root. */
 static bool
-check_crypttext(struct decoder *d, uint64_t seg, const uint8_t *h)
+check_crypttext(grid_chk_dec *d, uint64_t seg, const uint8_t *h)
 {
 	uint32_t need[GRID_HASHTREE_MAX_NEEDED];
 	size_t m = grid_hashtree_needed(d->sz.num_segments, seg, false, need);
@@ -640,11 +813,11 @@ check_crypttext(struct decoder *d, uint64_t seg, const uint8_t *h)
 
 	if (grid_hashtree_check_leaf(d->crypttext, seg, h, NULL))
 		return true;
-	for (i = 0; i < d->nsh; i++) {
+	for (i = 0; i < d->cap.n; i++) {
 		const struct dshare *s = &d->sh[i];
 		bool ok = true;
 
-		if (s->bad || s->blocks == NULL)
+		if (s->bad || !s->used)
 			continue;
 		for (j = 0; j < m && ok; j++) {
 			const uint8_t *n = share_at(s,
@@ -660,15 +833,70 @@ check_crypttext(struct decoder *d, uint64_t seg, const uint8_t *h)
 	return false;
 }
 
-static void
-decoder_clear(struct decoder *d)
+gboolean
+grid_chk_dec_segment(grid_chk_dec *d, uint64_t seg,
+    const uint8_t *const *blocks, const unsigned *nums, grid_chk_read_fn *fn,
+    void *arg, GError **error)
 {
-	size_t i;
+	uint8_t *out[GRID_FEC_MAX_SHARES];
+	uint8_t h[GRID_HASH_LEN];
+	EVP_CIPHER_CTX *aes;
+	uint64_t bs, len;
+	bool tail;
+	unsigned i;
 
-	for (i = 0; i < d->nsh; i++)
-		grid_hashtree_check_free(d->sh[i].blocks);
-	g_free(d->sh);
-	grid_hashtree_check_free(d->crypttext);
+	if (d->num_share_hashes == 0 || seg >= d->sz.num_segments) {
+		g_set_error(error, GRID_ERROR, GRID_E_RANGE, "no segment %"
+		    G_GUINT64_FORMAT, seg);
+		return FALSE;
+	}
+	tail = seg == d->sz.num_segments - 1;
+	bs = tail ? d->sz.tail_block_size : d->sz.block_size;
+	len = tail ? d->sz.tail_size : d->sz.segment_size;
+	for (i = 0; i < d->cap.k; i++)
+		out[i] = d->seg + i * bs;
+	if (!grid_fec_decode(d->fec, blocks, nums, out, bs, error))
+		return FALSE;
+	grid_tagged_hash(GRID_TAG_CRYPTTEXT_SEG, d->seg, len, GRID_HASH_LEN,
+	    h);
+	if (!check_crypttext(d, seg, h)) {
+		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT, "segment %"
+		    G_GUINT64_FORMAT " does not match the crypttext hash tree",
+		    seg);
+		return FALSE;
+	}
+	/* The flat hash covers the whole ciphertext in order; a decode that
+	 * starts elsewhere (a range) relies on the tree alone. */
+	if (seg == d->next_seg && d->flat != NULL) {
+		grid_hasher_update(d->flat, d->seg, len);
+		d->next_seg++;
+	} else {
+		grid_hasher_free(g_steal_pointer(&d->flat));
+	}
+	aes = aes_ctr_new(d->cap.key, seg * d->sz.segment_size);
+	aes_ctr_apply(aes, d->seg, len);
+	EVP_CIPHER_CTX_free(aes);
+	fn(d->seg, len, arg);
+	return TRUE;
+}
+
+gboolean
+grid_chk_dec_finish(grid_chk_dec *d, GError **error)
+{
+	uint8_t h[GRID_HASH_LEN];
+
+	if (d->flat == NULL || d->num_share_hashes == 0 ||
+	    d->next_seg != d->sz.num_segments ||
+	    !(d->ueb.present & GRID_UEB_CRYPTTEXT_HASH))
+		return TRUE;
+	grid_hasher_final(d->flat, h);
+	grid_hasher_free(g_steal_pointer(&d->flat));
+	if (sodium_memcmp(h, d->ueb.crypttext_hash, GRID_HASH_LEN) != 0) {
+		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
+		    "ciphertext does not match the flat crypttext hash");
+		return FALSE;
+	}
+	return TRUE;
 }
 
 gboolean
@@ -676,120 +904,76 @@ grid_chk_decode(const grid_uri *cap, const grid_chk_share_in *shares,
     size_t nshares, grid_chk_read_fn *fn, void *arg, GArray *bad,
     GError **error)
 {
-	struct decoder d;
-	g_autoptr(grid_fec) fec = NULL;
-	g_autofree uint8_t *seg = NULL;
-	g_autofree uint8_t **out = NULL;
-	g_autoptr(grid_hasher) flat = NULL;
-	EVP_CIPHER_CTX *aes = NULL;
+	g_autoptr(grid_chk_dec) d = NULL;
 	const uint8_t *blocks[GRID_FEC_MAX_SHARES];
 	unsigned nums[GRID_FEC_MAX_SHARES];
-	uint8_t h[GRID_HASH_LEN];
-	gboolean ok = FALSE;
 	uint64_t s;
 	size_t i;
 
-	memset(&d, 0, sizeof(d));
-	if (cap->kind != GRID_URI_CHK) {
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "not a URI:CHK: read cap");
+	if ((d = grid_chk_dec_new(cap, error)) == NULL)
 		return FALSE;
-	}
-	d.cap = cap;
-	d.bad = bad;
-	d.nsh = nshares;
-	d.sh = g_new0(struct dshare, nshares);
 	for (i = 0; i < nshares; i++) {
-		grid_layout hdr;
+		unsigned shnum = shares[i].shnum;
+		struct dshare *sh;
+		gboolean isbad;
 
-		d.sh[i].in = &shares[i];
-		if (!share_ueb(&d, &d.sh[i], &hdr)) {
-			mark_bad(&d, &d.sh[i]);
+		if (shnum >= cap->n) {
+			if (bad != NULL)
+				g_array_append_val(bad, shnum);
 			continue;
 		}
-		if (d.num_share_hashes == 0 && !adopt_sizes(&d, error))
-			goto out;
-		if (!share_open(&d, &d.sh[i], &hdr))
-			mark_bad(&d, &d.sh[i]);
+		sh = &d->sh[shnum];
 		/* two good shares with one number add nothing */
-		for (size_t j = 0; j < i && !d.sh[i].bad; j++)
-			if (!d.sh[j].bad &&
-			    d.sh[j].in->shnum == d.sh[i].in->shnum) {
-				grid_hashtree_check_free(d.sh[i].blocks);
-				d.sh[i].blocks = NULL;
-				d.sh[i].bad = true;
-			}
+		if (sh->used)
+			continue;
+		/* in memory the whole share is one borrowed window */
+		dshare_clear(sh);
+		sh->win[0] = shares[i].p;
+		sh->win_len[0] = shares[i].len;
+		if (!add_share(d, shnum, &isbad, error)) {
+			if (!isbad)
+				return FALSE;
+			dshare_clear(sh);
+			if (bad != NULL)
+				g_array_append_val(bad, shnum);
+		}
 	}
-	if (!d.have_ueb) {
+	if (!d->have_ueb) {
 		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
 		    "none of %zu shares holds the cap's URI extension block",
 		    nshares);
-		goto out;
+		return FALSE;
 	}
-	fec = grid_fec_new(cap->k, cap->n, error);
-	if (fec == NULL)
-		goto out;
-	d.crypttext = grid_hashtree_check_new(d.sz.num_segments,
-	    d.ueb.crypttext_root_hash);
-	seg = g_malloc(d.sz.segment_size);
-	out = g_new(uint8_t *, cap->k);
-	aes = aes_ctr_new(cap->key, 0);
-	flat = grid_hasher_new(GRID_TAG_CRYPTTEXT, strlen(GRID_TAG_CRYPTTEXT),
-	    GRID_HASH_LEN);
-	for (s = 0; s < d.sz.num_segments; s++) {
-		bool tail = s == d.sz.num_segments - 1;
-		uint64_t bs = tail ? d.sz.tail_block_size : d.sz.block_size;
-		uint64_t len = tail ? d.sz.tail_size : d.sz.segment_size;
-		unsigned got = 0;
+	for (s = 0; s < d->sz.num_segments; s++) {
+		unsigned got = 0, want;
 
 		/* lowest share numbers first: data blocks need no decoding */
-		for (unsigned want = 0; want < cap->n && got < cap->k; want++)
-			for (i = 0; i < nshares && got < cap->k; i++) {
-				struct dshare *sh = &d.sh[i];
+		for (want = 0; want < cap->n && got < cap->k; want++) {
+			struct dshare *sh = &d->sh[want];
+			uint64_t off, len;
+			const uint8_t *b;
 
-				if (sh->bad || sh->blocks == NULL ||
-				    sh->in->shnum != want)
-					continue;
-				blocks[got] = share_block(&d, sh, s, bs);
-				if (blocks[got] != NULL) {
-					nums[got++] = want;
-					break;
-				}
+			if (!grid_chk_dec_block_range(d, want, s, &off, &len))
+				continue;
+			b = share_at(sh, off, len);
+			if (b == NULL || !grid_chk_dec_check_block(d, want, s, b,
+			    (size_t)len)) {
+				sh->bad = true;
+				if (bad != NULL)
+					g_array_append_val(bad, want);
+				continue;
 			}
+			blocks[got] = b;
+			nums[got++] = want;
+		}
 		if (got < cap->k) {
 			g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
 			    "segment %" G_GUINT64_FORMAT ": %u good shares, "
 			    "%u needed", s, got, cap->k);
-			goto out;
+			return FALSE;
 		}
-		for (i = 0; i < cap->k; i++)
-			out[i] = seg + i * bs;
-		if (!grid_fec_decode(fec, blocks, nums, out, bs, error))
-			goto out;
-		grid_tagged_hash(GRID_TAG_CRYPTTEXT_SEG, seg, len,
-		    GRID_HASH_LEN, h);
-		if (!check_crypttext(&d, s, h)) {
-			g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
-			    "segment %" G_GUINT64_FORMAT " does not match the "
-			    "crypttext hash tree", s);
-			goto out;
-		}
-		grid_hasher_update(flat, seg, len);
-		aes_ctr_apply(aes, seg, len);
-		fn(seg, len, arg);
+		if (!grid_chk_dec_segment(d, s, blocks, nums, fn, arg, error))
+			return FALSE;
 	}
-	grid_hasher_final(flat, h);
-	if ((d.ueb.present & GRID_UEB_CRYPTTEXT_HASH) &&
-	    sodium_memcmp(h, d.ueb.crypttext_hash, GRID_HASH_LEN) != 0) {
-		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
-		    "ciphertext does not match the flat crypttext hash");
-		goto out;
-	}
-	ok = TRUE;
-out:
-	EVP_CIPHER_CTX_free(aes);
-	if (seg != NULL)
-		sodium_memzero(seg, d.sz.segment_size);
-	decoder_clear(&d);
-	return ok;
+	return grid_chk_dec_finish(d, error);
 }

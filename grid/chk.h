@@ -122,4 +122,59 @@ gboolean grid_chk_decode(const grid_uri *cap, const grid_chk_share_in *shares,
 	    size_t nshares, grid_chk_read_fn *fn, void *arg, GArray *bad,
 	    GError **error);
 
+/* ---- streaming decoding, for downloads ----
+ *
+ * The same checks as grid_chk_decode(), with shares offered as a
+ * downloader fetches them: each share's head (its layout header) and tail
+ * (crypttext tree, block hashes, share-hash chain and UEB), then the
+ * blocks of each segment.  Memory: the tails of the shares in use plus one
+ * segment. */
+typedef struct grid_chk_dec grid_chk_dec;
+
+/* A decoder for CHK cap 'cap' (copied).  NULL with GRID_E_FORMAT for a
+ * cap that is not URI:CHK. */
+grid_chk_dec *grid_chk_dec_new(const grid_uri *cap, GError **error);
+void	grid_chk_dec_free(grid_chk_dec *d);			/* NULL: no-op */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(grid_chk_dec, grid_chk_dec_free)
+
+/* From the first 'len' bytes of a share (at least its header:
+ * GRID_LAYOUT_V2_HEADER bytes, or all there is), the range to fetch as the
+ * share's tail: from the crypttext tree to the end of the UEB (the UEB's
+ * length is not known yet, so up to GRID_UEB_MAX bytes of it).  FALSE if
+ * the header is not one. */
+gboolean grid_chk_dec_tail_range(const uint8_t *head, size_t len,
+	    uint64_t *off, uint64_t *tail_len);
+
+/* Offer share 'shnum': 'head' (its first bytes, as above) and 'tail'
+ * ('tail_len' bytes from share offset 'tail_off'; may be shorter than
+ * asked when the share ends), both copied.  The UEB must hash to the
+ * cap's (the first good one is adopted), the layout must be the one the
+ * UEB implies and the block tree must lead to the UEB's share root.
+ * FALSE and 'error': GRID_E_CORRUPT if this share fails (drop it; others
+ * may do), GRID_E_FORMAT if the UEB the cap pins is unusable (no share
+ * will do), or for a share number offered twice or beyond n. */
+gboolean grid_chk_dec_add_share(grid_chk_dec *d, unsigned shnum,
+	    const uint8_t *head, size_t head_len, const uint8_t *tail,
+	    uint64_t tail_off, size_t tail_len, GError **error);
+
+/* The file's sizes once a share was accepted, else NULL. */
+const grid_chk_sizes *grid_chk_dec_sizes(const grid_chk_dec *d);
+/* Whether share 'shnum' was accepted and has not failed since. */
+gboolean grid_chk_dec_share_ok(const grid_chk_dec *d, unsigned shnum);
+/* Where the block of segment 'seg' lies in accepted share 'shnum'. */
+gboolean grid_chk_dec_block_range(const grid_chk_dec *d, unsigned shnum,
+	    uint64_t seg, uint64_t *off, uint64_t *len);
+/* Check a block against its share's block tree; FALSE (and the share is
+ * failed from then on) if it does not match. */
+gboolean grid_chk_dec_check_block(grid_chk_dec *d, unsigned shnum,
+	    uint64_t seg, const uint8_t *p, size_t len);
+/* Decode segment 'seg' from k checked blocks (from shares 'nums'), check
+ * it against the crypttext hash tree, decrypt it and hand the plaintext
+ * (borrowed) to 'fn'.  Segments may come in any order; in order from 0,
+ * grid_chk_dec_finish() also checks the flat crypttext hash. */
+gboolean grid_chk_dec_segment(grid_chk_dec *d, uint64_t seg,
+	    const uint8_t *const *blocks, const unsigned *nums,
+	    grid_chk_read_fn *fn, void *arg, GError **error);
+gboolean grid_chk_dec_finish(grid_chk_dec *d, GError **error);
+
 #endif

@@ -160,7 +160,7 @@ EXTRA_DIST += tests/cli/test_grid_manager.sh tests/cli/test_enroll.sh \
 node_grid_unit_tests = tests/unit/test_node_config tests/unit/test_grid_gm \
 	tests/unit/test_node_web tests/unit/test_grid_intro \
 	tests/unit/test_node_dir tests/unit/test_grid_storage \
-	tests/unit/test_grid_upload
+	tests/unit/test_grid_upload tests/unit/test_grid_download
 check_PROGRAMS += $(node_grid_unit_tests)
 TESTS += $(node_grid_unit_tests)
 tests_unit_test_node_config_SOURCES = tests/unit/test_node_config.c
@@ -184,6 +184,10 @@ tests_unit_test_grid_upload_SOURCES = tests/unit/test_grid_upload.c \
 	tests/unit/tubtest.c tests/unit/tubtest.h
 tests_unit_test_grid_upload_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS)
 tests_unit_test_grid_upload_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_grid_download_SOURCES = tests/unit/test_grid_download.c \
+	tests/unit/tubtest.c tests/unit/tubtest.h
+tests_unit_test_grid_download_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS)
+tests_unit_test_grid_download_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_node_dir_SOURCES = tests/unit/test_node_dir.c
 tests_unit_test_node_dir_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_node_dir_LDADD = $(NODE_LIBS) $(CMOCKA_LIBS)

@@ -1,0 +1,499 @@
+/* tests/unit/test_grid_download.c -- downloads (grid/download.c) from real
+ * storage servers on one loop, of files put there by grid/upload.c: whole
+ * files and ranges, servers stopped down to k, corrupt shares detected,
+ * reported and routed around, too few shares, LIT caps, pausing. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+
+#include "grid/gm.h"
+#include "grid/shares.h"
+#include "grid/storage.h"
+#include "grid/download.h"
+#include "grid/upload.h"
+#include "grid/uri.h"
+#include "node/dir.h"
+#include "rpc/common.h"
+#include "rpc/err.h"
+#include "tests/unit/grid_testutil.h"
+#include "tests/unit/tubtest.h"
+
+#define SECRET	"tahoe-c test convergence secret"
+#define MAX_SRV	16
+
+typedef struct server {
+	rpc_tub		*tub;
+	grid_ss		*ss;
+	char		*dir;
+	rpc_ref		*ref;		/* the client's reference */
+	uint8_t		 seed[32];
+} server;
+
+typedef struct fixture {
+	struct ev_loop	*loop;
+	rpc_tub		*cli;
+	char		*top;
+	server		 srv[MAX_SRV];
+	guint		 n;
+	/* the outcome */
+	bool		 done;
+	char		*cap;
+	GError		*err;
+} fixture;
+
+static void
+add_servers(fixture *f, guint n, guint64 reserved)
+{
+	guint i;
+
+	assert_true(f->n + n <= MAX_SRV);
+	for (i = f->n; i < f->n + n; i++) {
+		server *s = &f->srv[i];
+		g_autofree char *furl = NULL;
+		g_autoptr(GError) err = NULL;
+
+		s->tub = tt_tub_listening(f->loop, NULL);
+		s->dir = g_strdup_printf("%s/s%u", f->top, i);
+		s->ss = grid_ss_new(s->tub, s->dir, reserved, NULL, &furl,
+		    &err);
+		assert_non_null(s->ss);
+		s->ref = tt_get_ref(f->cli, furl, &err);
+		assert_non_null(s->ref);
+		sodium_memzero(furl, strlen(furl));
+		memcpy(s->seed, rpc_ident_pk(rpc_tub_ident(s->tub)), 32);
+	}
+	f->n += n;
+}
+
+static void
+drop_server(fixture *f, guint i)
+{
+	server *s = &f->srv[i];
+
+	rpc_ref_unref(g_steal_pointer(&s->ref));
+	grid_ss_free(g_steal_pointer(&s->ss));
+	rpc_tub_free(g_steal_pointer(&s->tub));
+}
+
+static int
+setup(void **state)
+{
+	fixture *f = g_new0(fixture, 1);
+
+	f->loop = ev_loop_new(EVFLAG_AUTO);
+	f->cli = tt_tub_listening(f->loop, NULL);
+	f->top = g_dir_make_tmp("tup-XXXXXX", NULL);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture *f = *state;
+	guint i;
+
+	for (i = 0; i < f->n; i++) {
+		if (f->srv[i].tub != NULL)
+			drop_server(f, i);
+		g_free(f->srv[i].dir);
+	}
+	rpc_tub_free(f->cli);
+	ev_loop_destroy(f->loop);
+	if (g_getenv("KEEP_TEST_DIRS") == NULL)
+		node_remove_tree(f->top);
+	g_free(f->top);
+	g_free(f->cap);
+	g_clear_error(&f->err);
+	g_free(f);
+	return 0;
+}
+
+static void
+done_cb(const char *cap, const GError *err, void *arg)
+{
+	fixture *f = arg;
+
+	assert_false(f->done);		/* exactly once */
+	f->done = true;
+	f->cap = g_strdup(cap);
+	f->err = err != NULL ? g_error_copy(err) : NULL;
+}
+
+/* A file of the vectors' content, open for reading. */
+static int
+vector_file(fixture *f, size_t size)
+{
+	g_autofree uint8_t *data = tu_vector_content(size);
+	g_autofree char *path = g_build_filename(f->top, "file", NULL);
+	int fd;
+
+	assert_true(g_file_set_contents(path, (char *)data, (gssize)size,
+	    NULL));
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static grid_upload *
+start(fixture *f, unsigned k, unsigned happy, unsigned n, int fd,
+    size_t size)
+{
+	grid_chk_params p = { k, happy, n, 1048576 };
+	grid_upload_server us[MAX_SRV];
+	uint8_t lease[32] = { 7 };
+	guint i, m = 0;
+
+	for (i = 0; i < f->n; i++) {
+		if (f->srv[i].ref == NULL)
+			continue;
+		us[m].ref = f->srv[i].ref;
+		us[m].name = "server";
+		us[m].tubid = rpc_ident_tubid_raw(rpc_tub_ident(
+		    f->srv[i].tub));
+		us[m].perm_seed = f->srv[i].seed;
+		us[m].perm_seed_len = 32;
+		us[m].max_share = grid_ss_available(f->srv[i].ss);
+		m++;
+	}
+	f->done = false;
+	g_clear_pointer(&f->cap, g_free);
+	g_clear_error(&f->err);
+	return grid_upload_start(f->loop, &p, (const uint8_t *)SECRET,
+	    strlen(SECRET), lease, us, m, fd, size, done_cb, f);
+}
+
+static void
+wait_done(fixture *f)
+{
+	assert_true(tt_run_until(f->loop, &f->done, 30.0));
+}
+
+
+/* Every share of 'si' on the servers, by share number: the hex SHA-256 of
+ * its data (the container's header taken off).  Return how many. */
+static guint
+stored_shares(fixture *f, const uint8_t *si, char **hex, guint *where)
+{
+	guint i, s, count = 0;
+
+	for (i = 0; i < f->n; i++)
+		for (s = 0; s < 256; s++) {
+			g_autofree char *path = grid_share_path(f->srv[i].dir,
+			    si, s);
+			g_autofree char *data = NULL;
+			gsize len;
+
+			if (!g_file_get_contents(path, &data, &len, NULL))
+				continue;
+			assert_true(len >= 12);
+			g_free(hex[s]);
+			hex[s] = tu_sha256_hex(data + 12, len - 12);
+			where[s] = i;
+			count++;
+		}
+	return count;
+}
+
+/* Upload the vectors' content of 'size' bytes with k/happy/n; the cap is
+ * left in f->cap. */
+static void
+put(fixture *f, unsigned k, unsigned happy, unsigned n, size_t size)
+{
+	int fd = vector_file(f, size);
+
+	start(f, k, happy, n, fd, size);
+	wait_done(f);
+	close(fd);
+	if (f->err != NULL)
+		fail_msg("upload: %s", f->err->message);
+}
+
+typedef struct got {
+	bool		 done;
+	GError		*err;
+	GByteArray	*data;
+	grid_download	*dl;
+	guint64		 pause_after;	/* pause once this much arrived */
+	bool		 paused;
+} got;
+
+static void
+got_data(const uint8_t *p, size_t len, void *arg)
+{
+	got *g = arg;
+
+	assert_false(g->done);
+	g_byte_array_append(g->data, p, (guint)len);
+	if (g->pause_after > 0 && g->data->len >= g->pause_after &&
+	    !g->paused) {
+		grid_download_pause(g->dl);
+		g->paused = true;
+	}
+}
+
+static void
+got_done(const GError *err, void *arg)
+{
+	got *g = arg;
+
+	assert_false(g->done);
+	g->done = true;
+	g->err = err != NULL ? g_error_copy(err) : NULL;
+}
+
+static void
+get(fixture *f, guint64 offset, guint64 length, got *g)
+{
+	rpc_ref *refs[MAX_SRV];
+	g_autoptr(GError) err = NULL;
+	grid_uri cap;
+	guint i, m = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->data = g_byte_array_new();
+	assert_true(grid_uri_parse(f->cap, strlen(f->cap), &cap, &err));
+	for (i = 0; i < f->n; i++)
+		if (f->srv[i].ref != NULL)
+			refs[m++] = f->srv[i].ref;
+	g->dl = grid_download_start(f->loop, &cap, refs, m, offset, length,
+	    got_data, got_done, g);
+	grid_uri_clear(&cap);
+}
+
+static void
+get_wait(fixture *f, got *g)
+{
+	assert_true(tt_run_until(f->loop, &g->done, 30.0));
+}
+
+static void
+got_clear(got *g)
+{
+	g_byte_array_unref(g->data);
+	g_clear_error(&g->err);
+}
+
+static void
+assert_content(const got *g, guint64 offset, size_t len)
+{
+	g_autofree uint8_t *want = tu_vector_content(offset + len);
+
+	if (g->err != NULL)
+		fail_msg("download: %s", g->err->message);
+	assert_int_equal(g->data->len, len);
+	assert_memory_equal(g->data->data, want + offset, len);
+}
+
+static void
+test_round_trips(void **state)
+{
+	fixture *f = *state;
+	static const size_t sizes[] = { 0, 1, 55, 56, 131071, 131072, 131073,
+	    1048577, 3 * 1048576 + 7 };
+	guint i;
+
+	add_servers(f, 10, 0);
+	for (i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		got g;
+
+		put(f, 3, 7, 10, sizes[i]);
+		get(f, 0, G_MAXUINT64, &g);
+		get_wait(f, &g);
+		assert_content(&g, 0, sizes[i]);
+		got_clear(&g);
+	}
+}
+
+static void
+test_ranges(void **state)
+{
+	fixture *f = *state;
+	const size_t size = 3 * 1048576 + 7;
+	static const guint64 r[][2] = {
+		{ 0, 1 }, { 1048575, 2 }, { 1048576, 1048576 },
+		{ 3 * 1048576, 100 }, { size - 1, 1 }, { 12345, 2000000 },
+		{ size, 10 }, { size + 5, 10 },
+	};
+	guint i;
+
+	add_servers(f, 10, 0);
+	put(f, 3, 7, 10, size);
+	for (i = 0; i < G_N_ELEMENTS(r); i++) {
+		guint64 off = r[i][0], len = r[i][1];
+		guint64 want = off >= size ? 0 : MIN(len, size - off);
+		got g;
+
+		get(f, off, len, &g);
+		get_wait(f, &g);
+		assert_content(&g, MIN(off, size), (size_t)want);
+		got_clear(&g);
+	}
+}
+
+/* With 2-of-3 and the file on three servers, any one may be gone. */
+static void
+test_down_to_k_servers(void **state)
+{
+	fixture *f = *state;
+	got g;
+	guint i;
+
+	add_servers(f, 10, 0);
+	put(f, 3, 7, 10, 1048577);
+	/* Stop servers until only the ones holding 3 distinct shares
+	 * remain: 10 servers hold one share each, so keep any 3. */
+	for (i = 3; i < 10; i++)
+		drop_server(f, i);
+	get(f, 0, G_MAXUINT64, &g);
+	get_wait(f, &g);
+	assert_content(&g, 0, 1048577);
+	got_clear(&g);
+	drop_server(f, 2);
+	get(f, 0, G_MAXUINT64, &g);
+	get_wait(f, &g);
+	assert_non_null(g.err);
+	assert_true(g_error_matches(g.err, GRID_ERROR, GRID_E_NOTFOUND));
+	assert_non_null(strstr(g.err->message, "3 needed"));
+	got_clear(&g);
+}
+
+/* Flip one byte of share 'shnum' (the copy on any server). */
+static void
+corrupt_share(fixture *f, guint shnum, guint64 at)
+{
+	char *hex[256] = { NULL };
+	guint where[256], s;
+	grid_uri cap;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *path = NULL, *data = NULL;
+	gsize len;
+
+	assert_true(grid_uri_parse(f->cap, strlen(f->cap), &cap, &err));
+	assert_true(stored_shares(f, cap.si, hex, where) > shnum);
+	for (s = 0; s < 256; s++)
+		g_free(hex[s]);
+	path = grid_share_path(f->srv[where[shnum]].dir, cap.si, shnum);
+	grid_uri_clear(&cap);
+	assert_true(g_file_get_contents(path, &data, &len, NULL));
+	assert_true(at < len);
+	data[at] ^= 0x40;
+	assert_true(g_file_set_contents(path, data, (gssize)len, NULL));
+}
+
+static guint
+advisories(fixture *f, guint si_)
+{
+	g_autofree char *dir = g_build_filename(f->srv[si_].dir,
+	    "corruption-advisories", NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	guint n = 0;
+
+	if (d == NULL)
+		return 0;
+	while (g_dir_read_name(d) != NULL)
+		n++;
+	g_dir_close(d);
+	return n;
+}
+
+/* A corrupt byte in a data block, in a hash tree, in the UEB: each is
+ * caught, reported to the server that holds it, and the right bytes
+ * still come back from the other shares. */
+static void
+test_corrupt_shares_detected(void **state)
+{
+	fixture *f = *state;
+	/* Offsets in the share file (12-byte container header first): a
+	 * block (0x24 of layout header, then data), the end (the UEB). */
+	static const guint64 where[] = { 12 + 0x24 + 100, 12 + 0x24 + 200000 };
+	guint i, total = 0;
+	got g;
+
+	add_servers(f, 10, 0);
+	put(f, 3, 7, 10, 1048577);
+	/* Shares 0 and 1: the first the download picks. */
+	for (i = 0; i < G_N_ELEMENTS(where); i++)
+		corrupt_share(f, i, where[i]);
+	get(f, 0, G_MAXUINT64, &g);
+	get_wait(f, &g);
+	assert_content(&g, 0, 1048577);
+	tt_run_for(f->loop, 0.2);	/* the one-way advice arrives */
+	for (i = 0; i < 10; i++)
+		total += advisories(f, i);
+	got_clear(&g);
+	/* Both were caught and reported to the servers holding them. */
+	assert_int_equal(total, 2);
+}
+
+static void
+test_everything_corrupt_fails(void **state)
+{
+	fixture *f = *state;
+	guint i;
+	got g;
+
+	add_servers(f, 3, 0);
+	put(f, 2, 3, 3, 131073);
+	for (i = 0; i < 3; i++)
+		corrupt_share(f, i, 12 + 0x24 + 10);
+	get(f, 0, G_MAXUINT64, &g);
+	get_wait(f, &g);
+	assert_non_null(g.err);
+	assert_true(g_error_matches(g.err, GRID_ERROR, GRID_E_CORRUPT));
+	/* Nothing unchecked was handed over. */
+	assert_int_equal(g.data->len, 0);
+	got_clear(&g);
+}
+
+static void
+test_pause_and_resume(void **state)
+{
+	fixture *f = *state;
+	const size_t size = 4 * 1048576;
+	got g;
+
+	add_servers(f, 10, 0);
+	put(f, 3, 7, 10, size);
+	get(f, 0, G_MAXUINT64, &g);
+	g.pause_after = 1;
+	tt_run_for(f->loop, 1.0);
+	assert_true(g.paused);
+	assert_false(g.done);
+	assert_true(g.data->len < size);
+	grid_download_resume(g.dl);
+	get_wait(f, &g);
+	assert_content(&g, 0, size);
+	got_clear(&g);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trips, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_down_to_k_servers, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_shares_detected,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_everything_corrupt_fails,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_and_resume, setup,
+		    teardown),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
