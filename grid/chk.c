@@ -690,9 +690,10 @@ grid_chk_decode(const grid_uri *cap, const grid_chk_share_in *shares,
 	size_t i;
 
 	memset(&d, 0, sizeof(d));
-	if (cap->kind != GRID_URI_CHK) {
+	if (cap->kind != GRID_URI_CHK || cap->k < 1 || cap->k > cap->n ||
+	    cap->n > GRID_FEC_MAX_SHARES) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "not a URI:CHK: read cap");
+		    "not a URI:CHK: read cap with 1 <= k <= n <= 256");
 		return FALSE;
 	}
 	d.cap = cap;

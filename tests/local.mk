@@ -247,3 +247,7 @@ tests_fuzz_fuzz_share_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_share_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_share_LDADD = $(GRID_LIBS)
 endif
+noinst_PROGRAMS += tests/bench/chk-bench
+tests_bench_chk_bench_SOURCES = tests/bench/chk-bench.c
+tests_bench_chk_bench_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS)
+tests_bench_chk_bench_LDADD = $(GRID_LIBS)
