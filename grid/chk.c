@@ -632,9 +632,10 @@ grid_chk_dec_new(const grid_uri *cap, GError **error)
 	grid_chk_dec *d;
 	unsigned i;
 
-	if (cap->kind != GRID_URI_CHK) {
+	if (cap->kind != GRID_URI_CHK || cap->k < 1 || cap->k > cap->n ||
+	    cap->n > GRID_FEC_MAX_SHARES) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "not a URI:CHK: read cap");
+		    "not a URI:CHK: read cap with 1 <= k <= n <= 256");
 		return NULL;
 	}
 	d = g_new0(grid_chk_dec, 1);

@@ -227,3 +227,40 @@ tests_unit_test_grid_layout_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_grid_happiness_SOURCES = tests/unit/test_grid_happiness.c
 tests_unit_test_grid_happiness_CFLAGS = $(CHK_UNIT_CFLAGS)
 tests_unit_test_grid_happiness_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)
+
+# CHK fuzz targets (caps, URI extension blocks, shares): replayed by make
+# check, libFuzzer programs with --enable-fuzzing.
+chk_fuzz_replays = tests/fuzz/replay_cap tests/fuzz/replay_ueb \
+	tests/fuzz/replay_share
+check_PROGRAMS += $(chk_fuzz_replays)
+TESTS += tests/fuzz/replay-chk.sh
+EXTRA_DIST += tests/fuzz/replay-chk.sh
+tests_fuzz_replay_cap_SOURCES = tests/fuzz/fuzz_cap.c tests/fuzz/replay.c
+tests_fuzz_replay_cap_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS)
+tests_fuzz_replay_cap_LDADD = $(GRID_LIBS)
+tests_fuzz_replay_ueb_SOURCES = tests/fuzz/fuzz_ueb.c tests/fuzz/replay.c
+tests_fuzz_replay_ueb_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS)
+tests_fuzz_replay_ueb_LDADD = $(GRID_LIBS)
+tests_fuzz_replay_share_SOURCES = tests/fuzz/fuzz_share.c tests/fuzz/replay.c
+tests_fuzz_replay_share_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS)
+tests_fuzz_replay_share_LDADD = $(GRID_LIBS)
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_cap tests/fuzz/fuzz_ueb \
+	tests/fuzz/fuzz_share
+tests_fuzz_fuzz_cap_SOURCES = tests/fuzz/fuzz_cap.c
+tests_fuzz_fuzz_cap_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_cap_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_cap_LDADD = $(GRID_LIBS)
+tests_fuzz_fuzz_ueb_SOURCES = tests/fuzz/fuzz_ueb.c
+tests_fuzz_fuzz_ueb_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_ueb_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_ueb_LDADD = $(GRID_LIBS)
+tests_fuzz_fuzz_share_SOURCES = tests/fuzz/fuzz_share.c
+tests_fuzz_fuzz_share_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_share_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_share_LDADD = $(GRID_LIBS)
+endif
+noinst_PROGRAMS += tests/bench/chk-bench
+tests_bench_chk_bench_SOURCES = tests/bench/chk-bench.c
+tests_bench_chk_bench_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS)
+tests_bench_chk_bench_LDADD = $(GRID_LIBS)
