@@ -1290,7 +1290,6 @@ handle_lookup(rpc_conn *c, rpc_msg *m)
 {
 	rpc_obj *obj = tub_find_object(c->tub, m->s1, m->s1_len);
 	uint32_t id;
-	uint8_t idb[4];
 
 	if (obj == NULL) {
 		char prefix[3] = { 0 };
@@ -1308,13 +1307,8 @@ handle_lookup(rpc_conn *c, rpc_msg *m)
 		send_error(c, m->qid, "overloaded", "too many exports");
 		return;
 	}
-	idb[0] = (uint8_t)(id >> 24);
-	idb[1] = (uint8_t)(id >> 16);
-	idb[2] = (uint8_t)(id >> 8);
-	idb[3] = (uint8_t)id;
 	rpc_msg_pack_answer_head(&c->pk, m->qid);
-	msgpack_pack_ext(&c->pk, 4, RPC_EXT_MYREF);
-	msgpack_pack_ext_body(&c->pk, idb, 4);
+	values_pack_ref(&c->pk, RPC_EXT_MYREF, id, NULL);
 	conn_send_built(c);
 }
 

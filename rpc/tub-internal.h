@@ -192,6 +192,11 @@ void conn_resume_reading(rpc_conn *c);
 #define RPC_HELD_MAX	64	/* messages queued behind a gift before the
 				 * connection stops reading */
 bool values_render(rpc_conn *c, rpc_pack *p, GError **err);
+/* Pack one reference ext value of 'type' (RPC_EXT_*) naming 'id', with the
+ * object's FURL 'furl' (secret; NULL for none) after it: the one encoder of
+ * doc/protocol.md §5.1's payload. */
+void values_pack_ref(msgpack_packer *pk, int8_t type, uint32_t id,
+    const char *furl);
 bool values_has_gifts(const msgpack_object *v);
 void values_hold(rpc_conn *c, const uint8_t *pt, size_t len);
 void values_drop_held(rpc_conn *c);

@@ -15,6 +15,7 @@
 #include "rpc/err.h"
 #include "rpc/msg.h"
 #include "rpc/obj.h"
+#include "rpc/rbuf.h"
 #include "rpc/tub-internal.h"
 
 /* What an ext value holds once the connection has resolved it: the bytes
@@ -60,38 +61,27 @@ struct gift_wait {
 	guint		 index;
 };
 
-static void
-put_u32be(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get_u32be(const char *p)
-{
-	const uint8_t *u = (const uint8_t *)p;
-
-	return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 |
-	    (uint32_t)u[2] << 8 | u[3];
-}
+/* The payload of a reference ext value (doc/protocol.md §5.1): the id
+ * (u32, big-endian), then the object's FURL as text: optional in a my-ref,
+ * required in a their-ref, absent from a your-ref. */
+#define REF_ID_LEN	4
 
 /* ---- sending ---- */
 
-static void
-pack_ext(rpc_conn *c, int8_t type, uint32_t id, const char *furl)
+void
+values_pack_ref(msgpack_packer *pk, int8_t type, uint32_t id,
+    const char *furl)
 {
 	size_t flen = furl != NULL ? strlen(furl) : 0;
-	uint8_t idb[4];
+	uint8_t idb[REF_ID_LEN];
 
-	put_u32be(idb, id);
-	msgpack_pack_ext(&c->pk, 4 + flen, type);
-	msgpack_pack_ext_body(&c->pk, idb, 4);
+	rpc_poke_u32be(idb, id);
+	msgpack_pack_ext(pk, sizeof(idb) + flen, type);
+	msgpack_pack_ext_body(pk, idb, sizeof(idb));
 	if (flen > 0)
-		msgpack_pack_ext_body(&c->pk, furl, flen);
+		msgpack_pack_ext_body(pk, furl, flen);
 }
+
 
 bool
 values_render(rpc_conn *c, rpc_pack *p, GError **err)
@@ -118,10 +108,11 @@ values_render(rpc_conn *c, rpc_pack *p, GError **err)
 				    "too many objects exported to %s",
 				    c->peer_tubid);
 			furl = tub_furl_for_obj(c->tub, obj);
-			pack_ext(c, RPC_EXT_MYREF, id, furl);
+			values_pack_ref(&c->pk, RPC_EXT_MYREF, id, furl);
 			sodium_memzero(furl, strlen(furl));
 		} else if (ref->conn == c) {
-			pack_ext(c, RPC_EXT_YOURREF, ref->id, NULL);
+			values_pack_ref(&c->pk, RPC_EXT_YOURREF, ref->id,
+			    NULL);
 		} else {
 			uint32_t gid;
 
@@ -143,7 +134,8 @@ values_render(rpc_conn *c, rpc_pack *p, GError **err)
 			    GUINT_TO_POINTER(gid)));
 			g_hash_table_insert(c->gifts, GUINT_TO_POINTER(gid),
 			    rpc_ref_ref(ref));
-			pack_ext(c, RPC_EXT_THEIRREF, gid, ref->furl);
+			values_pack_ref(&c->pk, RPC_EXT_THEIRREF, gid,
+			    ref->furl);
 		}
 	}
 	msgpack_sbuffer_write(&c->sb, (const char *)data + pos, len - pos);
@@ -163,6 +155,27 @@ values_decgift(rpc_conn *c, uint64_t gid, uint64_t count)
 }
 
 /* ---- receiving ---- */
+
+/* Split the payload of the reference ext value 'o' into its id and the
+ * FURL text after it (borrowed from the frame; *flen 0 when absent).
+ * Return 0, or RPC_E_FORMAT if the payload is shorter than an id. */
+static int
+ref_payload(const msgpack_object *o, uint32_t *id, const char **furl,
+    size_t *flen)
+{
+	const uint8_t *rest;
+	rpc_rbuf b;
+	int r;
+
+	*furl = NULL;
+	*flen = 0;
+	rpc_rbuf_init(&b, (const uint8_t *)o->via.ext.ptr, o->via.ext.size);
+	if ((r = rpc_rbuf_get_u32be(&b, id)) != 0 ||
+	    (r = rpc_rbuf_get_rest(&b, &rest, flen)) != 0)
+		return RPC_E_FORMAT;
+	*furl = (const char *)rest;
+	return 0;
+}
 
 /* Check a FURL sent inside a reference; NULL (and a reason) if bad. */
 static rpc_furl *
@@ -225,30 +238,36 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 	vr->index = keep->len;
 	if (o->via.ext.type == RPC_EXT_MYREF) {
 		g_autoptr(rpc_furl) f = NULL;
+		const char *text;
+		size_t tlen;
+		uint32_t id;
 
-		if (o->via.ext.size < 4)
+		if (ref_payload(o, &id, &text, &tlen) != 0)
 			return rpc_set_error(err, RPC_E_FORMAT,
 			    "my-ref shorter than 4 bytes");
-		if (o->via.ext.size > 4) {
-			f = parse_ref_furl(o->via.ext.ptr + 4,
-			    o->via.ext.size - 4, err);
+		if (tlen > 0) {
+			f = parse_ref_furl(text, tlen, err);
 			if (f == NULL)
 				return false;
 			if (strcmp(rpc_furl_tubid(f), c->peer_tubid) != 0)
 				return rpc_set_error(err, RPC_E_FORMAT,
 				    "my-ref names another tub's object");
 		}
-		vref = conn_import(c, get_u32be(o->via.ext.ptr), f);
+		vref = conn_import(c, id, f);
 		if (vref == NULL)
 			return rpc_set_error(err, RPC_E_TOOBIG,
 			    "too many references imported from %s",
 			    c->peer_tubid);
 		kind = 'r';
 	} else if (o->via.ext.type == RPC_EXT_YOURREF) {
-		if (o->via.ext.size != 4)
+		const char *text;
+		size_t tlen;
+		uint32_t id;
+
+		if (ref_payload(o, &id, &text, &tlen) != 0 || tlen != 0)
 			return rpc_set_error(err, RPC_E_FORMAT,
 			    "your-ref is not 4 bytes");
-		vobj = conn_exported(c, get_u32be(o->via.ext.ptr));
+		vobj = conn_exported(c, id);
 		if (vobj == NULL)
 			return rpc_set_error(err, RPC_E_FORMAT,
 			    "your-ref to an object not exported");
@@ -400,16 +419,17 @@ start_gifts(rpc_conn *c, struct held *h, const msgpack_object *value)
 		g_autoptr(GError) err = NULL;
 		g_autoptr(rpc_furl) f = NULL;
 		g_autofree char *text = NULL;
+		const char *ftext;
+		size_t flen;
 		uint32_t gid;
 
 		g_array_index(h->kinds, char, i) = 0;
-		if (o->via.ext.size < 5 ||
-		    (f = parse_ref_furl(o->via.ext.ptr + 4,
-		    o->via.ext.size - 4, &err)) == NULL) {
+		/* A their-ref without a FURL names nothing. */
+		if (ref_payload(o, &gid, &ftext, &flen) != 0 || flen == 0 ||
+		    (f = parse_ref_furl(ftext, flen, &err)) == NULL) {
 			gift_resolved(h, i, NULL, NULL, "malformed gift");
 			continue;
 		}
-		gid = get_u32be(o->via.ext.ptr);
 		/* Redeemed or not, the giver may now let go. */
 		msgpack_pack_array(&c->pk, 3);
 		msgpack_pack_uint8(&c->pk, RPC_MSG_DECGIFT);
