@@ -691,7 +691,7 @@ conn_exported(rpc_conn *c, uint32_t id)
 /* A remote reference for id 'id' sent by the peer (one more receipt),
  * with the object's FURL if the peer sent one. */
 rpc_ref *
-conn_import(rpc_conn *c, uint32_t id, const rpc_furl *furl)
+conn_import(rpc_conn *c, uint32_t id, rpc_furl *furl)
 {
 	rpc_ref *ref = g_hash_table_lookup(c->imports, &id);
 
@@ -700,8 +700,10 @@ conn_import(rpc_conn *c, uint32_t id, const rpc_furl *furl)
 		rpc_ref_ref(ref);
 	} else {
 		if (g_hash_table_size(c->imports) >=
-		    c->tub->lim.max_imports)
+		    c->tub->lim.max_imports) {
+			rpc_furl_free(furl);
 			return NULL;
+		}
 		ref = g_new0(rpc_ref, 1);
 		ref->refcnt = 1;
 		ref->conn = conn_ref(c);
@@ -710,8 +712,10 @@ conn_import(rpc_conn *c, uint32_t id, const rpc_furl *furl)
 		g_strlcpy(ref->tubid, c->peer_tubid, sizeof(ref->tubid));
 		g_hash_table_insert(c->imports, &ref->id, ref);
 	}
-	if (ref->furl == NULL && furl != NULL)
-		ref->furl = rpc_furl_to_string(furl);
+	if (ref->furl == NULL)
+		ref->furl = furl;
+	else
+		rpc_furl_free(furl);
 	return ref;
 }
 
@@ -1025,10 +1029,7 @@ rpc_ref_unref(rpc_ref *ref)
 		}
 	}
 	conn_unref(c);
-	if (ref->furl != NULL) {
-		sodium_memzero(ref->furl, strlen(ref->furl));
-		g_free(ref->furl);
-	}
+	rpc_furl_free(ref->furl);
 	g_free(ref);
 }
 
@@ -1345,7 +1346,7 @@ handle_answer(rpc_conn *c, rpc_msg *m)
 		}
 		/* The FURL we looked up is the object's FURL. */
 		if (ref->furl == NULL)
-			ref->furl = rpc_furl_to_string(call->getref->furl);
+			ref->furl = rpc_furl_copy(call->getref->furl);
 		getref_finish(call->getref, ref, NULL);
 	} else {
 		call->fn(v, NULL, call->arg);

@@ -394,6 +394,25 @@ rpc_furl_free(rpc_furl *f)
 	g_free(f);
 }
 
+rpc_furl *
+rpc_furl_copy(const rpc_furl *f)
+{
+	rpc_furl *c;
+	size_t i;
+
+	g_return_val_if_fail(f != NULL, NULL);
+	c = g_new0(rpc_furl, 1);
+	memcpy(c->tubid, f->tubid, sizeof(c->tubid));
+	memcpy(c->tubid_raw, f->tubid_raw, sizeof(c->tubid_raw));
+	c->swissnum = g_strdup(f->swissnum);
+	c->n_hints = f->n_hints;
+	for (i = 0; i < f->n_hints; i++) {
+		c->hints[i].host = g_strdup(f->hints[i].host);
+		c->hints[i].port = f->hints[i].port;
+	}
+	return c;
+}
+
 const char *
 rpc_furl_tubid(const rpc_furl *f)
 {

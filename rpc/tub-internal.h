@@ -28,7 +28,7 @@ struct rpc_ref {
 	rpc_conn	*conn;		/* owned reference */
 	uint32_t	 id;
 	uint64_t	 received;	/* times the peer sent this id */
-	char		*furl;		/* the object's FURL, if known (secret) */
+	rpc_furl	*furl;		/* the object's FURL, if known (secret) */
 	char		 tubid[RPC_TUBID_LEN + 1];
 };
 
@@ -167,6 +167,9 @@ rpc_obj *tub_find_object(rpc_tub *tub, const char *swissnum, size_t len);
 char *tub_furl_for_obj(rpc_tub *tub, rpc_obj *obj);
 void getref_finish(rpc_getref *g, rpc_ref *ref, const GError *err);
 void tub_requeue_lookup(rpc_tub *tub, rpc_getref *g);
+/* rpc_tub_get_ref_furl() taking 'furl' instead of copying it. */
+void tub_get_ref_take(rpc_tub *tub, rpc_furl *furl, rpc_getref_fn *fn,
+    void *arg);
 
 /* conn.c */
 rpc_conn *conn_new(rpc_tub *tub, int fd, rpc_hs_role role,
@@ -183,7 +186,9 @@ void conn_send_decrefs(rpc_conn *c);
 int conn_send_built(rpc_conn *c);
 uint32_t conn_export(rpc_conn *c, rpc_obj *obj);
 rpc_obj *conn_exported(rpc_conn *c, uint32_t id);
-rpc_ref *conn_import(rpc_conn *c, uint32_t id, const rpc_furl *furl);
+/* A remote reference for id 'id' sent by the peer, with the object's FURL
+ * 'furl' if the peer sent one (taken; NULL for none). */
+rpc_ref *conn_import(rpc_conn *c, uint32_t id, rpc_furl *furl);
 void conn_dispatch(rpc_conn *c, rpc_msg *m);
 void conn_dispatch_failed(rpc_conn *c, rpc_msg *m, const GError *err);
 void conn_resume_reading(rpc_conn *c);

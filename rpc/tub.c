@@ -795,11 +795,10 @@ static rpc_connector *
 connector_new(rpc_tub *tub, const rpc_furl *furl)
 {
 	rpc_connector *k = g_new0(rpc_connector, 1);
-	g_autofree char *text = rpc_furl_to_string(furl);
 
 	k->tub = tub;
 	g_strlcpy(k->tubid, rpc_furl_tubid(furl), sizeof(k->tubid));
-	rpc_furl_parse(text, &k->furl, NULL);
+	k->furl = rpc_furl_copy(furl);
 	g_queue_init(&k->waiters);
 	ev_timer_init(&k->delay, connector_delay_cb, 0., 0.);
 	g_hash_table_insert(tub->connectors, k->tubid, k);
@@ -833,18 +832,41 @@ void
 rpc_tub_get_ref(rpc_tub *tub, const char *furl, rpc_getref_fn *fn,
     void *arg)
 {
+	rpc_furl *f = NULL;
+	GError *err = NULL;
+
+	g_return_if_fail(tub != NULL && furl != NULL && fn != NULL);
+	if (!rpc_furl_parse(furl, &f, &err)) {
+		rpc_getref *g = g_new0(rpc_getref, 1);
+
+		g->tub = tub;
+		g->fn = fn;
+		g->arg = arg;
+		getref_defer_error(g, err);
+		return;
+	}
+	tub_get_ref_take(tub, f, fn, arg);
+}
+
+void
+rpc_tub_get_ref_furl(rpc_tub *tub, const rpc_furl *furl, rpc_getref_fn *fn,
+    void *arg)
+{
+	g_return_if_fail(tub != NULL && furl != NULL && fn != NULL);
+	tub_get_ref_take(tub, rpc_furl_copy(furl), fn, arg);
+}
+
+void
+tub_get_ref_take(rpc_tub *tub, rpc_furl *furl, rpc_getref_fn *fn, void *arg)
+{
 	rpc_getref *g = g_new0(rpc_getref, 1);
 	rpc_connector *k;
 	rpc_conn *c;
-	GError *err = NULL;
 
 	g->tub = tub;
 	g->fn = fn;
 	g->arg = arg;
-	if (!rpc_furl_parse(furl, &g->furl, &err)) {
-		getref_defer_error(g, err);
-		return;
-	}
+	g->furl = furl;
 	if (strcmp(rpc_furl_tubid(g->furl), rpc_tub_tubid(tub)) == 0) {
 		getref_defer_error(g, g_error_new(RPC_ERROR, RPC_E_FORMAT,
 		    "FURL names this tub itself; references to local objects "

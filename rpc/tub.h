@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "rpc/conn.h"
+#include "rpc/furl.h"
 #include "rpc/ident.h"
 #include "rpc/obj.h"
 
@@ -110,6 +111,10 @@ void rpc_tub_add_lookup_handler(rpc_tub *tub, rpc_lookup_fn *fn, void *arg);
 typedef void rpc_getref_fn(rpc_ref *ref, const GError *err, void *arg);
 void rpc_tub_get_ref(rpc_tub *tub, const char *furl, rpc_getref_fn *fn,
     void *arg);
+/* The same for a FURL already parsed ('furl' is copied): what every layer
+ * that received a FURL as text and parsed it once should call. */
+void rpc_tub_get_ref_furl(rpc_tub *tub, const rpc_furl *furl,
+    rpc_getref_fn *fn, void *arg);
 
 /* Number of authenticated connections (for tests and status). */
 guint rpc_tub_n_connections(const rpc_tub *tub);

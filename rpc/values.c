@@ -114,6 +114,7 @@ values_render(rpc_conn *c, rpc_pack *p, GError **err)
 			values_pack_ref(&c->pk, RPC_EXT_YOURREF, ref->id,
 			    NULL);
 		} else {
+			g_autofree char *text = NULL;
 			uint32_t gid;
 
 			if (ref->furl == NULL)
@@ -128,14 +129,15 @@ values_render(rpc_conn *c, rpc_pack *p, GError **err)
 				return rpc_set_error(err, RPC_E_TOOBIG,
 				    "overloaded: too many gifts to %s",
 				    c->peer_tubid);
+			text = rpc_furl_to_string(ref->furl);
 			do {
 				gid = c->next_gift++;
 			} while (gid == 0 || g_hash_table_contains(c->gifts,
 			    GUINT_TO_POINTER(gid)));
 			g_hash_table_insert(c->gifts, GUINT_TO_POINTER(gid),
 			    rpc_ref_ref(ref));
-			values_pack_ref(&c->pk, RPC_EXT_THEIRREF, gid,
-			    ref->furl);
+			values_pack_ref(&c->pk, RPC_EXT_THEIRREF, gid, text);
+			sodium_memzero(text, strlen(text));
 		}
 	}
 	msgpack_sbuffer_write(&c->sb, (const char *)data + pos, len - pos);
@@ -253,7 +255,7 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 				return rpc_set_error(err, RPC_E_FORMAT,
 				    "my-ref names another tub's object");
 		}
-		vref = conn_import(c, id, f);
+		vref = conn_import(c, id, g_steal_pointer(&f));
 		if (vref == NULL)
 			return rpc_set_error(err, RPC_E_TOOBIG,
 			    "too many references imported from %s",
@@ -418,7 +420,6 @@ start_gifts(rpc_conn *c, struct held *h, const msgpack_object *value)
 		const msgpack_object *o = g_ptr_array_index(gifts, i);
 		g_autoptr(GError) err = NULL;
 		g_autoptr(rpc_furl) f = NULL;
-		g_autofree char *text = NULL;
 		const char *ftext;
 		size_t flen;
 		uint32_t gid;
@@ -456,9 +457,8 @@ start_gifts(rpc_conn *c, struct held *h, const msgpack_object *value)
 
 			w->h = held_ref(h);
 			w->index = i;
-			text = rpc_furl_to_string(f);
-			rpc_tub_get_ref(c->tub, text, gift_getref_cb, w);
-			sodium_memzero(text, strlen(text));
+			tub_get_ref_take(c->tub, g_steal_pointer(&f),
+			    gift_getref_cb, w);
 		}
 	}
 	h->starting = false;

@@ -121,6 +121,31 @@ test_furl_accessors(void **state)
 	assert_int_equal(rpc_furl_hint_port(f, 1), 7);
 }
 
+/* A copy has the same parts and outlives the original. */
+static void
+test_furl_copy_is_deep(void **state)
+{
+	g_autoptr(rpc_furl) c = NULL;
+	g_autofree char *text = NULL, *copied = NULL;
+	rpc_furl *f = NULL;
+
+	RPC_UNUSED(state);
+	assert_true(rpc_furl_parse(P "tcp:[::1]:8080,h.example:7/" SWISS, &f,
+	    NULL));
+	text = rpc_furl_to_string(f);
+	c = rpc_furl_copy(f);
+	assert_non_null(c);
+	assert_ptr_not_equal(rpc_furl_swissnum(c), rpc_furl_swissnum(f));
+	assert_ptr_not_equal(rpc_furl_hint_host(c, 0),
+	    rpc_furl_hint_host(f, 0));
+	rpc_furl_free(f);
+	copied = rpc_furl_to_string(c);
+	assert_string_equal(copied, text);
+	assert_string_equal(rpc_furl_tubid(c), T);
+	assert_int_equal(rpc_furl_n_hints(c), 2);
+	assert_int_equal(rpc_furl_hint_port(c, 1), 7);
+}
+
 static void
 test_furl_accepts_limits(void **state)
 {
@@ -614,6 +639,7 @@ main(void)
 		cmocka_unit_test(test_furl_legacy_hints_become_tcp),
 		cmocka_unit_test(test_furl_port_leading_zeros_canonicalised),
 		cmocka_unit_test(test_furl_accessors),
+		cmocka_unit_test(test_furl_copy_is_deep),
 		cmocka_unit_test(test_furl_accepts_limits),
 		cmocka_unit_test(test_furl_accepts_max_length),
 		cmocka_unit_test(test_furl_rejects_over_max_length),

@@ -351,22 +351,6 @@ test_tubid_mismatch_refused(void **state)
 	assert_non_null(strstr(err->message, "tubid mismatch"));
 }
 
-static void
-test_one_connection_per_pair(void **state)
-{
-	fixture *f = *state;
-	tt_calc second = { 0 };
-	g_autoptr(rpc_obj) obj = tt_calc_new(&second);
-	g_autofree char *furl2 = rpc_tub_register(f->server, obj, NULL, NULL,
-	    NULL);
-	g_autoptr(rpc_ref) r1 = connect_calc(f);
-	g_autoptr(rpc_ref) r2 = tt_get_ref(f->client, furl2, NULL);
-
-	assert_non_null(r2);
-	assert_int_equal(rpc_tub_n_connections(f->client), 1);
-	assert_int_equal(rpc_tub_n_connections(f->server), 1);
-}
-
 struct twoway {
 	int	 done;
 	rpc_ref	*ref;
@@ -381,6 +365,52 @@ twoway_cb(rpc_ref *ref, const GError *err, void *arg)
 		fail_msg("get_ref: %s", err->message);
 	t->ref = ref;
 	t->done++;
+}
+
+/* rpc_tub_get_ref_furl() copies the parsed FURL: it may be freed before
+ * the lookup completes. */
+static void
+test_get_ref_from_parsed_furl(void **state)
+{
+	fixture *f = *state;
+	struct twoway t = { 0 };
+	rpc_furl *parsed = NULL;
+	bool done = false;
+	tt_answer a;
+	int i;
+
+	assert_true(rpc_furl_parse(f->furl, &parsed, NULL));
+	rpc_tub_get_ref_furl(f->client, parsed, twoway_cb, &t);
+	rpc_furl_free(parsed);
+	assert_int_equal(t.done, 0);		/* never inside the call */
+	for (i = 0; i < 500 && !done; i++) {
+		tt_run_for(f->loop, 0.01);
+		done = t.done == 1;
+	}
+	assert_true(done);
+	assert_non_null(t.ref);
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, t.ref, "add", tt_args_ints(2, 3), &a));
+	assert_null(a.err);
+	assert_int_equal(a.result.data.via.u64, 5);
+	tt_answer_clear(&a);
+	rpc_ref_unref(t.ref);
+}
+
+static void
+test_one_connection_per_pair(void **state)
+{
+	fixture *f = *state;
+	tt_calc second = { 0 };
+	g_autoptr(rpc_obj) obj = tt_calc_new(&second);
+	g_autofree char *furl2 = rpc_tub_register(f->server, obj, NULL, NULL,
+	    NULL);
+	g_autoptr(rpc_ref) r1 = connect_calc(f);
+	g_autoptr(rpc_ref) r2 = tt_get_ref(f->client, furl2, NULL);
+
+	assert_non_null(r2);
+	assert_int_equal(rpc_tub_n_connections(f->client), 1);
+	assert_int_equal(rpc_tub_n_connections(f->server), 1);
 }
 
 static void
@@ -598,6 +628,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_oneway_call_runs_in_order,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tubid_mismatch_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_ref_from_parsed_furl,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_connection_per_pair,
 		    setup, teardown),
