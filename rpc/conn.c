@@ -70,7 +70,7 @@ static void export_free(void *p);
 static void conn_ka_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
 rpc_conn *
-conn_new(rpc_tub *tub, int fd, rpc_hs_role role, const char *peer_addr)
+rpci_conn_new(rpc_tub *tub, int fd, rpc_hs_role role, const char *peer_addr)
 {
 	rpc_conn *c = g_new0(rpc_conn, 1);
 
@@ -110,14 +110,14 @@ conn_new(rpc_tub *tub, int fd, rpc_hs_role role, const char *peer_addr)
 }
 
 rpc_conn *
-conn_ref(rpc_conn *c)
+rpci_conn_ref(rpc_conn *c)
 {
 	c->refcnt++;
 	return c;
 }
 
 void
-conn_unref(rpc_conn *c)
+rpci_conn_unref(rpc_conn *c)
 {
 	if (c == NULL)
 		return;
@@ -162,7 +162,7 @@ export_free(void *p)
 
 /* Seal 'len' bytes of plaintext into the output queue. */
 /* Write what can be written now without blocking; errors are left for
- * conn_flush() to find and act on at the end of the loop pass. */
+ * rpci_conn_flush() to find and act on at the end of the loop pass. */
 static void
 write_some(rpc_conn *c)
 {
@@ -204,13 +204,13 @@ send_plain(rpc_conn *c, const uint8_t *pt, size_t len)
 			write_some(c);
 	} while (off < len);
 	if (c->tub != NULL)
-		tub_want_flush(c->tub, c);
+		rpci_tub_want_flush(c->tub, c);
 	return 0;
 }
 
 /* Send the message built in c->sb, unless it is over the frame limit. */
 int
-conn_send_built(rpc_conn *c)
+rpci_conn_send_built(rpc_conn *c)
 {
 	int r;
 
@@ -227,16 +227,16 @@ send_raw(rpc_conn *c, const uint8_t *p, size_t len)
 {
 	g_byte_array_append(c->out, p, (guint)len);
 	if (c->tub != NULL)
-		tub_want_flush(c->tub, c);
+		rpci_tub_want_flush(c->tub, c);
 }
 
 void
-conn_flush(rpc_conn *c)
+rpci_conn_flush(rpc_conn *c)
 {
 	if (c->state == CONN_CLOSED || c->state == CONN_CONNECTING)
 		return;
 	if (c->decrefs->len > 0)
-		conn_send_decrefs(c);
+		rpci_conn_send_decrefs(c);
 	while (c->out_off < c->out->len) {
 		/* MSG_NOSIGNAL: a peer that vanished must not raise SIGPIPE
 		 * in a process that never asked for it. */
@@ -250,7 +250,7 @@ conn_flush(rpc_conn *c)
 			return;
 		}
 		if (w < 0) {
-			conn_close(c, RPC_E_CLOSED, "write failed: %s",
+			rpci_conn_close(c, RPC_E_CLOSED, "write failed: %s",
 			    g_strerror(errno));
 			return;
 		}
@@ -260,7 +260,7 @@ conn_flush(rpc_conn *c)
 	c->out_off = 0;
 	ev_io_stop(c->tub->loop, &c->wr);
 	if (c->closing)
-		conn_close(c, c->error_code, "%s", c->error);
+		rpci_conn_close(c, c->error_code, "%s", c->error);
 }
 
 static void
@@ -270,7 +270,7 @@ conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	RPC_UNUSED(loop);
 	RPC_UNUSED(revents);
-	conn_ref(c);
+	rpci_conn_ref(c);
 	if (c->state == CONN_CONNECTING) {
 		int err = 0;
 		socklen_t len = sizeof(err);
@@ -278,13 +278,13 @@ conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
 			err = errno;
 		if (err != 0)
-			conn_close(c, RPC_E_SYSTEM, "cannot connect to %s: %s",
+			rpci_conn_close(c, RPC_E_SYSTEM, "cannot connect to %s: %s",
 			    c->peer_addr, g_strerror(err));
 		else
-			conn_start(c);
+			rpci_conn_start(c);
 	}
-	conn_flush(c);
-	conn_unref(c);
+	rpci_conn_flush(c);
+	rpci_conn_unref(c);
 }
 
 /* ---- closing ---- */
@@ -292,7 +292,7 @@ conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 call_free(rpc_call *call)
 {
-	conn_unref(call->conn);
+	rpci_conn_unref(call->conn);
 	g_clear_error(&call->error);
 	g_free(call);
 }
@@ -303,7 +303,7 @@ call_deferred_cb(void *arg)
 	rpc_call *call = arg;
 
 	if (call->getref != NULL)
-		getref_finish(call->getref, NULL, call->error);
+		rpci_getref_finish(call->getref, NULL, call->error);
 	else if (call->fn != NULL)
 		call->fn(NULL, call->error, call->arg);
 	call_free(call);
@@ -316,7 +316,7 @@ call_defer_error(rpc_call *call, GError *err)
 {
 	call->error = err;
 	if (call->conn->tub != NULL)
-		tub_defer(call->conn->tub, call_deferred_cb, call);
+		rpci_tub_defer(call->conn->tub, call_deferred_cb, call);
 	else
 		call_deferred_cb(call);
 }
@@ -334,7 +334,7 @@ lookup_retry(rpc_conn *c, rpc_call *call)
 	other = g_hash_table_lookup(c->tub->conns, c->peer_tubid);
 	if (other == NULL || other == c || other->state != CONN_OPEN)
 		return false;
-	conn_send_lookup(other, call->getref);
+	rpci_conn_send_lookup(other, call->getref);
 	call->getref = NULL;
 	call_free(call);
 	return true;
@@ -352,7 +352,7 @@ observer_deferred_cb(void *arg)
 		o->fn(o->arg);
 	}
 	g_free(o);
-	conn_unref(c);
+	rpci_conn_unref(c);
 }
 
 /* Queue a notice to every disconnect observer of 'c'. */
@@ -366,16 +366,16 @@ notify_observers(rpc_conn *c)
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		struct observer *o = v;
 
-		o->conn = conn_ref(c);
+		o->conn = rpci_conn_ref(c);
 		if (c->tub != NULL && !c->tub->freeing)
-			tub_defer(c->tub, observer_deferred_cb, o);
+			rpci_tub_defer(c->tub, observer_deferred_cb, o);
 		else
 			observer_deferred_cb(o);
 	}
 }
 
 void
-conn_close(rpc_conn *c, int code, const char *fmt, ...)
+rpci_conn_close(rpc_conn *c, int code, const char *fmt, ...)
 {
 	GHashTableIter iter;
 	gpointer k, v;
@@ -420,7 +420,7 @@ conn_close(rpc_conn *c, int code, const char *fmt, ...)
 		if (call->getref != NULL && c->dup && tub != NULL &&
 		    !tub->freeing) {
 			/* The surviving connection is on its way. */
-			tub_requeue_lookup(tub, call->getref);
+			rpci_tub_requeue_lookup(tub, call->getref);
 			call->getref = NULL;
 			call_free(call);
 			continue;
@@ -436,7 +436,7 @@ conn_close(rpc_conn *c, int code, const char *fmt, ...)
 	while (g_hash_table_iter_next(&iter, &k, &v))
 		g_hash_table_iter_remove(&iter);
 	g_array_set_size(c->decrefs, 0);
-	values_drop_held(c);
+	rpci_values_drop_held(c);
 	g_hash_table_remove_all(c->gifts);
 	notify_observers(c);
 	g_hash_table_remove_all(c->export_ids);
@@ -448,7 +448,7 @@ conn_close(rpc_conn *c, int code, const char *fmt, ...)
 	g_byte_array_set_size(c->msg, 0);
 
 	if (tub != NULL)
-		tub_conn_closed(tub, c);
+		rpci_tub_conn_closed(tub, c);
 }
 
 /* Stop reading and close once the queued output is written (or the
@@ -461,11 +461,11 @@ conn_close_after_flush(rpc_conn *c, int code, const char *why)
 	c->error_code = code;
 	c->closing = true;
 	ev_io_stop(c->tub->loop, &c->rd);
-	conn_flush(c);
+	rpci_conn_flush(c);
 }
 
 void
-conn_abort(rpc_conn *c, const char *reason)
+rpci_conn_abort(rpc_conn *c, const char *reason)
 {
 	if (c->state == CONN_CLOSED || c->closing)
 		return;
@@ -482,11 +482,11 @@ conn_abort(rpc_conn *c, const char *reason)
 		g_autofree char *why = g_strdup_printf("aborted: %s", reason);
 
 		rpc_msg_pack_abort(&c->pk, reason);
-		conn_send_built(c);
+		rpci_conn_send_built(c);
 		conn_close_after_flush(c, RPC_E_CLOSED, why);
 		return;
 	}
-	conn_close(c, RPC_E_CLOSED, "%s", reason);
+	rpci_conn_close(c, RPC_E_CLOSED, "%s", reason);
 }
 
 static void
@@ -496,16 +496,16 @@ conn_hs_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	RPC_UNUSED(loop);
 	RPC_UNUSED(revents);
-	conn_ref(c);
+	rpci_conn_ref(c);
 	if (c->state != CONN_OPEN) {
 		g_message("closing connection %s: handshake timed out",
 		    c->peer_addr);
-		conn_close(c, RPC_E_TIMEOUT, "handshake with %s timed out",
+		rpci_conn_close(c, RPC_E_TIMEOUT, "handshake with %s timed out",
 		    c->peer_addr);
 	} else if (c->closing) {
-		conn_close(c, c->error_code, "%s", c->error);
+		rpci_conn_close(c, c->error_code, "%s", c->error);
 	}
-	conn_unref(c);
+	rpci_conn_unref(c);
 }
 
 /* ---- keepalive ---- */
@@ -539,22 +539,22 @@ conn_ka_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	RPC_UNUSED(revents);
 	if (c->state != CONN_OPEN || c->closing)
 		return;
-	conn_ref(c);
+	rpci_conn_ref(c);
 	if (lim->disconnect_timeout > 0 && idle >= lim->disconnect_timeout) {
 		g_message("closing connection %s (%s): nothing received for "
 		    "%.1f s", c->peer_addr, c->peer_tubid, idle);
-		conn_close(c, RPC_E_TIMEOUT, "%s stopped responding (nothing "
+		rpci_conn_close(c, RPC_E_TIMEOUT, "%s stopped responding (nothing "
 		    "received for %.1f s)", c->peer_tubid, idle);
 	} else {
 		if (lim->keepalive > 0 && now - MAX(c->last_rx, c->last_ping)
 		    >= lim->keepalive) {
 			rpc_msg_pack_ping(&c->pk, RPC_MSG_PING, (uint64_t)now);
-			conn_send_built(c);
+			rpci_conn_send_built(c);
 			c->last_ping = now;
 		}
 		conn_ka_schedule(c);
 	}
-	conn_unref(c);
+	rpci_conn_unref(c);
 }
 
 /* ---- handshake ---- */
@@ -570,7 +570,7 @@ send_auth(rpc_conn *c)
 }
 
 void
-conn_start(rpc_conn *c)
+rpci_conn_start(rpc_conn *c)
 {
 	uint8_t hello[RPC_HS_HELLO_LEN];
 
@@ -588,7 +588,7 @@ handle_hello(rpc_conn *c, const uint8_t *p)
 	int r = rpc_hs_read_hello(&c->hs, p, RPC_HS_HELLO_LEN);
 
 	if (r != 0) {
-		conn_abort(c, r == RPC_E_FORMAT ? "not a tub/1 handshake" :
+		rpci_conn_abort(c, r == RPC_E_FORMAT ? "not a tub/1 handshake" :
 		    "unsupported handshake version or bad key");
 		return;
 	}
@@ -620,7 +620,7 @@ handle_auth(rpc_conn *c, const uint8_t *pt, size_t len)
 			    "client authentication failed");
 			return;
 		}
-		conn_abort(c, "server authentication failed");
+		rpci_conn_abort(c, "server authentication failed");
 		return;
 	}
 	rpc_tubid_from_pk(c->peer_pk, c->peer_tubid_raw);
@@ -631,7 +631,7 @@ handle_auth(rpc_conn *c, const uint8_t *pt, size_t len)
 		g_autofree char *want = rpc_base32_encode(c->target,
 		    RPC_TUBID_RAW);
 
-		conn_close(c, RPC_E_MISMATCH,
+		rpci_conn_close(c, RPC_E_MISMATCH,
 		    "tubid mismatch: the server at %s is %s, the FURL names %s",
 		    c->peer_addr, c->peer_tubid, want);
 		return;
@@ -647,7 +647,7 @@ handle_auth(rpc_conn *c, const uint8_t *pt, size_t len)
 		c->listener->n_unauth--;
 		c->listener = NULL;
 	}
-	tub_conn_opened(c->tub, c);
+	rpci_tub_conn_opened(c->tub, c);
 }
 
 /* ---- exports and imports ---- */
@@ -655,7 +655,7 @@ handle_auth(rpc_conn *c, const uint8_t *pt, size_t len)
 /* The id under which the peer may name 'obj', counting one more send.
  * Return 0 if the export table is full. */
 uint32_t
-conn_export(rpc_conn *c, rpc_obj *obj)
+rpci_conn_export(rpc_conn *c, rpc_obj *obj)
 {
 	gpointer idp = g_hash_table_lookup(c->export_ids, obj);
 	struct export *ex;
@@ -681,7 +681,7 @@ conn_export(rpc_conn *c, rpc_obj *obj)
 }
 
 rpc_obj *
-conn_exported(rpc_conn *c, uint32_t id)
+rpci_conn_exported(rpc_conn *c, uint32_t id)
 {
 	struct export *ex = g_hash_table_lookup(c->exports, &id);
 
@@ -691,7 +691,7 @@ conn_exported(rpc_conn *c, uint32_t id)
 /* A remote reference for id 'id' sent by the peer (one more receipt),
  * with the object's FURL if the peer sent one. */
 rpc_ref *
-conn_import(rpc_conn *c, uint32_t id, rpc_furl *furl)
+rpci_conn_import(rpc_conn *c, uint32_t id, rpc_furl *furl)
 {
 	rpc_ref *ref = g_hash_table_lookup(c->imports, &id);
 
@@ -706,7 +706,7 @@ conn_import(rpc_conn *c, uint32_t id, rpc_furl *furl)
 		}
 		ref = g_new0(rpc_ref, 1);
 		ref->refcnt = 1;
-		ref->conn = conn_ref(c);
+		ref->conn = rpci_conn_ref(c);
 		ref->id = id;
 		ref->received = 1;
 		g_strlcpy(ref->tubid, c->peer_tubid, sizeof(ref->tubid));
@@ -720,7 +720,7 @@ conn_import(rpc_conn *c, uint32_t id, rpc_furl *furl)
 }
 
 void
-conn_send_decrefs(rpc_conn *c)
+rpci_conn_send_decrefs(rpc_conn *c)
 {
 	guint i, n;
 
@@ -738,7 +738,7 @@ conn_send_decrefs(rpc_conn *c)
 			msgpack_pack_uint64(&c->pk, pair[1]);
 		}
 		g_array_remove_range(c->decrefs, 0, n);
-		conn_send_built(c);
+		rpci_conn_send_built(c);
 	}
 }
 
@@ -754,13 +754,13 @@ handle_decref(rpc_conn *c, rpc_mp *list)
 		if (rpc_mp_sub(list, &pair, 2, 2) != 0 ||
 		    rpc_mp_uint(&pair, UINT32_MAX, &id) != 0 ||
 		    rpc_mp_uint(&pair, UINT64_MAX, &count) != 0) {
-			conn_abort(c, "malformed DECREF");
+			rpci_conn_abort(c, "malformed DECREF");
 			return;
 		}
 		key = (uint32_t)id;
 		ex = g_hash_table_lookup(c->exports, &key);
 		if (ex == NULL || count == 0 || count > ex->count) {
-			conn_abort(c, "DECREF of an id not held");
+			rpci_conn_abort(c, "DECREF of an id not held");
 			return;
 		}
 		ex->count -= count;
@@ -778,7 +778,7 @@ call_new(rpc_conn *c, rpc_answer_fn *fn, void *arg)
 {
 	rpc_call *call = g_new0(rpc_call, 1);
 
-	call->conn = conn_ref(c);
+	call->conn = rpci_conn_ref(c);
 	call->fn = fn;
 	call->arg = arg;
 	return call;
@@ -815,7 +815,7 @@ next_qid(rpc_conn *c)
 }
 
 void
-conn_send_lookup(rpc_conn *c, rpc_getref *g)
+rpci_conn_send_lookup(rpc_conn *c, rpc_getref *g)
 {
 	rpc_call *call = call_new(c, NULL, NULL);
 
@@ -825,9 +825,9 @@ conn_send_lookup(rpc_conn *c, rpc_getref *g)
 	call->qid = next_qid(c);
 	g_hash_table_insert(c->pending, &call->qid, call);
 	if (c->decrefs->len > 0)
-		conn_send_decrefs(c);
+		rpci_conn_send_decrefs(c);
 	rpc_msg_pack_lookup(&c->pk, call->qid, rpc_furl_swissnum(g->furl));
-	conn_send_built(c);
+	rpci_conn_send_built(c);
 }
 
 static bool
@@ -840,17 +840,17 @@ build_call(rpc_conn *c, uint64_t qid, uint32_t target, const char *method,
 	/* DECREFs queued earlier go first, so the peer sees our releases in
 	 * the order they happened relative to this call. */
 	if (c->decrefs->len > 0)
-		conn_send_decrefs(c);
+		rpci_conn_send_decrefs(c);
 	rpc_msg_pack_call_head(&c->pk, qid, target, method);
 	if (args != NULL) {
-		if (!values_render(c, args, err)) {
+		if (!rpci_values_render(c, args, err)) {
 			msgpack_sbuffer_clear(&c->sb);
 			return false;
 		}
 	} else {
 		msgpack_sbuffer_write(&c->sb, (const char *)&empty, 1);
 	}
-	if ((r = conn_send_built(c)) != 0) {
+	if ((r = rpci_conn_send_built(c)) != 0) {
 		g_set_error(err, RPC_ERROR, r, "call to %s.%s: %s",
 		    c->peer_tubid, method, r == RPC_E_TOOBIG ?
 		    "arguments exceed the frame limit" : rpc_strerror(r));
@@ -957,7 +957,7 @@ rpc_ref_call_checked(rpc_ref *ref, const rpc_method *m, rpc_pack *args,
 
 			rpc_set_remote_error(&call->error, "violation", msg);
 			if (ref->conn->tub != NULL)
-				tub_defer(ref->conn->tub, checked_fail_cb,
+				rpci_tub_defer(ref->conn->tub, checked_fail_cb,
 				    call);
 			else
 				checked_fail_cb(call);
@@ -1025,10 +1025,10 @@ rpc_ref_unref(rpc_ref *ref)
 
 			g_array_append_vals(c->decrefs, pair, 1);
 			if (c->tub != NULL)
-				tub_want_flush(c->tub, c);
+				rpci_tub_want_flush(c->tub, c);
 		}
 	}
-	conn_unref(c);
+	rpci_conn_unref(c);
 	rpc_furl_free(ref->furl);
 	g_free(ref);
 }
@@ -1063,9 +1063,9 @@ rpc_ref_notify_on_disconnect(rpc_ref *ref, rpc_disconnect_fn *fn, void *arg)
 	g_hash_table_insert(c->observers, GUINT_TO_POINTER(o->id), o);
 	/* Already gone: tell the observer, later, as for a live one. */
 	if (c->state == CONN_CLOSED) {
-		o->conn = conn_ref(c);
+		o->conn = rpci_conn_ref(c);
 		if (c->tub != NULL && !c->tub->freeing)
-			tub_defer(c->tub, observer_deferred_cb, o);
+			rpci_tub_defer(c->tub, observer_deferred_cb, o);
 		else
 			observer_deferred_cb(o);
 	}
@@ -1091,7 +1091,7 @@ rpc_ref_dont_notify(rpc_ref *ref, guint id)
 /* Read while handlers keep up and few messages wait for gifts; this is the
  * back-pressure on a peer that sends faster than we answer. */
 void
-conn_resume_reading(rpc_conn *c)
+rpci_conn_resume_reading(rpc_conn *c)
 {
 	bool want;
 
@@ -1114,8 +1114,8 @@ incall_finish(rpc_incall *call)
 	rpc_conn *c = call->conn;
 
 	c->n_inflight--;
-	conn_resume_reading(c);
-	conn_unref(c);
+	rpci_conn_resume_reading(c);
+	rpci_conn_unref(c);
 	g_free(call);
 }
 
@@ -1173,15 +1173,15 @@ rpc_incall_return(rpc_incall *call, rpc_pack *result)
 			    err->message);
 		} else if (result == NULL) {
 			msgpack_pack_nil(&c->pk);
-		} else if (!values_render(c, result, &err)) {
+		} else if (!rpci_values_render(c, result, &err)) {
 			msgpack_sbuffer_clear(&c->sb);
 			rpc_msg_pack_error(&c->pk, call->qid, "overloaded",
 			    err->message);
 		}
-		if (conn_send_built(c) == RPC_E_TOOBIG) {
+		if (rpci_conn_send_built(c) == RPC_E_TOOBIG) {
 			rpc_msg_pack_error(&c->pk, call->qid, "overloaded",
 			    "result exceeds the frame limit");
-			conn_send_built(c);
+			rpci_conn_send_built(c);
 		}
 	}
 	rpc_pack_free(result);
@@ -1201,7 +1201,7 @@ rpc_incall_fail(rpc_incall *call, const char *type, const char *fmt, ...)
 		msg = g_strdup_vprintf(fmt, ap);
 		va_end(ap);
 		rpc_msg_pack_error(&c->pk, call->qid, type, msg);
-		conn_send_built(c);
+		rpci_conn_send_built(c);
 		g_free(msg);
 	}
 	incall_finish(call);
@@ -1225,7 +1225,7 @@ send_error(rpc_conn *c, uint64_t qid, const char *type, const char *msg)
 	if (qid == 0)
 		return;
 	rpc_msg_pack_error(&c->pk, qid, type, msg);
-	conn_send_built(c);
+	rpci_conn_send_built(c);
 }
 
 static void
@@ -1271,12 +1271,12 @@ handle_call(rpc_conn *c, rpc_msg *m)
 		}
 	}
 	call = g_new0(rpc_incall, 1);
-	call->conn = conn_ref(c);
+	call->conn = rpci_conn_ref(c);
 	call->method = meth;
 	call->qid = m->qid;
 	memcpy(call->peer, c->peer_tubid, sizeof(call->peer));
 	c->n_inflight++;
-	conn_resume_reading(c);
+	rpci_conn_resume_reading(c);
 	/* The object may be released by a DECREF during the handler. */
 	{
 		rpc_obj *obj = rpc_obj_ref(ex->obj);
@@ -1289,7 +1289,7 @@ handle_call(rpc_conn *c, rpc_msg *m)
 static void
 handle_lookup(rpc_conn *c, rpc_msg *m)
 {
-	rpc_obj *obj = tub_find_object(c->tub, m->s1, m->s1_len);
+	rpc_obj *obj = rpci_tub_find_object(c->tub, m->s1, m->s1_len);
 	uint32_t id;
 
 	if (obj == NULL) {
@@ -1302,15 +1302,15 @@ handle_lookup(rpc_conn *c, rpc_msg *m)
 		send_error(c, m->qid, "not-found", msg);
 		return;
 	}
-	id = conn_export(c, obj);
+	id = rpci_conn_export(c, obj);
 	rpc_obj_unref(obj);
 	if (id == 0) {
 		send_error(c, m->qid, "overloaded", "too many exports");
 		return;
 	}
 	rpc_msg_pack_answer_head(&c->pk, m->qid);
-	values_pack_ref(&c->pk, RPC_EXT_MYREF, id, NULL);
-	conn_send_built(c);
+	rpci_values_pack_ref(&c->pk, RPC_EXT_MYREF, id, NULL);
+	rpci_conn_send_built(c);
 }
 
 static rpc_call *
@@ -1332,7 +1332,7 @@ handle_answer(rpc_conn *c, rpc_msg *m)
 	if (call == NULL) {
 		/* A cancelled call's answer is normal; any other is not. */
 		if (m->qid >= c->next_qid)
-			conn_abort(c, "ANSWER to a call never made");
+			rpci_conn_abort(c, "ANSWER to a call never made");
 		return;
 	}
 	if (call->getref != NULL) {
@@ -1341,13 +1341,13 @@ handle_answer(rpc_conn *c, rpc_msg *m)
 		if (!rpc_value_ref(v, &ref, NULL) || ref->conn != c) {
 			call_defer_error(call, g_error_new(RPC_ERROR,
 			    RPC_E_FORMAT, "LOOKUP answered with a non-reference"));
-			conn_abort(c, "LOOKUP answered with a non-reference");
+			rpci_conn_abort(c, "LOOKUP answered with a non-reference");
 			return;
 		}
 		/* The FURL we looked up is the object's FURL. */
 		if (ref->furl == NULL)
 			ref->furl = rpc_furl_copy(call->getref->furl);
-		getref_finish(call->getref, ref, NULL);
+		rpci_getref_finish(call->getref, ref, NULL);
 	} else {
 		call->fn(v, NULL, call->arg);
 	}
@@ -1363,14 +1363,14 @@ handle_error(rpc_conn *c, rpc_msg *m)
 
 	if (call == NULL) {
 		if (m->qid >= c->next_qid)
-			conn_abort(c, "ERROR for a call never made");
+			rpci_conn_abort(c, "ERROR for a call never made");
 		return;
 	}
 	type = g_strndup(m->s1, m->s1_len);
 	msg = g_strndup(m->s2, m->s2_len);
 	rpc_set_remote_error(&err, type, msg);
 	if (call->getref != NULL)
-		getref_finish(call->getref, NULL, err);
+		rpci_getref_finish(call->getref, NULL, err);
 	else
 		call->fn(NULL, err, call->arg);
 	g_error_free(err);
@@ -1378,7 +1378,7 @@ handle_error(rpc_conn *c, rpc_msg *m)
 }
 
 void
-conn_dispatch(rpc_conn *c, rpc_msg *m)
+rpci_conn_dispatch(rpc_conn *c, rpc_msg *m)
 {
 	switch (m->type) {
 	case RPC_MSG_CALL:
@@ -1397,11 +1397,11 @@ conn_dispatch(rpc_conn *c, rpc_msg *m)
 		handle_decref(c, &m->list);
 		break;
 	case RPC_MSG_DECGIFT:
-		values_decgift(c, m->qid, m->n);
+		rpci_values_decgift(c, m->qid, m->n);
 		break;
 	case RPC_MSG_PING:
 		rpc_msg_pack_ping(&c->pk, RPC_MSG_PONG, m->n);
-		conn_send_built(c);
+		rpci_conn_send_built(c);
 		break;
 	case RPC_MSG_PONG:
 		break;
@@ -1413,7 +1413,7 @@ conn_dispatch(rpc_conn *c, rpc_msg *m)
 		else
 			g_message("connection %s (%s) aborted by peer: %s",
 			    c->peer_addr, c->peer_tubid, reason);
-		conn_close(c, RPC_E_CLOSED, "aborted by peer: %s", reason);
+		rpci_conn_close(c, RPC_E_CLOSED, "aborted by peer: %s", reason);
 		break;
 	}
 	}
@@ -1422,7 +1422,7 @@ conn_dispatch(rpc_conn *c, rpc_msg *m)
 /* The references in a CALL or ANSWER could not all be resolved: a gift
  * that failed fails that call; anything else breaks the protocol. */
 void
-conn_dispatch_failed(rpc_conn *c, rpc_msg *m, const GError *err)
+rpci_conn_dispatch_failed(rpc_conn *c, rpc_msg *m, const GError *err)
 {
 	rpc_call *call;
 
@@ -1430,7 +1430,7 @@ conn_dispatch_failed(rpc_conn *c, rpc_msg *m, const GError *err)
 		g_autofree char *why = g_strdup_printf("bad reference: %s",
 		    err->message);
 
-		conn_abort(c, why);
+		rpci_conn_abort(c, why);
 		return;
 	}
 	if (m->type == RPC_MSG_CALL) {
@@ -1441,7 +1441,7 @@ conn_dispatch_failed(rpc_conn *c, rpc_msg *m, const GError *err)
 	if (call == NULL)
 		return;
 	if (call->getref != NULL) {
-		getref_finish(call->getref, NULL, err);
+		rpci_getref_finish(call->getref, NULL, err);
 	} else {
 		GError *e = NULL;
 
@@ -1461,8 +1461,8 @@ handle_message(rpc_conn *c, const uint8_t *pt, size_t len)
 
 	if (!g_queue_is_empty(&c->held)) {
 		/* Order is kept: wait behind the message that waits. */
-		values_hold(c, pt, len);
-		conn_resume_reading(c);
+		rpci_values_hold(c, pt, len);
+		rpci_conn_resume_reading(c);
 		return;
 	}
 	msgpack_unpacked_init(&up);
@@ -1471,14 +1471,14 @@ handle_message(rpc_conn *c, const uint8_t *pt, size_t len)
 		g_autofree char *why = g_strdup_printf("bad message: %s",
 		    rpc_strerror(r));
 
-		conn_abort(c, why);
+		rpci_conn_abort(c, why);
 	} else if ((m.type == RPC_MSG_CALL &&
-	    values_has_gifts(&up.data.via.array.ptr[4])) ||
-	    (m.type == RPC_MSG_ANSWER && values_has_gifts(m.value))) {
-		values_hold(c, pt, len);
-		conn_resume_reading(c);
+	    rpci_values_has_gifts(&up.data.via.array.ptr[4])) ||
+	    (m.type == RPC_MSG_ANSWER && rpci_values_has_gifts(m.value))) {
+		rpci_values_hold(c, pt, len);
+		rpci_conn_resume_reading(c);
 	} else {
-		values_deliver(c, &m, &up, NULL);
+		rpci_values_deliver(c, &m, &up, NULL);
 	}
 	msgpack_unpacked_destroy(&up);
 }
@@ -1526,7 +1526,7 @@ process_input(rpc_conn *c)
 			g_message("closing connection %s: %s", c->peer_addr,
 			    r == RPC_E_TOOBIG ? "frame over the size limit" :
 			    "malformed frame header");
-			conn_close(c, RPC_E_CLOSED, "peer sent a %s",
+			rpci_conn_close(c, RPC_E_CLOSED, "peer sent a %s",
 			    r == RPC_E_TOOBIG ? "frame over the size limit" :
 			    "malformed frame");
 			return 0;
@@ -1540,7 +1540,7 @@ process_input(rpc_conn *c)
 		if (part && c->msg->len + ctlen - RPC_FRAME_TAG > max) {
 			g_message("closing connection %s: message over the "
 			    "size limit", c->peer_addr);
-			conn_close(c, RPC_E_CLOSED,
+			rpci_conn_close(c, RPC_E_CLOSED,
 			    "peer sent a message over the size limit");
 			return 0;
 		}
@@ -1556,7 +1556,7 @@ process_input(rpc_conn *c)
 		if (rpc_frame_open(&c->rx, p, ctlen, dst) != 0) {
 			g_message("closing connection %s: frame failed "
 			    "authentication", c->peer_addr);
-			conn_close(c, RPC_E_CRYPTO,
+			rpci_conn_close(c, RPC_E_CRYPTO,
 			    "frame from %s failed authentication",
 			    c->peer_addr);
 			return 0;
@@ -1565,7 +1565,7 @@ process_input(rpc_conn *c)
 		c->last_rx = ev_now(c->tub->loop);
 		if (c->state == CONN_AUTH) {
 			if (more) {
-				conn_close(c, RPC_E_CLOSED,
+				rpci_conn_close(c, RPC_E_CLOSED,
 				    "peer split its AUTH frame");
 				return 0;
 			}
@@ -1589,7 +1589,7 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	RPC_UNUSED(loop);
 	RPC_UNUSED(revents);
-	conn_ref(c);
+	rpci_conn_ref(c);
 	/* Compact what was consumed, then make room for the next read. */
 	if (c->in_off > 0) {
 		g_byte_array_remove_range(c->in, 0, (guint)c->in_off);
@@ -1603,18 +1603,18 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (n < 0) {
 		g_byte_array_set_size(c->in, (guint)(want - room));
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			conn_close(c, RPC_E_CLOSED, "read from %s failed: %s",
+			rpci_conn_close(c, RPC_E_CLOSED, "read from %s failed: %s",
 			    c->peer_addr, g_strerror(errno));
 		goto out;
 	}
 	g_byte_array_set_size(c->in, (guint)(want - room + (size_t)n));
 	if (n == 0) {
-		conn_close(c, RPC_E_CLOSED, "connection %s closed by peer%s",
+		rpci_conn_close(c, RPC_E_CLOSED, "connection %s closed by peer%s",
 		    c->peer_addr, c->state == CONN_OPEN ? "" :
 		    " during the handshake");
 		goto out;
 	}
 	c->need = process_input(c);
 out:
-	conn_unref(c);
+	rpci_conn_unref(c);
 }

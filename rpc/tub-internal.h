@@ -157,56 +157,56 @@ struct rpc_connector {
 };
 
 /* tub.c */
-void tub_defer(rpc_tub *tub, void (*fn)(void *), void *arg);
-void tub_want_flush(rpc_tub *tub, rpc_conn *c);
-void tub_conn_opened(rpc_tub *tub, rpc_conn *c);
-void tub_conn_closed(rpc_tub *tub, rpc_conn *c);
-rpc_obj *tub_find_object(rpc_tub *tub, const char *swissnum, size_t len);
+void rpci_tub_defer(rpc_tub *tub, void (*fn)(void *), void *arg);
+void rpci_tub_want_flush(rpc_tub *tub, rpc_conn *c);
+void rpci_tub_conn_opened(rpc_tub *tub, rpc_conn *c);
+void rpci_tub_conn_closed(rpc_tub *tub, rpc_conn *c);
+rpc_obj *rpci_tub_find_object(rpc_tub *tub, const char *swissnum, size_t len);
 /* The FURL under which 'obj' can be reached, making a weak name for it
  * if it has none (caller g_free()s). */
-char *tub_furl_for_obj(rpc_tub *tub, rpc_obj *obj);
-void getref_finish(rpc_getref *g, rpc_ref *ref, const GError *err);
-void tub_requeue_lookup(rpc_tub *tub, rpc_getref *g);
+char *rpci_tub_furl_for_obj(rpc_tub *tub, rpc_obj *obj);
+void rpci_getref_finish(rpc_getref *g, rpc_ref *ref, const GError *err);
+void rpci_tub_requeue_lookup(rpc_tub *tub, rpc_getref *g);
 /* rpc_tub_get_ref_furl() taking 'furl' instead of copying it. */
-void tub_get_ref_take(rpc_tub *tub, rpc_furl *furl, rpc_getref_fn *fn,
+void rpci_tub_get_ref_take(rpc_tub *tub, rpc_furl *furl, rpc_getref_fn *fn,
     void *arg);
 
 /* conn.c */
-rpc_conn *conn_new(rpc_tub *tub, int fd, rpc_hs_role role,
+rpc_conn *rpci_conn_new(rpc_tub *tub, int fd, rpc_hs_role role,
     const char *peer_addr);
-rpc_conn *conn_ref(rpc_conn *c);
-void conn_unref(rpc_conn *c);
-void conn_start(rpc_conn *c);	/* after connect (client) or accept */
-void conn_close(rpc_conn *c, int code, const char *fmt, ...)
+rpc_conn *rpci_conn_ref(rpc_conn *c);
+void rpci_conn_unref(rpc_conn *c);
+void rpci_conn_start(rpc_conn *c);	/* after connect (client) or accept */
+void rpci_conn_close(rpc_conn *c, int code, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
-void conn_abort(rpc_conn *c, const char *reason);
-void conn_flush(rpc_conn *c);
-void conn_send_lookup(rpc_conn *c, rpc_getref *g);
-void conn_send_decrefs(rpc_conn *c);
-int conn_send_built(rpc_conn *c);
-uint32_t conn_export(rpc_conn *c, rpc_obj *obj);
-rpc_obj *conn_exported(rpc_conn *c, uint32_t id);
+void rpci_conn_abort(rpc_conn *c, const char *reason);
+void rpci_conn_flush(rpc_conn *c);
+void rpci_conn_send_lookup(rpc_conn *c, rpc_getref *g);
+void rpci_conn_send_decrefs(rpc_conn *c);
+int rpci_conn_send_built(rpc_conn *c);
+uint32_t rpci_conn_export(rpc_conn *c, rpc_obj *obj);
+rpc_obj *rpci_conn_exported(rpc_conn *c, uint32_t id);
 /* A remote reference for id 'id' sent by the peer, with the object's FURL
  * 'furl' if the peer sent one (taken; NULL for none). */
-rpc_ref *conn_import(rpc_conn *c, uint32_t id, rpc_furl *furl);
-void conn_dispatch(rpc_conn *c, rpc_msg *m);
-void conn_dispatch_failed(rpc_conn *c, rpc_msg *m, const GError *err);
-void conn_resume_reading(rpc_conn *c);
+rpc_ref *rpci_conn_import(rpc_conn *c, uint32_t id, rpc_furl *furl);
+void rpci_conn_dispatch(rpc_conn *c, rpc_msg *m);
+void rpci_conn_dispatch_failed(rpc_conn *c, rpc_msg *m, const GError *err);
+void rpci_conn_resume_reading(rpc_conn *c);
 
 /* values.c */
 #define RPC_HELD_MAX	64	/* messages queued behind a gift before the
 				 * connection stops reading */
-bool values_render(rpc_conn *c, rpc_pack *p, GError **err);
+bool rpci_values_render(rpc_conn *c, rpc_pack *p, GError **err);
 /* Pack one reference ext value of 'type' (RPC_EXT_*) naming 'id', with the
  * object's FURL 'furl' (secret; NULL for none) after it: the one encoder of
  * doc/protocol.md §5.1's payload. */
-void values_pack_ref(msgpack_packer *pk, int8_t type, uint32_t id,
+void rpci_values_pack_ref(msgpack_packer *pk, int8_t type, uint32_t id,
     const char *furl);
-bool values_has_gifts(const msgpack_object *v);
-void values_hold(rpc_conn *c, const uint8_t *pt, size_t len);
-void values_drop_held(rpc_conn *c);
-void values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
+bool rpci_values_has_gifts(const msgpack_object *v);
+void rpci_values_hold(rpc_conn *c, const uint8_t *pt, size_t len);
+void rpci_values_drop_held(rpc_conn *c);
+void rpci_values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
     struct held *h);
-void values_decgift(rpc_conn *c, uint64_t gid, uint64_t count);
+void rpci_values_decgift(rpc_conn *c, uint64_t gid, uint64_t count);
 
 #endif

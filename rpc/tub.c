@@ -202,26 +202,26 @@ rpc_tub_free(rpc_tub *tub)
 		rpc_connector *kc = v;
 
 		if (kc->attempt != NULL) {
-			rpc_conn *a = conn_ref(kc->attempt);
+			rpc_conn *a = rpci_conn_ref(kc->attempt);
 
-			conn_close(a, RPC_E_CLOSED, "tub shut down");
-			conn_unref(a);
+			rpci_conn_close(a, RPC_E_CLOSED, "tub shut down");
+			rpci_conn_unref(a);
 		}
 		/* connector_next() failed and freed it if it was waiting. */
 		if (g_hash_table_lookup(tub->connectors, k) == kc)
 			connector_next(kc);
 	}
 	while ((l = tub->all_conns) != NULL) {
-		rpc_conn *c = conn_ref(l->data);
+		rpc_conn *c = rpci_conn_ref(l->data);
 
-		conn_close(c, RPC_E_CLOSED, "tub shut down");
-		conn_unref(c);
+		rpci_conn_close(c, RPC_E_CLOSED, "tub shut down");
+		rpci_conn_unref(c);
 	}
 	/* Completions queued by the closes above run now, exactly once. */
 	while (!g_queue_is_empty(&tub->deferred))
 		run_deferred(tub, G_MAXUINT);
 	while (!g_queue_is_empty(&tub->flushq))
-		conn_unref(g_queue_pop_head(&tub->flushq));
+		rpci_conn_unref(g_queue_pop_head(&tub->flushq));
 	ev_idle_stop(tub->loop, &tub->idle);
 	ev_ref(tub->loop);
 	ev_prepare_stop(tub->loop, &tub->prepare);
@@ -300,7 +300,7 @@ rpc_tub_n_connections(const rpc_tub *tub)
 /* ---- deferred work and output ---- */
 
 void
-tub_defer(rpc_tub *tub, void (*fn)(void *), void *arg)
+rpci_tub_defer(rpc_tub *tub, void (*fn)(void *), void *arg)
 {
 	rpc_deferred *d = g_new(rpc_deferred, 1);
 
@@ -324,12 +324,12 @@ tub_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
 }
 
 void
-tub_want_flush(rpc_tub *tub, rpc_conn *c)
+rpci_tub_want_flush(rpc_tub *tub, rpc_conn *c)
 {
 	if (c->in_flushq || tub->freeing)
 		return;
 	c->in_flushq = true;
-	g_queue_push_tail(&tub->flushq, conn_ref(c));
+	g_queue_push_tail(&tub->flushq, rpci_conn_ref(c));
 }
 
 static void
@@ -342,8 +342,8 @@ tub_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	RPC_UNUSED(revents);
 	while ((c = g_queue_pop_head(&tub->flushq)) != NULL) {
 		c->in_flushq = false;
-		conn_flush(c);
-		conn_unref(c);
+		rpci_conn_flush(c);
+		rpci_conn_unref(c);
 	}
 }
 
@@ -465,7 +465,7 @@ rpc_tub_unregister(rpc_tub *tub, const char *name)
 }
 
 char *
-tub_furl_for_obj(rpc_tub *tub, rpc_obj *obj)
+rpci_tub_furl_for_obj(rpc_tub *tub, rpc_obj *obj)
 {
 	struct reg *r = g_hash_table_lookup(tub->reg_by_obj, obj);
 	uint8_t rnd[SWISS_BYTES];
@@ -497,7 +497,7 @@ rpc_tub_add_lookup_handler(rpc_tub *tub, rpc_lookup_fn *fn, void *arg)
 }
 
 rpc_obj *
-tub_find_object(rpc_tub *tub, const char *swissnum, size_t len)
+rpci_tub_find_object(rpc_tub *tub, const char *swissnum, size_t len)
 {
 	uint8_t key[32];
 	struct reg *r;
@@ -593,11 +593,11 @@ listener_cb(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		set_socket_options(fd);
-		c = conn_new(tub, fd, RPC_HS_SERVER, addr);
+		c = rpci_conn_new(tub, fd, RPC_HS_SERVER, addr);
 		c->listener = ln;
 		ln->n_unauth++;
 		tub->all_conns = g_list_prepend(tub->all_conns, c);
-		conn_start(c);
+		rpci_conn_start(c);
 	}
 }
 
@@ -683,7 +683,7 @@ getref_free(rpc_getref *g)
 }
 
 void
-getref_finish(rpc_getref *g, rpc_ref *ref, const GError *err)
+rpci_getref_finish(rpc_getref *g, rpc_ref *ref, const GError *err)
 {
 	g->fn(ref != NULL ? rpc_ref_ref(ref) : NULL, ref != NULL ? NULL : err,
 	    g->arg);
@@ -703,7 +703,7 @@ static void
 getref_defer_error(rpc_getref *g, GError *err)
 {
 	g->error = err;
-	tub_defer(g->tub, getref_deferred_cb, g);
+	rpci_tub_defer(g->tub, getref_deferred_cb, g);
 }
 
 static void
@@ -761,7 +761,7 @@ connector_next(rpc_connector *k)
 		}
 		freeaddrinfo(res);
 		set_socket_options(fd);
-		c = conn_new(tub, fd, RPC_HS_CLIENT, addr);
+		c = rpci_conn_new(tub, fd, RPC_HS_CLIENT, addr);
 		memcpy(c->target, rpc_furl_tubid_raw(k->furl), RPC_TUBID_RAW);
 		c->connector = k;
 		k->attempt = c;
@@ -806,13 +806,13 @@ connector_new(rpc_tub *tub, const rpc_furl *furl)
 }
 
 void
-tub_requeue_lookup(rpc_tub *tub, rpc_getref *g)
+rpci_tub_requeue_lookup(rpc_tub *tub, rpc_getref *g)
 {
 	rpc_conn *c = g_hash_table_lookup(tub->conns, rpc_furl_tubid(g->furl));
 	rpc_connector *k;
 
 	if (c != NULL && c->state == CONN_OPEN && !c->closing) {
-		conn_send_lookup(c, g);
+		rpci_conn_send_lookup(c, g);
 		return;
 	}
 	k = g_hash_table_lookup(tub->connectors, rpc_furl_tubid(g->furl));
@@ -845,7 +845,7 @@ rpc_tub_get_ref(rpc_tub *tub, const char *furl, rpc_getref_fn *fn,
 		getref_defer_error(g, err);
 		return;
 	}
-	tub_get_ref_take(tub, f, fn, arg);
+	rpci_tub_get_ref_take(tub, f, fn, arg);
 }
 
 void
@@ -853,11 +853,11 @@ rpc_tub_get_ref_furl(rpc_tub *tub, const rpc_furl *furl, rpc_getref_fn *fn,
     void *arg)
 {
 	g_return_if_fail(tub != NULL && furl != NULL && fn != NULL);
-	tub_get_ref_take(tub, rpc_furl_copy(furl), fn, arg);
+	rpci_tub_get_ref_take(tub, rpc_furl_copy(furl), fn, arg);
 }
 
 void
-tub_get_ref_take(rpc_tub *tub, rpc_furl *furl, rpc_getref_fn *fn, void *arg)
+rpci_tub_get_ref_take(rpc_tub *tub, rpc_furl *furl, rpc_getref_fn *fn, void *arg)
 {
 	rpc_getref *g = g_new0(rpc_getref, 1);
 	rpc_connector *k;
@@ -875,7 +875,7 @@ tub_get_ref_take(rpc_tub *tub, rpc_furl *furl, rpc_getref_fn *fn, void *arg)
 	}
 	c = g_hash_table_lookup(tub->conns, rpc_furl_tubid(g->furl));
 	if (c != NULL && c->state == CONN_OPEN && !c->closing) {
-		conn_send_lookup(c, g);
+		rpci_conn_send_lookup(c, g);
 		return;
 	}
 	k = g_hash_table_lookup(tub->connectors, rpc_furl_tubid(g->furl));
@@ -911,7 +911,7 @@ pick_survivor(rpc_tub *tub, rpc_conn *old, rpc_conn *new)
 }
 
 void
-tub_conn_opened(rpc_tub *tub, rpc_conn *c)
+rpci_tub_conn_opened(rpc_tub *tub, rpc_conn *c)
 {
 	rpc_conn *old = g_hash_table_lookup(tub->conns, c->peer_tubid);
 	rpc_conn *keep = c, *drop = NULL;
@@ -936,7 +936,7 @@ tub_conn_opened(rpc_tub *tub, rpc_conn *c)
 			k->attempt = NULL;
 		}
 		while (!g_queue_is_empty(&k->waiters))
-			conn_send_lookup(keep, g_queue_pop_head(&k->waiters));
+			rpci_conn_send_lookup(keep, g_queue_pop_head(&k->waiters));
 		connector_free(k);
 	}
 	if (drop != NULL) {
@@ -944,12 +944,12 @@ tub_conn_opened(rpc_tub *tub, rpc_conn *c)
 		    c->peer_tubid, keep->role == RPC_HS_CLIENT ? "us" :
 		    "the peer");
 		drop->dup = true;
-		conn_abort(drop, RPC_ABORT_DUPLICATE);
+		rpci_conn_abort(drop, RPC_ABORT_DUPLICATE);
 	}
 }
 
 void
-tub_conn_closed(rpc_tub *tub, rpc_conn *c)
+rpci_tub_conn_closed(rpc_tub *tub, rpc_conn *c)
 {
 	rpc_connector *k = c->connector;
 	GList *l;
@@ -968,6 +968,6 @@ tub_conn_closed(rpc_tub *tub, rpc_conn *c)
 	l = g_list_find(tub->all_conns, c);
 	if (l != NULL) {
 		tub->all_conns = g_list_delete_link(tub->all_conns, l);
-		conn_unref(c);
+		rpci_conn_unref(c);
 	}
 }

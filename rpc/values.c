@@ -69,7 +69,7 @@ struct gift_wait {
 /* ---- sending ---- */
 
 void
-values_pack_ref(msgpack_packer *pk, int8_t type, uint32_t id,
+rpci_values_pack_ref(msgpack_packer *pk, int8_t type, uint32_t id,
     const char *furl)
 {
 	size_t flen = furl != NULL ? strlen(furl) : 0;
@@ -84,7 +84,7 @@ values_pack_ref(msgpack_packer *pk, int8_t type, uint32_t id,
 
 
 bool
-values_render(rpc_conn *c, rpc_pack *p, GError **err)
+rpci_values_render(rpc_conn *c, rpc_pack *p, GError **err)
 {
 	const uint8_t *data;
 	size_t len, pos = 0, i, n = rpc_pack_n_slots(p);
@@ -101,17 +101,17 @@ values_render(rpc_conn *c, rpc_pack *p, GError **err)
 		pos = off + RPC_PACK_SLOT;
 		if (obj != NULL) {
 			g_autofree char *furl = NULL;
-			uint32_t id = conn_export(c, obj);
+			uint32_t id = rpci_conn_export(c, obj);
 
 			if (id == 0)
 				return rpc_set_error(err, RPC_E_TOOBIG,
 				    "too many objects exported to %s",
 				    c->peer_tubid);
-			furl = tub_furl_for_obj(c->tub, obj);
-			values_pack_ref(&c->pk, RPC_EXT_MYREF, id, furl);
+			furl = rpci_tub_furl_for_obj(c->tub, obj);
+			rpci_values_pack_ref(&c->pk, RPC_EXT_MYREF, id, furl);
 			sodium_memzero(furl, strlen(furl));
 		} else if (ref->conn == c) {
-			values_pack_ref(&c->pk, RPC_EXT_YOURREF, ref->id,
+			rpci_values_pack_ref(&c->pk, RPC_EXT_YOURREF, ref->id,
 			    NULL);
 		} else {
 			g_autofree char *text = NULL;
@@ -136,7 +136,7 @@ values_render(rpc_conn *c, rpc_pack *p, GError **err)
 			    GUINT_TO_POINTER(gid)));
 			g_hash_table_insert(c->gifts, GUINT_TO_POINTER(gid),
 			    rpc_ref_ref(ref));
-			values_pack_ref(&c->pk, RPC_EXT_THEIRREF, gid, text);
+			rpci_values_pack_ref(&c->pk, RPC_EXT_THEIRREF, gid, text);
 			sodium_memzero(text, strlen(text));
 		}
 	}
@@ -145,12 +145,12 @@ values_render(rpc_conn *c, rpc_pack *p, GError **err)
 }
 
 void
-values_decgift(rpc_conn *c, uint64_t gid, uint64_t count)
+rpci_values_decgift(rpc_conn *c, uint64_t gid, uint64_t count)
 {
 	rpc_ref *ref = g_hash_table_lookup(c->gifts, GUINT_TO_POINTER(gid));
 
 	if (ref == NULL || count != 1) {
-		conn_abort(c, "DECGIFT of a gift not given");
+		rpci_conn_abort(c, "DECGIFT of a gift not given");
 		return;
 	}
 	g_hash_table_remove(c->gifts, GUINT_TO_POINTER(gid));
@@ -255,7 +255,7 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 				return rpc_set_error(err, RPC_E_FORMAT,
 				    "my-ref names another tub's object");
 		}
-		vref = conn_import(c, id, g_steal_pointer(&f));
+		vref = rpci_conn_import(c, id, g_steal_pointer(&f));
 		if (vref == NULL)
 			return rpc_set_error(err, RPC_E_TOOBIG,
 			    "too many references imported from %s",
@@ -269,7 +269,7 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 		if (ref_payload(o, &id, &text, &tlen) != 0 || tlen != 0)
 			return rpc_set_error(err, RPC_E_FORMAT,
 			    "your-ref is not 4 bytes");
-		vobj = conn_exported(c, id);
+		vobj = rpci_conn_exported(c, id);
 		if (vobj == NULL)
 			return rpc_set_error(err, RPC_E_FORMAT,
 			    "your-ref to an object not exported");
@@ -366,7 +366,7 @@ held_unref(struct held *h)
 	sodium_memzero(h->pt, h->len);
 	g_free(h->pt);
 	g_free(h->failure);
-	conn_unref(h->conn);
+	rpci_conn_unref(h->conn);
 	g_free(h);
 }
 
@@ -436,7 +436,7 @@ start_gifts(rpc_conn *c, struct held *h, const msgpack_object *value)
 		msgpack_pack_uint8(&c->pk, RPC_MSG_DECGIFT);
 		msgpack_pack_uint32(&c->pk, gid);
 		msgpack_pack_uint8(&c->pk, 1);
-		conn_send_built(c);
+		rpci_conn_send_built(c);
 		if (!c->tub->lim.accept_gifts) {
 			gift_resolved(h, i, NULL, NULL,
 			    "this tub does not accept gifts");
@@ -445,7 +445,7 @@ start_gifts(rpc_conn *c, struct held *h, const msgpack_object *value)
 		if (strcmp(rpc_furl_tubid(f), rpc_tub_tubid(c->tub)) == 0) {
 			/* One of our own objects, coming home. */
 			const char *sw = rpc_furl_swissnum(f);
-			rpc_obj *obj = tub_find_object(c->tub, sw, strlen(sw));
+			rpc_obj *obj = rpci_tub_find_object(c->tub, sw, strlen(sw));
 
 			gift_resolved(h, i, NULL, obj, obj == NULL ?
 			    "the gift names an object this tub no longer has" :
@@ -457,7 +457,7 @@ start_gifts(rpc_conn *c, struct held *h, const msgpack_object *value)
 
 			w->h = held_ref(h);
 			w->index = i;
-			tub_get_ref_take(c->tub, g_steal_pointer(&f),
+			rpci_tub_get_ref_take(c->tub, g_steal_pointer(&f),
 			    gift_getref_cb, w);
 		}
 	}
@@ -471,7 +471,7 @@ drain(rpc_conn *c)
 {
 	struct held *h;
 
-	conn_ref(c);
+	rpci_conn_ref(c);
 	while (c->state == CONN_OPEN && !c->closing &&
 	    (h = g_queue_peek_head(&c->held)) != NULL) {
 		msgpack_unpacked up;
@@ -484,7 +484,7 @@ drain(rpc_conn *c)
 		r = rpc_msg_parse(h->pt, h->len, &c->tub->scan, &up, &m);
 		if (r != 0) {
 			msgpack_unpacked_destroy(&up);
-			conn_abort(c, "bad message");
+			rpci_conn_abort(c, "bad message");
 			break;
 		}
 		if (!h->started) {
@@ -498,22 +498,22 @@ drain(rpc_conn *c)
 			}
 		}
 		g_queue_pop_head(&c->held);
-		values_deliver(c, &m, &up, h);
+		rpci_values_deliver(c, &m, &up, h);
 		msgpack_unpacked_destroy(&up);
 		held_unref(h);
 	}
 	/* Reading pauses while messages wait (conn.c checks the queue). */
-	conn_resume_reading(c);
-	conn_unref(c);
+	rpci_conn_resume_reading(c);
+	rpci_conn_unref(c);
 }
 
 void
-values_hold(rpc_conn *c, const uint8_t *pt, size_t len)
+rpci_values_hold(rpc_conn *c, const uint8_t *pt, size_t len)
 {
 	struct held *h = g_new0(struct held, 1);
 
 	h->refcnt = 1;
-	h->conn = conn_ref(c);
+	h->conn = rpci_conn_ref(c);
 	h->pt = g_memdup2(pt, len);
 	h->len = len;
 	h->resolved = g_ptr_array_new();
@@ -524,7 +524,7 @@ values_hold(rpc_conn *c, const uint8_t *pt, size_t len)
 }
 
 void
-values_drop_held(rpc_conn *c)
+rpci_values_drop_held(rpc_conn *c)
 {
 	struct held *h;
 
@@ -533,20 +533,20 @@ values_drop_held(rpc_conn *c)
 }
 
 bool
-values_has_gifts(const msgpack_object *v)
+rpci_values_has_gifts(const msgpack_object *v)
 {
 	uint32_t i;
 
 	switch (v->type) {
 	case MSGPACK_OBJECT_ARRAY:
 		for (i = 0; i < v->via.array.size; i++)
-			if (values_has_gifts(&v->via.array.ptr[i]))
+			if (rpci_values_has_gifts(&v->via.array.ptr[i]))
 				return true;
 		return false;
 	case MSGPACK_OBJECT_MAP:
 		for (i = 0; i < v->via.map.size; i++)
-			if (values_has_gifts(&v->via.map.ptr[i].key) ||
-			    values_has_gifts(&v->via.map.ptr[i].val))
+			if (rpci_values_has_gifts(&v->via.map.ptr[i].key) ||
+			    rpci_values_has_gifts(&v->via.map.ptr[i].val))
 				return true;
 		return false;
 	case MSGPACK_OBJECT_EXT:
@@ -557,7 +557,7 @@ values_has_gifts(const msgpack_object *v)
 }
 
 void
-values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
+rpci_values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
     struct held *h)
 {
 	GPtrArray *keep = g_ptr_array_new();
@@ -573,11 +573,11 @@ values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
 		v = (msgpack_object *)m->value;
 	if (v != NULL && !materialize(c, v, up->zone, h, &gift_i, keep,
 	    kinds, &err)) {
-		conn_dispatch_failed(c, m, err);
+		rpci_conn_dispatch_failed(c, m, err);
 		g_error_free(err);
 	} else {
 		current = &d;
-		conn_dispatch(c, m);
+		rpci_conn_dispatch(c, m);
 		current = d.prev;
 	}
 	release_keep(keep, kinds);

@@ -414,14 +414,14 @@ test_writing_to_vanished_peer_raises_no_sigpipe(void **state)
 	 * gives EPIPE, which must close the connection, not raise SIGPIPE
 	 * (this process leaves SIGPIPE at its default: death). */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	c = conn_new(f->server, sv[0], RPC_HS_SERVER, "socketpair");
+	c = rpci_conn_new(f->server, sv[0], RPC_HS_SERVER, "socketpair");
 	f->server->all_conns = g_list_prepend(f->server->all_conns, c);
-	conn_start(c);
+	rpci_conn_start(c);
 	close(sv[1]);
-	conn_ref(c);
-	conn_flush(c);
+	rpci_conn_ref(c);
+	rpci_conn_flush(c);
 	assert_int_equal(c->state, CONN_CLOSED);
-	conn_unref(c);
+	rpci_conn_unref(c);
 	assert_still_served(f);
 }
 
