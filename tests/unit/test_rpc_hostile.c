@@ -414,13 +414,11 @@ test_writing_to_vanished_peer_raises_no_sigpipe(void **state)
 	 * gives EPIPE, which must close the connection, not raise SIGPIPE
 	 * (this process leaves SIGPIPE at its default: death). */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	c = rpci_conn_new(f->server, sv[0], RPC_HS_SERVER, "socketpair");
-	f->server->all_conns = g_list_prepend(f->server->all_conns, c);
-	rpci_conn_start(c);
+	c = rpci_tub_adopt(f->server, sv[0], RPC_HS_SERVER, "socketpair");
 	close(sv[1]);
 	rpci_conn_ref(c);
 	rpci_conn_flush(c);
-	assert_int_equal(c->state, CONN_CLOSED);
+	assert_int_equal(rpci_conn_state_of(c), RPCI_CONN_CLOSED);
 	rpci_conn_unref(c);
 	assert_still_served(f);
 }

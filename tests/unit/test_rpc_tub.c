@@ -263,7 +263,8 @@ static void
 test_lookup_handler_mints_and_refuses(void **state)
 {
 	fixture *f = *state;
-	tt_calc minted = { 0 };
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc minted;
 	int asked = 0;
 	g_autoptr(GError) err = NULL;
 	g_autofree char *good = rpc_tub_furl_for_name(f->server, "acct-17");
@@ -295,7 +296,8 @@ static void
 test_registered_name_beats_handler(void **state)
 {
 	fixture *f = *state;
-	tt_calc minted = { 0 }, named = { 0 };
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc minted, named;
 	g_autoptr(rpc_obj) obj = tt_calc_new(&named);
 	g_autoptr(GError) err = NULL;
 	g_autofree char *furl = NULL;
@@ -401,7 +403,8 @@ static void
 test_one_connection_per_pair(void **state)
 {
 	fixture *f = *state;
-	tt_calc second = { 0 };
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc second;
 	g_autoptr(rpc_obj) obj = tt_calc_new(&second);
 	g_autofree char *furl2 = rpc_tub_register(f->server, obj, NULL, NULL,
 	    NULL);
@@ -418,7 +421,8 @@ test_crossed_dials_end_with_one_connection(void **state)
 {
 	fixture *f = *state;
 	rpc_tub *other = tt_tub_listening(f->loop, NULL);
-	tt_calc calc2 = { 0 };
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc calc2;
 	g_autoptr(rpc_obj) obj = tt_calc_new(&calc2);
 	g_autofree char *furl2 = rpc_tub_register(other, obj, NULL, NULL,
 	    NULL);
@@ -550,7 +554,8 @@ test_furl_file_keeps_furl_across_restart(void **state)
 	g_autofree char *furlfile = g_build_filename(dir, "obj.furl", NULL);
 	g_autofree char *furl1 = NULL, *furl2 = NULL;
 	g_autoptr(GError) err = NULL;
-	tt_calc c = { 0 };
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc c;
 	g_autoptr(rpc_obj) obj = tt_calc_new(&c);
 	rpc_tub *t;
 	GStatBuf st;
@@ -586,7 +591,8 @@ static void
 test_register_rejects_duplicate_and_bad_names(void **state)
 {
 	fixture *f = *state;
-	tt_calc c = { 0 };
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc c;
 	g_autoptr(rpc_obj) obj = tt_calc_new(&c);
 	g_autofree char *furl = NULL;
 	GError *err = NULL;
