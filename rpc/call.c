@@ -123,6 +123,7 @@ handle_decref(rpc_conn *c, rpc_mp *list)
 	while (rpc_mp_left(list) > 0) {
 		rpc_mp pair;
 		uint64_t id, count;
+		const char *breach;
 
 		if (rpc_mp_sub(list, &pair, 2, 2) != 0 ||
 		    rpc_mp_uint(&pair, UINT32_MAX, &id) != 0 ||
@@ -130,8 +131,9 @@ handle_decref(rpc_conn *c, rpc_mp *list)
 			rpci_conn_abort(c, "malformed DECREF");
 			return;
 		}
-		if (!rpci_sess_release(s, (uint32_t)id, count)) {
-			rpci_conn_abort(c, "DECREF of an id not held");
+		if ((breach = rpci_sess_release(s, (uint32_t)id, count)) !=
+		    NULL) {
+			rpci_conn_abort(c, breach);
 			return;
 		}
 	}
@@ -217,7 +219,8 @@ build_call(rpc_conn *c, uint64_t qid, uint32_t target, const char *method,
 		rpci_conn_build_raw(c, &empty, 1);
 	}
 	if ((r = rpci_conn_send_built(c)) != 0) {
-		g_set_error(err, RPC_ERROR, r, "call to %s.%s: %s",
+		g_set_error(err, RPC_ERROR, r, "%scall to %s.%s: %s",
+		    r == RPC_E_TOOBIG ? "overloaded: " : "",
 		    rpci_conn_peer_tubid(c), method, r == RPC_E_TOOBIG ?
 		    "arguments exceed the frame limit" : rpc_strerror(r));
 		return false;

@@ -12,7 +12,8 @@
 typedef struct rpc_limits {
 	size_t		max_frame;	/* plaintext bytes per frame: 4 MiB */
 	uint32_t	max_depth;	/* msgpack nesting: 16 */
-	uint32_t	max_elems;	/* msgpack elements per frame: 65536 */
+	uint32_t	max_elems;	/* msgpack elements per message
+					 * (doc/protocol.md §8): 65536 */
 	uint32_t	max_inflight;	/* inbound calls being handled per
 					 * connection before reading pauses:
 					 * 256 */

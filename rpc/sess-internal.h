@@ -71,9 +71,10 @@ bool rpci_sess_get_ref(rpci_sess *s, rpc_furl *furl, rpci_ref_fn *fn,
 uint32_t rpci_sess_export(rpci_sess *s, rpc_obj *obj);
 /* The object exported as 'id' (borrowed), or NULL. */
 rpc_obj *rpci_sess_exported(rpci_sess *s, uint32_t id);
-/* Release 'count' sends of export 'id' (a DECREF pair).  Return false if
- * 'count' is 0 or more than the peer holds, or 'id' is not exported. */
-bool rpci_sess_release(rpci_sess *s, uint32_t id, uint64_t count);
+/* Release 'count' sends of export 'id' (a DECREF pair).  Return NULL, or
+ * the breach (for the ABORT): 'id' not exported, a count of 0, or more
+ * receipts than were sent. */
+const char *rpci_sess_release(rpci_sess *s, uint32_t id, uint64_t count);
 /* A remote reference for id 'id' sent by the peer (one more receipt, a
  * new reference for the caller), with the object's FURL 'furl' if the
  * peer sent one (taken; NULL for none).  NULL if the import table is

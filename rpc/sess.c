@@ -208,19 +208,23 @@ rpci_sess_exported(rpci_sess *s, uint32_t id)
 	return ex != NULL ? ex->obj : NULL;
 }
 
-bool
+const char *
 rpci_sess_release(rpci_sess *s, uint32_t id, uint64_t count)
 {
 	struct export *ex = g_hash_table_lookup(s->exports, &id);
 
-	if (ex == NULL || count == 0 || count > ex->count)
-		return false;
+	if (ex == NULL)
+		return "DECREF of an id not exported";
+	if (count == 0)
+		return "DECREF with a count of 0";
+	if (count > ex->count)
+		return "DECREF of more receipts than were sent";
 	ex->count -= count;
 	if (ex->count == 0) {
 		g_hash_table_remove(s->export_ids, ex->obj);
 		g_hash_table_remove(s->exports, &id);
 	}
-	return true;
+	return NULL;
 }
 
 rpc_ref *

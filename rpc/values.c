@@ -111,7 +111,8 @@ rpci_values_render(rpc_conn *c, rpc_pack *p, GError **err)
 
 			if (id == 0)
 				return rpc_set_error(err, RPC_E_TOOBIG,
-				    "too many objects exported to %s",
+				    "overloaded: too many objects exported "
+				    "to %s",
 				    rpci_conn_peer_tubid(c));
 			furl = rpci_sess_furl_for_obj(s, obj);
 			if (furl == NULL)

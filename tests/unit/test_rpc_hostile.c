@@ -449,6 +449,32 @@ test_decref_above_count_closes_connection(void **state)
 	assert_still_served(f);
 }
 
+/* DECREF with a count of 0 releases nothing and breaks the protocol. */
+static void
+test_decref_of_zero_closes_connection(void **state)
+{
+	fixture *f = *state;
+	rpc_aead tx, rx;
+	int fd = raw_handshake(f, &tx, &rx);
+	uint32_t id = raw_lookup(f, fd, &tx, &rx);
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_uint8(&pk, RPC_MSG_DECREF);
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_uint32(&pk, id);
+	msgpack_pack_uint8(&pk, 0);
+	send_sealed(fd, &tx, (uint8_t *)sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+	assert_true(wait_closed(f, fd, 2.0));
+	close(fd);
+	assert_still_served(f);
+}
+
 static void
 test_unauthenticated_connections_are_capped(void **state)
 {
@@ -490,6 +516,8 @@ main(void)
 		    test_parts_over_limit_close_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_valid_call_from_raw_client_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_decref_of_zero_closes_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_unauthenticated_connections_are_capped, setup_cap,
 		    teardown),

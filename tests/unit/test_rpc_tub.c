@@ -399,6 +399,41 @@ test_get_ref_from_parsed_furl(void **state)
 	rpc_ref_unref(t.ref);
 }
 
+/* Arguments over the caller's own frame limit are not sent: the call
+ * fails locally with RPC_E_TOOBIG, "overloaded" (doc/protocol.md §6, §8),
+ * and the connection stays up. */
+static void
+test_arguments_over_frame_limit_fail_overloaded(void **state)
+{
+	fixture *f = *state;
+	rpc_limits lim;
+	rpc_tub *small;
+	g_autoptr(rpc_ref) ref = NULL;
+	static uint8_t big[2048];
+	rpc_pack *p;
+	tt_answer a;
+
+	rpc_limits_init(&lim);
+	lim.max_frame = 1024;
+	small = rpc_tub_new(f->loop, rpc_ident_new(), &lim);
+	ref = tt_get_ref(small, f->furl, NULL);
+	assert_non_null(ref);
+	p = rpc_pack_new();
+	rpc_pack_array(p, 1);
+	rpc_pack_bin(p, big, sizeof(big));
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, "echo", p, &a));
+	assert_true(g_error_matches(a.err, RPC_ERROR, RPC_E_TOOBIG));
+	assert_true(g_str_has_prefix(a.err->message, "overloaded:"));
+	assert_non_null(strstr(a.err->message, "frame limit"));
+	tt_answer_clear(&a);
+	assert_true(tt_call(f->loop, ref, "add", tt_args_ints(1, 2), &a));
+	assert_null(a.err);
+	tt_answer_clear(&a);
+	g_clear_pointer(&ref, rpc_ref_unref);
+	rpc_tub_free(small);
+}
+
 static void
 test_one_connection_per_pair(void **state)
 {
@@ -637,6 +672,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_ref_from_parsed_furl,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_arguments_over_frame_limit_fail_overloaded, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_one_connection_per_pair,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
