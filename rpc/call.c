@@ -595,17 +595,20 @@ handle_answer(rpc_conn *c, rpc_msg *m)
 		return;
 	}
 	if (call->lookup_fn != NULL) {
+		static const char why[] =
+		    "LOOKUP answered with a non-reference";
 		rpc_ref *ref = NULL;
 
 		if (!rpc_value_ref(v, &ref, NULL) || rpci_ref_conn(ref) != c) {
-			call_defer_error(call, g_error_new(RPC_ERROR,
-			    RPC_E_FORMAT, "LOOKUP answered with a non-reference"));
-			rpci_conn_abort(c, "LOOKUP answered with a non-reference");
+			call_defer_error(call, g_error_new_literal(RPC_ERROR,
+			    RPC_E_FORMAT, why));
+			rpci_conn_abort(c, why);
 			return;
 		}
 		/* The FURL we looked up is the object's FURL. */
 		if (rpci_ref_furl(ref) == NULL)
-			rpci_ref_set_furl(ref, rpc_furl_copy(call->lookup_furl));
+			rpci_ref_set_furl(ref,
+			    rpc_furl_copy(call->lookup_furl));
 		call->lookup_fn(ref, NULL, NULL, call->lookup_arg);
 	} else {
 		call->fn(v, NULL, call->arg);

@@ -309,8 +309,9 @@ conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
 			err = errno;
 		if (err != 0)
-			rpci_conn_close(c, RPC_E_SYSTEM, "cannot connect to %s: %s",
-			    c->peer_addr, g_strerror(err));
+			rpci_conn_close(c, RPC_E_SYSTEM,
+			    "cannot connect to %s: %s", c->peer_addr,
+			    g_strerror(err));
 		else
 			rpci_conn_start(c);
 	}
@@ -385,7 +386,8 @@ rpci_conn_abort(rpc_conn *c, const char *reason)
 		    c->peer_tubid);
 	else if (c->sched != NULL)
 		g_message("closing connection %s (%s): %s", c->peer_addr,
-		    c->state == RPCI_CONN_OPEN ? c->peer_tubid : "unauthenticated",
+		    c->state == RPCI_CONN_OPEN ? c->peer_tubid :
+		    "unauthenticated",
 		    reason);
 	if (c->state == RPCI_CONN_OPEN) {
 		g_autofree char *why = g_strdup_printf("aborted: %s", reason);
@@ -452,8 +454,8 @@ conn_ka_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (lim->disconnect_timeout > 0 && idle >= lim->disconnect_timeout) {
 		g_message("closing connection %s (%s): nothing received for "
 		    "%.1f s", c->peer_addr, c->peer_tubid, idle);
-		rpci_conn_close(c, RPC_E_TIMEOUT, "%s stopped responding (nothing "
-		    "received for %.1f s)", c->peer_tubid, idle);
+		rpci_conn_close(c, RPC_E_TIMEOUT, "%s stopped responding "
+		    "(nothing received for %.1f s)", c->peer_tubid, idle);
 	} else {
 		if (lim->keepalive > 0 && now - MAX(c->last_rx, c->last_ping)
 		    >= lim->keepalive) {
@@ -688,14 +690,16 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (n < 0) {
 		g_byte_array_set_size(c->in, (guint)(want - room));
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			rpci_conn_close(c, RPC_E_CLOSED, "read from %s failed: %s",
-			    c->peer_addr, g_strerror(errno));
+			rpci_conn_close(c, RPC_E_CLOSED,
+			    "read from %s failed: %s", c->peer_addr,
+			    g_strerror(errno));
 		goto out;
 	}
 	g_byte_array_set_size(c->in, (guint)(want - room + (size_t)n));
 	if (n == 0) {
-		rpci_conn_close(c, RPC_E_CLOSED, "connection %s closed by peer%s",
-		    c->peer_addr, c->state == RPCI_CONN_OPEN ? "" :
+		rpci_conn_close(c, RPC_E_CLOSED,
+		    "connection %s closed by peer%s", c->peer_addr,
+		    c->state == RPCI_CONN_OPEN ? "" :
 		    " during the handshake");
 		goto out;
 	}
