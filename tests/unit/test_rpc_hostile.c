@@ -27,29 +27,17 @@
 #include "rpc/tub-internal.h"
 #include "tests/unit/tubtest.h"
 
-typedef struct fixture {
-	struct ev_loop	*loop;
-	rpc_tub		*server;
-	rpc_tub		*client;
-	rpc_ref		*ref;
-	tt_calc		 calc;
-	char		*furl;
-} fixture;
+/* A server under test, and a legitimate client connected to its calc
+ * that must keep being served whatever the hostile ones do. */
+typedef tt_pair fixture;
 
 static int
 setup_with(void **state, const rpc_limits *lim)
 {
+	tt_pair_opts opts = { lim, NULL, false, NULL, true };
 	fixture *f = g_new0(fixture, 1);
-	g_autoptr(rpc_obj) obj = NULL;
-	g_autoptr(GError) err = NULL;
 
-	f->loop = ev_loop_new(EVFLAG_AUTO);
-	f->server = tt_tub_listening(f->loop, lim);
-	f->client = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
-	obj = tt_calc_new(&f->calc);
-	f->furl = rpc_tub_register(f->server, obj, NULL, NULL, &err);
-	f->ref = tt_get_ref(f->client, f->furl, &err);
-	assert_non_null(f->ref);
+	tt_pair_init(f, &opts);
 	*state = f;
 	return 0;
 }
@@ -80,11 +68,7 @@ teardown(void **state)
 {
 	fixture *f = *state;
 
-	rpc_ref_unref(f->ref);
-	rpc_tub_free(f->client);
-	rpc_tub_free(f->server);
-	ev_loop_destroy(f->loop);
-	g_free(f->furl);
+	tt_pair_fini(f);
 	g_free(f);
 	return 0;
 }

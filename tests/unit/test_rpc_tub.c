@@ -21,27 +21,17 @@
 #include "rpc/tub.h"
 #include "tests/unit/tubtest.h"
 
-typedef struct fixture {
-	struct ev_loop	*loop;
-	rpc_tub		*server;
-	rpc_tub		*client;
-	tt_calc		 calc;
-	char		*furl;
-} fixture;
+/* A server with a calc and a client not yet connected to it: the tests
+ * connect themselves. */
+typedef tt_pair fixture;
 
 static int
 setup(void **state)
 {
+	static const tt_pair_opts opts = { NULL, NULL, false, NULL, false };
 	fixture *f = g_new0(fixture, 1);
-	g_autoptr(rpc_obj) obj = NULL;
-	g_autoptr(GError) err = NULL;
 
-	f->loop = ev_loop_new(EVFLAG_AUTO);
-	f->server = tt_tub_listening(f->loop, NULL);
-	f->client = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
-	obj = tt_calc_new(&f->calc);
-	f->furl = rpc_tub_register(f->server, obj, NULL, NULL, &err);
-	assert_non_null(f->furl);
+	tt_pair_init(f, &opts);
 	*state = f;
 	return 0;
 }
@@ -51,10 +41,7 @@ teardown(void **state)
 {
 	fixture *f = *state;
 
-	rpc_tub_free(f->client);
-	rpc_tub_free(f->server);
-	ev_loop_destroy(f->loop);
-	g_free(f->furl);
+	tt_pair_fini(f);
 	g_free(f);
 	return 0;
 }
