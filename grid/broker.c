@@ -150,19 +150,6 @@ server_connected(rpc_ref *ref, void *arg)
 	    version_done, s->version_ctx);
 }
 
-static char *
-furl_address(const char *furl)
-{
-	rpc_furl *f = NULL;
-	char *loc;
-
-	if (!rpc_furl_parse(furl, &f, NULL))
-		return g_strdup("");
-	loc = rpc_furl_location(f);
-	rpc_furl_free(f);
-	return loc;
-}
-
 grid_broker *
 grid_broker_new(rpc_tub *tub, const uint8_t *gm_keys, size_t n_gm_keys)
 {
@@ -193,6 +180,7 @@ grid_broker_announce(grid_broker *b, const grid_ann *a)
 	gboolean self = sodium_memcmp(a->key,
 	    rpc_ident_pk(rpc_tub_ident(b->tub)), RPC_PK_LEN) == 0;
 	g_autoptr(GError) err = NULL;
+	g_autoptr(rpc_furl) f = NULL;
 	guint i;
 
 	if (a->furl == NULL)
@@ -235,17 +223,20 @@ grid_broker_announce(grid_broker *b, const grid_ann *a)
 	g_free(s->furl);
 	s->furl = g_strdup(a->furl);
 	g_free(s->address);
-	s->address = furl_address(a->furl);
+	/* Parsed once here; the reconnector keeps the parsed copy. */
+	s->address = rpc_furl_parse(s->furl, &f, &err) ?
+	    rpc_furl_location(f) : g_strdup("");
 	if (s->self) {
 		s->since_us = s->last_seen_us = g_get_real_time();
 		return;
 	}
-	s->rc = rpc_reconnector_new(b->tub, s->furl, NULL, server_connected,
-	    s, &err);
-	if (s->rc == NULL) {
+	if (f == NULL) {
 		g_free(s->last_error);
 		s->last_error = g_strdup(err->message);
+		return;
 	}
+	s->rc = rpc_reconnector_new_furl(b->tub, f, NULL, server_connected,
+	    s);
 }
 
 static const char *

@@ -177,19 +177,14 @@ grid_ic_new(rpc_tub *tub, const char *furl, GError **error)
 		return NULL;
 	}
 	location = rpc_furl_location(f);
-	rpc_furl_free(f);
 	ic = g_new0(grid_ic, 1);
 	ic->tub = tub;
 	ic->address = location;
 	ic->pubs = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)grid_ann_free);
 	ic->subscriber = grid_owned_obj_new(&sub_iface, ic);
-	ic->rc = rpc_reconnector_new(tub, furl, NULL, ic_connected, ic,
-	    error);
-	if (ic->rc == NULL) {
-		grid_ic_free(ic);
-		return NULL;
-	}
+	ic->rc = rpc_reconnector_new_furl(tub, f, NULL, ic_connected, ic);
+	rpc_furl_free(f);
 	return ic;
 }
 

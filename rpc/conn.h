@@ -3,7 +3,10 @@
  * A reference names an object exported by a peer tub over the one
  * connection between the two tubs.  It dies with that connection: calls on
  * a dead reference fail with RPC_E_CLOSED, and getting a fresh reference is
- * the caller's job (or a reconnector's). */
+ * the caller's job (or a reconnector's).
+ *
+ * The lifetime of a reference is in rpc/ref.h; calls are implemented by
+ * call.c, references inside values by values.c. */
 #ifndef RPC_CONN_H
 #define RPC_CONN_H
 
@@ -12,33 +15,11 @@
 
 #include "rpc/mpread.h"
 #include "rpc/pack.h"
+#include "rpc/ref.h"
 
-typedef struct rpc_ref rpc_ref;
 typedef struct rpc_call rpc_call;
 struct rpc_method;
 typedef struct rpc_incall rpc_incall;
-
-rpc_ref *rpc_ref_ref(rpc_ref *ref);
-/* Drop a reference; when the last goes the peer is told (DECREF). */
-void rpc_ref_unref(rpc_ref *ref);			/* NULL is a no-op */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(rpc_ref, rpc_ref_unref)
-
-gboolean rpc_ref_is_connected(const rpc_ref *ref);
-
-/* Called once, never inside the call that registered it, when the
- * connection that 'ref' travels on is gone (as Foolscap's
- * notifyOnDisconnect, this is per connection). */
-typedef void rpc_disconnect_fn(void *arg);
-/* Register an observer; return an id for rpc_ref_dont_notify().  On a
- * reference whose connection is already gone, 'fn' runs on the next loop
- * pass. */
-guint rpc_ref_notify_on_disconnect(rpc_ref *ref, rpc_disconnect_fn *fn,
-    void *arg);
-/* Remove an observer: 'fn' will not run afterwards.  Unknown ids are
- * ignored. */
-void rpc_ref_dont_notify(rpc_ref *ref, guint id);
-/* The tubid of the tub that exports the object (borrowed). */
-const char *rpc_ref_tubid(const rpc_ref *ref);
 
 /* Called exactly once per rpc_ref_call(), never inside it: either with
  * 'result' (borrowed, valid only during the callback) and err == NULL, or

@@ -14,6 +14,7 @@
 
 #include "rpc/err.h"
 #include "rpc/frame.h"
+#include "rpc/rbuf.h"
 
 #define NONCE_LEN	12
 
@@ -52,15 +53,6 @@ make_nonce(uint64_t counter, uint8_t *nonce)
 		nonce[4 + i] = (uint8_t)(counter >> (56 - 8 * i));
 }
 
-static void
-put_u32be(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 size_t
 rpc_frame_size(size_t ptlen)
 {
@@ -76,7 +68,7 @@ rpc_frame_seal(rpc_aead *a, const uint8_t *pt, size_t ptlen, uint8_t *out)
 bool
 rpc_frame_is_more(const uint8_t *hdr)
 {
-	return (hdr[0] & 0x80) != 0;
+	return (rpc_peek_u32be(hdr) & RPC_FRAME_MORE) != 0;
 }
 
 int
@@ -88,7 +80,7 @@ rpc_frame_seal_part(rpc_aead *a, const uint8_t *pt, size_t ptlen, bool more,
 
 	if (ptlen > (RPC_FRAME_MORE - 1) - RPC_FRAME_TAG)
 		return RPC_E_TOOBIG;
-	put_u32be(out, (uint32_t)(ptlen + RPC_FRAME_TAG) |
+	rpc_poke_u32be(out, (uint32_t)(ptlen + RPC_FRAME_TAG) |
 	    (more ? RPC_FRAME_MORE : 0));
 	make_nonce(a->counter, nonce);
 	/* With a valid context and lengths below 2^31 (checked above)
@@ -108,13 +100,15 @@ rpc_frame_seal_part(rpc_aead *a, const uint8_t *pt, size_t ptlen, bool more,
 int
 rpc_frame_peek(const uint8_t *p, size_t len, size_t max_plain, size_t *ctlen)
 {
+	rpc_rbuf b;
 	uint32_t n;
+	int r;
 
 	*ctlen = 0;
-	if (len < RPC_FRAME_HDR)
-		return RPC_E_SHORT;
-	n = ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3]) & ~RPC_FRAME_MORE;
+	rpc_rbuf_init(&b, p, len);
+	if ((r = rpc_rbuf_get_u32be(&b, &n)) != 0)
+		return r;
+	n &= ~RPC_FRAME_MORE;
 	if (n < RPC_FRAME_TAG)
 		return RPC_E_FORMAT;
 	if (n - RPC_FRAME_TAG > max_plain)

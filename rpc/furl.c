@@ -116,9 +116,35 @@ dns_name_ok(const char *h, size_t n)
 	return label > 0 && prev != '-';
 }
 
-/* A dotted quad, or a DNS name.  Anything made of digits and dots must be
- * a valid IPv4 address, so "1.2.3" or "1.2.3.256" is not taken for a
- * name. */
+/* Whether the last label of the name h[0..n) is a number: decimal digits,
+ * or "0x" and hex digits.  Resolvers (inet_aton() under getaddrinfo())
+ * read such a name as an IPv4 address in some other notation, so
+ * "0x7f.0.0.1", "127.1" or "2130706433" all mean 127.0.0.1; the WHATWG URL
+ * standard treats a host that "ends in a number" the same way. */
+static gboolean
+ends_in_number(const char *h, size_t n)
+{
+	const char *dot = n > 0 ? g_strrstr_len(h, (gssize)n, ".") : NULL;
+	const char *last = dot != NULL ? dot + 1 : h;
+	size_t len = n - (size_t)(last - h), i = 0;
+
+	if (len >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X')) {
+		for (i = 2; i < len; i++)
+			if (!g_ascii_isxdigit(last[i]))
+				return FALSE;
+		return TRUE;
+	}
+	for (i = 0; i < len; i++)
+		if (!g_ascii_isdigit(last[i]))
+			return FALSE;
+	return len > 0;
+}
+
+/* A dotted quad, or a DNS name (doc/protocol.md §2).  A name that ends in
+ * a number must be a dotted quad in canonical form (four decimal numbers
+ * 0..255 without leading zeros), so neither "1.2.3" nor "0x7f.0.0.1" nor
+ * "010.0.0.1" is taken for a name or handed to a resolver that would read
+ * it as another address. */
 static gboolean
 host_ok(const char *h, size_t n)
 {
@@ -126,7 +152,7 @@ host_ok(const char *h, size_t n)
 	struct in_addr a;
 
 	if (n == 0 || strspn(h, "0123456789.") < n)
-		return dns_name_ok(h, n);
+		return dns_name_ok(h, n) && !ends_in_number(h, n);
 	if (n >= sizeof(buf))
 		return FALSE;
 	memcpy(buf, h, n);
@@ -162,14 +188,15 @@ ipv6_ok(const char *h, size_t n)
 	return inet_pton(AF_INET6, buf, &a) == 1;
 }
 
-/* 1..5 decimal digits giving 1..65535. */
+/* 1..5 decimal digits giving 1..65535, without leading zeros (one spelling
+ * per port, as for hosts). */
 static gboolean
 port_ok(const char *s, size_t n, uint16_t *port)
 {
 	unsigned long v = 0;
 	size_t i;
 
-	if (n == 0 || n > PORT_DIGITS)
+	if (n == 0 || n > PORT_DIGITS || s[0] == '0')
 		return FALSE;
 	for (i = 0; i < n; i++) {
 		if (!g_ascii_isdigit(s[i]))
@@ -392,6 +419,25 @@ rpc_furl_free(rpc_furl *f)
 		g_free(f->swissnum);
 	}
 	g_free(f);
+}
+
+rpc_furl *
+rpc_furl_copy(const rpc_furl *f)
+{
+	rpc_furl *c;
+	size_t i;
+
+	g_return_val_if_fail(f != NULL, NULL);
+	c = g_new0(rpc_furl, 1);
+	memcpy(c->tubid, f->tubid, sizeof(c->tubid));
+	memcpy(c->tubid_raw, f->tubid_raw, sizeof(c->tubid_raw));
+	c->swissnum = g_strdup(f->swissnum);
+	c->n_hints = f->n_hints;
+	for (i = 0; i < f->n_hints; i++) {
+		c->hints[i].host = g_strdup(f->hints[i].host);
+		c->hints[i].port = f->hints[i].port;
+	}
+	return c;
 }
 
 const char *

@@ -30,7 +30,12 @@ typedef struct rpc_furl rpc_furl;
  * RPC_E_TOOBIG for over-long text or too many hints) with a one-line reason
  * that does not quote the swissnum, and return FALSE. */
 gboolean rpc_furl_parse(const char *text, rpc_furl **out, GError **error);
-void rpc_furl_free(rpc_furl *f);			/* NULL is a no-op */
+/* Free 'f', wiping its swissnum first.  NULL is a no-op. */
+void rpc_furl_free(rpc_furl *f);
+/* A deep copy of 'f' (caller frees it with rpc_furl_free()): the way to
+ * keep a FURL that was passed in, instead of formatting it as text and
+ * parsing it again. */
+rpc_furl *rpc_furl_copy(const rpc_furl *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(rpc_furl, rpc_furl_free)
 
 const char *rpc_furl_tubid(const rpc_furl *f);		/* borrowed from f */

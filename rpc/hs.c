@@ -9,6 +9,7 @@
 
 #include "rpc/err.h"
 #include "rpc/hs.h"
+#include "rpc/rbuf.h"
 
 #define LABEL_TRANSCRIPT	"tub/1 transcript"
 #define LABEL_KEYS		"tub/1 keys"
@@ -51,14 +52,19 @@ int
 rpc_hs_read_hello(rpc_hs *hs, const uint8_t *in, size_t len)
 {
 	const uint8_t *e_c, *e_s, *peer;
-	uint8_t shared[32], okm[64];
+	uint8_t shared[32], okm[64], version;
 	crypto_generichash_state st;
+	rpc_rbuf b;
 
-	if (len != RPC_HS_HELLO_LEN || memcmp(in, RPC_HS_MAGIC, 4) != 0)
+	/* HELLO is magic 4, version 1, key 32 (doc/protocol.md §3.1). */
+	rpc_rbuf_init(&b, in, len);
+	if (rpc_rbuf_expect(&b, RPC_HS_MAGIC, 4) != 0 ||
+	    rpc_rbuf_get_u8(&b, &version) != 0 ||
+	    rpc_rbuf_get_view(&b, 32, &peer) != 0 ||
+	    rpc_rbuf_end(&b) != 0)
 		return RPC_E_FORMAT;
-	if (in[4] != RPC_HS_VERSION)
+	if (version != RPC_HS_VERSION)
 		return RPC_E_CRYPTO;
-	peer = in + 5;
 	/* Fails for keys of small order, whose shared secret is all zero. */
 	if (crypto_scalarmult(shared, hs->eph_sk, peer) != 0)
 		return RPC_E_CRYPTO;
@@ -128,16 +134,22 @@ rpc_hs_check_auth(const rpc_hs *hs, const uint8_t *in, size_t len,
 {
 	rpc_hs_role peer = hs->role == RPC_HS_CLIENT ? RPC_HS_SERVER :
 	    RPC_HS_CLIENT;
+	const uint8_t *pk, *inc, *sig;
 	uint8_t m[LABEL_MAX + 64];
 	size_t mlen;
+	rpc_rbuf b;
 
-	if (len != RPC_HS_AUTH_LEN)
+	/* AUTH is key 32, incarnation 16, signature 64 (§3.2). */
+	rpc_rbuf_init(&b, in, len);
+	if (rpc_rbuf_get_view(&b, RPC_PK_LEN, &pk) != 0 ||
+	    rpc_rbuf_get_view(&b, RPC_INCARNATION_LEN, &inc) != 0 ||
+	    rpc_rbuf_get_view(&b, RPC_SIG_LEN, &sig) != 0 ||
+	    rpc_rbuf_end(&b) != 0)
 		return RPC_E_FORMAT;
 	mlen = signed_message(hs, peer, target, m);
-	if (crypto_sign_verify_detached(in + RPC_PK_LEN + RPC_INCARNATION_LEN,
-	    m, mlen, in) != 0)
+	if (crypto_sign_verify_detached(sig, m, mlen, pk) != 0)
 		return RPC_E_CRYPTO;
-	memcpy(peer_pk, in, RPC_PK_LEN);
-	memcpy(peer_inc, in + RPC_PK_LEN, RPC_INCARNATION_LEN);
+	memcpy(peer_pk, pk, RPC_PK_LEN);
+	memcpy(peer_inc, inc, RPC_INCARNATION_LEN);
 	return 0;
 }

@@ -10,7 +10,10 @@
  * The rpc_mp cursor reads the unpacked object one array item at a time and
  * checks each item's type and range; it never coerces (a bin is not a str,
  * a negative integer is not a uint).  A failed read leaves it->i where it
- * was.  What the items mean is the business of the decoders (msg.c). */
+ * was.  What the items mean is the business of the decoders (msg.c).
+ *
+ * The prescan reads raw bytes only through rpc_rbuf (rbuf.h), so every
+ * declared length is checked against the bytes left in one place. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 
 #include "rpc/err.h"
 #include "rpc/mpread.h"
+#include "rpc/rbuf.h"
 
 /* The prescan keeps one counter per open container on the C stack, so the
  * depth it can follow has a hard ceiling whatever lim->max_depth says.
@@ -36,44 +40,19 @@
 
 /* ---- prescan ---- */
 
-/* Read a big-endian unsigned integer of 'n' (1, 2 or 4) bytes at p[*pos]. */
-static int
-prescan_be(const uint8_t *p, size_t len, size_t *pos, size_t n, uint32_t *v)
-{
-	size_t i;
-	uint32_t x = 0;
-
-	if (len - *pos < n)
-		return RPC_E_SHORT;
-	for (i = 0; i < n; i++)
-		x = x << 8 | p[*pos + i];
-	*pos += n;
-	*v = x;
-	return 0;
-}
-
-/* Skip 'n' payload bytes; a declared length beyond the input is SHORT. */
-static int
-prescan_skip(size_t len, size_t *pos, uint64_t n)
-{
-	if ((uint64_t)(len - *pos) < n)
-		return RPC_E_SHORT;
-	*pos += (size_t)n;
-	return 0;
-}
-
 /* An ext header has been read up to its type byte; check the type and the
  * count of ext values, then skip 'n' bytes of data. */
 static int
-prescan_ext(const uint8_t *p, size_t len, size_t *pos, uint64_t n,
-    const rpc_prescan_limits *lim, uint64_t *n_ext)
+prescan_ext(rpc_rbuf *b, uint64_t n, const rpc_prescan_limits *lim,
+    uint64_t *n_ext)
 {
+	uint8_t t;
 	int8_t type;
+	int r;
 
-	if (len - *pos < 1)
-		return RPC_E_SHORT;
-	type = (int8_t)p[*pos];
-	*pos += 1;
+	if ((r = rpc_rbuf_get_u8(b, &t)) != 0)
+		return r;
+	type = (int8_t)t;
 	/* Negative types are reserved by the msgpack spec (-1 is the
 	 * timestamp); none is part of our protocol. */
 	if (type < 0 || type >= EXT_TYPES ||
@@ -81,7 +60,7 @@ prescan_ext(const uint8_t *p, size_t len, size_t *pos, uint64_t n,
 		return RPC_E_FORMAT;
 	if (++*n_ext > lim->max_ext)
 		return RPC_E_TOOBIG;
-	return prescan_skip(len, pos, n);
+	return rpc_rbuf_skip(b, n);
 }
 
 int
@@ -93,16 +72,18 @@ rpc_mp_prescan(const uint8_t *p, size_t len, const rpc_prescan_limits *lim)
 	/* left[d]: items still to read in the container open at level d;
 	 * level 0 is the top, which holds exactly one object. */
 	uint64_t left[PRESCAN_DEPTH_HARD + 1];
-	uint64_t elems = 0, n_ext = 0, count;
-	uint32_t max_depth, v;
-	size_t pos = 0, depth = 0;
-	uint8_t b;
+	uint64_t elems = 0, n_ext = 0, count, v;
+	uint32_t max_depth;
+	size_t depth = 0;
+	rpc_rbuf b;
+	uint8_t t;
 	int r;
 
 	g_return_val_if_fail(p != NULL || len == 0, RPC_E_FORMAT);
 	if (lim == NULL)
 		lim = &defaults;
 	max_depth = MIN(lim->max_depth, PRESCAN_DEPTH_HARD);
+	rpc_rbuf_init(&b, p, len);
 
 	left[0] = 1;
 	for (;;) {
@@ -113,19 +94,18 @@ rpc_mp_prescan(const uint8_t *p, size_t len, const rpc_prescan_limits *lim)
 			continue;
 		}
 		left[depth]--;
-		if (pos >= len)
-			return RPC_E_SHORT;
-		b = p[pos++];
+		if ((r = rpc_rbuf_get_u8(&b, &t)) != 0)
+			return r;
 		count = 0;
-		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 ||
-		    b == 0xc3)
+		if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 ||
+		    t == 0xc3)
 			continue;		/* fixint, nil, bool */
-		if (b >= 0xa0 && b <= 0xbf) {	/* fixstr */
-			if ((r = prescan_skip(len, &pos, b & 0x1f)) != 0)
+		if (t >= 0xa0 && t <= 0xbf) {	/* fixstr */
+			if ((r = rpc_rbuf_skip(&b, t & 0x1f)) != 0)
 				return r;
 			continue;
 		}
-		switch (b) {
+		switch (t) {
 		case 0xc1:			/* never used */
 		case 0xca:			/* float32 */
 		case 0xcb:			/* float64 */
@@ -133,55 +113,54 @@ rpc_mp_prescan(const uint8_t *p, size_t len, const rpc_prescan_limits *lim)
 		case 0xc4: case 0xd9:		/* bin8, str8 */
 		case 0xc5: case 0xda:		/* bin16, str16 */
 		case 0xc6: case 0xdb:		/* bin32, str32 */
-			if ((r = prescan_be(p, len, &pos,
-			    (b == 0xc4 || b == 0xd9) ? 1 :
-			    (b == 0xc5 || b == 0xda) ? 2 : 4, &v)) != 0 ||
-			    (r = prescan_skip(len, &pos, v)) != 0)
+			if ((r = rpc_rbuf_get_uint(&b,
+			    (t == 0xc4 || t == 0xd9) ? 1 :
+			    (t == 0xc5 || t == 0xda) ? 2 : 4, &v)) != 0 ||
+			    (r = rpc_rbuf_skip(&b, v)) != 0)
 				return r;
 			continue;
 		case 0xc7: case 0xc8: case 0xc9:	/* ext8/16/32 */
-			if ((r = prescan_be(p, len, &pos,
-			    b == 0xc7 ? 1 : b == 0xc8 ? 2 : 4, &v)) != 0 ||
-			    (r = prescan_ext(p, len, &pos, v, lim,
-			    &n_ext)) != 0)
+			if ((r = rpc_rbuf_get_uint(&b,
+			    t == 0xc7 ? 1 : t == 0xc8 ? 2 : 4, &v)) != 0 ||
+			    (r = prescan_ext(&b, v, lim, &n_ext)) != 0)
 				return r;
 			continue;
 		case 0xcc: case 0xd0:		/* uint8, int8 */
-			r = prescan_skip(len, &pos, 1);
+			r = rpc_rbuf_skip(&b, 1);
 			break;
 		case 0xcd: case 0xd1:		/* uint16, int16 */
-			r = prescan_skip(len, &pos, 2);
+			r = rpc_rbuf_skip(&b, 2);
 			break;
 		case 0xce: case 0xd2:		/* uint32, int32 */
-			r = prescan_skip(len, &pos, 4);
+			r = rpc_rbuf_skip(&b, 4);
 			break;
 		case 0xcf: case 0xd3:		/* uint64, int64 */
-			r = prescan_skip(len, &pos, 8);
+			r = rpc_rbuf_skip(&b, 8);
 			break;
 		case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
 			/* fixext 1, 2, 4, 8, 16 */
-			r = prescan_ext(p, len, &pos,
-			    (uint64_t)1 << (b - 0xd4), lim, &n_ext);
+			r = prescan_ext(&b, (uint64_t)1 << (t - 0xd4), lim,
+			    &n_ext);
 			break;
 		case 0xdc: case 0xdd:		/* array16/32 */
-			if ((r = prescan_be(p, len, &pos, b == 0xdc ? 2 : 4,
+			if ((r = rpc_rbuf_get_uint(&b, t == 0xdc ? 2 : 4,
 			    &v)) != 0)
 				return r;
 			count = v;
 			goto container;
 		case 0xde: case 0xdf:		/* map16/32 */
-			if ((r = prescan_be(p, len, &pos, b == 0xde ? 2 : 4,
+			if ((r = rpc_rbuf_get_uint(&b, t == 0xde ? 2 : 4,
 			    &v)) != 0)
 				return r;
-			count = (uint64_t)v * 2;
+			count = v * 2;
 			goto container;
 		default:
-			if (b >= 0x80 && b <= 0x8f) {		/* fixmap */
-				count = (uint64_t)(b & 0x0f) * 2;
+			if (t >= 0x80 && t <= 0x8f) {		/* fixmap */
+				count = (uint64_t)(t & 0x0f) * 2;
 				goto container;
 			}
-			g_assert(b >= 0x90 && b <= 0x9f);	/* fixarray */
-			count = b & 0x0f;
+			g_assert(t >= 0x90 && t <= 0x9f);	/* fixarray */
+			count = t & 0x0f;
 			goto container;
 		}
 		if (r != 0)
@@ -192,14 +171,14 @@ rpc_mp_prescan(const uint8_t *p, size_t len, const rpc_prescan_limits *lim)
 			return RPC_E_TOOBIG;
 		/* Every element takes at least one byte: a larger count is a
 		 * lie meant to make the unpacker allocate. */
-		if (count > (uint64_t)(len - pos))
+		if (count > (uint64_t)rpc_rbuf_left(&b))
 			return RPC_E_FORMAT;
 		elems += count;
 		if (elems > lim->max_elems)
 			return RPC_E_TOOBIG;
 		left[++depth] = count;
 	}
-	return pos == len ? 0 : RPC_E_TRAILING;
+	return rpc_rbuf_end(&b);
 }
 
 /* ---- cursor ---- */

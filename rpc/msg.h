@@ -32,6 +32,11 @@ typedef enum {
 	RPC_MSG_ABORT = 10,
 } rpc_msg_type;
 
+/* Ext types of references (doc/protocol.md §5.1). */
+#define RPC_EXT_MYREF	1	/* an object the sender exports */
+#define RPC_EXT_YOURREF	2	/* an object the receiver exports */
+#define RPC_EXT_THEIRREF 3	/* an object a third tub exports (a gift) */
+
 #define RPC_METHOD_MAX		64	/* bytes of a method name */
 #define RPC_ERRTYPE_MAX		128	/* bytes of an error type */
 #define RPC_ERRMSG_MAX		4096	/* bytes of an error message */

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "rpc/conn.h"
+#include "rpc/ref.h"
 #include "rpc/obj.h"
 #include "rpc/pack.h"
 

@@ -11,14 +11,12 @@
 #include <glib.h>
 #include <msgpack.h>
 
+#include "rpc/msg.h"		/* RPC_EXT_*, for users of packs */
+
 typedef struct rpc_obj rpc_obj;
 typedef struct rpc_ref rpc_ref;
 typedef struct rpc_pack rpc_pack;
 
-/* Ext types of references (doc/protocol.md §5.1). */
-#define RPC_EXT_MYREF	1	/* an object the sender exports */
-#define RPC_EXT_YOURREF	2	/* an object the receiver exports */
-#define RPC_EXT_THEIRREF 3	/* an object a third tub exports (a gift) */
 /* Bytes a reference takes in a pack until the connection that sends it
  * writes its real encoding. */
 #define RPC_PACK_SLOT	6

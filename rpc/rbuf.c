@@ -23,6 +23,12 @@ rpc_rbuf_init(rpc_rbuf *b, const uint8_t *p, size_t len)
 	b->len = len;
 }
 
+size_t
+rpc_rbuf_left(const rpc_rbuf *b)
+{
+	return b->len;
+}
+
 /* Return a pointer to the next 'n' bytes and advance past them, or NULL
  * (cursor unchanged) if fewer remain. */
 static const uint8_t *
@@ -33,8 +39,10 @@ rbuf_take(rpc_rbuf *b, size_t n)
 	if (b->len < n)
 		return NULL;
 	q = b->p;
-	b->p += n;
-	b->len -= n;
+	if (n > 0) {		/* a NULL pointer never moves, even by 0 */
+		b->p += n;
+		b->len -= n;
+	}
 	return q;
 }
 
@@ -70,8 +78,7 @@ rpc_rbuf_get_u32be(rpc_rbuf *b, uint32_t *v)
 	*v = 0;
 	if ((q = rbuf_take(b, 4)) == NULL)
 		return RPC_E_SHORT;
-	*v = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
-	    (uint32_t)q[2] << 8 | (uint32_t)q[3];
+	*v = rpc_peek_u32be(q);
 	return 0;
 }
 
@@ -79,16 +86,41 @@ int
 rpc_rbuf_get_u64be(rpc_rbuf *b, uint64_t *v)
 {
 	const uint8_t *q;
-	uint64_t x = 0;
-	size_t i;
 
 	*v = 0;
 	if ((q = rbuf_take(b, 8)) == NULL)
 		return RPC_E_SHORT;
-	for (i = 0; i < 8; i++)
-		x = x << 8 | q[i];
-	*v = x;
+	*v = rpc_peek_u64be(q);
 	return 0;
+}
+
+int
+rpc_rbuf_get_uint(rpc_rbuf *b, size_t n, uint64_t *v)
+{
+	uint8_t v8;
+	uint16_t v16;
+	uint32_t v32;
+	int r;
+
+	*v = 0;
+	switch (n) {
+	case 1:
+		r = rpc_rbuf_get_u8(b, &v8);
+		*v = v8;
+		return r;
+	case 2:
+		r = rpc_rbuf_get_u16be(b, &v16);
+		*v = v16;
+		return r;
+	case 4:
+		r = rpc_rbuf_get_u32be(b, &v32);
+		*v = v32;
+		return r;
+	case 8:
+		return rpc_rbuf_get_u64be(b, v);
+	default:
+		return RPC_E_FORMAT;
+	}
 }
 
 int
@@ -112,6 +144,26 @@ rpc_rbuf_get_view(rpc_rbuf *b, size_t n, const uint8_t **v)
 	if ((q = rbuf_take(b, n)) == NULL)
 		return RPC_E_SHORT;
 	*v = q;
+	return 0;
+}
+
+int
+rpc_rbuf_get_rest(rpc_rbuf *b, const uint8_t **v, size_t *n)
+{
+	static const uint8_t empty[1];
+
+	*v = b->len > 0 ? b->p : empty;
+	*n = b->len;
+	(void)rbuf_take(b, b->len);
+	return 0;
+}
+
+int
+rpc_rbuf_skip(rpc_rbuf *b, uint64_t n)
+{
+	if ((uint64_t)b->len < n)
+		return RPC_E_SHORT;
+	(void)rbuf_take(b, (size_t)n);
 	return 0;
 }
 

@@ -14,7 +14,7 @@ struct attempt;
 
 struct rpc_reconnector {
 	rpc_tub			*tub;
-	char			*furl;		/* secret */
+	rpc_furl		*furl;		/* secret; wiped on free */
 	rpc_backoff		 b;
 	rpc_connected_fn	*fn;
 	void			*arg;
@@ -122,7 +122,7 @@ start_attempt(rpc_reconnector *r)
 	a->r = r;
 	r->attempt = a;
 	r->state = RPC_RC_CONNECTING;
-	rpc_tub_get_ref(r->tub, r->furl, attempt_cb, a);
+	rpc_tub_get_ref_furl(r->tub, r->furl, attempt_cb, a);
 }
 
 rpc_reconnector *
@@ -130,14 +130,23 @@ rpc_reconnector_new(rpc_tub *tub, const char *furl, const rpc_backoff *b,
     rpc_connected_fn *fn, void *arg, GError **error)
 {
 	g_autoptr(rpc_furl) f = NULL;
-	rpc_reconnector *r;
 
 	g_return_val_if_fail(tub != NULL && furl != NULL && fn != NULL, NULL);
 	if (!rpc_furl_parse(furl, &f, error))
 		return NULL;
+	return rpc_reconnector_new_furl(tub, f, b, fn, arg);
+}
+
+rpc_reconnector *
+rpc_reconnector_new_furl(rpc_tub *tub, const rpc_furl *furl,
+    const rpc_backoff *b, rpc_connected_fn *fn, void *arg)
+{
+	rpc_reconnector *r;
+
+	g_return_val_if_fail(tub != NULL && furl != NULL && fn != NULL, NULL);
 	r = g_new0(rpc_reconnector, 1);
 	r->tub = tub;
-	r->furl = rpc_furl_to_string(f);
+	r->furl = rpc_furl_copy(furl);
 	if (b != NULL)
 		r->b = *b;
 	else
@@ -163,7 +172,7 @@ rpc_reconnector_free(rpc_reconnector *r)
 		rpc_ref_dont_notify(r->ref, r->observer);
 		rpc_ref_unref(r->ref);
 	}
-	g_free(r->furl);
+	rpc_furl_free(r->furl);
 	g_free(r->last_error);
 	g_free(r);
 }

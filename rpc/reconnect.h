@@ -36,6 +36,11 @@ typedef void rpc_connected_fn(rpc_ref *ref, void *arg);
  * set if the FURL does not parse. */
 rpc_reconnector *rpc_reconnector_new(rpc_tub *tub, const char *furl,
     const rpc_backoff *b, rpc_connected_fn *fn, void *arg, GError **error);
+/* The same for a FURL already parsed ('furl' is copied, and wiped when the
+ * reconnector is freed); never fails.  Each attempt dials the parsed FURL:
+ * nothing is formatted or parsed again. */
+rpc_reconnector *rpc_reconnector_new_furl(rpc_tub *tub, const rpc_furl *furl,
+    const rpc_backoff *b, rpc_connected_fn *fn, void *arg);
 /* Stop: no callback runs after this returns.  NULL is a no-op. */
 void rpc_reconnector_free(rpc_reconnector *r);
 

@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "rpc/pack.h"
+#include "rpc/msg.h"
 #include "rpc/schema.h"
 
 static const char *

@@ -1,12 +1,11 @@
 /* rpc/tub.c -- the tub: registry of names, name-lookup handlers,
  * listening, dialling FURLs, and the choice of one connection per pair of
- * tubs.  What happens on a connection is conn.c's business.
- *
- * Two watchers drive the rest: an ev_prepare that writes queued output of
- * every connection just before the loop sleeps (so many small messages
- * produced in one pass leave in one write), and an ev_idle that runs
- * deferred completions, so no callback runs inside the call that started
- * its operation. */
+ * tubs.  What happens on a connection is the business of conn.c (bytes),
+ * sess.c (tables), values.c and call.c (messages); the tub creates each
+ * connection with its session, hears of its events through
+ * rpci_conn_ops, and answers the session's questions (names, FURLs,
+ * dialling) through rpci_sess_owner.  Deferred completions and output
+ * flushing run on the tub's scheduler (sched.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -24,7 +23,11 @@
 #include "rpc/base32.h"
 #include "rpc/common.h"
 #include "rpc/err.h"
+#include "rpc/call-internal.h"
+#include "rpc/conn-internal.h"
 #include "rpc/msg.h"
+#include "rpc/sched-internal.h"
+#include "rpc/sess-internal.h"
 #include "rpc/tub-internal.h"
 
 /* Random swissnums: 160 bits, as Foolscap's NAMEBITS. */
@@ -35,6 +38,64 @@
 #define LISTEN_BACKLOG	128
 /* Largest FURL file read back. */
 #define FURLFILE_MAX	(RPC_FURL_MAX + 2)
+
+typedef struct rpc_listener rpc_listener;
+typedef struct rpc_connector rpc_connector;
+typedef struct rpc_getref rpc_getref;
+
+struct rpc_tub {
+	struct ev_loop	*loop;
+	rpci_sched	*sched;		/* deferred work and flushing */
+	rpc_ident	*ident;
+	rpc_limits	 lim;
+	uint8_t		 incarnation[RPC_INCARNATION_LEN];
+	char		*location;	/* hints for FURLs */
+	GPtrArray	*listeners;
+	GHashTable	*registry;	/* name key -> struct reg (owns obj) */
+	GHashTable	*reg_by_obj;	/* rpc_obj* -> struct reg */
+	GHashTable	*weak;		/* name key -> struct reg (weak obj):
+					 * names made for objects sent in
+					 * calls, so they can be passed on */
+	GHashTable	*weak_by_obj;	/* rpc_obj* -> struct reg */
+	GArray		*lookups;	/* struct lookup_handler */
+	GHashTable	*conns;		/* tubid text -> rpc_conn* (OPEN) */
+	GHashTable	*connectors;	/* tubid text -> rpc_connector* */
+	GList		*all_conns;	/* unclosed rpc_conn (owned ref) */
+	GHashTable	*every_conn;	/* every allocated rpc_conn (weak) */
+	bool		 freeing;
+};
+
+struct rpc_listener {
+	rpc_tub		*tub;
+	int		 fd;
+	uint16_t	 port;
+	ev_io		 io;
+	uint32_t	 n_unauth;
+};
+
+/* A pending rpc_tub_get_ref(). */
+struct rpc_getref {
+	rpc_tub		*tub;
+	rpc_furl	*furl;
+	rpc_getref_fn	*fn;
+	void		*arg;
+	rpc_ref		*ref;		/* result, when deferred */
+	GError		*error;		/* failure, when deferred */
+};
+
+/* Dials one tub until a connection to it is open.  A dial in progress
+ * carries its connector as the connection's tag. */
+struct rpc_connector {
+	rpc_tub		*tub;
+	char		 tubid[RPC_TUBID_LEN + 1];
+	rpc_furl	*furl;		/* hints to try */
+	size_t		 next_hint;
+	rpc_conn	*attempt;	/* current dial, or NULL */
+	GQueue		 waiters;	/* rpc_getref* */
+	GError		*last_error;
+	ev_timer	 delay;		/* before dialling, when waiting for
+					 * the peer's own connection */
+};
 
 struct lookup_handler {
 	rpc_lookup_fn	*fn;
@@ -50,29 +111,16 @@ struct reg {
 	rpc_tub		*tub;
 };
 
-static void tub_idle_cb(struct ev_loop *loop, ev_idle *w, int revents);
-static void tub_prepare_cb(struct ev_loop *loop, ev_prepare *w,
-    int revents);
 static void connector_next(rpc_connector *k);
-
-void
-rpc_limits_init(rpc_limits *lim)
-{
-	lim->max_frame = RPC_MAX_FRAME;
-	lim->max_depth = RPC_PRESCAN_DEPTH;
-	lim->max_elems = RPC_PRESCAN_ELEMS;
-	lim->max_inflight = 256;
-	lim->max_outstanding = 4096;
-	lim->max_unauth = 64;
-	lim->handshake_timeout = 30.0;
-	lim->max_exports = 10000;
-	lim->max_imports = 10000;
-	lim->max_outbuf = 64u * 1024 * 1024;
-	lim->max_gifts = 1024;
-	lim->accept_gifts = true;
-	lim->keepalive = 240.0;
-	lim->disconnect_timeout = 0.0;
-}
+static void send_lookup(rpc_conn *c, rpc_getref *g);
+static void requeue_lookup(rpc_tub *tub, rpc_getref *g);
+static void tub_get_ref_take(rpc_tub *tub, rpc_furl *furl,
+    rpc_getref_fn *fn, void *arg);
+static rpc_obj *tub_find_object(rpc_tub *tub, const char *swissnum,
+    size_t len);
+static char *tub_furl_for_obj(rpc_tub *tub, rpc_obj *obj);
+static void tub_conn_opened(rpc_tub *tub, rpc_conn *c);
+static void tub_conn_closed(rpc_tub *tub, rpc_conn *c);
 
 static guint
 reg_key_hash(gconstpointer p)
@@ -140,11 +188,6 @@ rpc_tub_new(struct ev_loop *loop, rpc_ident *id, const rpc_limits *lim)
 		tub->lim = *lim;
 	else
 		rpc_limits_init(&tub->lim);
-	tub->scan.max_depth = tub->lim.max_depth;
-	tub->scan.max_elems = tub->lim.max_elems;
-	tub->scan.max_ext = RPC_PRESCAN_EXT;
-	tub->scan.ext_ok = 1u << RPC_EXT_MYREF | 1u << RPC_EXT_YOURREF |
-	    1u << RPC_EXT_THEIRREF;
 	randombytes_buf(tub->incarnation, sizeof(tub->incarnation));
 	tub->location = g_strdup("");
 	tub->listeners = g_ptr_array_new();
@@ -158,29 +201,8 @@ rpc_tub_new(struct ev_loop *loop, rpc_ident *id, const rpc_limits *lim)
 	tub->conns = g_hash_table_new(g_str_hash, g_str_equal);
 	tub->connectors = g_hash_table_new(g_str_hash, g_str_equal);
 	tub->every_conn = g_hash_table_new(g_direct_hash, g_direct_equal);
-	g_queue_init(&tub->deferred);
-	g_queue_init(&tub->flushq);
-	ev_idle_init(&tub->idle, tub_idle_cb);
-	ev_set_priority(&tub->idle, EV_MAXPRI);
-	ev_prepare_init(&tub->prepare, tub_prepare_cb);
-	ev_prepare_start(loop, &tub->prepare);
-	/* The prepare watcher alone must not keep the loop alive. */
-	ev_unref(loop);
+	tub->sched = rpci_sched_new(loop);
 	return tub;
-}
-
-static void
-run_deferred(rpc_tub *tub, guint max)
-{
-	rpc_deferred *d;
-
-	while (max-- > 0 && (d = g_queue_pop_head(&tub->deferred)) != NULL) {
-		void (*fn)(void *) = d->fn;
-		void *arg = d->arg;
-
-		g_free(d);
-		fn(arg);
-	}
 }
 
 void
@@ -192,6 +214,7 @@ rpc_tub_free(rpc_tub *tub)
 	if (tub == NULL)
 		return;
 	tub->freeing = true;
+	rpci_sched_stop(tub->sched);
 	/* Connectors first: their waiters fail rather than retry. */
 	while (g_hash_table_size(tub->connectors) > 0) {
 		GHashTableIter it;
@@ -202,29 +225,36 @@ rpc_tub_free(rpc_tub *tub)
 		rpc_connector *kc = v;
 
 		if (kc->attempt != NULL) {
-			rpc_conn *a = conn_ref(kc->attempt);
+			rpc_conn *a = rpci_conn_ref(kc->attempt);
 
-			conn_close(a, RPC_E_CLOSED, "tub shut down");
-			conn_unref(a);
+			rpci_conn_close(a, RPC_E_CLOSED, "tub shut down");
+			rpci_conn_unref(a);
 		}
 		/* connector_next() failed and freed it if it was waiting. */
 		if (g_hash_table_lookup(tub->connectors, k) == kc)
 			connector_next(kc);
 	}
 	while ((l = tub->all_conns) != NULL) {
-		rpc_conn *c = conn_ref(l->data);
+		rpc_conn *c = rpci_conn_ref(l->data);
 
-		conn_close(c, RPC_E_CLOSED, "tub shut down");
-		conn_unref(c);
+		rpci_conn_close(c, RPC_E_CLOSED, "tub shut down");
+		rpci_conn_unref(c);
 	}
 	/* Completions queued by the closes above run now, exactly once. */
-	while (!g_queue_is_empty(&tub->deferred))
-		run_deferred(tub, G_MAXUINT);
-	while (!g_queue_is_empty(&tub->flushq))
-		conn_unref(g_queue_pop_head(&tub->flushq));
-	ev_idle_stop(tub->loop, &tub->idle);
-	ev_ref(tub->loop);
-	ev_prepare_stop(tub->loop, &tub->prepare);
+	rpci_sched_drain(tub->sched);
+	/* Connections that references still hold outlive the tub. */
+	{
+		GHashTableIter it;
+		gpointer k;
+
+		g_hash_table_iter_init(&it, tub->every_conn);
+		while (g_hash_table_iter_next(&it, &k, NULL)) {
+			rpci_sess_detach(rpci_sess_of(k));
+			rpci_conn_detach(k);
+		}
+		g_hash_table_destroy(tub->every_conn);
+	}
+	rpci_sched_free(tub->sched);
 	for (i = 0; i < tub->listeners->len; i++) {
 		rpc_listener *ln = g_ptr_array_index(tub->listeners, i);
 
@@ -252,16 +282,6 @@ rpc_tub_free(rpc_tub *tub)
 	g_array_free(tub->lookups, TRUE);
 	g_hash_table_destroy(tub->conns);
 	g_hash_table_destroy(tub->connectors);
-	/* Connections that references still hold outlive the tub. */
-	{
-		GHashTableIter it;
-		gpointer k;
-
-		g_hash_table_iter_init(&it, tub->every_conn);
-		while (g_hash_table_iter_next(&it, &k, NULL))
-			((rpc_conn *)k)->tub = NULL;
-		g_hash_table_destroy(tub->every_conn);
-	}
 	g_free(tub->location);
 	rpc_ident_free(tub->ident);
 	g_free(tub);
@@ -299,52 +319,103 @@ rpc_tub_n_connections(const rpc_tub *tub)
 
 /* ---- deferred work and output ---- */
 
-void
-tub_defer(rpc_tub *tub, void (*fn)(void *), void *arg)
-{
-	rpc_deferred *d = g_new(rpc_deferred, 1);
+/* ---- connections ---- */
 
-	d->fn = fn;
-	d->arg = arg;
-	g_queue_push_tail(&tub->deferred, d);
-	if (!tub->freeing)
-		ev_idle_start(tub->loop, &tub->idle);
+static void
+tub_op_opened(rpc_conn *c, void *arg)
+{
+	tub_conn_opened(arg, c);
 }
 
 static void
-tub_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
+tub_op_message(rpc_conn *c, const uint8_t *pt, size_t len, void *arg)
 {
-	rpc_tub *tub = RPC_CONTAINER_OF(w, rpc_tub, idle);
-
-	RPC_UNUSED(revents);
-	/* Only what was queued before this pass; new work waits a pass. */
-	run_deferred(tub, g_queue_get_length(&tub->deferred));
-	if (g_queue_is_empty(&tub->deferred))
-		ev_idle_stop(loop, w);
-}
-
-void
-tub_want_flush(rpc_tub *tub, rpc_conn *c)
-{
-	if (c->in_flushq || tub->freeing)
-		return;
-	c->in_flushq = true;
-	g_queue_push_tail(&tub->flushq, conn_ref(c));
+	RPC_UNUSED(arg);
+	rpci_call_message(c, pt, len);
 }
 
 static void
-tub_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+tub_op_flushing(rpc_conn *c, void *arg)
 {
-	rpc_tub *tub = RPC_CONTAINER_OF(w, rpc_tub, prepare);
-	rpc_conn *c;
+	rpci_sess *s = rpci_sess_of(c);
 
-	RPC_UNUSED(loop);
-	RPC_UNUSED(revents);
-	while ((c = g_queue_pop_head(&tub->flushq)) != NULL) {
-		c->in_flushq = false;
-		conn_flush(c);
-		conn_unref(c);
-	}
+	RPC_UNUSED(arg);
+	if (rpci_sess_has_decrefs(s))
+		rpci_sess_send_decrefs(s);
+}
+
+static void
+tub_op_closed(rpc_conn *c, void *arg)
+{
+	rpci_call_conn_closed(c);
+	tub_conn_closed(arg, c);
+}
+
+static void
+tub_op_freed(rpc_conn *c, void *arg)
+{
+	rpc_tub *tub = arg;
+
+	g_hash_table_remove(tub->every_conn, c);
+}
+
+static const rpci_conn_ops tub_conn_ops = {
+	tub_op_opened, tub_op_message, tub_op_flushing, tub_op_closed,
+	tub_op_freed,
+};
+
+static const char *
+tub_own_tubid(void *owner)
+{
+	return rpc_tub_tubid(owner);
+}
+
+static rpc_obj *
+tub_own_find_object(void *owner, const char *swissnum, size_t len)
+{
+	return tub_find_object(owner, swissnum, len);
+}
+
+static char *
+tub_own_furl_for_obj(void *owner, rpc_obj *obj)
+{
+	return tub_furl_for_obj(owner, obj);
+}
+
+static void
+tub_own_get_ref(void *owner, rpc_furl *furl, rpci_ref_fn *fn, void *arg)
+{
+	tub_get_ref_take(owner, furl, fn, arg);
+}
+
+static const rpci_sess_owner tub_sess_owner = {
+	tub_own_tubid, tub_own_find_object, tub_own_furl_for_obj,
+	tub_own_get_ref,
+};
+
+/* A connection over 'fd' with its session, kept in all_conns. */
+static rpc_conn *
+tub_conn_new(rpc_tub *tub, int fd, rpc_hs_role role, const char *addr)
+{
+	rpci_conn_cfg cfg = {
+		tub->loop, tub->sched, tub->ident, tub->incarnation,
+		&tub->lim, &tub_conn_ops, tub,
+	};
+	rpc_conn *c = rpci_conn_new(&cfg, fd, role, addr);
+
+	rpci_sess_new(c, &tub_sess_owner, tub);
+	g_hash_table_add(tub->every_conn, c);
+	tub->all_conns = g_list_prepend(tub->all_conns, c);
+	return c;
+}
+
+rpc_conn *
+rpci_tub_adopt(rpc_tub *tub, int fd, rpc_hs_role role, const char *addr)
+{
+	rpc_conn *c = tub_conn_new(tub, fd, role, addr);
+
+	rpci_conn_start(c);
+	return c;
 }
 
 /* ---- names ---- */
@@ -464,7 +535,7 @@ rpc_tub_unregister(rpc_tub *tub, const char *name)
 	return g_hash_table_remove(tub->registry, key);
 }
 
-char *
+static char *
 tub_furl_for_obj(rpc_tub *tub, rpc_obj *obj)
 {
 	struct reg *r = g_hash_table_lookup(tub->reg_by_obj, obj);
@@ -496,7 +567,7 @@ rpc_tub_add_lookup_handler(rpc_tub *tub, rpc_lookup_fn *fn, void *arg)
 	g_array_append_val(tub->lookups, h);
 }
 
-rpc_obj *
+static rpc_obj *
 tub_find_object(rpc_tub *tub, const char *swissnum, size_t len)
 {
 	uint8_t key[32];
@@ -593,11 +664,10 @@ listener_cb(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		set_socket_options(fd);
-		c = conn_new(tub, fd, RPC_HS_SERVER, addr);
-		c->listener = ln;
+		c = tub_conn_new(tub, fd, RPC_HS_SERVER, addr);
+		rpci_conn_set_unauth_counter(c, &ln->n_unauth);
 		ln->n_unauth++;
-		tub->all_conns = g_list_prepend(tub->all_conns, c);
-		conn_start(c);
+		rpci_conn_start(c);
 	}
 }
 
@@ -682,7 +752,7 @@ getref_free(rpc_getref *g)
 	g_free(g);
 }
 
-void
+static void
 getref_finish(rpc_getref *g, rpc_ref *ref, const GError *err)
 {
 	g->fn(ref != NULL ? rpc_ref_ref(ref) : NULL, ref != NULL ? NULL : err,
@@ -703,7 +773,7 @@ static void
 getref_defer_error(rpc_getref *g, GError *err)
 {
 	g->error = err;
-	tub_defer(g->tub, getref_deferred_cb, g);
+	rpci_sched_defer(g->tub->sched, getref_deferred_cb, g);
 }
 
 static void
@@ -761,13 +831,11 @@ connector_next(rpc_connector *k)
 		}
 		freeaddrinfo(res);
 		set_socket_options(fd);
-		c = conn_new(tub, fd, RPC_HS_CLIENT, addr);
-		memcpy(c->target, rpc_furl_tubid_raw(k->furl), RPC_TUBID_RAW);
-		c->connector = k;
+		c = tub_conn_new(tub, fd, RPC_HS_CLIENT, addr);
+		rpci_conn_set_target(c, rpc_furl_tubid_raw(k->furl));
+		rpci_conn_set_tag(c, k);
 		k->attempt = c;
-		tub->all_conns = g_list_prepend(tub->all_conns, c);
-		/* conn.c starts the handshake once connect() completes. */
-		ev_io_start(tub->loop, &c->wr);
+		rpci_conn_dial(c);
 		return;
 	}
 	while (!g_queue_is_empty(&k->waiters)) {
@@ -795,25 +863,62 @@ static rpc_connector *
 connector_new(rpc_tub *tub, const rpc_furl *furl)
 {
 	rpc_connector *k = g_new0(rpc_connector, 1);
-	g_autofree char *text = rpc_furl_to_string(furl);
 
 	k->tub = tub;
 	g_strlcpy(k->tubid, rpc_furl_tubid(furl), sizeof(k->tubid));
-	rpc_furl_parse(text, &k->furl, NULL);
+	k->furl = rpc_furl_copy(furl);
 	g_queue_init(&k->waiters);
 	ev_timer_init(&k->delay, connector_delay_cb, 0., 0.);
 	g_hash_table_insert(tub->connectors, k->tubid, k);
 	return k;
 }
 
-void
-tub_requeue_lookup(rpc_tub *tub, rpc_getref *g)
+static void
+getref_lookup_cb(rpc_ref *ref, const GError *err, rpc_conn *lost, void *arg)
+{
+	rpc_getref *g = arg;
+	rpc_tub *tub = g->tub;
+
+	if (ref != NULL || lost == NULL) {
+		getref_finish(g, ref, err);
+		return;
+	}
+	/* The connection closed under the LOOKUP: move it to another open
+	 * connection to the same tub if there is one, or to the survivor of
+	 * the duplicate rule (doc/protocol.md §3.4). */
+	if (!tub->freeing) {
+		rpc_conn *other = g_hash_table_lookup(tub->conns,
+		    rpc_furl_tubid(g->furl));
+
+		if (other != NULL && other != lost &&
+		    rpci_conn_state_of(other) == RPCI_CONN_OPEN) {
+			send_lookup(other, g);
+			return;
+		}
+		if (rpci_conn_is_dup(lost)) {
+			requeue_lookup(tub, g);
+			return;
+		}
+	}
+	getref_defer_error(g, g_error_copy(err));
+}
+
+static void
+send_lookup(rpc_conn *c, rpc_getref *g)
+{
+	rpci_call_lookup(c, g->furl, getref_lookup_cb, g);
+}
+
+/* The connection that carried g's LOOKUP lost the duplicate rule: send it
+ * again on the survivor, or wait for it. */
+static void
+requeue_lookup(rpc_tub *tub, rpc_getref *g)
 {
 	rpc_conn *c = g_hash_table_lookup(tub->conns, rpc_furl_tubid(g->furl));
 	rpc_connector *k;
 
-	if (c != NULL && c->state == CONN_OPEN && !c->closing) {
-		conn_send_lookup(c, g);
+	if (c != NULL && rpci_conn_is_open(c)) {
+		send_lookup(c, g);
 		return;
 	}
 	k = g_hash_table_lookup(tub->connectors, rpc_furl_tubid(g->furl));
@@ -833,18 +938,41 @@ void
 rpc_tub_get_ref(rpc_tub *tub, const char *furl, rpc_getref_fn *fn,
     void *arg)
 {
+	rpc_furl *f = NULL;
+	GError *err = NULL;
+
+	g_return_if_fail(tub != NULL && furl != NULL && fn != NULL);
+	if (!rpc_furl_parse(furl, &f, &err)) {
+		rpc_getref *g = g_new0(rpc_getref, 1);
+
+		g->tub = tub;
+		g->fn = fn;
+		g->arg = arg;
+		getref_defer_error(g, err);
+		return;
+	}
+	tub_get_ref_take(tub, f, fn, arg);
+}
+
+void
+rpc_tub_get_ref_furl(rpc_tub *tub, const rpc_furl *furl, rpc_getref_fn *fn,
+    void *arg)
+{
+	g_return_if_fail(tub != NULL && furl != NULL && fn != NULL);
+	tub_get_ref_take(tub, rpc_furl_copy(furl), fn, arg);
+}
+
+static void
+tub_get_ref_take(rpc_tub *tub, rpc_furl *furl, rpc_getref_fn *fn, void *arg)
+{
 	rpc_getref *g = g_new0(rpc_getref, 1);
 	rpc_connector *k;
 	rpc_conn *c;
-	GError *err = NULL;
 
 	g->tub = tub;
 	g->fn = fn;
 	g->arg = arg;
-	if (!rpc_furl_parse(furl, &g->furl, &err)) {
-		getref_defer_error(g, err);
-		return;
-	}
+	g->furl = furl;
 	if (strcmp(rpc_furl_tubid(g->furl), rpc_tub_tubid(tub)) == 0) {
 		getref_defer_error(g, g_error_new(RPC_ERROR, RPC_E_FORMAT,
 		    "FURL names this tub itself; references to local objects "
@@ -852,8 +980,8 @@ rpc_tub_get_ref(rpc_tub *tub, const char *furl, rpc_getref_fn *fn,
 		return;
 	}
 	c = g_hash_table_lookup(tub->conns, rpc_furl_tubid(g->furl));
-	if (c != NULL && c->state == CONN_OPEN && !c->closing) {
-		conn_send_lookup(c, g);
+	if (c != NULL && rpci_conn_is_open(c)) {
+		send_lookup(c, g);
 		return;
 	}
 	k = g_hash_table_lookup(tub->connectors, rpc_furl_tubid(g->furl));
@@ -875,77 +1003,82 @@ pick_survivor(rpc_tub *tub, rpc_conn *old, rpc_conn *new)
 {
 	int mine_higher;
 
-	if (sodium_memcmp(old->peer_inc, new->peer_inc,
-	    RPC_INCARNATION_LEN) != 0)
+	rpc_hs_role role = rpci_conn_role(new);
+
+	if (sodium_memcmp(rpci_conn_peer_incarnation(old),
+	    rpci_conn_peer_incarnation(new), RPC_INCARNATION_LEN) != 0)
 		return new;		/* the peer restarted */
-	if (old->role == new->role)
+	if (rpci_conn_role(old) == role)
 		return new;		/* the dialler gave up on the old one */
 	mine_higher = memcmp(rpc_ident_tubid_raw(tub->ident),
-	    new->peer_tubid_raw, RPC_TUBID_RAW) > 0;
+	    rpci_conn_peer_tubid_raw(new), RPC_TUBID_RAW) > 0;
 	/* Crossed dials: keep the one dialled by the greater tubid. */
 	if (mine_higher)
-		return new->role == RPC_HS_CLIENT ? new : old;
-	return new->role == RPC_HS_SERVER ? new : old;
+		return role == RPC_HS_CLIENT ? new : old;
+	return role == RPC_HS_SERVER ? new : old;
 }
 
-void
+static void
 tub_conn_opened(rpc_tub *tub, rpc_conn *c)
 {
-	rpc_conn *old = g_hash_table_lookup(tub->conns, c->peer_tubid);
+	const char *peer = rpci_conn_peer_tubid(c);
+	rpc_conn *old = g_hash_table_lookup(tub->conns, peer);
 	rpc_conn *keep = c, *drop = NULL;
-	rpc_connector *k;
+	rpc_connector *k = rpci_conn_tag(c);
 
 	if (old != NULL && old != c) {
 		keep = pick_survivor(tub, old, c);
 		drop = keep == c ? old : c;
 	}
-	g_hash_table_replace(tub->conns, keep->peer_tubid, keep);
-	if (c->connector != NULL && c->connector->attempt == c)
-		c->connector->attempt = NULL;
-	c->connector = NULL;
-	k = g_hash_table_lookup(tub->connectors, c->peer_tubid);
+	g_hash_table_replace(tub->conns,
+	    (gpointer)rpci_conn_peer_tubid(keep), keep);
+	if (k != NULL && k->attempt == c)
+		k->attempt = NULL;
+	rpci_conn_set_tag(c, NULL);
+	k = g_hash_table_lookup(tub->connectors, peer);
 	if (k != NULL) {
 		if (k->attempt != NULL) {
 			/* An inbound connection beat our own dial.  Let the
 			 * dial finish: closing it here could kill the one
 			 * connection the peer decides to keep; the duplicate
 			 * rule settles it once both are open at both ends. */
-			k->attempt->connector = NULL;
+			rpci_conn_set_tag(k->attempt, NULL);
 			k->attempt = NULL;
 		}
 		while (!g_queue_is_empty(&k->waiters))
-			conn_send_lookup(keep, g_queue_pop_head(&k->waiters));
+			send_lookup(keep, g_queue_pop_head(&k->waiters));
 		connector_free(k);
 	}
 	if (drop != NULL) {
 		g_info("two connections to %s: keeping the one dialled by %s",
-		    c->peer_tubid, keep->role == RPC_HS_CLIENT ? "us" :
+		    peer, rpci_conn_role(keep) == RPC_HS_CLIENT ? "us" :
 		    "the peer");
-		drop->dup = true;
-		conn_abort(drop, RPC_ABORT_DUPLICATE);
+		rpci_conn_set_dup(drop);
+		rpci_conn_abort(drop, RPC_ABORT_DUPLICATE);
 	}
 }
 
-void
+static void
 tub_conn_closed(rpc_tub *tub, rpc_conn *c)
 {
-	rpc_connector *k = c->connector;
+	rpc_connector *k = rpci_conn_tag(c);
+	const char *peer = rpci_conn_peer_tubid(c);
 	GList *l;
 
-	if (g_hash_table_lookup(tub->conns, c->peer_tubid) == c)
-		g_hash_table_remove(tub->conns, c->peer_tubid);
+	if (g_hash_table_lookup(tub->conns, peer) == c)
+		g_hash_table_remove(tub->conns, peer);
 	if (k != NULL && k->attempt == c) {
-		c->connector = NULL;
+		rpci_conn_set_tag(c, NULL);
 		k->attempt = NULL;
 		g_clear_error(&k->last_error);
-		k->last_error = g_error_new(RPC_ERROR, c->error_code, "%s",
-		    c->error);
+		k->last_error = g_error_new(RPC_ERROR,
+		    rpci_conn_error_code(c), "%s", rpci_conn_error(c));
 		if (!tub->freeing)
 			connector_next(k);
 	}
 	l = g_list_find(tub->all_conns, c);
 	if (l != NULL) {
 		tub->all_conns = g_list_delete_link(tub->all_conns, l);
-		conn_unref(c);
+		rpci_conn_unref(c);
 	}
 }

@@ -15,44 +15,13 @@
 #include <glib.h>
 
 #include "rpc/conn.h"
+#include "rpc/furl.h"
 #include "rpc/ident.h"
+#include "rpc/limits.h"
 #include "rpc/obj.h"
 
 typedef struct rpc_tub rpc_tub;
 
-/* Limits against misbehaving peers.  rpc_limits_init() fills in the
- * defaults named after each field. */
-typedef struct rpc_limits {
-	size_t		max_frame;	/* plaintext bytes per frame: 4 MiB */
-	uint32_t	max_depth;	/* msgpack nesting: 16 */
-	uint32_t	max_elems;	/* msgpack elements per frame: 65536 */
-	uint32_t	max_inflight;	/* inbound calls being handled per
-					 * connection before reading pauses:
-					 * 256 */
-	uint32_t	max_outstanding; /* outbound calls awaiting answers
-					 * per connection: 4096 */
-	uint32_t	max_unauth;	/* connections still in handshake per
-					 * listener: 64 */
-	double		handshake_timeout; /* seconds: 30 */
-	uint32_t	max_exports;	/* objects exported per connection:
-					 * 10000 */
-	uint32_t	max_imports;	/* remote references per connection:
-					 * 10000 */
-	size_t		max_outbuf;	/* queued output bytes per connection
-					 * before new calls fail with
-					 * "overloaded": 64 MiB */
-	uint32_t	max_gifts;	/* gifts given per connection and not
-					 * yet redeemed: 1024 */
-	bool		accept_gifts;	/* redeem and give third-party
-					 * references: true */
-	double		keepalive;	/* seconds without input before a
-					 * PING: 240 (Foolscap's); 0 never */
-	double		disconnect_timeout; /* seconds without input before
-					 * the peer is declared gone: 0 never
-					 * (Foolscap's default) */
-} rpc_limits;
-
-void rpc_limits_init(rpc_limits *lim);
 
 /* A new tub on 'loop' (borrowed; must outlive the tub) with identity 'id'
  * (the tub takes ownership) and limits 'lim' (copied; NULL for defaults). */
@@ -110,6 +79,10 @@ void rpc_tub_add_lookup_handler(rpc_tub *tub, rpc_lookup_fn *fn, void *arg);
 typedef void rpc_getref_fn(rpc_ref *ref, const GError *err, void *arg);
 void rpc_tub_get_ref(rpc_tub *tub, const char *furl, rpc_getref_fn *fn,
     void *arg);
+/* The same for a FURL already parsed ('furl' is copied): what every layer
+ * that received a FURL as text and parsed it once should call. */
+void rpc_tub_get_ref_furl(rpc_tub *tub, const rpc_furl *furl,
+    rpc_getref_fn *fn, void *arg);
 
 /* Number of authenticated connections (for tests and status). */
 guint rpc_tub_n_connections(const rpc_tub *tub);

@@ -4,18 +4,22 @@
  * callback sees it, and holding back a message whose gifts (their-refs)
  * are still being redeemed, together with every message behind it.
  *
- * conn.c owns the export and import tables and dispatches the messages;
- * this file only translates between wire references and live ones. */
+ * sess.c owns the export and import tables and call.c dispatches the
+ * messages (through the rpci_values_sink it hands in); this file only
+ * translates between wire references and live ones. */
 #include "config.h"
 
 #include <string.h>
 
 #include <sodium.h>
 
+#include "rpc/conn.h"
 #include "rpc/err.h"
 #include "rpc/msg.h"
 #include "rpc/obj.h"
-#include "rpc/tub-internal.h"
+#include "rpc/rbuf.h"
+#include "rpc/sess-internal.h"
+#include "rpc/values-internal.h"
 
 /* What an ext value holds once the connection has resolved it: the bytes
  * of the ext are replaced by this record (in the frame's zone), an index
@@ -44,6 +48,7 @@ static struct delivery *current;
 struct held {
 	int		 refcnt;
 	rpc_conn	*conn;		/* owned */
+	const rpci_values_sink *sink;	/* where it goes once complete */
 	uint8_t		*pt;		/* copy of the plaintext */
 	size_t		 len;
 	bool		 started;	/* gifts scanned and requested */
@@ -60,42 +65,34 @@ struct gift_wait {
 	guint		 index;
 };
 
-static void
-put_u32be(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get_u32be(const char *p)
-{
-	const uint8_t *u = (const uint8_t *)p;
-
-	return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 |
-	    (uint32_t)u[2] << 8 | u[3];
-}
+/* The payload of a reference ext value (doc/protocol.md §5.1): the id
+ * (u32, big-endian), then the object's FURL as text: optional in a my-ref,
+ * required in a their-ref, absent from a your-ref. */
+#define REF_ID_LEN	4
 
 /* ---- sending ---- */
 
-static void
-pack_ext(rpc_conn *c, int8_t type, uint32_t id, const char *furl)
+void
+rpci_values_pack_ref(msgpack_packer *pk, int8_t type, uint32_t id,
+    const char *furl)
 {
 	size_t flen = furl != NULL ? strlen(furl) : 0;
-	uint8_t idb[4];
+	uint8_t idb[REF_ID_LEN];
 
-	put_u32be(idb, id);
-	msgpack_pack_ext(&c->pk, 4 + flen, type);
-	msgpack_pack_ext_body(&c->pk, idb, 4);
+	rpc_poke_u32be(idb, id);
+	msgpack_pack_ext(pk, sizeof(idb) + flen, type);
+	msgpack_pack_ext_body(pk, idb, sizeof(idb));
 	if (flen > 0)
-		msgpack_pack_ext_body(&c->pk, furl, flen);
+		msgpack_pack_ext_body(pk, furl, flen);
 }
 
+
 bool
-values_render(rpc_conn *c, rpc_pack *p, GError **err)
+rpci_values_render(rpc_conn *c, rpc_pack *p, GError **err)
 {
+	rpci_sess *s = rpci_sess_of(c);
+	const rpc_limits *lim = rpci_conn_limits(c);
+	msgpack_packer *pk = rpci_conn_packer(c);
 	const uint8_t *data;
 	size_t len, pos = 0, i, n = rpc_pack_n_slots(p);
 
@@ -106,63 +103,73 @@ values_render(rpc_conn *c, rpc_pack *p, GError **err)
 		rpc_ref *ref;
 
 		rpc_pack_slot(p, i, &off, &obj, &ref);
-		msgpack_sbuffer_write(&c->sb, (const char *)data + pos,
-		    off - pos);
+		rpci_conn_build_raw(c, data + pos, off - pos);
 		pos = off + RPC_PACK_SLOT;
 		if (obj != NULL) {
 			g_autofree char *furl = NULL;
-			uint32_t id = conn_export(c, obj);
+			uint32_t id = rpci_sess_export(s, obj);
 
 			if (id == 0)
 				return rpc_set_error(err, RPC_E_TOOBIG,
-				    "too many objects exported to %s",
-				    c->peer_tubid);
-			furl = tub_furl_for_obj(c->tub, obj);
-			pack_ext(c, RPC_EXT_MYREF, id, furl);
+				    "overloaded: too many objects exported "
+				    "to %s",
+				    rpci_conn_peer_tubid(c));
+			furl = rpci_sess_furl_for_obj(s, obj);
+			if (furl == NULL)
+				return rpc_set_error(err, RPC_E_CLOSED,
+				    "the tub is shutting down");
+			rpci_values_pack_ref(pk, RPC_EXT_MYREF, id, furl);
 			sodium_memzero(furl, strlen(furl));
-		} else if (ref->conn == c) {
-			pack_ext(c, RPC_EXT_YOURREF, ref->id, NULL);
+		} else if (rpci_ref_conn(ref) == c) {
+			rpci_values_pack_ref(pk, RPC_EXT_YOURREF,
+			    rpci_ref_id(ref), NULL);
 		} else {
+			g_autofree char *text = NULL;
 			uint32_t gid;
 
-			if (ref->furl == NULL)
+			if (rpci_ref_furl(ref) == NULL)
 				return rpc_set_error(err, RPC_E_FORMAT,
 				    "cannot pass on a reference to %s: its "
-				    "exporter gave no FURL for it", ref->tubid);
-			if (!c->tub->lim.accept_gifts)
+				    "exporter gave no FURL for it",
+				    rpc_ref_tubid(ref));
+			if (!lim->accept_gifts)
 				return rpc_set_error(err, RPC_E_FORMAT,
 				    "gifts are disabled on this tub");
-			if (g_hash_table_size(c->gifts) >=
-			    c->tub->lim.max_gifts)
+			if (rpci_sess_give(s, ref, &gid) != 0)
 				return rpc_set_error(err, RPC_E_TOOBIG,
 				    "overloaded: too many gifts to %s",
-				    c->peer_tubid);
-			do {
-				gid = c->next_gift++;
-			} while (gid == 0 || g_hash_table_contains(c->gifts,
-			    GUINT_TO_POINTER(gid)));
-			g_hash_table_insert(c->gifts, GUINT_TO_POINTER(gid),
-			    rpc_ref_ref(ref));
-			pack_ext(c, RPC_EXT_THEIRREF, gid, ref->furl);
+				    rpci_conn_peer_tubid(c));
+			text = rpc_furl_to_string(rpci_ref_furl(ref));
+			rpci_values_pack_ref(pk, RPC_EXT_THEIRREF, gid, text);
+			sodium_memzero(text, strlen(text));
 		}
 	}
-	msgpack_sbuffer_write(&c->sb, (const char *)data + pos, len - pos);
+	rpci_conn_build_raw(c, data + pos, len - pos);
 	return true;
 }
 
-void
-values_decgift(rpc_conn *c, uint64_t gid, uint64_t count)
-{
-	rpc_ref *ref = g_hash_table_lookup(c->gifts, GUINT_TO_POINTER(gid));
-
-	if (ref == NULL || count != 1) {
-		conn_abort(c, "DECGIFT of a gift not given");
-		return;
-	}
-	g_hash_table_remove(c->gifts, GUINT_TO_POINTER(gid));
-}
-
 /* ---- receiving ---- */
+
+/* Split the payload of the reference ext value 'o' into its id and the
+ * FURL text after it (borrowed from the frame; *flen 0 when absent).
+ * Return 0, or RPC_E_FORMAT if the payload is shorter than an id. */
+static int
+ref_payload(const msgpack_object *o, uint32_t *id, const char **furl,
+    size_t *flen)
+{
+	const uint8_t *rest;
+	rpc_rbuf b;
+	int r;
+
+	*furl = NULL;
+	*flen = 0;
+	rpc_rbuf_init(&b, (const uint8_t *)o->via.ext.ptr, o->via.ext.size);
+	if ((r = rpc_rbuf_get_u32be(&b, id)) != 0 ||
+	    (r = rpc_rbuf_get_rest(&b, &rest, flen)) != 0)
+		return RPC_E_FORMAT;
+	*furl = (const char *)rest;
+	return 0;
+}
 
 /* Check a FURL sent inside a reference; NULL (and a reason) if bad. */
 static rpc_furl *
@@ -225,30 +232,38 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 	vr->index = keep->len;
 	if (o->via.ext.type == RPC_EXT_MYREF) {
 		g_autoptr(rpc_furl) f = NULL;
+		const char *text;
+		size_t tlen;
+		uint32_t id;
 
-		if (o->via.ext.size < 4)
+		if (ref_payload(o, &id, &text, &tlen) != 0)
 			return rpc_set_error(err, RPC_E_FORMAT,
 			    "my-ref shorter than 4 bytes");
-		if (o->via.ext.size > 4) {
-			f = parse_ref_furl(o->via.ext.ptr + 4,
-			    o->via.ext.size - 4, err);
+		if (tlen > 0) {
+			f = parse_ref_furl(text, tlen, err);
 			if (f == NULL)
 				return false;
-			if (strcmp(rpc_furl_tubid(f), c->peer_tubid) != 0)
+			if (strcmp(rpc_furl_tubid(f),
+			    rpci_conn_peer_tubid(c)) != 0)
 				return rpc_set_error(err, RPC_E_FORMAT,
 				    "my-ref names another tub's object");
 		}
-		vref = conn_import(c, get_u32be(o->via.ext.ptr), f);
+		vref = rpci_sess_import(rpci_sess_of(c), id,
+		    g_steal_pointer(&f));
 		if (vref == NULL)
 			return rpc_set_error(err, RPC_E_TOOBIG,
 			    "too many references imported from %s",
-			    c->peer_tubid);
+			    rpci_conn_peer_tubid(c));
 		kind = 'r';
 	} else if (o->via.ext.type == RPC_EXT_YOURREF) {
-		if (o->via.ext.size != 4)
+		const char *text;
+		size_t tlen;
+		uint32_t id;
+
+		if (ref_payload(o, &id, &text, &tlen) != 0 || tlen != 0)
 			return rpc_set_error(err, RPC_E_FORMAT,
 			    "your-ref is not 4 bytes");
-		vobj = conn_exported(c, get_u32be(o->via.ext.ptr));
+		vobj = rpci_sess_exported(rpci_sess_of(c), id);
 		if (vobj == NULL)
 			return rpc_set_error(err, RPC_E_FORMAT,
 			    "your-ref to an object not exported");
@@ -345,7 +360,7 @@ held_unref(struct held *h)
 	sodium_memzero(h->pt, h->len);
 	g_free(h->pt);
 	g_free(h->failure);
-	conn_unref(h->conn);
+	rpci_conn_unref(h->conn);
 	g_free(h);
 }
 
@@ -365,7 +380,8 @@ gift_resolved(struct held *h, guint index, rpc_ref *ref, rpc_obj *obj,
 		h->failure = g_strdup(failure);
 	}
 	/* drain() itself delivers what start_gifts() resolves at once. */
-	if (--h->pending == 0 && !h->starting && h->conn->state == CONN_OPEN)
+	if (--h->pending == 0 && !h->starting &&
+	    rpci_conn_state_of(h->conn) == RPCI_CONN_OPEN)
 		drain(h->conn);
 }
 
@@ -386,6 +402,9 @@ gift_getref_cb(rpc_ref *ref, const GError *err, void *arg)
 static guint
 start_gifts(rpc_conn *c, struct held *h, const msgpack_object *value)
 {
+	rpci_sess *s = rpci_sess_of(c);
+	msgpack_packer *pk = rpci_conn_packer(c);
+	const char *own;
 	g_autoptr(GPtrArray) gifts = g_ptr_array_new();
 	guint i;
 
@@ -399,32 +418,34 @@ start_gifts(rpc_conn *c, struct held *h, const msgpack_object *value)
 		const msgpack_object *o = g_ptr_array_index(gifts, i);
 		g_autoptr(GError) err = NULL;
 		g_autoptr(rpc_furl) f = NULL;
-		g_autofree char *text = NULL;
+		const char *ftext;
+		size_t flen;
 		uint32_t gid;
 
 		g_array_index(h->kinds, char, i) = 0;
-		if (o->via.ext.size < 5 ||
-		    (f = parse_ref_furl(o->via.ext.ptr + 4,
-		    o->via.ext.size - 4, &err)) == NULL) {
+		/* A their-ref without a FURL names nothing. */
+		if (ref_payload(o, &gid, &ftext, &flen) != 0 || flen == 0 ||
+		    (f = parse_ref_furl(ftext, flen, &err)) == NULL) {
 			gift_resolved(h, i, NULL, NULL, "malformed gift");
 			continue;
 		}
-		gid = get_u32be(o->via.ext.ptr);
 		/* Redeemed or not, the giver may now let go. */
-		msgpack_pack_array(&c->pk, 3);
-		msgpack_pack_uint8(&c->pk, RPC_MSG_DECGIFT);
-		msgpack_pack_uint32(&c->pk, gid);
-		msgpack_pack_uint8(&c->pk, 1);
-		conn_send_built(c);
-		if (!c->tub->lim.accept_gifts) {
+		msgpack_pack_array(pk, 3);
+		msgpack_pack_uint8(pk, RPC_MSG_DECGIFT);
+		msgpack_pack_uint32(pk, gid);
+		msgpack_pack_uint8(pk, 1);
+		rpci_conn_send_built(c);
+		if (!rpci_conn_limits(c)->accept_gifts) {
 			gift_resolved(h, i, NULL, NULL,
 			    "this tub does not accept gifts");
 			continue;
 		}
-		if (strcmp(rpc_furl_tubid(f), rpc_tub_tubid(c->tub)) == 0) {
+		own = rpci_sess_own_tubid(s);
+		if (own != NULL && strcmp(rpc_furl_tubid(f), own) == 0) {
 			/* One of our own objects, coming home. */
 			const char *sw = rpc_furl_swissnum(f);
-			rpc_obj *obj = tub_find_object(c->tub, sw, strlen(sw));
+			rpc_obj *obj = rpci_sess_find_object(s, sw,
+			    strlen(sw));
 
 			gift_resolved(h, i, NULL, obj, obj == NULL ?
 			    "the gift names an object this tub no longer has" :
@@ -436,9 +457,14 @@ start_gifts(rpc_conn *c, struct held *h, const msgpack_object *value)
 
 			w->h = held_ref(h);
 			w->index = i;
-			text = rpc_furl_to_string(f);
-			rpc_tub_get_ref(c->tub, text, gift_getref_cb, w);
-			sodium_memzero(text, strlen(text));
+			if (!rpci_sess_get_ref(s, f, gift_getref_cb, w)) {
+				held_unref(h);
+				g_free(w);
+				gift_resolved(h, i, NULL, NULL,
+				    "the tub is shutting down");
+				continue;
+			}
+			f = NULL;	/* taken */
 		}
 	}
 	h->starting = false;
@@ -449,11 +475,12 @@ start_gifts(rpc_conn *c, struct held *h, const msgpack_object *value)
 static void
 drain(rpc_conn *c)
 {
+	rpci_sess *s = rpci_sess_of(c);
 	struct held *h;
 
-	conn_ref(c);
-	while (c->state == CONN_OPEN && !c->closing &&
-	    (h = g_queue_peek_head(&c->held)) != NULL) {
+	rpci_conn_ref(c);
+	while (rpci_conn_is_open(c) &&
+	    (h = g_queue_peek_head(rpci_sess_held(s))) != NULL) {
 		msgpack_unpacked up;
 		rpc_msg m;
 		int r;
@@ -461,10 +488,10 @@ drain(rpc_conn *c)
 		if (h->started && h->pending > 0)
 			break;
 		msgpack_unpacked_init(&up);
-		r = rpc_msg_parse(h->pt, h->len, &c->tub->scan, &up, &m);
+		r = rpc_msg_parse(h->pt, h->len, rpci_sess_scan(s), &up, &m);
 		if (r != 0) {
 			msgpack_unpacked_destroy(&up);
-			conn_abort(c, "bad message");
+			rpci_conn_abort(c, "bad message");
 			break;
 		}
 		if (!h->started) {
@@ -477,56 +504,59 @@ drain(rpc_conn *c)
 				break;
 			}
 		}
-		g_queue_pop_head(&c->held);
-		values_deliver(c, &m, &up, h);
+		g_queue_pop_head(rpci_sess_held(s));
+		rpci_values_deliver(c, &m, &up, h, h->sink);
 		msgpack_unpacked_destroy(&up);
 		held_unref(h);
 	}
-	/* Reading pauses while messages wait (conn.c checks the queue). */
-	conn_resume_reading(c);
-	conn_unref(c);
+	/* Reading pauses while messages wait (sess.c checks the queue). */
+	rpci_sess_resume_reading(s);
+	rpci_conn_unref(c);
 }
 
 void
-values_hold(rpc_conn *c, const uint8_t *pt, size_t len)
+rpci_values_hold(rpc_conn *c, const uint8_t *pt, size_t len,
+    const rpci_values_sink *sink)
 {
+	GQueue *held = rpci_sess_held(rpci_sess_of(c));
 	struct held *h = g_new0(struct held, 1);
 
 	h->refcnt = 1;
-	h->conn = conn_ref(c);
+	h->conn = rpci_conn_ref(c);
+	h->sink = sink;
 	h->pt = g_memdup2(pt, len);
 	h->len = len;
 	h->resolved = g_ptr_array_new();
 	h->kinds = g_array_new(FALSE, TRUE, sizeof(char));
-	g_queue_push_tail(&c->held, h);
-	if (g_queue_get_length(&c->held) == 1)
+	g_queue_push_tail(held, h);
+	if (g_queue_get_length(held) == 1)
 		drain(c);
 }
 
 void
-values_drop_held(rpc_conn *c)
+rpci_values_drop_held(rpc_conn *c)
 {
 	struct held *h;
 
-	while ((h = g_queue_pop_head(&c->held)) != NULL)
+	while ((h = g_queue_pop_head(rpci_sess_held(rpci_sess_of(c)))) != NULL)
 		held_unref(h);
 }
 
 bool
-values_has_gifts(const msgpack_object *v)
+rpci_values_has_gifts(const msgpack_object *v)
 {
 	uint32_t i;
 
 	switch (v->type) {
 	case MSGPACK_OBJECT_ARRAY:
 		for (i = 0; i < v->via.array.size; i++)
-			if (values_has_gifts(&v->via.array.ptr[i]))
+			if (rpci_values_has_gifts(&v->via.array.ptr[i]))
 				return true;
 		return false;
 	case MSGPACK_OBJECT_MAP:
 		for (i = 0; i < v->via.map.size; i++)
-			if (values_has_gifts(&v->via.map.ptr[i].key) ||
-			    values_has_gifts(&v->via.map.ptr[i].val))
+			if (rpci_values_has_gifts(&v->via.map.ptr[i].key) ||
+			    rpci_values_has_gifts(&v->via.map.ptr[i].val))
 				return true;
 		return false;
 	case MSGPACK_OBJECT_EXT:
@@ -537,8 +567,8 @@ values_has_gifts(const msgpack_object *v)
 }
 
 void
-values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
-    struct held *h)
+rpci_values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
+    struct held *h, const rpci_values_sink *sink)
 {
 	GPtrArray *keep = g_ptr_array_new();
 	GArray *kinds = g_array_new(FALSE, FALSE, sizeof(char));
@@ -553,11 +583,11 @@ values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
 		v = (msgpack_object *)m->value;
 	if (v != NULL && !materialize(c, v, up->zone, h, &gift_i, keep,
 	    kinds, &err)) {
-		conn_dispatch_failed(c, m, err);
+		sink->failed(c, m, err);
 		g_error_free(err);
 	} else {
 		current = &d;
-		conn_dispatch(c, m);
+		sink->dispatch(c, m);
 		current = d.prev;
 	}
 	release_keep(keep, kinds);

@@ -139,6 +139,23 @@ test_peek_limits(void **state)
 	    RPC_E_TOOBIG);
 }
 
+/* A header cut at any byte is short, and reports no length. */
+static void
+test_peek_each_truncation_is_short(void **state)
+{
+	static const uint8_t h[4] = { 0, 0, 0, 16 };
+	size_t n, ct;
+
+	(void)state;
+	for (n = 0; n < RPC_FRAME_HDR; n++) {
+		ct = 99;
+		assert_int_equal(rpc_frame_peek(h, n, 100, &ct), RPC_E_SHORT);
+		assert_int_equal(ct, 0);
+	}
+	assert_int_equal(rpc_frame_peek(h, n, 100, &ct), 0);
+	assert_int_equal(ct, 16);
+}
+
 static void
 test_more_bit_is_authenticated_and_masked(void **state)
 {
@@ -173,6 +190,7 @@ main(void)
 		cmocka_unit_test(test_replayed_or_reordered_frame_fails),
 		cmocka_unit_test(test_wrong_key_fails),
 		cmocka_unit_test(test_peek_limits),
+		cmocka_unit_test(test_peek_each_truncation_is_short),
 		cmocka_unit_test(test_more_bit_is_authenticated_and_masked),
 	};
 

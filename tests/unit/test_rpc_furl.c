@@ -91,11 +91,18 @@ test_furl_legacy_hints_become_tcp(void **state)
 	    P "tcp:example.com:80,tcp:127.0.0.1:9/" SWISS);
 }
 
+/* One spelling per port: "080" is refused, not read as 80. */
 static void
-test_furl_port_leading_zeros_canonicalised(void **state)
+test_furl_port_leading_zeros_refused(void **state)
 {
+	g_autoptr(rpc_furl) f = NULL;
+	g_autoptr(GError) err = NULL;
+
 	RPC_UNUSED(state);
-	assert_canon(P "tcp:h:00080/" SWISS, P "tcp:h:80/" SWISS);
+	assert_false(rpc_furl_parse(P "tcp:h:00080/" SWISS, &f, &err));
+	assert_null(f);
+	assert_true(g_error_matches(err, RPC_ERROR, RPC_E_FORMAT));
+	assert_non_null(strstr(err->message, "bad port"));
 }
 
 static void
@@ -119,6 +126,31 @@ test_furl_accessors(void **state)
 	assert_int_equal(rpc_furl_hint_port(f, 0), 8080);
 	assert_string_equal(rpc_furl_hint_host(f, 1), "h.example");
 	assert_int_equal(rpc_furl_hint_port(f, 1), 7);
+}
+
+/* A copy has the same parts and outlives the original. */
+static void
+test_furl_copy_is_deep(void **state)
+{
+	g_autoptr(rpc_furl) c = NULL;
+	g_autofree char *text = NULL, *copied = NULL;
+	rpc_furl *f = NULL;
+
+	RPC_UNUSED(state);
+	assert_true(rpc_furl_parse(P "tcp:[::1]:8080,h.example:7/" SWISS, &f,
+	    NULL));
+	text = rpc_furl_to_string(f);
+	c = rpc_furl_copy(f);
+	assert_non_null(c);
+	assert_ptr_not_equal(rpc_furl_swissnum(c), rpc_furl_swissnum(f));
+	assert_ptr_not_equal(rpc_furl_hint_host(c, 0),
+	    rpc_furl_hint_host(f, 0));
+	rpc_furl_free(f);
+	copied = rpc_furl_to_string(c);
+	assert_string_equal(copied, text);
+	assert_string_equal(rpc_furl_tubid(c), T);
+	assert_int_equal(rpc_furl_n_hints(c), 2);
+	assert_int_equal(rpc_furl_hint_port(c, 1), 7);
 }
 
 static void
@@ -312,6 +344,20 @@ static const char *const hostile[] = {
 	P "tcp:1.2.3.256:80/" SWISS,
 	P "tcp:1.2.3.4.:80/" SWISS,
 	P "tcp:01.2.3.4:80/" SWISS,
+	/* numbers a resolver reads as another IPv4 address */
+	P "tcp:0x7f.0.0.1:80/" SWISS,
+	P "tcp:0X7F.0.0.1:80/" SWISS,
+	P "tcp:0x7f000001:80/" SWISS,
+	P "tcp:0x:80/" SWISS,
+	P "tcp:127.1:80/" SWISS,
+	P "tcp:2130706433:80/" SWISS,
+	P "tcp:a.0x10:80/" SWISS,
+	P "tcp:example.123:80/" SWISS,
+	P "0x7f.0.0.1:80/" SWISS,
+	/* ports with leading zeros */
+	P "tcp:h:080/" SWISS,
+	P "tcp:h:00/" SWISS,
+	P "h:01/" SWISS,
 	P "tcp:" H63 "a:80/" SWISS,
 	P "tcp:h@x:80/" SWISS,
 	/* swissnum */
@@ -524,6 +570,11 @@ test_hint_parse_forms(void **state)
 		{ "tcp:" H63 ".x:1", H63 ".x", 1 },
 		{ "tcp:1e100.net:1", "1e100.net", 1 },
 		{ "tcp:xn--bcher-kva.example:1", "xn--bcher-kva.example", 1 },
+		/* a number in a label other than the last is a name */
+		{ "tcp:0x7f.example:1", "0x7f.example", 1 },
+		{ "tcp:123.example:1", "123.example", 1 },
+		{ "tcp:a.0xg:1", "a.0xg", 1 },
+		{ "tcp:0.0.0.0:1", "0.0.0.0", 1 },
 	};
 	size_t i;
 
@@ -612,8 +663,9 @@ main(void)
 		cmocka_unit_test(test_furl_round_trips_several_hints),
 		cmocka_unit_test(test_furl_round_trips_ipv6_zone),
 		cmocka_unit_test(test_furl_legacy_hints_become_tcp),
-		cmocka_unit_test(test_furl_port_leading_zeros_canonicalised),
+		cmocka_unit_test(test_furl_port_leading_zeros_refused),
 		cmocka_unit_test(test_furl_accessors),
+		cmocka_unit_test(test_furl_copy_is_deep),
 		cmocka_unit_test(test_furl_accepts_limits),
 		cmocka_unit_test(test_furl_accepts_max_length),
 		cmocka_unit_test(test_furl_rejects_over_max_length),

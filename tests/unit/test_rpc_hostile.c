@@ -27,29 +27,17 @@
 #include "rpc/tub-internal.h"
 #include "tests/unit/tubtest.h"
 
-typedef struct fixture {
-	struct ev_loop	*loop;
-	rpc_tub		*server;
-	rpc_tub		*client;
-	rpc_ref		*ref;
-	tt_calc		 calc;
-	char		*furl;
-} fixture;
+/* A server under test, and a legitimate client connected to its calc
+ * that must keep being served whatever the hostile ones do. */
+typedef tt_pair fixture;
 
 static int
 setup_with(void **state, const rpc_limits *lim)
 {
+	tt_pair_opts opts = { lim, NULL, false, NULL, true };
 	fixture *f = g_new0(fixture, 1);
-	g_autoptr(rpc_obj) obj = NULL;
-	g_autoptr(GError) err = NULL;
 
-	f->loop = ev_loop_new(EVFLAG_AUTO);
-	f->server = tt_tub_listening(f->loop, lim);
-	f->client = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
-	obj = tt_calc_new(&f->calc);
-	f->furl = rpc_tub_register(f->server, obj, NULL, NULL, &err);
-	f->ref = tt_get_ref(f->client, f->furl, &err);
-	assert_non_null(f->ref);
+	tt_pair_init(f, &opts);
 	*state = f;
 	return 0;
 }
@@ -80,11 +68,7 @@ teardown(void **state)
 {
 	fixture *f = *state;
 
-	rpc_ref_unref(f->ref);
-	rpc_tub_free(f->client);
-	rpc_tub_free(f->server);
-	ev_loop_destroy(f->loop);
-	g_free(f->furl);
+	tt_pair_fini(f);
 	g_free(f);
 	return 0;
 }
@@ -424,14 +408,12 @@ test_writing_to_vanished_peer_raises_no_sigpipe(void **state)
 	 * gives EPIPE, which must close the connection, not raise SIGPIPE
 	 * (this process leaves SIGPIPE at its default: death). */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	c = conn_new(f->server, sv[0], RPC_HS_SERVER, "socketpair");
-	f->server->all_conns = g_list_prepend(f->server->all_conns, c);
-	conn_start(c);
+	c = rpci_tub_adopt(f->server, sv[0], RPC_HS_SERVER, "socketpair");
 	close(sv[1]);
-	conn_ref(c);
-	conn_flush(c);
-	assert_int_equal(c->state, CONN_CLOSED);
-	conn_unref(c);
+	rpci_conn_ref(c);
+	rpci_conn_flush(c);
+	assert_int_equal(rpci_conn_state_of(c), RPCI_CONN_CLOSED);
+	rpci_conn_unref(c);
 	assert_still_served(f);
 }
 
@@ -461,6 +443,32 @@ test_decref_above_count_closes_connection(void **state)
 	assert_still_served(f);
 	rpc_aead_clear(&tx);
 	rpc_aead_clear(&rx);
+}
+
+/* DECREF with a count of 0 releases nothing and breaks the protocol. */
+static void
+test_decref_of_zero_closes_connection(void **state)
+{
+	fixture *f = *state;
+	rpc_aead tx, rx;
+	int fd = raw_handshake(f, &tx, &rx);
+	uint32_t id = raw_lookup(f, fd, &tx, &rx);
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_uint8(&pk, RPC_MSG_DECREF);
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_uint32(&pk, id);
+	msgpack_pack_uint8(&pk, 0);
+	send_sealed(fd, &tx, (uint8_t *)sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+	assert_true(wait_closed(f, fd, 2.0));
+	close(fd);
+	assert_still_served(f);
 }
 
 static void
@@ -504,6 +512,8 @@ main(void)
 		    test_parts_over_limit_close_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_valid_call_from_raw_client_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_decref_of_zero_closes_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_unauthenticated_connections_are_capped, setup_cap,
 		    teardown),

@@ -234,6 +234,49 @@ test_auth_rejects_tampering_and_wrong_target(void **state)
 	    rpc_ident_tubid_raw(v->server), pk, inc), RPC_E_FORMAT);
 }
 
+/* A HELLO cut at any byte, or one byte too long, is not a handshake. */
+static void
+test_hello_each_truncation_and_one_extra_byte(void **state)
+{
+	vectors *v = *state;
+	uint8_t longer[RPC_HS_HELLO_LEN + 1];
+	size_t n;
+
+	for (n = 0; n < RPC_HS_HELLO_LEN; n++)
+		assert_int_equal(rpc_hs_read_hello(&v->hs_c, v->hello_s, n),
+		    RPC_E_FORMAT);
+	memcpy(longer, v->hello_s, RPC_HS_HELLO_LEN);
+	longer[RPC_HS_HELLO_LEN] = 0;
+	assert_int_equal(rpc_hs_read_hello(&v->hs_c, longer, sizeof(longer)),
+	    RPC_E_FORMAT);
+}
+
+/* An AUTH of any length but 112 is refused before its signature is
+ * looked at, and stores nothing. */
+static void
+test_auth_each_truncation_and_one_extra_byte(void **state)
+{
+	vectors *v = *state;
+	uint8_t auth[RPC_HS_AUTH_LEN + 1], pk[32], inc[16];
+	size_t n;
+
+	rpc_hs_read_hello(&v->hs_c, v->hello_s, RPC_HS_HELLO_LEN);
+	rpc_hs_read_hello(&v->hs_s, v->hello_c, RPC_HS_HELLO_LEN);
+	rpc_hs_auth(&v->hs_c, v->client, v->inc_c,
+	    rpc_ident_tubid_raw(v->server), auth);
+	auth[RPC_HS_AUTH_LEN] = 0;
+	for (n = 0; n <= RPC_HS_AUTH_LEN + 1; n++) {
+		if (n == RPC_HS_AUTH_LEN)
+			continue;
+		memset(pk, 0xee, sizeof(pk));
+		assert_int_equal(rpc_hs_check_auth(&v->hs_s, auth, n,
+		    rpc_ident_tubid_raw(v->server), pk, inc), RPC_E_FORMAT);
+		assert_int_equal(pk[0], 0xee);
+	}
+	assert_int_equal(rpc_hs_check_auth(&v->hs_s, auth, RPC_HS_AUTH_LEN,
+	    rpc_ident_tubid_raw(v->server), pk, inc), 0);
+}
+
 int
 main(void)
 {
@@ -246,6 +289,12 @@ main(void)
 		    test_auth_and_call_frame_vectors, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_hello_rejects_bad_magic_version_and_length, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_hello_each_truncation_and_one_extra_byte, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_auth_each_truncation_and_one_extra_byte, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_hello_rejects_small_order_key, setup, teardown),

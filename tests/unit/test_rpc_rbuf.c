@@ -222,6 +222,166 @@ test_rbuf_chained_reads(void **state)
 	assert_int_equal(rpc_rbuf_end(&b), 0);
 }
 
+/* Every getter of a fixed width fails on each truncation (0 .. width - 1
+ * bytes), clears its out-parameter and leaves the cursor unchanged. */
+static void
+test_rbuf_each_truncation_is_short(void **state)
+{
+	size_t have;
+
+	RPC_UNUSED(state);
+	for (have = 0; have < 8; have++) {
+		rpc_rbuf b;
+		uint8_t v8 = 0xaa;
+		uint16_t v16 = 0xaaaa;
+		uint32_t v32 = 0xaaaaaaaa;
+		uint64_t v64 = 0xaa, vu = 0xaa;
+
+		rpc_rbuf_init(&b, bytes, have);
+		if (have < 1) {
+			assert_int_equal(rpc_rbuf_get_u8(&b, &v8),
+			    RPC_E_SHORT);
+			assert_int_equal(v8, 0);
+		}
+		if (have < 2) {
+			assert_int_equal(rpc_rbuf_get_u16be(&b, &v16),
+			    RPC_E_SHORT);
+			assert_int_equal(v16, 0);
+		}
+		if (have < 4) {
+			assert_int_equal(rpc_rbuf_get_u32be(&b, &v32),
+			    RPC_E_SHORT);
+			assert_int_equal(v32, 0);
+			assert_int_equal(rpc_rbuf_get_uint(&b, 4, &vu),
+			    RPC_E_SHORT);
+			assert_true(vu == 0);
+		}
+		assert_int_equal(rpc_rbuf_get_u64be(&b, &v64), RPC_E_SHORT);
+		assert_true(v64 == 0);
+		assert_int_equal(rpc_rbuf_skip(&b, have + 1), RPC_E_SHORT);
+		assert_int_equal(rpc_rbuf_left(&b), have);
+		assert_ptr_equal(b.p, bytes);
+	}
+}
+
+static void
+test_rbuf_get_uint_widths(void **state)
+{
+	rpc_rbuf b;
+	uint64_t v = 0;
+
+	RPC_UNUSED(state);
+	rpc_rbuf_init(&b, bytes, sizeof(bytes));
+	assert_int_equal(rpc_rbuf_get_uint(&b, 1, &v), 0);
+	assert_true(v == 0x01);
+	assert_int_equal(rpc_rbuf_get_uint(&b, 2, &v), 0);
+	assert_true(v == 0x0203);
+	assert_int_equal(rpc_rbuf_get_uint(&b, 4, &v), 0);
+	assert_true(v == 0x04050607);
+	assert_int_equal(rpc_rbuf_get_uint(&b, 8, &v), RPC_E_SHORT);
+	assert_true(v == 0);
+	assert_int_equal(rpc_rbuf_left(&b), 2);
+}
+
+static void
+test_rbuf_get_uint_refuses_odd_width(void **state)
+{
+	rpc_rbuf b;
+	uint64_t v = 7;
+
+	RPC_UNUSED(state);
+	rpc_rbuf_init(&b, bytes, sizeof(bytes));
+	assert_int_equal(rpc_rbuf_get_uint(&b, 3, &v), RPC_E_FORMAT);
+	assert_true(v == 0);
+	assert_int_equal(rpc_rbuf_get_uint(&b, 0, &v), RPC_E_FORMAT);
+	assert_int_equal(rpc_rbuf_left(&b), sizeof(bytes));
+}
+
+static void
+test_rbuf_skip_to_the_end_and_one_past(void **state)
+{
+	rpc_rbuf b;
+
+	RPC_UNUSED(state);
+	rpc_rbuf_init(&b, bytes, sizeof(bytes));
+	assert_int_equal(rpc_rbuf_skip(&b, sizeof(bytes) + 1), RPC_E_SHORT);
+	assert_int_equal(rpc_rbuf_left(&b), sizeof(bytes));
+	assert_int_equal(rpc_rbuf_skip(&b, 0), 0);
+	assert_int_equal(rpc_rbuf_skip(&b, 2), 0);
+	assert_ptr_equal(b.p, bytes + 2);
+	assert_int_equal(rpc_rbuf_skip(&b, sizeof(bytes) - 2), 0);
+	assert_int_equal(rpc_rbuf_end(&b), 0);
+	assert_int_equal(rpc_rbuf_skip(&b, 1), RPC_E_SHORT);
+}
+
+/* A length a peer declared may be any 64-bit value: it never wraps the
+ * cursor. */
+static void
+test_rbuf_skip_huge_length_is_short(void **state)
+{
+	rpc_rbuf b;
+
+	RPC_UNUSED(state);
+	rpc_rbuf_init(&b, bytes, sizeof(bytes));
+	assert_int_equal(rpc_rbuf_skip(&b, UINT64_MAX), RPC_E_SHORT);
+	assert_int_equal(rpc_rbuf_skip(&b, (uint64_t)SIZE_MAX), RPC_E_SHORT);
+	assert_int_equal(rpc_rbuf_left(&b), sizeof(bytes));
+}
+
+static void
+test_rbuf_get_rest_takes_everything(void **state)
+{
+	const uint8_t *v = NULL;
+	size_t n = 99;
+	rpc_rbuf b;
+
+	RPC_UNUSED(state);
+	rpc_rbuf_init(&b, bytes, sizeof(bytes));
+	assert_int_equal(rpc_rbuf_skip(&b, 4), 0);
+	assert_int_equal(rpc_rbuf_get_rest(&b, &v, &n), 0);
+	assert_ptr_equal(v, bytes + 4);
+	assert_int_equal(n, sizeof(bytes) - 4);
+	assert_int_equal(rpc_rbuf_end(&b), 0);
+	/* Nothing left: a non-NULL pointer and 0. */
+	assert_int_equal(rpc_rbuf_get_rest(&b, &v, &n), 0);
+	assert_non_null(v);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_rbuf_empty_buffer(void **state)
+{
+	const uint8_t *v = NULL;
+	size_t n = 1;
+	rpc_rbuf b;
+	uint8_t x = 1;
+
+	RPC_UNUSED(state);
+	rpc_rbuf_init(&b, NULL, 0);
+	assert_int_equal(rpc_rbuf_end(&b), 0);
+	assert_int_equal(rpc_rbuf_get_u8(&b, &x), RPC_E_SHORT);
+	assert_int_equal(x, 0);
+	assert_int_equal(rpc_rbuf_skip(&b, 0), 0);
+	assert_int_equal(rpc_rbuf_get_rest(&b, &v, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_peek_poke_round_trip(void **state)
+{
+	uint8_t out[8];
+
+	RPC_UNUSED(state);
+	rpc_poke_u32be(out, 0x01020304);
+	assert_memory_equal(out, bytes, 4);
+	assert_int_equal(rpc_peek_u32be(out), 0x01020304);
+	rpc_poke_u64be(out, UINT64_C(0x0102030405060708));
+	assert_memory_equal(out, bytes, 8);
+	assert_true(rpc_peek_u64be(out) == UINT64_C(0x0102030405060708));
+	rpc_poke_u32be(out, UINT32_MAX);
+	assert_int_equal(rpc_peek_u32be(out), UINT32_MAX);
+}
+
 int
 main(void)
 {
@@ -239,6 +399,14 @@ main(void)
 		cmocka_unit_test(test_rbuf_expect_short),
 		cmocka_unit_test(test_rbuf_end),
 		cmocka_unit_test(test_rbuf_chained_reads),
+		cmocka_unit_test(test_rbuf_each_truncation_is_short),
+		cmocka_unit_test(test_rbuf_get_uint_widths),
+		cmocka_unit_test(test_rbuf_get_uint_refuses_odd_width),
+		cmocka_unit_test(test_rbuf_skip_to_the_end_and_one_past),
+		cmocka_unit_test(test_rbuf_skip_huge_length_is_short),
+		cmocka_unit_test(test_rbuf_get_rest_takes_everything),
+		cmocka_unit_test(test_rbuf_empty_buffer),
+		cmocka_unit_test(test_peek_poke_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -124,6 +124,26 @@ test_reconnects_after_server_restart(void **state)
 	rpc_reconnector_free(r);
 }
 
+/* A reconnector made from a parsed FURL connects, and keeps its own copy:
+ * the caller may free the parsed FURL at once. */
+static void
+test_reconnector_from_parsed_furl(void **state)
+{
+	fixture *f = *state;
+	rpc_backoff b = { 0.05, 2.0, 0.2, 0.0 };
+	rpc_furl *parsed = NULL;
+	rpc_reconnector *r;
+
+	assert_true(rpc_furl_parse(f->furl, &parsed, NULL));
+	r = rpc_reconnector_new_furl(f->client, parsed, &b, connected_cb, f);
+	rpc_furl_free(parsed);
+	assert_non_null(r);
+	assert_int_equal(f->connects, 0);	/* never inside _new */
+	assert_true(wait_connects(f, 1, 5.0));
+	assert_int_equal(rpc_reconnector_state(r), RPC_RC_CONNECTED);
+	rpc_reconnector_free(r);
+}
+
 static void
 test_backoff_grows_to_cap(void **state)
 {
@@ -191,6 +211,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_reconnects_after_server_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_reconnector_from_parsed_furl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backoff_grows_to_cap,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_callback_after_free,

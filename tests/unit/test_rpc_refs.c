@@ -16,30 +16,23 @@
 #include "rpc/tub.h"
 #include "tests/unit/tubtest.h"
 
+/* Both tubs listen; the client holds a reference to the server's calc
+ * (whose make() fills in 'made') and has a calc of its own. */
 typedef struct fixture {
-	struct ev_loop	*loop;
-	rpc_tub		*server, *client;
-	tt_calc		 scalc, ccalc, made;
+	tt_pair		 p;
+	tt_calc		 ccalc, made;
 	rpc_obj		*cobj;		/* the client's own calc */
-	rpc_ref		*ref;		/* client -> server calc */
-	char		*furl;
 } fixture;
 
 static int
 setup_lim(void **state, const rpc_limits *slim)
 {
+	tt_pair_opts opts = { slim, NULL, true, NULL, true };
 	fixture *f = g_new0(fixture, 1);
-	g_autoptr(rpc_obj) obj = NULL;
 
-	f->loop = ev_loop_new(EVFLAG_AUTO);
-	f->server = tt_tub_listening(f->loop, slim);
-	f->client = tt_tub_listening(f->loop, NULL);
-	f->scalc.made = &f->made;
-	obj = tt_calc_new(&f->scalc);
-	f->furl = rpc_tub_register(f->server, obj, NULL, NULL, NULL);
+	f->p.calc.made = &f->made;
+	tt_pair_init(&f->p, &opts);
 	f->cobj = tt_calc_new(&f->ccalc);
-	f->ref = tt_get_ref(f->client, f->furl, NULL);
-	assert_non_null(f->ref);
 	*state = f;
 	return 0;
 }
@@ -55,14 +48,11 @@ teardown(void **state)
 {
 	fixture *f = *state;
 
-	tt_calc_clear(&f->scalc);
+	tt_calc_clear(&f->p.calc);
 	tt_calc_clear(&f->ccalc);
-	rpc_ref_unref(f->ref);
+	g_clear_pointer(&f->p.ref, rpc_ref_unref);
 	rpc_obj_unref(f->cobj);
-	rpc_tub_free(f->client);
-	rpc_tub_free(f->server);
-	ev_loop_destroy(f->loop);
-	g_free(f->furl);
+	tt_pair_fini(&f->p);
 	g_free(f);
 	return 0;
 }
@@ -99,7 +89,7 @@ test_object_argument_arrives_live(void **state)
 
 	/* The server calls back into the client's object. */
 	tt_answer_init(&a);
-	assert_true(tt_call(f->loop, f->ref, "callback",
+	assert_true(tt_call(f->p.loop, f->p.ref, "callback",
 	    args_obj(f->cobj, true, 41), &a));
 	assert_null(a.err);
 	assert_int_equal(a.result.data.via.u64, 42);
@@ -141,7 +131,7 @@ capture_call(fixture *f, rpc_ref *ref, const char *method, rpc_pack *args,
 {
 	memset(c, 0, sizeof(*c));
 	rpc_ref_call(ref, method, args, capture_cb, c);
-	assert_true(tt_run_until(f->loop, &c->done, 5.0));
+	assert_true(tt_run_until(f->p.loop, &c->done, 5.0));
 }
 
 static void
@@ -158,7 +148,7 @@ test_reference_comes_home_as_the_object(void **state)
 	fixture *f = *state;
 	capture c;
 
-	capture_call(f, f->ref, "give_back", args_obj(f->cobj, false, 0), &c);
+	capture_call(f, f->p.ref, "give_back", args_obj(f->cobj, false, 0), &c);
 	assert_null(c.err);
 	assert_null(c.ref);
 	assert_ptr_equal(c.obj, f->cobj);	/* the very same object */
@@ -175,16 +165,16 @@ test_echoed_references_stay_references(void **state)
 	/* Our object, echoed back as a value, comes home as itself. */
 	rpc_pack_array(p, 1);
 	rpc_pack_obj(p, f->cobj);
-	capture_call(f, f->ref, "echo", p, &c);
+	capture_call(f, f->p.ref, "echo", p, &c);
 	assert_null(c.err);
 	assert_ptr_equal(c.obj, f->cobj);
 	capture_clear(&c);
 	/* The server's object, echoed, is the same remote reference. */
-	capture_call(f, f->ref, "make", NULL, &made);
+	capture_call(f, f->p.ref, "make", NULL, &made);
 	p = rpc_pack_new();
 	rpc_pack_array(p, 1);
 	rpc_pack_ref(p, made.ref);
-	capture_call(f, f->ref, "echo", p, &c);
+	capture_call(f, f->p.ref, "echo", p, &c);
 	assert_null(c.err);
 	assert_ptr_equal(c.ref, made.ref);
 	capture_clear(&c);
@@ -202,7 +192,7 @@ test_value_kept_past_callback_resolves_to_nothing(void **state)
 	/* tt_answer copies the raw value: outside the callback the
 	 * reference in it must not resolve (and holds no pointer). */
 	tt_answer_init(&a);
-	assert_true(tt_call(f->loop, f->ref, "make", NULL, &a));
+	assert_true(tt_call(f->p.loop, f->p.ref, "make", NULL, &a));
 	assert_null(a.err);
 	assert_int_equal(a.result.data.type, MSGPACK_OBJECT_EXT);
 	assert_false(rpc_value_ref(&a.result.data, &r, &o));
@@ -217,17 +207,17 @@ test_result_object_arrives_live(void **state)
 	capture c;
 	tt_answer a;
 
-	capture_call(f, f->ref, "make", NULL, &c);
+	capture_call(f, f->p.ref, "make", NULL, &c);
 	assert_null(c.err);
 	assert_non_null(c.ref);
 	tt_answer_init(&a);
-	assert_true(tt_call(f->loop, c.ref, "add", tt_args_ints(1, 2), &a));
+	assert_true(tt_call(f->p.loop, c.ref, "add", tt_args_ints(1, 2), &a));
 	assert_int_equal(a.result.data.via.u64, 3);
 	tt_answer_clear(&a);
 	/* Dropping the last reference lets the server free the object. */
 	assert_int_equal(f->made.destroyed, 0);
 	capture_clear(&c);
-	tt_run_for(f->loop, 0.1);
+	tt_run_for(f->p.loop, 0.1);
 	assert_int_equal(f->made.destroyed, 1);
 }
 
@@ -237,10 +227,10 @@ test_same_object_twice_is_one_reference(void **state)
 	fixture *f = *state;
 	capture c;
 
-	capture_call(f, f->ref, "store", args_obj(f->cobj, false, 0), &c);
+	capture_call(f, f->p.ref, "store", args_obj(f->cobj, false, 0), &c);
 	assert_null(c.err);
 	capture_clear(&c);
-	capture_call(f, f->ref, "same", args_obj(f->cobj, false, 0), &c);
+	capture_call(f, f->p.ref, "same", args_obj(f->cobj, false, 0), &c);
 	assert_null(c.err);
 	assert_true(c.boolean);
 	capture_clear(&c);
@@ -250,18 +240,19 @@ static void
 test_decref_releases_export(void **state)
 {
 	fixture *f = *state;
-	tt_calc tmp = { 0 };
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc tmp;
 	rpc_obj *obj = tt_calc_new(&tmp);
 	capture c;
 
-	capture_call(f, f->ref, "store", args_obj(obj, false, 0), &c);
+	capture_call(f, f->p.ref, "store", args_obj(obj, false, 0), &c);
 	capture_clear(&c);
 	rpc_obj_unref(obj);		/* now only the export holds it */
-	tt_run_for(f->loop, 0.05);
+	tt_run_for(f->p.loop, 0.05);
 	assert_int_equal(tmp.destroyed, 0);
-	capture_call(f, f->ref, "drop", NULL, &c);
+	capture_call(f, f->p.ref, "drop", NULL, &c);
 	capture_clear(&c);
-	tt_run_for(f->loop, 0.1);
+	tt_run_for(f->p.loop, 0.1);
 	assert_int_equal(tmp.destroyed, 1);
 }
 
@@ -269,25 +260,26 @@ static void
 test_gift_to_third_tub_connects_directly(void **state)
 {
 	fixture *f = *state;
-	rpc_tub *third = tt_tub_listening(f->loop, NULL);
-	tt_calc tcalc = { 0 };
+	rpc_tub *third = tt_tub_listening(f->p.loop, NULL);
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc tcalc;
 	g_autoptr(rpc_obj) tobj = tt_calc_new(&tcalc);
 	g_autofree char *tfurl = rpc_tub_register(third, tobj, NULL, NULL,
 	    NULL);
-	rpc_ref *tref = tt_get_ref(f->client, tfurl, NULL);
+	rpc_ref *tref = tt_get_ref(f->p.client, tfurl, NULL);
 	tt_answer a;
 
 	assert_non_null(tref);
-	assert_int_equal(rpc_tub_n_connections(f->server), 1);
+	assert_int_equal(rpc_tub_n_connections(f->p.server), 1);
 	/* client gives the server a reference to the third tub's object;
 	 * the server calls it, through its own connection to that tub. */
 	tt_answer_init(&a);
-	assert_true(tt_call(f->loop, f->ref, "callback",
+	assert_true(tt_call(f->p.loop, f->p.ref, "callback",
 	    args_ref(tref, true, 9), &a));
 	assert_null(a.err);
 	assert_int_equal(a.result.data.via.u64, 10);
 	tt_answer_clear(&a);
-	assert_int_equal(rpc_tub_n_connections(f->server), 2);
+	assert_int_equal(rpc_tub_n_connections(f->p.server), 2);
 	rpc_ref_unref(tref);
 	rpc_tub_free(third);
 }
@@ -301,14 +293,14 @@ test_gift_of_receivers_own_object_comes_home(void **state)
 
 	/* The server made an object; the client passes its reference back
 	 * over the same connection: it arrives as the server's object. */
-	capture_call(f, f->ref, "make", NULL, &c);
+	capture_call(f, f->p.ref, "make", NULL, &c);
 	made = rpc_ref_ref(c.ref);
 	capture_clear(&c);
-	capture_call(f, f->ref, "store", args_ref(made, false, 0), &c);
+	capture_call(f, f->p.ref, "store", args_ref(made, false, 0), &c);
 	assert_null(c.err);
 	capture_clear(&c);
-	assert_null(f->scalc.stored);
-	assert_non_null(f->scalc.stored_obj);
+	assert_null(f->p.calc.stored);
+	assert_non_null(f->p.calc.stored_obj);
 	rpc_ref_unref(made);
 }
 
@@ -326,21 +318,22 @@ static void
 test_gifts_refused_when_disabled(void **state)
 {
 	fixture *f = *state;
-	rpc_tub *third = tt_tub_listening(f->loop, NULL);
-	tt_calc tcalc = { 0 };
+	rpc_tub *third = tt_tub_listening(f->p.loop, NULL);
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc tcalc;
 	g_autoptr(rpc_obj) tobj = tt_calc_new(&tcalc);
 	g_autofree char *tfurl = rpc_tub_register(third, tobj, NULL, NULL,
 	    NULL);
-	rpc_ref *tref = tt_get_ref(f->client, tfurl, NULL);
+	rpc_ref *tref = tt_get_ref(f->p.client, tfurl, NULL);
 	tt_answer a;
 
 	tt_answer_init(&a);
-	assert_true(tt_call(f->loop, f->ref, "callback",
+	assert_true(tt_call(f->p.loop, f->p.ref, "callback",
 	    args_ref(tref, true, 9), &a));
 	assert_string_equal(rpc_remote_error_type(a.err), "gift-failed");
 	tt_answer_clear(&a);
 	/* The connection survives a refused gift. */
-	assert_true(tt_call(f->loop, f->ref, "add", tt_args_ints(1, 1), &a));
+	assert_true(tt_call(f->p.loop, f->p.ref, "add", tt_args_ints(1, 1), &a));
 	assert_null(a.err);
 	tt_answer_clear(&a);
 	rpc_ref_unref(tref);
@@ -355,7 +348,7 @@ setup_few_exports(void **state)
 
 	f = *state;
 	/* The client may export only two objects to the server. */
-	((rpc_limits *)rpc_tub_limits(f->client))->max_exports = 2;
+	((rpc_limits *)rpc_tub_limits(f->p.client))->max_exports = 2;
 	return r;
 }
 
@@ -363,7 +356,9 @@ static void
 test_export_limit_is_a_clear_error(void **state)
 {
 	fixture *f = *state;
-	tt_calc t = { 0 };
+	/* Static: the two objects that were exported live until teardown
+	 * closes the connection, and their destructor counts into it. */
+	static tt_calc t;
 	rpc_obj *objs[3];
 	rpc_pack *p = rpc_pack_new();
 	tt_answer a;
@@ -375,7 +370,7 @@ test_export_limit_is_a_clear_error(void **state)
 		rpc_pack_obj(p, objs[i]);
 	}
 	tt_answer_init(&a);
-	assert_true(tt_call(f->loop, f->ref, "echo", p, &a));
+	assert_true(tt_call(f->p.loop, f->p.ref, "echo", p, &a));
 	assert_true(g_error_matches(a.err, RPC_ERROR, RPC_E_TOOBIG));
 	assert_non_null(strstr(a.err->message, "too many objects"));
 	tt_answer_clear(&a);
@@ -396,20 +391,20 @@ test_disconnect_observers(void **state)
 	int fired = 0, removed = 0;
 	guint id;
 
-	rpc_ref_notify_on_disconnect(f->ref, observer_cb, &fired);
-	id = rpc_ref_notify_on_disconnect(f->ref, observer_cb, &removed);
-	rpc_ref_dont_notify(f->ref, id);
-	tt_run_for(f->loop, 0.05);
+	rpc_ref_notify_on_disconnect(f->p.ref, observer_cb, &fired);
+	id = rpc_ref_notify_on_disconnect(f->p.ref, observer_cb, &removed);
+	rpc_ref_dont_notify(f->p.ref, id);
+	tt_run_for(f->p.loop, 0.05);
 	assert_int_equal(fired, 0);
-	rpc_tub_free(f->server);
-	f->server = tt_tub_listening(f->loop, NULL);
-	tt_run_for(f->loop, 0.2);
+	rpc_tub_free(f->p.server);
+	f->p.server = tt_tub_listening(f->p.loop, NULL);
+	tt_run_for(f->p.loop, 0.2);
 	assert_int_equal(fired, 1);
 	assert_int_equal(removed, 0);
 	/* On a dead reference an observer is told on the next pass. */
-	rpc_ref_notify_on_disconnect(f->ref, observer_cb, &fired);
+	rpc_ref_notify_on_disconnect(f->p.ref, observer_cb, &fired);
 	assert_int_equal(fired, 1);
-	tt_run_for(f->loop, 0.05);
+	tt_run_for(f->p.loop, 0.05);
 	assert_int_equal(fired, 2);
 }
 
@@ -431,10 +426,10 @@ test_keepalive_keeps_idle_connection(void **state)
 	tt_answer a;
 
 	/* The client answers PINGs, so 1 s of silence is not a timeout. */
-	tt_run_for(f->loop, 1.0);
-	assert_true(rpc_ref_is_connected(f->ref));
+	tt_run_for(f->p.loop, 1.0);
+	assert_true(rpc_ref_is_connected(f->p.ref));
 	tt_answer_init(&a);
-	assert_true(tt_call(f->loop, f->ref, "add", tt_args_ints(1, 1), &a));
+	assert_true(tt_call(f->p.loop, f->p.ref, "add", tt_args_ints(1, 1), &a));
 	assert_null(a.err);
 	tt_answer_clear(&a);
 }

@@ -199,25 +199,17 @@ static const rpc_method methods[] = {
 };
 static const rpc_iface iface = { "typed", methods, G_N_ELEMENTS(methods) };
 
-typedef struct fixture {
-	struct ev_loop	*loop;
-	rpc_tub		*server, *client;
-	rpc_ref		*ref;
-} fixture;
+/* A client connected to the schema-checked object. */
+typedef tt_pair fixture;
 
 static int
 setup(void **state)
 {
 	fixture *f = g_new0(fixture, 1);
 	g_autoptr(rpc_obj) obj = rpc_obj_new(&iface, NULL, NULL);
-	g_autofree char *furl = NULL;
+	tt_pair_opts opts = { NULL, NULL, false, obj, true };
 
-	f->loop = ev_loop_new(EVFLAG_AUTO);
-	f->server = tt_tub_listening(f->loop, NULL);
-	f->client = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
-	furl = rpc_tub_register(f->server, obj, NULL, NULL, NULL);
-	f->ref = tt_get_ref(f->client, furl, NULL);
-	assert_non_null(f->ref);
+	tt_pair_init(f, &opts);
 	handler_ran = 0;
 	*state = f;
 	return 0;
@@ -228,10 +220,7 @@ teardown(void **state)
 {
 	fixture *f = *state;
 
-	rpc_ref_unref(f->ref);
-	rpc_tub_free(f->client);
-	rpc_tub_free(f->server);
-	ev_loop_destroy(f->loop);
+	tt_pair_fini(f);
 	g_free(f);
 	return 0;
 }

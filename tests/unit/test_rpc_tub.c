@@ -21,27 +21,17 @@
 #include "rpc/tub.h"
 #include "tests/unit/tubtest.h"
 
-typedef struct fixture {
-	struct ev_loop	*loop;
-	rpc_tub		*server;
-	rpc_tub		*client;
-	tt_calc		 calc;
-	char		*furl;
-} fixture;
+/* A server with a calc and a client not yet connected to it: the tests
+ * connect themselves. */
+typedef tt_pair fixture;
 
 static int
 setup(void **state)
 {
+	static const tt_pair_opts opts = { NULL, NULL, false, NULL, false };
 	fixture *f = g_new0(fixture, 1);
-	g_autoptr(rpc_obj) obj = NULL;
-	g_autoptr(GError) err = NULL;
 
-	f->loop = ev_loop_new(EVFLAG_AUTO);
-	f->server = tt_tub_listening(f->loop, NULL);
-	f->client = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
-	obj = tt_calc_new(&f->calc);
-	f->furl = rpc_tub_register(f->server, obj, NULL, NULL, &err);
-	assert_non_null(f->furl);
+	tt_pair_init(f, &opts);
 	*state = f;
 	return 0;
 }
@@ -51,10 +41,7 @@ teardown(void **state)
 {
 	fixture *f = *state;
 
-	rpc_tub_free(f->client);
-	rpc_tub_free(f->server);
-	ev_loop_destroy(f->loop);
-	g_free(f->furl);
+	tt_pair_fini(f);
 	g_free(f);
 	return 0;
 }
@@ -263,7 +250,8 @@ static void
 test_lookup_handler_mints_and_refuses(void **state)
 {
 	fixture *f = *state;
-	tt_calc minted = { 0 };
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc minted;
 	int asked = 0;
 	g_autoptr(GError) err = NULL;
 	g_autofree char *good = rpc_tub_furl_for_name(f->server, "acct-17");
@@ -295,7 +283,8 @@ static void
 test_registered_name_beats_handler(void **state)
 {
 	fixture *f = *state;
-	tt_calc minted = { 0 }, named = { 0 };
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc minted, named;
 	g_autoptr(rpc_obj) obj = tt_calc_new(&named);
 	g_autoptr(GError) err = NULL;
 	g_autofree char *furl = NULL;
@@ -351,22 +340,6 @@ test_tubid_mismatch_refused(void **state)
 	assert_non_null(strstr(err->message, "tubid mismatch"));
 }
 
-static void
-test_one_connection_per_pair(void **state)
-{
-	fixture *f = *state;
-	tt_calc second = { 0 };
-	g_autoptr(rpc_obj) obj = tt_calc_new(&second);
-	g_autofree char *furl2 = rpc_tub_register(f->server, obj, NULL, NULL,
-	    NULL);
-	g_autoptr(rpc_ref) r1 = connect_calc(f);
-	g_autoptr(rpc_ref) r2 = tt_get_ref(f->client, furl2, NULL);
-
-	assert_non_null(r2);
-	assert_int_equal(rpc_tub_n_connections(f->client), 1);
-	assert_int_equal(rpc_tub_n_connections(f->server), 1);
-}
-
 struct twoway {
 	int	 done;
 	rpc_ref	*ref;
@@ -383,12 +356,95 @@ twoway_cb(rpc_ref *ref, const GError *err, void *arg)
 	t->done++;
 }
 
+/* rpc_tub_get_ref_furl() copies the parsed FURL: it may be freed before
+ * the lookup completes. */
+static void
+test_get_ref_from_parsed_furl(void **state)
+{
+	fixture *f = *state;
+	struct twoway t = { 0 };
+	rpc_furl *parsed = NULL;
+	bool done = false;
+	tt_answer a;
+	int i;
+
+	assert_true(rpc_furl_parse(f->furl, &parsed, NULL));
+	rpc_tub_get_ref_furl(f->client, parsed, twoway_cb, &t);
+	rpc_furl_free(parsed);
+	assert_int_equal(t.done, 0);		/* never inside the call */
+	for (i = 0; i < 500 && !done; i++) {
+		tt_run_for(f->loop, 0.01);
+		done = t.done == 1;
+	}
+	assert_true(done);
+	assert_non_null(t.ref);
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, t.ref, "add", tt_args_ints(2, 3), &a));
+	assert_null(a.err);
+	assert_int_equal(a.result.data.via.u64, 5);
+	tt_answer_clear(&a);
+	rpc_ref_unref(t.ref);
+}
+
+/* Arguments over the caller's own frame limit are not sent: the call
+ * fails locally with RPC_E_TOOBIG, "overloaded" (doc/protocol.md §6, §8),
+ * and the connection stays up. */
+static void
+test_arguments_over_frame_limit_fail_overloaded(void **state)
+{
+	fixture *f = *state;
+	rpc_limits lim;
+	rpc_tub *small;
+	g_autoptr(rpc_ref) ref = NULL;
+	static uint8_t big[2048];
+	rpc_pack *p;
+	tt_answer a;
+
+	rpc_limits_init(&lim);
+	lim.max_frame = 1024;
+	small = rpc_tub_new(f->loop, rpc_ident_new(), &lim);
+	ref = tt_get_ref(small, f->furl, NULL);
+	assert_non_null(ref);
+	p = rpc_pack_new();
+	rpc_pack_array(p, 1);
+	rpc_pack_bin(p, big, sizeof(big));
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, "echo", p, &a));
+	assert_true(g_error_matches(a.err, RPC_ERROR, RPC_E_TOOBIG));
+	assert_true(g_str_has_prefix(a.err->message, "overloaded:"));
+	assert_non_null(strstr(a.err->message, "frame limit"));
+	tt_answer_clear(&a);
+	assert_true(tt_call(f->loop, ref, "add", tt_args_ints(1, 2), &a));
+	assert_null(a.err);
+	tt_answer_clear(&a);
+	g_clear_pointer(&ref, rpc_ref_unref);
+	rpc_tub_free(small);
+}
+
+static void
+test_one_connection_per_pair(void **state)
+{
+	fixture *f = *state;
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc second;
+	g_autoptr(rpc_obj) obj = tt_calc_new(&second);
+	g_autofree char *furl2 = rpc_tub_register(f->server, obj, NULL, NULL,
+	    NULL);
+	g_autoptr(rpc_ref) r1 = connect_calc(f);
+	g_autoptr(rpc_ref) r2 = tt_get_ref(f->client, furl2, NULL);
+
+	assert_non_null(r2);
+	assert_int_equal(rpc_tub_n_connections(f->client), 1);
+	assert_int_equal(rpc_tub_n_connections(f->server), 1);
+}
+
 static void
 test_crossed_dials_end_with_one_connection(void **state)
 {
 	fixture *f = *state;
 	rpc_tub *other = tt_tub_listening(f->loop, NULL);
-	tt_calc calc2 = { 0 };
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc calc2;
 	g_autoptr(rpc_obj) obj = tt_calc_new(&calc2);
 	g_autofree char *furl2 = rpc_tub_register(other, obj, NULL, NULL,
 	    NULL);
@@ -520,7 +576,8 @@ test_furl_file_keeps_furl_across_restart(void **state)
 	g_autofree char *furlfile = g_build_filename(dir, "obj.furl", NULL);
 	g_autofree char *furl1 = NULL, *furl2 = NULL;
 	g_autoptr(GError) err = NULL;
-	tt_calc c = { 0 };
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc c;
 	g_autoptr(rpc_obj) obj = tt_calc_new(&c);
 	rpc_tub *t;
 	GStatBuf st;
@@ -556,7 +613,8 @@ static void
 test_register_rejects_duplicate_and_bad_names(void **state)
 {
 	fixture *f = *state;
-	tt_calc c = { 0 };
+	/* Static: objects made on it may live until teardown. */
+	static tt_calc c;
 	g_autoptr(rpc_obj) obj = tt_calc_new(&c);
 	g_autofree char *furl = NULL;
 	GError *err = NULL;
@@ -599,6 +657,11 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tubid_mismatch_refused,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_ref_from_parsed_furl,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_arguments_over_frame_limit_fail_overloaded, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_one_connection_per_pair,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -388,3 +388,45 @@ tt_calc_clear(tt_calc *state)
 	g_clear_pointer(&state->stored, rpc_ref_unref);
 	g_clear_pointer(&state->stored_obj, rpc_obj_unref);
 }
+
+/* ---- two tubs ---- */
+
+void
+tt_pair_init(tt_pair *p, const tt_pair_opts *o)
+{
+	static const tt_pair_opts defaults = {
+		NULL, NULL, false, NULL, true,
+	};
+	g_autoptr(rpc_obj) calc = NULL;
+	g_autoptr(GError) err = NULL;
+
+	if (o == NULL)
+		o = &defaults;
+	p->loop = ev_loop_new(EVFLAG_AUTO);
+	p->server = tt_tub_listening(p->loop, o->server_lim);
+	p->client = o->client_listens ?
+	    tt_tub_listening(p->loop, o->client_lim) :
+	    rpc_tub_new(p->loop, rpc_ident_new(), o->client_lim);
+	if (o->obj == NULL)
+		calc = tt_calc_new(&p->calc);
+	p->furl = rpc_tub_register(p->server, o->obj != NULL ? o->obj : calc,
+	    NULL, NULL, &err);
+	if (p->furl == NULL)
+		g_error("register: %s", err->message);
+	if (o->connect) {
+		p->ref = tt_get_ref(p->client, p->furl, &err);
+		if (p->ref == NULL)
+			g_error("get_ref: %s", err->message);
+	}
+}
+
+void
+tt_pair_fini(tt_pair *p)
+{
+	g_clear_pointer(&p->ref, rpc_ref_unref);
+	rpc_tub_free(p->client);
+	rpc_tub_free(p->server);
+	ev_loop_destroy(p->loop);
+	g_free(p->furl);
+	p->furl = NULL;
+}

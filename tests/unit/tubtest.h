@@ -62,4 +62,33 @@ void tt_calc_release(tt_calc *state);
 /* Drop what store() kept. */
 void tt_calc_clear(tt_calc *state);
 
+/* Two tubs on one new loop, married as nng's nuts_marry() marries two
+ * sockets: a server listening on 127.0.0.1:0 with one object registered
+ * under a random name, and a client (listening too if asked), holding a
+ * reference to the object if asked.  The fixture of the network unit
+ * tests; a test's own fixture may embed one. */
+typedef struct tt_pair {
+	struct ev_loop	*loop;
+	rpc_tub		*server;
+	rpc_tub		*client;
+	tt_calc		 calc;		/* the default object's state */
+	char		*furl;		/* the server object's FURL */
+	rpc_ref		*ref;		/* client -> that object, or NULL */
+} tt_pair;
+
+typedef struct tt_pair_opts {
+	const rpc_limits *server_lim;	/* NULL: defaults */
+	const rpc_limits *client_lim;
+	bool		 client_listens;
+	rpc_obj		*obj;		/* to register (borrowed); NULL: a
+					 * calc on p->calc */
+	bool		 connect;	/* fill in p->ref */
+} tt_pair_opts;
+
+/* Set up 'p' (zeroed by the caller); 'o' NULL means the defaults: a calc,
+ * a client that does not listen, connected.  Fails the test on error. */
+void tt_pair_init(tt_pair *p, const tt_pair_opts *o);
+/* Drop the reference, free both tubs (client first) and the loop. */
+void tt_pair_fini(tt_pair *p);
+
 #endif

@@ -1,0 +1,45 @@
+/* rpc/limits.h -- limits a tub applies against misbehaving peers.  See
+ * doc/protocol.md §8. */
+#ifndef RPC_LIMITS_H
+#define RPC_LIMITS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Limits against misbehaving peers.  rpc_limits_init() fills in the
+ * defaults named after each field. */
+typedef struct rpc_limits {
+	size_t		max_frame;	/* plaintext bytes per frame: 4 MiB */
+	uint32_t	max_depth;	/* msgpack nesting: 16 */
+	uint32_t	max_elems;	/* msgpack elements per message
+					 * (doc/protocol.md §8): 65536 */
+	uint32_t	max_inflight;	/* inbound calls being handled per
+					 * connection before reading pauses:
+					 * 256 */
+	uint32_t	max_outstanding; /* outbound calls awaiting answers
+					 * per connection: 4096 */
+	uint32_t	max_unauth;	/* connections still in handshake per
+					 * listener: 64 */
+	double		handshake_timeout; /* seconds: 30 */
+	uint32_t	max_exports;	/* objects exported per connection:
+					 * 10000 */
+	uint32_t	max_imports;	/* remote references per connection:
+					 * 10000 */
+	size_t		max_outbuf;	/* queued output bytes per connection
+					 * before new calls fail with
+					 * "overloaded": 64 MiB */
+	uint32_t	max_gifts;	/* gifts given per connection and not
+					 * yet redeemed: 1024 */
+	bool		accept_gifts;	/* redeem and give third-party
+					 * references: true */
+	double		keepalive;	/* seconds without input before a
+					 * PING: 240 (Foolscap's); 0 never */
+	double		disconnect_timeout; /* seconds without input before
+					 * the peer is declared gone: 0 never
+					 * (Foolscap's default) */
+} rpc_limits;
+
+void rpc_limits_init(rpc_limits *lim);
+
+#endif
