@@ -36,15 +36,8 @@
 #define SHOW_MAX		64
 /* Characters of a key shown in "names another server (pub-v0-abc...)". */
 #define KEY_ABBREV		8
-
-#define USEC_PER_SEC	G_GINT64_CONSTANT(1000000)
-#define SEC_PER_DAY	G_GINT64_CONSTANT(86400)
-/* Python's datetime covers 0001-01-01 to 9999-12-31 (and so do 4-digit
- * years): seconds from the epoch to the first and after the last. */
-#define TIME_MIN_SEC	G_GINT64_CONSTANT(-62135596800)
-#define TIME_END_SEC	G_GINT64_CONSTANT(253402300800)
-#define TIME_MIN_US	(TIME_MIN_SEC * USEC_PER_SEC)
-#define TIME_MAX_US	(TIME_END_SEC * USEC_PER_SEC - 1)
+/* A day in microseconds. */
+#define DAY_US		(GRID_SEC_PER_DAY * GRID_USEC_PER_SEC)
 
 struct gm_server {
 	char	*name;		/* UTF-8, no control characters */
@@ -561,14 +554,14 @@ grid_gm_sign(const grid_gm *gm, const char *name, gint64 now_us,
 		    "No storage-server called '%s' exists", shown);
 		return NULL;
 	}
-	if (now_us < TIME_MIN_US ||
-	    now_us > TIME_MAX_US - days * SEC_PER_DAY * USEC_PER_SEC) {
+	if (now_us < GRID_TIME_MIN_US ||
+	    now_us > GRID_TIME_MAX_US - days * DAY_US) {
 		g_set_error(error, GRID_ERROR, GRID_E_RANGE,
 		    "expiry time out of range (years 1 to 9999)");
 		return NULL;
 	}
 	s = g_ptr_array_index(gm->servers, (guint)i);
-	expires = grid_time_format(now_us + days * SEC_PER_DAY * USEC_PER_SEC);
+	expires = grid_time_format(now_us + days * DAY_US);
 	/* json.dumps(cert_info, separators=(',',':'), sort_keys=True); the
 	 * values are ASCII with nothing to escape. */
 	cert = g_strdup_printf("{\"expires\":\"%s\",\"public_key\":\"%s\","
@@ -738,16 +731,16 @@ parse_expires(const json_t *n, gint64 *us, GError **error)
 	}
 	if (json_is_integer(n)) {
 		sec = json_integer_value(n);
-		if (sec >= TIME_MIN_SEC && sec < TIME_END_SEC) {
-			*us = sec * USEC_PER_SEC;
+		if (sec >= GRID_TIME_MIN_SEC && sec < GRID_TIME_END_SEC) {
+			*us = sec * GRID_USEC_PER_SEC;
 			return TRUE;
 		}
 	} else if (json_is_real(n)) {
 		d = json_real_value(n);
-		if (isfinite(d) && d >= (gdouble)TIME_MIN_SEC &&
-		    d < (gdouble)TIME_END_SEC) {
+		if (isfinite(d) && d >= (gdouble)GRID_TIME_MIN_SEC &&
+		    d < (gdouble)GRID_TIME_END_SEC) {
 			*us = round_half_even(d * 1e6);
-			*us = CLAMP(*us, TIME_MIN_US, TIME_MAX_US);
+			*us = CLAMP(*us, GRID_TIME_MIN_US, GRID_TIME_MAX_US);
 			return TRUE;
 		}
 	} else {
@@ -889,21 +882,6 @@ grid_cert_load(const char *path, GError **error)
 	return c;
 }
 
-/* "2026-12-08 00:00:00 UTC", for people. */
-static char *
-human_time(gint64 us)
-{
-	g_autofree char *iso = grid_time_format(us);
-	char *p;
-
-	/* ISO text minus its "+00:00", with a space for the 'T'. */
-	if ((p = strrchr(iso, '+')) != NULL)
-		*p = '\0';
-	if ((p = strchr(iso, 'T')) != NULL)
-		*p = ' ';
-	return g_strconcat(iso, " UTC", NULL);
-}
-
 grid_cert_verdict
 grid_cert_check(const grid_cert *c, const uint8_t *keys, size_t n_keys,
     const uint8_t *server_pk, gint64 now_us, char **why)
@@ -942,12 +920,12 @@ grid_cert_check(const grid_cert *c, const uint8_t *keys, size_t n_keys,
 		reason = g_strdup_printf("names another server (%.*s...)",
 		    (int)(strlen(PUB_PREFIX) + KEY_ABBREV), c->public_key);
 	} else if (c->expires_us <= now_us) {
-		g_autofree char *t = human_time(c->expires_us);
+		g_autofree char *t = grid_time_format_human(c->expires_us);
 
 		v = GRID_CERT_EXPIRED;
 		reason = g_strdup_printf("expired at %s", t);
 	} else {
-		g_autofree char *t = human_time(c->expires_us);
+		g_autofree char *t = grid_time_format_human(c->expires_us);
 
 		v = GRID_CERT_VALID;
 		reason = g_strdup_printf("valid until %s", t);
@@ -971,165 +949,4 @@ grid_upload_permitted(const uint8_t *keys, size_t n_keys,
 		    server_pk, now_us, NULL) == GRID_CERT_VALID)
 			return true;
 	return false;
-}
-
-/* ---- times ---- */
-
-/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar
- * (Howard Hinnant's days_from_civil). */
-static gint64
-days_from_civil(gint64 y, unsigned m, unsigned d)
-{
-	gint64 era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (gint64)doe - 719468;
-}
-
-static void
-civil_from_days(gint64 z, gint64 *y, unsigned *m, unsigned *d)
-{
-	gint64 era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (gint64)yoe + era * 400 + (*m <= 2);
-}
-
-/* Read exactly 'n' digits at *p into *v and advance. */
-static gboolean
-get_digits(const char **p, int n, int *v)
-{
-	int k;
-
-	*v = 0;
-	for (k = 0; k < n; k++) {
-		if (!g_ascii_isdigit((*p)[k]))
-			return FALSE;
-		*v = *v * 10 + ((*p)[k] - '0');
-	}
-	*p += n;
-	return TRUE;
-}
-
-/* Python's datetime.fromisoformat() accepts more forms; this takes what
- * isoformat() writes, plus "Z" and up to nine fraction digits (beyond six
- * they are cut, as Python 3.11 does), and requires the offset. */
-gboolean
-grid_time_parse(const char *s, gint64 *us, GError **error)
-{
-	const char *p = s;
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, frac = 0, nfrac = 0;
-	int sign = 0;
-	gint64 t;
-
-	g_return_val_if_fail(s != NULL && us != NULL, FALSE);
-	*us = 0;
-	if (!get_digits(&p, 4, &y) || *p++ != '-' ||
-	    !get_digits(&p, 2, &mo) || *p++ != '-' ||
-	    !get_digits(&p, 2, &d))
-		goto bad;
-	/* Python writes 'T'; fromisoformat() also takes a space. */
-	if (*p != 'T' && *p != ' ')
-		goto bad;
-	p++;
-	if (!get_digits(&p, 2, &h) || *p++ != ':' ||
-	    !get_digits(&p, 2, &mi) || *p++ != ':' ||
-	    !get_digits(&p, 2, &sec))
-		goto bad;
-	if (*p == '.') {
-		p++;
-		while (g_ascii_isdigit(*p) && nfrac < 9) {
-			if (nfrac < 6)
-				frac = frac * 10 + (*p - '0');
-			nfrac++;
-			p++;
-		}
-		if (nfrac == 0 || g_ascii_isdigit(*p))
-			goto bad;
-		for (; nfrac < 6; nfrac++)
-			frac *= 10;
-	}
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p++ == '-' ? -1 : 1;
-		if (!get_digits(&p, 2, &oh) || *p++ != ':' ||
-		    !get_digits(&p, 2, &om))
-			goto bad;
-	} else if (*p == '\0') {
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "time has no UTC offset (expected e.g. "
-		    "2026-12-08T00:00:00+00:00)");
-		return FALSE;
-	}
-	if (*p != '\0')
-		goto bad;
-	if (y < 1 || mo < 1 || mo > 12 || d < 1 ||
-	    d > g_date_get_days_in_month((GDateMonth)mo, (GDateYear)y) ||
-	    h > 23 || mi > 59 || sec > 59 || oh > 23 || om > 59)
-		goto bad;
-	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * SEC_PER_DAY +
-	    h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
-	if (t < TIME_MIN_SEC || t >= TIME_END_SEC) {
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "time is outside the years 1 to 9999 in UTC");
-		return FALSE;
-	}
-	*us = t * USEC_PER_SEC + frac;
-	return TRUE;
-bad:
-	g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-	    "not an ISO-8601 time like 2026-12-08T00:00:00+00:00");
-	return FALSE;
-}
-
-static void
-split_time(gint64 us, gint64 *y, unsigned *mo, unsigned *d, int *h, int *mi,
-    int *s, int *frac)
-{
-	gint64 sec = us / USEC_PER_SEC, rem = us % USEC_PER_SEC, days, sod;
-
-	if (rem < 0) {
-		rem += USEC_PER_SEC;
-		sec--;
-	}
-	days = sec / SEC_PER_DAY;
-	sod = sec % SEC_PER_DAY;
-	if (sod < 0) {
-		sod += SEC_PER_DAY;
-		days--;
-	}
-	civil_from_days(days, y, mo, d);
-	*h = (int)(sod / 3600);
-	*mi = (int)(sod / 60 % 60);
-	*s = (int)(sod % 60);
-	*frac = (int)rem;
-}
-
-char *
-grid_time_format(gint64 us)
-{
-	gint64 y;
-	unsigned mo, d;
-	int h, mi, s, frac;
-	char f[8] = "";
-
-	split_time(us, &y, &mo, &d, &h, &mi, &s, &frac);
-	if (frac != 0)
-		g_snprintf(f, sizeof(f), ".%06d", frac);
-	return g_strdup_printf("%04" G_GINT64_FORMAT "-%02u-%02uT%02d:%02d:"
-	    "%02d%s+00:00", y, mo, d, h, mi, s, f);
 }

@@ -29,6 +29,7 @@
 #include <glib.h>
 
 #include "grid/err.h"
+#include "grid/isotime.h"
 
 #define GRID_GM_EXPIRY_DEFAULT	365	/* days, when sign is given none */
 #define GRID_GM_EXPIRY_MAX	1825	/* days (5 years), as Tahoe-LAFS */
@@ -170,19 +171,5 @@ grid_cert_verdict grid_cert_check(const grid_cert *c, const uint8_t *keys,
 bool grid_upload_permitted(const uint8_t *keys, size_t n_keys,
     const uint8_t *server_pk, grid_cert *const *certs, size_t n_certs,
     gint64 now_us);
-
-/* ---- times ---- */
-
-/* Parse "YYYY-MM-DDTHH:MM:SS[.f]OFFSET" into microseconds since the epoch:
- * 'T' or a space between date and time, 1 to 9 fraction digits (beyond 6
- * cut, as Python 3.11 does), and an offset that must be there: "Z" or
- * "+HH:MM" / "-HH:MM".  The time must fall in the years 1 to 9999 in UTC.
- * GRID_E_FORMAT otherwise (leaving *us 0); week or ordinal dates, leap
- * seconds and trailing text are refused. */
-gboolean grid_time_parse(const char *s, gint64 *us, GError **error);
-/* "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00" (microseconds only when non-zero),
- * as Python's datetime.isoformat() writes it; caller g_free()s.  Times
- * outside the years 1 to 9999 give text grid_time_parse() refuses. */
-char *grid_time_format(gint64 us);
 
 #endif
