@@ -12,6 +12,7 @@
 #include "node/config.h"
 #include "rpc/base32.h"
 #include "rpc/common.h"
+#include "rpc/file.h"
 #include "rpc/ident.h"
 
 #define ADMIN_USAGE \
@@ -139,7 +140,7 @@ add_cert(cli_ctx *ctx, int argc, char **argv)
 
 	/* Write the certificate exactly as given, then the configuration;
 	 * undo the first if the second fails. */
-	if (text == NULL && !rpc_read_file_capped(filename, GRID_CERT_MAX,
+	if (text == NULL && !rpc_file_read_capped(filename, GRID_CERT_MAX,
 	    &text, &len, &e))
 		return cli_error("%s", e->message);
 	{
@@ -147,7 +148,7 @@ add_cert(cli_ctx *ctx, int argc, char **argv)
 
 		if (out->len == 0 || out->str[out->len - 1] != '\n')
 			g_string_append_c(out, '\n');
-		if (!rpc_write_file_atomic(certpath, out->str, out->len, 0644,
+		if (!rpc_file_write_atomic(certpath, out->str, out->len, 0644,
 		    &e))
 			return cli_error("%s", e->message);
 	}

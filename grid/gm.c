@@ -24,6 +24,8 @@
 #include "grid/json.h"
 #include "rpc/base32.h"
 #include "rpc/common.h"
+#include "rpc/err.h"
+#include "rpc/file.h"
 #include "rpc/ident.h"
 
 #define PRIV_PREFIX	"priv-v0-"
@@ -106,18 +108,12 @@ read_capped(const char *path, size_t max, char **out, size_t *outlen,
 {
 	g_autoptr(GError) e = NULL;
 
-	if (!rpc_read_file_capped(path, max, out, outlen, &e)) {
-		g_set_error(error, GRID_ERROR, g_error_matches(e,
-		    G_FILE_ERROR, G_FILE_ERROR_NOENT) ? GRID_E_NOTFOUND :
-		    GRID_E_IO, "%s", e->message);
-		return FALSE;
-	}
-	if (*outlen > max) {
-		sodium_memzero(*out, *outlen);
-		g_clear_pointer(out, g_free);
-		*outlen = 0;
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "%s: larger than %zu bytes", path, max);
+	if (!rpc_file_read_capped(path, max, out, outlen, &e)) {
+		g_set_error(error, GRID_ERROR,
+		    g_error_matches(e, RPC_ERROR, RPC_E_TOOBIG) ?
+		    GRID_E_FORMAT : g_error_matches(e, G_FILE_ERROR,
+		    G_FILE_ERROR_NOENT) ? GRID_E_NOTFOUND : GRID_E_IO, "%s",
+		    e->message);
 		return FALSE;
 	}
 	return TRUE;
@@ -384,7 +380,7 @@ grid_gm_save_dir(const grid_gm *gm, const char *dir, GError **error)
 	g_return_val_if_fail(gm != NULL && dir != NULL, FALSE);
 	path = g_build_filename(dir, CONFIG_NAME, NULL);
 	text = grid_gm_to_json(gm);
-	ok = rpc_write_file_atomic(path, text, strlen(text), 0600, &e);
+	ok = rpc_file_write_atomic(path, text, strlen(text), 0600, &e);
 	sodium_memzero(text, strlen(text));
 	g_free(text);
 	if (!ok)

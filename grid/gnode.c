@@ -21,6 +21,8 @@
 #include "grid/introducer.h"
 #include "grid/storage.h"
 #include "rpc/base32.h"
+#include "rpc/err.h"
+#include "rpc/file.h"
 #include "rpc/ident.h"
 
 #define SEQNUM_FILE_MAX		32	/* a decimal number and a newline */
@@ -94,11 +96,19 @@ next_seqnum(node *n, guint64 *seq, GError **error)
 {
 	g_autofree char *path = node_private_path(n, "announcement-seqnum");
 	g_autofree char *text = NULL, *line = NULL;
+	g_autoptr(GError) e = NULL;
 	guint64 v = 0;
 	size_t len;
 
-	/* A missing file means the first announcement. */
-	if (rpc_read_file_capped(path, SEQNUM_FILE_MAX, &text, &len, NULL)) {
+	/* A file that cannot be read means the first announcement; one
+	 * too large to be a number is as wrong as any other non-number. */
+	if (!rpc_file_read_capped(path, SEQNUM_FILE_MAX, &text, &len, &e) &&
+	    g_error_matches(e, RPC_ERROR, RPC_E_TOOBIG)) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "%s: not a number", path);
+		return FALSE;
+	}
+	if (text != NULL) {
 		g_strstrip(text);
 		if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT64 - 1,
 		    &v, NULL)) {
@@ -109,7 +119,7 @@ next_seqnum(node *n, guint64 *seq, GError **error)
 	}
 	*seq = v + 1;
 	line = g_strdup_printf("%" G_GUINT64_FORMAT "\n", *seq);
-	return rpc_write_file_atomic(path, line, strlen(line), 0600, error);
+	return rpc_file_write_atomic(path, line, strlen(line), 0600, error);
 }
 
 /* The certificate texts a storage node announces. */

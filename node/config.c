@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include "node/config.h"
+#include "rpc/err.h"
+#include "rpc/file.h"
 #include "rpc/ident.h"
 
 G_DEFINE_QUARK(node-error-quark, node_error)
@@ -17,6 +19,17 @@ struct node_config {
 	char		*path;
 	GKeyFile	*kf;
 };
+
+/* The NODE_ERROR code for a failed rpc_file_read_capped(). */
+static int
+node_file_error_code(const GError *e)
+{
+	if (g_error_matches(e, RPC_ERROR, RPC_E_TOOBIG))
+		return NODE_E_FORMAT;
+	if (g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+		return NODE_E_NOTFOUND;
+	return NODE_E_IO;
+}
 
 node_config *
 node_config_load(const char *dir, GError **error)
@@ -32,16 +45,14 @@ node_config_load(const char *dir, GError **error)
 		    "%s: no such node directory", dir);
 		return NULL;
 	}
-	if (!rpc_read_file_capped(path, NODE_CONFIG_MAX, &text, &len, &e)) {
-		g_set_error(error, NODE_ERROR, g_error_matches(e,
-		    G_FILE_ERROR, G_FILE_ERROR_NOENT) ? NODE_E_NOTFOUND :
-		    NODE_E_IO, "%s", e->message);
+	if (!rpc_file_read_capped(path, NODE_CONFIG_MAX, &text, &len, &e)) {
+		g_set_error(error, NODE_ERROR, node_file_error_code(e), "%s",
+		    e->message);
 		return NULL;
 	}
-	if (len > NODE_CONFIG_MAX || strlen(text) != len) {
+	if (strlen(text) != len) {
 		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
-		    "%s: not a configuration file (too large or binary)",
-		    path);
+		    "%s: not a configuration file (binary)", path);
 		return NULL;
 	}
 	cfg = g_new0(node_config, 1);
@@ -223,7 +234,7 @@ node_config_save(node_config *cfg, GError **error)
 	if (stat(cfg->path, &st) == 0)
 		mode = (int)(st.st_mode & 0777);
 	text = g_key_file_to_data(cfg->kf, &len, NULL);
-	if (!rpc_write_file_atomic(cfg->path, text, len, mode, &e)) {
+	if (!rpc_file_write_atomic(cfg->path, text, len, mode, &e)) {
 		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s", e->message);
 		return FALSE;
 	}
@@ -295,13 +306,12 @@ node_dir_read_pubkey(const char *dir, uint8_t *pk, GError **error)
 	g_autoptr(GError) e = NULL;
 	size_t len = 0;
 
-	if (!rpc_read_file_capped(path, PUBKEY_FILE_MAX, &text, &len, &e)) {
-		g_set_error(error, NODE_ERROR, g_error_matches(e,
-		    G_FILE_ERROR, G_FILE_ERROR_NOENT) ? NODE_E_NOTFOUND :
-		    NODE_E_IO, "%s", e->message);
+	if (!rpc_file_read_capped(path, PUBKEY_FILE_MAX, &text, &len, &e)) {
+		g_set_error(error, NODE_ERROR, node_file_error_code(e), "%s",
+		    e->message);
 		return FALSE;
 	}
-	if (len > PUBKEY_FILE_MAX || strlen(text) != len) {
+	if (strlen(text) != len) {
 		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
 		    "%s: not a public key file", path);
 		return FALSE;

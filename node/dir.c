@@ -25,6 +25,7 @@
 #include "node/config.h"
 #include "node/dir.h"
 #include "rpc/base32.h"
+#include "rpc/file.h"
 #include "rpc/furl.h"
 #include "rpc/ident.h"
 
@@ -335,7 +336,7 @@ write_text(const char *dir, const char *name, const char *text, int mode,
 {
 	g_autofree char *path = g_build_filename(dir, name, NULL);
 
-	return rpc_write_file_atomic(path, text, strlen(text), mode, error);
+	return rpc_file_write_atomic(path, text, strlen(text), mode, error);
 }
 
 /* Fill 'kf' and the files of 'tmp' for options 'o'. */

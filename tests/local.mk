@@ -8,6 +8,7 @@ rpc_unit_tests = \
 	tests/unit/test_rpc_rbuf \
 	tests/unit/test_rpc_mpread \
 	tests/unit/test_rpc_furl \
+	tests/unit/test_rpc_file \
 	tests/unit/test_rpc_ident \
 	tests/unit/test_rpc_hs \
 	tests/unit/test_rpc_frame \
@@ -35,6 +36,9 @@ tests_unit_test_rpc_mpread_LDADD = $(UNIT_LDADD)
 tests_unit_test_rpc_furl_SOURCES = tests/unit/test_rpc_furl.c
 tests_unit_test_rpc_furl_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rpc_furl_LDADD = $(UNIT_LDADD)
+tests_unit_test_rpc_file_SOURCES = tests/unit/test_rpc_file.c
+tests_unit_test_rpc_file_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rpc_file_LDADD = $(UNIT_LDADD)
 tests_unit_test_rpc_ident_SOURCES = tests/unit/test_rpc_ident.c
 tests_unit_test_rpc_ident_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rpc_ident_LDADD = $(UNIT_LDADD)
