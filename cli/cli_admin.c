@@ -87,16 +87,20 @@ add_cert(cli_ctx *ctx, int argc, char **argv)
 	if (!node_dir_read_pubkey(ctx->node_dir, pk, &e))
 		return cli_error("%s (is %s a storage node?)", e->message,
 		    ctx->node_dir);
+	/* Read once: the bytes checked below are the bytes installed. */
 	if (strcmp(filename, "-") == 0) {
 		fprintf(stderr, "reading certificate from stdin\n");
 		text = cli_read_stdin(GRID_CERT_MAX, &len, &e);
-	} else {
-		cert = grid_cert_load(filename, &e);
-	}
-	if (strcmp(filename, "-") == 0 && text != NULL)
-		cert = grid_cert_parse(text, len, &e);
-	if (cert == NULL)
+	} else if (!rpc_file_read_capped(filename, GRID_CERT_MAX, &text, &len,
+	    &e)) {
 		return cli_error("%s", e->message);
+	}
+	if (text == NULL)
+		return cli_error("%s", e->message);
+	if ((cert = grid_cert_parse(text, len, &e)) == NULL)
+		return strcmp(filename, "-") == 0 ?
+		    cli_error("%s", e->message) :
+		    cli_error("%s: %s", filename, e->message);
 
 	/* It must be this node's certificate, and still current. */
 	{
@@ -140,9 +144,6 @@ add_cert(cli_ctx *ctx, int argc, char **argv)
 
 	/* Write the certificate exactly as given, then the configuration;
 	 * undo the first if the second fails. */
-	if (text == NULL && !rpc_file_read_capped(filename, GRID_CERT_MAX,
-	    &text, &len, &e))
-		return cli_error("%s", e->message);
 	{
 		g_autoptr(GString) out = g_string_new_len(text, (gssize)len);
 
