@@ -9,7 +9,7 @@
 
 #include "cli/cli.h"
 #include "grid/gm.h"
-#include "node/config.h"
+#include "node/cfg.h"
 #include "rpc/base32.h"
 #include "rpc/common.h"
 #include "rpc/file.h"

@@ -6,7 +6,7 @@
  * so the location and every FURL stay the same across restarts), and for
  * an introducer its FURL.  The directory is assembled under a temporary
  * name and renamed into place: a failed create leaves nothing. */
-#include <config.h>	/* the build's, not node/config.h */
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +22,7 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 
-#include "node/config.h"
+#include "node/cfg.h"
 #include "node/dir.h"
 #include "rpc/base32.h"
 #include "rpc/file.h"

@@ -7,13 +7,13 @@
  * module does not filter content; it only keeps one event on one line.
  * The file is written with stdio and flushed per line: a node's log is a
  * few lines a minute, and a crash must not lose the last of them. */
-#include <config.h>	/* the build's, not node/config.h */
+#include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "node/config.h"
+#include "node/cfg.h"
 #include "node/log.h"
 
 static FILE *log_fp;

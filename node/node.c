@@ -7,7 +7,7 @@
  * private/control.furl (what `tahoe status` calls) and the web page.
  * node_run() turns SIGINT and SIGTERM into a clean stop.  The services of
  * grid/ are added by the caller between node_start() and node_run(). */
-#include <config.h>	/* the build's, not node/config.h */
+#include "config.h"
 
 #include <errno.h>
 #include <signal.h>

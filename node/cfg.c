@@ -1,13 +1,13 @@
-/* node/config.c -- loading, editing and atomically saving tahoe.cfg, and
+/* node/cfg.c -- loading, editing and atomically saving tahoe.cfg, and
  * reading node.pubkey.  Meaning is given to the keys elsewhere (the node,
  * the grid, the CLI); this file only keeps the file well-formed. */
-#include <config.h>	/* the build's, not node/config.h */
+#include "config.h"
 
 #include <string.h>
 
 #include <sys/stat.h>
 
-#include "node/config.h"
+#include "node/cfg.h"
 #include "rpc/err.h"
 #include "rpc/file.h"
 #include "rpc/ident.h"

@@ -1,4 +1,4 @@
-/* tests/unit/test_node_config.c -- tahoe.cfg editing: what is there is
+/* tests/unit/test_node_cfg.c -- tahoe.cfg editing: what is there is
  * kept, saves are atomic, booleans and grid-manager sections are read with
  * clear errors, node.pubkey is checked. */
 #include "config.h"
@@ -12,7 +12,7 @@
 
 #include <glib/gstdio.h>
 
-#include "node/config.h"
+#include "node/cfg.h"
 #include "rpc/ident.h"
 
 typedef struct fixture {

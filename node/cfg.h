@@ -1,8 +1,8 @@
-/* node/config.h -- a node directory's tahoe.cfg (GKeyFile), edited in
+/* node/cfg.h -- a node directory's tahoe.cfg (GKeyFile), edited in
  * place: comments and the order of what is already there are kept, and the
  * file is replaced atomically.  See doc/configuration.md. */
-#ifndef NODE_CONFIG_H
-#define NODE_CONFIG_H
+#ifndef NODE_CFG_H
+#define NODE_CFG_H
 
 #include <stdint.h>
 
