@@ -15,6 +15,7 @@
 
 #include "grid/announce.h"
 #include "grid/broker.h"
+#include "grid/gcfg.h"
 #include "grid/gm.h"
 #include "grid/gnode.h"
 #include "grid/intro_client.h"
@@ -35,7 +36,7 @@ struct grid_node {
 	grid_broker	*broker;
 	grid_ss		*ss;
 	guint64		 n_gm_keys;
-	guint64		 shares[3];	/* needed, happy, total */
+	grid_shares	 shares;
 };
 
 static gboolean
@@ -139,7 +140,7 @@ load_certs(node *n, GError **error)
 	}
 	if (!on)
 		return texts;
-	certs = node_config_gm_certificates(node_cfg(n));
+	certs = grid_cfg_gm_certificates(node_cfg(n));
 	if (g_hash_table_size(certs) > GRID_ANN_CERTS_MAX) {
 		g_set_error(error, GRID_ERROR, GRID_E_RANGE,
 		    "%s/tahoe.cfg: [grid_manager_certificates] lists %u "
@@ -234,24 +235,12 @@ grid_node_start(node *n, GError **error)
 		node_set_status_fn(n, status_fn, g);
 		return g;
 	}
-	if (!node_config_get_uint(cfg, "client", "shares.needed", 3, 1, 256,
-	    &g->shares[0], error) ||
-	    !node_config_get_uint(cfg, "client", "shares.happy", 7, 1, 256,
-	    &g->shares[1], error) ||
-	    !node_config_get_uint(cfg, "client", "shares.total", 10, 1, 256,
-	    &g->shares[2], error))
+	if (!grid_cfg_shares(cfg, &g->shares, error))
 		goto fail;
-	if (g->shares[0] > g->shares[2] || g->shares[1] < g->shares[0] ||
-	    g->shares[1] > g->shares[2]) {
-		g_set_error(error, GRID_ERROR, GRID_E_RANGE,
-		    "%s/tahoe.cfg: [client] shares: need needed <= happy <= "
-		    "total", node_dir(n));
-		goto fail;
-	}
 	if (!node_config_get_bool(cfg, "storage", "enabled", FALSE, &storage,
 	    error))
 		goto fail;
-	if (!node_config_grid_managers(cfg, keys, &empty, error))
+	if (!grid_cfg_grid_managers(cfg, keys, &empty, error))
 		goto fail;
 	if (empty)
 		g_warning("tahoe.cfg: [grid_managers] is empty: that means "

@@ -4,6 +4,7 @@ grid_libgrid_a_SOURCES = \
 	grid/err.h \
 	grid/json.c grid/json.h \
 	grid/isotime.c grid/isotime.h \
+	grid/gcfg.c grid/gcfg.h \
 	grid/gm.c grid/gm.h \
 	grid/announce.c grid/announce.h \
 	grid/introducer.c grid/introducer.h \

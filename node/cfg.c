@@ -86,6 +86,12 @@ node_config_dir(const node_config *cfg)
 	return cfg->dir;
 }
 
+const char *
+node_config_path(const node_config *cfg)
+{
+	return cfg->path;
+}
+
 GKeyFile *
 node_config_keyfile(node_config *cfg)
 {
@@ -237,61 +243,6 @@ node_config_save(node_config *cfg, GError **error)
 	if (!rpc_file_write_atomic(cfg->path, text, len, mode, &e)) {
 		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s", e->message);
 		return FALSE;
-	}
-	return TRUE;
-}
-
-GHashTable *
-node_config_gm_certificates(node_config *cfg)
-{
-	static const char *sections[] = {
-		"grid_management_keys",		/* the seed's name */
-		"grid_manager_certificates",	/* Tahoe-LAFS's; wins */
-	};
-	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    g_free);
-	size_t i, k;
-
-	for (i = 0; i < G_N_ELEMENTS(sections); i++) {
-		g_auto(GStrv) keys = node_config_keys(cfg, sections[i]);
-
-		for (k = 0; keys[k] != NULL; k++) {
-			g_autofree char *v = node_config_get(cfg, sections[i],
-			    keys[k]);
-
-			if (v == NULL || *v == '\0')
-				continue;
-			g_hash_table_replace(h, g_strdup(keys[k]),
-			    g_path_is_absolute(v) ? g_strdup(v) :
-			    g_build_filename(cfg->dir, v, NULL));
-		}
-	}
-	return h;
-}
-
-gboolean
-node_config_grid_managers(node_config *cfg, GArray *keys,
-    gboolean *empty_section, GError **error)
-{
-	g_auto(GStrv) names = node_config_keys(cfg, "grid_managers");
-	size_t i;
-
-	if (empty_section != NULL)
-		*empty_section = node_config_has_section(cfg,
-		    "grid_managers") && names[0] == NULL;
-	for (i = 0; names[i] != NULL; i++) {
-		g_autofree char *v = node_config_get(cfg, "grid_managers",
-		    names[i]);
-		g_autoptr(GError) e = NULL;
-		uint8_t k[32];
-
-		if (v == NULL || !rpc_pubkey_parse(v, k, &e)) {
-			g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
-			    "%s: [grid_managers] %s: %s", cfg->path,
-			    names[i], e != NULL ? e->message : "no value");
-			return FALSE;
-		}
-		g_array_append_vals(keys, k, 1);
 	}
 	return TRUE;
 }

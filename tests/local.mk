@@ -162,6 +162,7 @@ EXTRA_DIST += tests/cli/test_grid_manager.sh tests/cli/test_enroll.sh \
 
 # node/ and grid/ unit tests.
 node_grid_unit_tests = tests/unit/test_node_cfg tests/unit/test_grid_gm \
+	tests/unit/test_grid_cfg \
 	tests/unit/test_node_web tests/unit/test_grid_intro \
 	tests/unit/test_node_dir
 check_PROGRAMS += $(node_grid_unit_tests)
@@ -169,6 +170,9 @@ TESTS += $(node_grid_unit_tests)
 tests_unit_test_node_cfg_SOURCES = tests/unit/test_node_cfg.c
 tests_unit_test_node_cfg_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_node_cfg_LDADD = $(NODE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_grid_cfg_SOURCES = tests/unit/test_grid_cfg.c
+tests_unit_test_grid_cfg_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_grid_cfg_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_grid_gm_SOURCES = tests/unit/test_grid_gm.c
 tests_unit_test_grid_gm_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS)
 tests_unit_test_grid_gm_LDADD = $(GRID_LIBS) $(CMOCKA_LIBS)

@@ -87,6 +87,19 @@ cmp -s storage2/swap.cert storage0.cert ||
     fail "installed bytes are not the checked ones: $(cat storage2/swap.cert)"
 ok "add-grid-manager-cert reads the file once"
 
+# A malformed [grid_managers] key is an error, not a key silently left out
+# of the signature check.
+mkdir storage3
+cp storage0/node.pubkey storage3/
+printf '[storage]\nenabled = true\n[grid_managers]\nwork = pub-v0-nope\n' \
+    >storage3/tahoe.cfg
+before=$(snapshot storage3)
+expect 1 "$TAHOE" -d storage3 admin add-grid-manager-cert \
+    --filename storage0.cert --name default
+one_line_error "\[grid_managers\] work"
+[ "$(snapshot storage3)" = "$before" ] || fail "a refused command changed storage3"
+ok "add-grid-manager-cert refuses a bad [grid_managers] key"
+
 # The seed's section name is read as the same list.
 mkdir storage1
 cp storage0/node.pubkey storage1/
