@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "grid/gcfg.h"
 #include "grid/gm.h"
-#include "node/config.h"
+#include "node/cfg.h"
 #include "rpc/base32.h"
 #include "rpc/common.h"
+#include "rpc/file.h"
 #include "rpc/ident.h"
 
 #define ADMIN_USAGE \
@@ -59,10 +61,8 @@ add_cert(cli_ctx *ctx, int argc, char **argv)
 	g_autofree char *mine = NULL, *why = NULL;
 	g_autoptr(GHashTable) certs = NULL;
 	g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, 32);
-	g_auto(GStrv) gms = NULL;
 	uint8_t pk[32];
 	gsize len = 0;
-	size_t i;
 	int r;
 
 	r = cli_parse("admin add-grid-manager-cert", ADMIN_USAGE,
@@ -86,16 +86,20 @@ add_cert(cli_ctx *ctx, int argc, char **argv)
 	if (!node_dir_read_pubkey(ctx->node_dir, pk, &e))
 		return cli_error("%s (is %s a storage node?)", e->message,
 		    ctx->node_dir);
+	/* Read once: the bytes checked below are the bytes installed. */
 	if (strcmp(filename, "-") == 0) {
 		fprintf(stderr, "reading certificate from stdin\n");
 		text = cli_read_stdin(GRID_CERT_MAX, &len, &e);
-	} else {
-		cert = grid_cert_load(filename, &e);
-	}
-	if (strcmp(filename, "-") == 0 && text != NULL)
-		cert = grid_cert_parse(text, len, &e);
-	if (cert == NULL)
+	} else if (!rpc_file_read_capped(filename, GRID_CERT_MAX, &text, &len,
+	    &e)) {
 		return cli_error("%s", e->message);
+	}
+	if (text == NULL)
+		return cli_error("%s", e->message);
+	if ((cert = grid_cert_parse(text, len, &e)) == NULL)
+		return strcmp(filename, "-") == 0 ?
+		    cli_error("%s", e->message) :
+		    cli_error("%s: %s", filename, e->message);
 
 	/* It must be this node's certificate, and still current. */
 	{
@@ -112,16 +116,10 @@ add_cert(cli_ctx *ctx, int argc, char **argv)
 		return cli_error("the certificate expired at %s", t);
 	}
 	/* The node may know manager keys (as a client); else it cannot
-	 * check the signature at all. */
-	gms = node_config_keys(cfg, "grid_managers");
-	for (i = 0; gms[i] != NULL; i++) {
-		g_autofree char *v = node_config_get(cfg, "grid_managers",
-		    gms[i]);
-		uint8_t k[32];
-
-		if (v != NULL && rpc_pubkey_parse(v, k, NULL))
-			g_array_append_vals(keys, k, 1);
-	}
+	 * check the signature at all.  A bad key is the operator's to fix:
+	 * the node would refuse to start with it. */
+	if (!grid_cfg_grid_managers(cfg, keys, NULL, &e))
+		return cli_error("%s", e->message);
 	if (keys->len == 0)
 		fprintf(stderr, "warning: this node knows no grid-manager "
 		    "key, so the certificate's signature was not checked\n");
@@ -129,7 +127,7 @@ add_cert(cli_ctx *ctx, int argc, char **argv)
 	    keys->len, pk, cli_now_us(), &why) != GRID_CERT_VALID)
 		fprintf(stderr, "warning: %s\n", why);
 
-	certs = node_config_gm_certificates(cfg);
+	certs = grid_cfg_gm_certificates(cfg);
 	certfile = g_strconcat(name, ".cert", NULL);
 	certpath = g_build_filename(ctx->node_dir, certfile, NULL);
 	if (g_hash_table_contains(certs, name) ||
@@ -139,26 +137,22 @@ add_cert(cli_ctx *ctx, int argc, char **argv)
 
 	/* Write the certificate exactly as given, then the configuration;
 	 * undo the first if the second fails. */
-	if (text == NULL && !rpc_read_file_capped(filename, GRID_CERT_MAX,
-	    &text, &len, &e))
-		return cli_error("%s", e->message);
 	{
 		g_autoptr(GString) out = g_string_new_len(text, (gssize)len);
 
 		if (out->len == 0 || out->str[out->len - 1] != '\n')
 			g_string_append_c(out, '\n');
-		if (!rpc_write_file_atomic(certpath, out->str, out->len, 0644,
+		if (!rpc_file_write_atomic(certpath, out->str, out->len, 0644,
 		    &e))
 			return cli_error("%s", e->message);
 	}
-	node_config_set(cfg, "storage", "grid_management", "true");
-	node_config_set(cfg, "grid_manager_certificates", name, certfile);
+	grid_cfg_add_certificate(cfg, name, certfile);
 	if (!node_config_save(cfg, &e)) {
 		g_unlink(certpath);
 		return cli_error("%s", e->message);
 	}
 	{
-		g_autoptr(GHashTable) now = node_config_gm_certificates(cfg);
+		g_autoptr(GHashTable) now = grid_cfg_gm_certificates(cfg);
 
 		printf("There are now %u certificates.\n",
 		    g_hash_table_size(now));
@@ -190,7 +184,6 @@ cli_cmd_add_grid_manager(cli_ctx *ctx, int argc, char **argv)
 {
 	g_autoptr(node_config) cfg = NULL;
 	g_autoptr(GError) e = NULL;
-	g_autofree char *old = NULL;
 	uint8_t k[32];
 	int r;
 
@@ -209,11 +202,8 @@ cli_cmd_add_grid_manager(cli_ctx *ctx, int argc, char **argv)
 		return cli_error("%s", e->message);
 	if ((cfg = node_config_load(ctx->node_dir, &e)) == NULL)
 		return cli_error("%s", e->message);
-	old = node_config_get(cfg, "grid_managers", argv[1]);
-	if (old != NULL)
-		return cli_error("there is already a grid manager named '%s'",
-		    argv[1]);
-	node_config_set(cfg, "grid_managers", argv[1], argv[2]);
+	if (!grid_cfg_add_grid_manager(cfg, argv[1], argv[2], &e))
+		return cli_error("%s", e->message);
 	if (!node_config_save(cfg, &e))
 		return cli_error("%s", e->message);
 	printf("Added grid manager '%s'. Restart the node for it to take "

@@ -14,6 +14,8 @@
 #include "cli/cli.h"
 #include "grid/gm.h"
 #include "rpc/common.h"
+#include "rpc/err.h"
+#include "rpc/file.h"
 #include "rpc/ident.h"
 
 #define DEBUG_USAGE \
@@ -77,11 +79,12 @@ check_certs(int argc, char **argv)
 		grid_cert *c;
 		gsize len = 0;
 
-		/* A longer file is refused by grid_cert_parse(). */
-		if (!rpc_read_file_capped(argv[i], GRID_CERT_MAX, &text, &len,
-		    &e))
+		/* A file too large to be a certificate is reported like
+		 * any other invalid one. */
+		if (!rpc_file_read_capped(argv[i], GRID_CERT_MAX, &text, &len,
+		    &e) && !g_error_matches(e, RPC_ERROR, RPC_E_TOOBIG))
 			return cli_error("%s", e->message);
-		c = grid_cert_parse(text, len, &e);
+		c = text != NULL ? grid_cert_parse(text, len, &e) : NULL;
 		if (c == NULL) {
 			printf("%s: invalid: %s\n", argv[i], e->message);
 			g_clear_error(&e);

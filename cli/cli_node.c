@@ -16,6 +16,7 @@
 #include "node/node.h"
 #include "rpc/conn.h"
 #include "rpc/err.h"
+#include "rpc/file.h"
 #include "rpc/ident.h"
 #include "rpc/tub.h"
 
@@ -334,13 +335,11 @@ cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 		    "unexpected argument '%s'", argv[1]);
 	path = g_build_filename(ctx->node_dir, "private", "control.furl",
 	    NULL);
-	if (!rpc_read_file_capped(path, CONTROL_FURL_MAX, &furl, &len, NULL))
-		return cli_error("%s: no control.furl: is the node running?",
+	if (!rpc_file_read_capped(path, CONTROL_FURL_MAX, &furl, &len, &e))
+		return g_error_matches(e, RPC_ERROR, RPC_E_TOOBIG) ?
+		    cli_error("%s: not a FURL file", path) :
+		    cli_error("%s: no control.furl: is the node running?",
 		    ctx->node_dir);
-	if (len > CONTROL_FURL_MAX) {
-		sodium_memzero(furl, len);
-		return cli_error("%s: not a FURL file", path);
-	}
 	g_strstrip(furl);
 	loop = ev_loop_new(EVFLAG_AUTO);
 	q.loop = loop;

@@ -9,11 +9,11 @@
 
 #include <string.h>
 
-#include <json-glib/json-glib.h>
 #include <sodium.h>
 
 #include "grid/announce.h"
 #include "grid/gm.h"
+#include "grid/json.h"
 #include "rpc/furl.h"
 
 void
@@ -64,13 +64,11 @@ grid_ann_sign(const rpc_ident *id, const char *service, const char *nickname,
     const char *furl, const char *perm_seed, guint64 seqnum,
     char *const *certs)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(json_t) root = NULL;
+	json_t *list;
 	grid_ann *a = g_new0(grid_ann, 1);
 	char *text;
-	gsize len;
-	size_t i;
+	size_t i, len;
 
 	a->service = g_strdup(service);
 	a->nickname = g_strdup(nickname != NULL ? nickname : "");
@@ -81,36 +79,34 @@ grid_ann_sign(const rpc_ident *id, const char *service, const char *nickname,
 	memcpy(a->key, rpc_ident_pk(id), RPC_PK_LEN);
 	a->key_text = rpc_ident_pubkey_text(id);
 
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "service-name");
-	json_builder_add_string_value(b, a->service);
-	json_builder_set_member_name(b, "nickname");
-	json_builder_add_string_value(b, a->nickname);
-	if (furl != NULL) {
-		json_builder_set_member_name(b, "anonymous-storage-FURL");
-		json_builder_add_string_value(b, furl);
-	}
-	json_builder_set_member_name(b, "permutation-seed-base32");
-	json_builder_add_string_value(b, a->perm_seed);
-	json_builder_set_member_name(b, "seqnum");
-	json_builder_add_int_value(b, (gint64)seqnum);
-	json_builder_set_member_name(b, "my-version");
-	json_builder_add_string_value(b, "tahoe-c/" PACKAGE_VERSION);
-	json_builder_set_member_name(b, "grid-manager-certificates");
-	json_builder_begin_array(b);
+	/* Receivers check the bytes as signed and never re-serialise, so
+	 * jansson's compact layout is as good as any. */
+	grid_json_init();
+	root = json_object();
+	list = json_array();
+	json_object_set_new(root, "service-name", json_string(a->service));
+	json_object_set_new(root, "nickname", json_string(a->nickname));
+	if (furl != NULL)
+		json_object_set_new(root, "anonymous-storage-FURL",
+		    json_string(furl));
+	json_object_set_new(root, "permutation-seed-base32",
+	    json_string(a->perm_seed));
+	json_object_set_new(root, "seqnum", json_integer((json_int_t)seqnum));
+	json_object_set_new(root, "my-version",
+	    json_string("tahoe-c/" PACKAGE_VERSION));
 	for (i = 0; certs != NULL && certs[i] != NULL; i++) {
-		g_autoptr(JsonNode) c = json_from_string(certs[i], NULL);
+		json_t *c = json_loads(certs[i], JSON_REJECT_DUPLICATES, NULL);
 
-		if (c == NULL || !JSON_NODE_HOLDS_OBJECT(c))
-			continue;	/* checked by the caller */
-		json_builder_add_value(b, g_steal_pointer(&c));
+		if (!json_is_object(c)) {	/* checked by the caller */
+			json_decref(c);
+			continue;
+		}
+		json_array_append_new(list, c);
 		g_ptr_array_add(a->certs, g_strdup(certs[i]));
 	}
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	text = json_generator_to_data(gen, &len);
+	json_object_set_new(root, "grid-manager-certificates", list);
+	text = grid_json_dump(root);
+	len = strlen(text);
 	a->msg = g_bytes_new_take(text, len);
 	ed25519_sign_msg(id, (const uint8_t *)text, len, a->sig);
 	return a;
@@ -130,20 +126,17 @@ grid_ann_pack(const grid_ann *a, rpc_pack *p)
 
 /* A string member of at most 'max' bytes; NULL if absent or wrong. */
 static const char *
-str_member(JsonObject *o, const char *name, size_t max, gboolean *bad)
+str_member(const json_t *o, const char *name, size_t max, gboolean *bad)
 {
-	JsonNode *n = json_object_get_member(o, name);
-	const char *s;
+	const json_t *n = json_object_get(o, name);
 
 	if (n == NULL)
 		return NULL;
-	if (!JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_STRING ||
-	    strlen(s = json_node_get_string(n)) > max) {
+	if (!json_is_string(n) || json_string_length(n) > max) {
 		*bad = TRUE;
 		return NULL;
 	}
-	return s;
+	return json_string_value(n);
 }
 
 static grid_ann *
@@ -159,13 +152,12 @@ grid_ann *
 grid_ann_verify(const uint8_t *msg, size_t msg_len, const uint8_t *sig,
     size_t sig_len, const char *key, size_t key_len, GError **error)
 {
-	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(json_t) o = NULL;
 	g_autofree char *keytext = NULL;
 	g_autofree uint8_t *buf = NULL;
 	size_t blen;
 	g_autoptr(GError) jerr = NULL;
-	JsonObject *o = NULL;
-	JsonNode *n;
+	json_t *n;
 	grid_ann *a = g_new0(grid_ann, 1);
 	gboolean bad = FALSE;
 	const char *s;
@@ -188,9 +180,8 @@ grid_ann_verify(const uint8_t *msg, size_t msg_len, const uint8_t *sig,
 	a->key_text = g_steal_pointer(&keytext);
 	a->msg = g_bytes_new(msg, msg_len);
 
-	parser = grid_json_load((const char *)msg, msg_len, "announcement",
-	    &o, &jerr);
-	if (parser == NULL)
+	o = grid_json_load((const char *)msg, msg_len, "announcement", &jerr);
+	if (o == NULL)
 		return fail(a, error, "not a strict JSON object");
 
 	s = str_member(o, "service-name", GRID_ANN_SERVICE_MAX, &bad);
@@ -223,29 +214,25 @@ grid_ann_verify(const uint8_t *msg, size_t msg_len, const uint8_t *sig,
 			    "storage FURL's tubid is not the node key's");
 		a->furl = g_strdup(s);
 	}
-	n = json_object_get_member(o, "seqnum");
-	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_INT64 ||
-	    json_node_get_int(n) < 0)
+	n = json_object_get(o, "seqnum");
+	if (!json_is_integer(n) || json_integer_value(n) < 0)
 		return fail(a, error, "seqnum missing or not a count");
-	a->seqnum = (guint64)json_node_get_int(n);
-	n = json_object_get_member(o, "grid-manager-certificates");
+	a->seqnum = (guint64)json_integer_value(n);
+	n = json_object_get(o, "grid-manager-certificates");
 	if (n != NULL) {
-		JsonArray *arr;
-		guint i;
+		json_t *c;
+		size_t i;
 
-		if (!JSON_NODE_HOLDS_ARRAY(n) ||
-		    json_array_get_length(arr = json_node_get_array(n)) >
-		    GRID_ANN_CERTS_MAX)
+		if (!json_is_array(n) ||
+		    json_array_size(n) > GRID_ANN_CERTS_MAX)
 			return fail(a, error, "bad certificate list");
-		for (i = 0; i < json_array_get_length(arr); i++) {
-			JsonNode *c = json_array_get_element(arr, i);
+		json_array_foreach(n, i, c) {
 			char *text;
 
-			if (!JSON_NODE_HOLDS_OBJECT(c))
+			if (!json_is_object(c))
 				return fail(a, error,
 				    "a certificate is not an object");
-			text = json_to_string(c, FALSE);
+			text = grid_json_dump(c);
 			if (strlen(text) > GRID_CERT_MAX) {
 				g_free(text);
 				return fail(a, error,

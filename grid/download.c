@@ -22,7 +22,7 @@
 #include "grid/chk.h"
 #include "grid/download.h"
 #include "grid/fec.h"
-#include "grid/gm.h"
+#include "grid/err.h"
 #include "grid/hashutil.h"
 #include "grid/layout.h"
 #include "grid/storage.h"

@@ -2,13 +2,10 @@
  * (config.json), the certificates it signs, and the check a client makes
  * of a server's certificates before uploading to it.
  *
- * Input is parsed with json-glib after a strict RFC 8259 pre-scan of our
- * own: json-glib alone accepts comments, single quotes, raw control
- * characters and leading zeros, truncates strings at an escaped NUL and
- * recurses without limit (a deeply nested array overflows the stack).
- * Output is written by hand, byte for byte as Python's json.dumps() writes
- * it in Tahoe-LAFS, because a certificate's signature covers its exact
- * bytes and operators diff configuration files.
+ * Input is parsed as strict JSON by grid/json.c.  Output is written by
+ * hand, byte for byte as Python's json.dumps() writes it in Tahoe-LAFS,
+ * because a certificate's signature covers its exact bytes and operators
+ * diff configuration files.
  *
  * This module does not decide what to do with a verdict (the node logs it
  * and shows it on the welcome page) and does no network I/O. */
@@ -21,12 +18,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <json-glib/json-glib.h>
 #include <sodium.h>
 
 #include "grid/gm.h"
+#include "grid/json.h"
 #include "rpc/base32.h"
 #include "rpc/common.h"
+#include "rpc/err.h"
+#include "rpc/file.h"
 #include "rpc/ident.h"
 
 #define PRIV_PREFIX	"priv-v0-"
@@ -35,23 +34,12 @@
 #define CONFIG_VERSION	0	/* grid_manager_config_version */
 #define CERT_VERSION	1	/* the only certificate version so far */
 
-/* Our documents nest three deep; anything much deeper is hostile. */
-#define JSON_DEPTH_MAX		8
-/* Integers with more digits might not fit a gint64. */
-#define JSON_INT_DIGITS_MAX	18
 /* Names and keys quoted in error messages are cut to this many bytes. */
 #define SHOW_MAX		64
 /* Characters of a key shown in "names another server (pub-v0-abc...)". */
 #define KEY_ABBREV		8
-
-#define USEC_PER_SEC	G_GINT64_CONSTANT(1000000)
-#define SEC_PER_DAY	G_GINT64_CONSTANT(86400)
-/* Python's datetime covers 0001-01-01 to 9999-12-31 (and so do 4-digit
- * years): seconds from the epoch to the first and after the last. */
-#define TIME_MIN_SEC	G_GINT64_CONSTANT(-62135596800)
-#define TIME_END_SEC	G_GINT64_CONSTANT(253402300800)
-#define TIME_MIN_US	(TIME_MIN_SEC * USEC_PER_SEC)
-#define TIME_MAX_US	(TIME_END_SEC * USEC_PER_SEC - 1)
+/* A day in microseconds. */
+#define DAY_US		(GRID_SEC_PER_DAY * GRID_USEC_PER_SEC)
 
 struct gm_server {
 	char	*name;		/* UTF-8, no control characters */
@@ -62,8 +50,6 @@ struct grid_gm {
 	rpc_ident	*id;
 	GPtrArray	*servers;	/* of struct gm_server *, by name */
 };
-
-G_DEFINE_QUARK(grid-error-quark, grid_error)
 
 /* ---- small helpers ---- */
 
@@ -114,369 +100,6 @@ valid_name(const char *s, size_t len)
 	return TRUE;
 }
 
-/* Append 's' (valid UTF-8) as a JSON string the way Python's json.dumps()
- * does with ensure_ascii=True: printable ASCII as is, the usual short
- * escapes, everything else \u with lower-case hex and surrogate pairs. */
-static void
-json_put_string(GString *g, const char *s)
-{
-	const char *p;
-
-	g_string_append_c(g, '"');
-	for (p = s; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		switch (c) {
-		case '"':	g_string_append(g, "\\\""); continue;
-		case '\\':	g_string_append(g, "\\\\"); continue;
-		case '\n':	g_string_append(g, "\\n"); continue;
-		case '\r':	g_string_append(g, "\\r"); continue;
-		case '\t':	g_string_append(g, "\\t"); continue;
-		case '\b':	g_string_append(g, "\\b"); continue;
-		case '\f':	g_string_append(g, "\\f"); continue;
-		default:	break;
-		}
-		if (c >= 0x20 && c <= 0x7e) {
-			g_string_append_c(g, (char)c);
-		} else if (c < 0x10000) {
-			g_string_append_printf(g, "\\u%04x", (unsigned)c);
-		} else {
-			c -= 0x10000;
-			g_string_append_printf(g, "\\u%04x\\u%04x",
-			    (unsigned)(0xd800 | (c >> 10)),
-			    (unsigned)(0xdc00 | (c & 0x3ff)));
-		}
-	}
-	g_string_append_c(g, '"');
-}
-
-/* ---- strict JSON pre-scan ---- */
-
-typedef struct {
-	const char	*p;
-	size_t		 len;
-	size_t		 i;
-} jscan;
-
-static int
-js_peek(const jscan *s)
-{
-	return s->i < s->len ? (unsigned char)s->p[s->i] : -1;
-}
-
-static void
-js_ws(jscan *s)
-{
-	int c;
-
-	while ((c = js_peek(s)) == ' ' || c == '\t' || c == '\n' || c == '\r')
-		s->i++;
-}
-
-static gboolean
-js_hex4(jscan *s, unsigned *v)
-{
-	int k, c;
-
-	*v = 0;
-	for (k = 0; k < 4; k++) {
-		c = js_peek(s);
-		if (c < 0 || !g_ascii_isxdigit(c))
-			return FALSE;
-		*v = *v * 16 + (unsigned)g_ascii_xdigit_value((char)c);
-		s->i++;
-	}
-	return TRUE;
-}
-
-/* Each js_* function returns NULL, or a static reason with s->i at the
- * offending byte. */
-static const char *
-js_string(jscan *s)
-{
-	unsigned u, lo;
-	int c;
-
-	s->i++;				/* the opening quote */
-	for (;;) {
-		c = js_peek(s);
-		if (c < 0)
-			return "unterminated string";
-		if (c == '"') {
-			s->i++;
-			return NULL;
-		}
-		if (c < 0x20)
-			return "control character in a string";
-		s->i++;
-		if (c != '\\')
-			continue;
-		c = js_peek(s);
-		if (c > 0 && strchr("\"\\/bfnrt", c) != NULL) {
-			s->i++;
-			continue;
-		}
-		if (c != 'u')
-			return "invalid escape in a string";
-		s->i++;
-		if (!js_hex4(s, &u))
-			return "invalid \\u escape";
-		/* json-glib would silently cut the string here. */
-		if (u == 0)
-			return "\\u0000 in a string";
-		if (u >= 0xdc00 && u <= 0xdfff)
-			return "unpaired surrogate escape";
-		if (u < 0xd800 || u > 0xdbff)
-			continue;
-		if (js_peek(s) != '\\')
-			return "unpaired surrogate escape";
-		s->i++;
-		if (js_peek(s) != 'u')
-			return "unpaired surrogate escape";
-		s->i++;
-		if (!js_hex4(s, &lo))
-			return "invalid \\u escape";
-		if (lo < 0xdc00 || lo > 0xdfff)
-			return "unpaired surrogate escape";
-	}
-}
-
-static size_t
-js_digits(jscan *s)
-{
-	size_t n = 0;
-
-	while (g_ascii_isdigit(js_peek(s))) {
-		s->i++;
-		n++;
-	}
-	return n;
-}
-
-static const char *
-js_number(jscan *s)
-{
-	gboolean integer = TRUE;
-	size_t digits;
-
-	if (js_peek(s) == '-')
-		s->i++;
-	if (js_peek(s) == '0') {
-		s->i++;
-		digits = 1;
-	} else if ((digits = js_digits(s)) == 0) {
-		return "invalid number";
-	}
-	if (js_peek(s) == '.') {
-		integer = FALSE;
-		s->i++;
-		if (js_digits(s) == 0)
-			return "invalid number";
-	}
-	if (js_peek(s) == 'e' || js_peek(s) == 'E') {
-		integer = FALSE;
-		s->i++;
-		if (js_peek(s) == '+' || js_peek(s) == '-')
-			s->i++;
-		if (js_digits(s) == 0)
-			return "invalid number";
-	}
-	if (integer && digits > JSON_INT_DIGITS_MAX)
-		return "integer too large";
-	return NULL;
-}
-
-static const char *
-js_literal(jscan *s, const char *word)
-{
-	size_t n = strlen(word);
-
-	if (s->len - s->i < n || memcmp(s->p + s->i, word, n) != 0)
-		return "expected a value";
-	s->i += n;
-	return NULL;
-}
-
-static const char *js_value(jscan *s, int depth);
-
-/* An object or array ('close' is '}' or ']'), at nesting 'depth'. */
-static const char *
-js_container(jscan *s, int close, int depth)
-{
-	const char *r;
-
-	if (depth > JSON_DEPTH_MAX)
-		return "nested too deeply";
-	s->i++;
-	js_ws(s);
-	if (js_peek(s) == close) {
-		s->i++;
-		return NULL;
-	}
-	for (;;) {
-		if (close == '}') {
-			js_ws(s);
-			if (js_peek(s) != '"')
-				return "expected a string key";
-			if ((r = js_string(s)) != NULL)
-				return r;
-			js_ws(s);
-			if (js_peek(s) != ':')
-				return "expected ':'";
-			s->i++;
-		}
-		if ((r = js_value(s, depth)) != NULL)
-			return r;
-		js_ws(s);
-		if (js_peek(s) == close) {
-			s->i++;
-			return NULL;
-		}
-		if (js_peek(s) != ',')
-			return close == '}' ? "expected ',' or '}'" :
-			    "expected ',' or ']'";
-		s->i++;
-	}
-}
-
-static const char *
-js_value(jscan *s, int depth)
-{
-	int c;
-
-	js_ws(s);
-	c = js_peek(s);
-	switch (c) {
-	case '{':
-		return js_container(s, '}', depth + 1);
-	case '[':
-		return js_container(s, ']', depth + 1);
-	case '"':
-		return js_string(s);
-	case 't':
-		return js_literal(s, "true");
-	case 'f':
-		return js_literal(s, "false");
-	case 'n':
-		return js_literal(s, "null");
-	default:
-		if (c == '-' || g_ascii_isdigit(c))
-			return js_number(s);
-		return "expected a value";
-	}
-}
-
-/* Check that 'len' bytes of 'text' are exactly one strict JSON value,
- * UTF-8 without NUL bytes.  On failure return a static reason and store
- * the byte offset in *at. */
-static const char *
-js_check(const char *text, size_t len, size_t *at)
-{
-	jscan s = { text, len, 0 };
-	const char *end = NULL, *r;
-
-	*at = 0;
-	if (!g_utf8_validate_len(text, len, &end)) {
-		*at = (size_t)(end - text);
-		return "not UTF-8 or a NUL byte";
-	}
-	if ((r = js_value(&s, 0)) == NULL) {
-		js_ws(&s);
-		if (s.i != s.len)
-			r = "trailing characters";
-	}
-	*at = s.i;
-	return r;
-}
-
-/* ---- loading JSON into json-glib ---- */
-
-typedef struct {
-	GHashTable	*seen;	/* JsonObject -> members seen */
-	gboolean	 dup;
-} dup_watch;
-
-/* json-glib keeps the last of two members with the same name; it emits
- * "object-member" after storing each one, so a member that did not grow
- * the object replaced an earlier one. */
-static void
-on_object_member(JsonParser *parser, JsonObject *object, char *name,
-    gpointer arg)
-{
-	dup_watch *w = arg;
-	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(w->seen, object)) + 1;
-
-	RPC_UNUSED(parser);
-	RPC_UNUSED(name);
-	g_hash_table_insert(w->seen, object, GUINT_TO_POINTER(n));
-	if (json_object_get_size(object) < n)
-		w->dup = TRUE;
-}
-
-JsonParser *
-grid_json_load(const char *text, size_t len, const char *what,
-    JsonObject **root, GError **error)
-{
-	JsonParser *parser;
-	JsonNode *node;
-	dup_watch w = { NULL, FALSE };
-	g_autoptr(GError) e = NULL;
-	const char *why;
-	size_t at;
-
-	*root = NULL;
-	if ((why = js_check(text, len, &at)) != NULL) {
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "%s is not valid JSON (byte %zu: %s)", what, at, why);
-		return NULL;
-	}
-	parser = json_parser_new();
-	w.seen = g_hash_table_new(g_direct_hash, g_direct_equal);
-	g_signal_connect(parser, "object-member",
-	    G_CALLBACK(on_object_member), &w);
-	if (!json_parser_load_from_data(parser, text, (gssize)len, &e)) {
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "%s is not valid JSON (%s)", what, e->message);
-		goto fail;
-	}
-	if (w.dup) {
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "%s has a duplicate key", what);
-		goto fail;
-	}
-	node = json_parser_get_root(parser);
-	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "%s is not a JSON object", what);
-		goto fail;
-	}
-	g_signal_handlers_disconnect_by_data(parser, &w);
-	g_hash_table_destroy(w.seen);
-	*root = json_node_get_object(node);
-	return parser;
-fail:
-	g_signal_handlers_disconnect_by_data(parser, &w);
-	g_hash_table_destroy(w.seen);
-	g_object_unref(parser);
-	return NULL;
-}
-
-static gboolean
-node_is(JsonNode *n, GType t)
-{
-	return n != NULL && JSON_NODE_HOLDS_VALUE(n) &&
-	    json_node_get_value_type(n) == t;
-}
-
-/* The string member 'name' of 'o', or NULL if absent or not a string. */
-static const char *
-member_string(JsonObject *o, const char *name)
-{
-	JsonNode *n = json_object_get_member(o, name);
-
-	return node_is(n, G_TYPE_STRING) ? json_node_get_string(n) : NULL;
-}
-
 /* Read at most 'max' bytes of 'path' into a new buffer (NUL-terminated;
  * caller g_free()s, wiping it first if it may hold a secret). */
 static gboolean
@@ -485,18 +108,12 @@ read_capped(const char *path, size_t max, char **out, size_t *outlen,
 {
 	g_autoptr(GError) e = NULL;
 
-	if (!rpc_read_file_capped(path, max, out, outlen, &e)) {
-		g_set_error(error, GRID_ERROR, g_error_matches(e,
-		    G_FILE_ERROR, G_FILE_ERROR_NOENT) ? GRID_E_NOTFOUND :
-		    GRID_E_IO, "%s", e->message);
-		return FALSE;
-	}
-	if (*outlen > max) {
-		sodium_memzero(*out, *outlen);
-		g_clear_pointer(out, g_free);
-		*outlen = 0;
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "%s: larger than %zu bytes", path, max);
+	if (!rpc_file_read_capped(path, max, out, outlen, &e)) {
+		g_set_error(error, GRID_ERROR,
+		    g_error_matches(e, RPC_ERROR, RPC_E_TOOBIG) ?
+		    GRID_E_FORMAT : g_error_matches(e, G_FILE_ERROR,
+		    G_FILE_ERROR_NOENT) ? GRID_E_NOTFOUND : GRID_E_IO, "%s",
+		    e->message);
 		return FALSE;
 	}
 	return TRUE;
@@ -598,24 +215,19 @@ privkey_parse(const char *text, GError **error)
 }
 
 static gboolean
-parse_servers(grid_gm *gm, JsonNode *node, GError **error)
+parse_servers(grid_gm *gm, const json_t *o, GError **error)
 {
-	g_autoptr(GList) names = NULL;
-	JsonObject *o;
-	GList *l;
+	const char *name;
+	json_t *so;
 
-	if (!JSON_NODE_HOLDS_OBJECT(node)) {
+	if (!json_is_object(o)) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "storage_servers is not an object");
 		return FALSE;
 	}
-	o = json_node_get_object(node);
-	names = json_object_get_members(o);
-	for (l = names; l != NULL; l = l->next) {
-		const char *name = l->data, *pk;
-		JsonNode *sn = json_object_get_member(o, name);
+	json_object_foreach((json_t *)o, name, so) {
 		g_autofree char *shown = show(name);
-		JsonObject *so;
+		const char *pk;
 		uint8_t raw[RPC_PK_LEN];
 
 		if (!valid_name(name, strlen(name))) {
@@ -623,18 +235,17 @@ parse_servers(grid_gm *gm, JsonNode *node, GError **error)
 			    "invalid storage server name '%s'", shown);
 			return FALSE;
 		}
-		if (!JSON_NODE_HOLDS_OBJECT(sn)) {
+		if (!json_is_object(so)) {
 			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 			    "storage server '%s' is not an object", shown);
 			return FALSE;
 		}
-		so = json_node_get_object(sn);
-		if ((pk = member_string(so, "public_key")) == NULL) {
+		if ((pk = grid_json_str(so, "public_key")) == NULL) {
 			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 			    "No 'public_key' for storage server '%s'", shown);
 			return FALSE;
 		}
-		if (json_object_get_size(so) != 1) {
+		if (json_object_size(so) != 1) {
 			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 			    "storage server '%s' has keys other than "
 			    "'public_key'", shown);
@@ -654,13 +265,10 @@ parse_servers(grid_gm *gm, JsonNode *node, GError **error)
 grid_gm *
 grid_gm_parse(const char *text, size_t len, GError **error)
 {
-	g_autoptr(JsonParser) parser = NULL;
-	g_autoptr(GList) names = NULL;
+	g_autoptr(json_t) root = NULL;
 	grid_gm *gm = NULL;
-	JsonObject *root;
-	JsonNode *v, *pk;
-	char *key = NULL;
-	GList *l;
+	json_t *v, *pk, *m;
+	const char *name, *key;
 	rpc_ident *id;
 
 	g_return_val_if_fail(text != NULL || len == 0, NULL);
@@ -669,36 +277,27 @@ grid_gm_parse(const char *text, size_t len, GError **error)
 		    "config is larger than %d bytes", GRID_GM_CONFIG_MAX);
 		return NULL;
 	}
-	parser = grid_json_load(text, len, "config", &root, error);
-	if (parser == NULL)
+	/* The key text stays inside 'root', which grid_json_load()'s
+	 * allocator wipes when it is freed. */
+	if ((root = grid_json_load(text, len, "config", error)) == NULL)
 		return NULL;
-	/* json-glib holds its own copy of the key text: move it out and
-	 * wipe it at once, so no exit below leaves it in freed memory. */
-	pk = json_object_get_member(root, "private_key");
-	if (node_is(pk, G_TYPE_STRING)) {
-		char *t = (char *)json_node_get_string(pk);
-
-		key = g_strdup(t);
-		sodium_memzero(t, strlen(t));
-	}
+	pk = json_object_get(root, "private_key");
+	key = json_is_string(pk) ? json_string_value(pk) : NULL;
 	/* The version first: a later version may add keys. */
-	v = json_object_get_member(root, "grid_manager_config_version");
+	v = json_object_get(root, "grid_manager_config_version");
 	if (v == NULL) {
 		g_set_error(error, GRID_ERROR, GRID_E_VERSION,
 		    "missing grid_manager_config_version");
-		goto out;
+		return NULL;
 	}
-	if (!node_is(v, G_TYPE_INT64) ||
-	    json_node_get_int(v) != CONFIG_VERSION) {
+	if (!json_is_integer(v) ||
+	    json_integer_value(v) != CONFIG_VERSION) {
 		g_set_error(error, GRID_ERROR, GRID_E_VERSION,
 		    "unknown grid_manager_config_version (expected %d)",
 		    CONFIG_VERSION);
-		goto out;
+		return NULL;
 	}
-	names = json_object_get_members(root);
-	for (l = names; l != NULL; l = l->next) {
-		const char *name = l->data;
-
+	json_object_foreach(root, name, m) {
 		if (strcmp(name, "grid_manager_config_version") != 0 &&
 		    strcmp(name, "private_key") != 0 &&
 		    strcmp(name, "storage_servers") != 0) {
@@ -706,30 +305,25 @@ grid_gm_parse(const char *text, size_t len, GError **error)
 
 			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 			    "unknown key '%s' in config", shown);
-			goto out;
+			return NULL;
 		}
 	}
 	if (pk == NULL) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "'private_key' required in config");
-		goto out;
+		return NULL;
 	}
 	if (key == NULL) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "private_key is not a string");
-		goto out;
+		return NULL;
 	}
 	if ((id = privkey_parse(key, error)) == NULL)
-		goto out;
+		return NULL;
 	gm = gm_alloc(id);
-	v = json_object_get_member(root, "storage_servers");
+	v = json_object_get(root, "storage_servers");
 	if (v != NULL && !parse_servers(gm, v, error))
 		g_clear_pointer(&gm, grid_gm_free);
-out:
-	if (key != NULL) {
-		sodium_memzero(key, strlen(key));
-		g_free(key);
-	}
 	return gm;
 }
 
@@ -751,10 +345,10 @@ grid_gm_to_json(const grid_gm *gm)
 
 			g_string_append(tail, i == 0 ? "\n        " :
 			    ",\n        ");
-			json_put_string(tail, s->name);
+			grid_json_put_string(tail, s->name);
 			g_string_append(tail,
 			    ": {\n            \"public_key\": ");
-			json_put_string(tail, s->pubkey);
+			grid_json_put_string(tail, s->pubkey);
 			g_string_append(tail, "\n        }");
 		}
 		g_string_append(tail, "\n    }");
@@ -786,7 +380,7 @@ grid_gm_save_dir(const grid_gm *gm, const char *dir, GError **error)
 	g_return_val_if_fail(gm != NULL && dir != NULL, FALSE);
 	path = g_build_filename(dir, CONFIG_NAME, NULL);
 	text = grid_gm_to_json(gm);
-	ok = rpc_write_file_atomic(path, text, strlen(text), 0600, &e);
+	ok = rpc_file_write_atomic(path, text, strlen(text), 0600, &e);
 	sodium_memzero(text, strlen(text));
 	g_free(text);
 	if (!ok)
@@ -956,14 +550,14 @@ grid_gm_sign(const grid_gm *gm, const char *name, gint64 now_us,
 		    "No storage-server called '%s' exists", shown);
 		return NULL;
 	}
-	if (now_us < TIME_MIN_US ||
-	    now_us > TIME_MAX_US - days * SEC_PER_DAY * USEC_PER_SEC) {
+	if (now_us < GRID_TIME_MIN_US ||
+	    now_us > GRID_TIME_MAX_US - days * DAY_US) {
 		g_set_error(error, GRID_ERROR, GRID_E_RANGE,
 		    "expiry time out of range (years 1 to 9999)");
 		return NULL;
 	}
 	s = g_ptr_array_index(gm->servers, (guint)i);
-	expires = grid_time_format(now_us + days * SEC_PER_DAY * USEC_PER_SEC);
+	expires = grid_time_format(now_us + days * DAY_US);
 	/* json.dumps(cert_info, separators=(',',':'), sort_keys=True); the
 	 * values are ASCII with nothing to escape. */
 	cert = g_strdup_printf("{\"expires\":\"%s\",\"public_key\":\"%s\","
@@ -973,7 +567,7 @@ grid_gm_sign(const grid_gm *gm, const char *name, gint64 now_us,
 	    rpc_ident_sk(gm->id));
 	sigtext = rpc_base32_encode(sig, sizeof(sig));
 	g = g_string_new("{\n    \"certificate\": ");
-	json_put_string(g, cert);
+	grid_json_put_string(g, cert);
 	g_string_append_printf(g, ",\n    \"signature\": \"%s\"\n}", sigtext);
 	return g_string_free(g, FALSE);
 }
@@ -1117,32 +711,32 @@ round_half_even(gdouble x)
 /* The "expires" member: ISO-8601 text, or epoch seconds as an integer or
  * a float (certificates from before Tahoe-LAFS 1.19). */
 static gboolean
-parse_expires(JsonNode *n, gint64 *us, GError **error)
+parse_expires(const json_t *n, gint64 *us, GError **error)
 {
 	g_autoptr(GError) e = NULL;
 	gdouble d;
 	gint64 sec;
 
 	*us = 0;
-	if (node_is(n, G_TYPE_STRING)) {
-		if (grid_time_parse(json_node_get_string(n), us, &e))
+	if (json_is_string(n)) {
+		if (grid_time_parse(json_string_value(n), us, &e))
 			return TRUE;
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "certificate 'expires': %s", e->message);
 		return FALSE;
 	}
-	if (node_is(n, G_TYPE_INT64)) {
-		sec = json_node_get_int(n);
-		if (sec >= TIME_MIN_SEC && sec < TIME_END_SEC) {
-			*us = sec * USEC_PER_SEC;
+	if (json_is_integer(n)) {
+		sec = json_integer_value(n);
+		if (sec >= GRID_TIME_MIN_SEC && sec < GRID_TIME_END_SEC) {
+			*us = sec * GRID_USEC_PER_SEC;
 			return TRUE;
 		}
-	} else if (node_is(n, G_TYPE_DOUBLE)) {
-		d = json_node_get_double(n);
-		if (isfinite(d) && d >= (gdouble)TIME_MIN_SEC &&
-		    d < (gdouble)TIME_END_SEC) {
+	} else if (json_is_real(n)) {
+		d = json_real_value(n);
+		if (isfinite(d) && d >= (gdouble)GRID_TIME_MIN_SEC &&
+		    d < (gdouble)GRID_TIME_END_SEC) {
 			*us = round_half_even(d * 1e6);
-			*us = CLAMP(*us, TIME_MIN_US, TIME_MAX_US);
+			*us = CLAMP(*us, GRID_TIME_MIN_US, GRID_TIME_MAX_US);
 			return TRUE;
 		}
 	} else {
@@ -1161,34 +755,31 @@ parse_expires(JsonNode *n, gint64 *us, GError **error)
 static gboolean
 parse_cert_info(grid_cert *c, GError **error)
 {
-	g_autoptr(JsonParser) parser = NULL;
-	g_autoptr(GList) names = NULL;
-	JsonObject *o;
-	JsonNode *v;
-	const char *pk;
-	GList *l;
+	g_autoptr(json_t) o = NULL;
+	const char *pk, *name;
+	json_t *v;
 
-	parser = grid_json_load(c->certificate, strlen(c->certificate),
-	    "'certificate'", &o, error);
-	if (parser == NULL)
+	o = grid_json_load(c->certificate, strlen(c->certificate),
+	    "'certificate'", error);
+	if (o == NULL)
 		return FALSE;
-	v = json_object_get_member(o, "version");
-	if (!node_is(v, G_TYPE_INT64)) {
+	v = json_object_get(o, "version");
+	if (!json_is_integer(v)) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    v == NULL ? "certificate has no 'version'" :
 		    "certificate 'version' is not an integer");
 		return FALSE;
 	}
-	c->version = json_node_get_int(v);
-	if ((pk = member_string(o, "public_key")) == NULL) {
+	c->version = json_integer_value(v);
+	if ((pk = grid_json_str(o, "public_key")) == NULL) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    json_object_has_member(o, "public_key") ?
+		    json_object_get(o, "public_key") != NULL ?
 		    "certificate 'public_key' is not a string" :
 		    "certificate has no 'public_key'");
 		return FALSE;
 	}
 	c->public_key = g_strdup(pk);
-	if ((v = json_object_get_member(o, "expires")) == NULL) {
+	if ((v = json_object_get(o, "expires")) == NULL) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "certificate has no 'expires'");
 		return FALSE;
@@ -1197,10 +788,7 @@ parse_cert_info(grid_cert *c, GError **error)
 		return FALSE;
 	if (c->version != CERT_VERSION)
 		return TRUE;
-	names = json_object_get_members(o);
-	for (l = names; l != NULL; l = l->next) {
-		const char *name = l->data;
-
+	json_object_foreach(o, name, v) {
 		if (strcmp(name, "expires") != 0 &&
 		    strcmp(name, "public_key") != 0 &&
 		    strcmp(name, "version") != 0) {
@@ -1217,13 +805,11 @@ parse_cert_info(grid_cert *c, GError **error)
 grid_cert *
 grid_cert_parse(const char *text, size_t len, GError **error)
 {
-	g_autoptr(JsonParser) parser = NULL;
-	g_autoptr(GList) names = NULL;
+	g_autoptr(json_t) root = NULL;
 	g_autoptr(grid_cert) c = NULL;
-	JsonObject *root;
-	const char *cert, *sig;
+	const char *cert, *sig, *name;
+	json_t *m;
 	size_t n = 0;
-	GList *l;
 
 	g_return_val_if_fail(text != NULL || len == 0, NULL);
 	if (len > GRID_CERT_MAX) {
@@ -1232,13 +818,10 @@ grid_cert_parse(const char *text, size_t len, GError **error)
 		    GRID_CERT_MAX);
 		return NULL;
 	}
-	parser = grid_json_load(text, len, "certificate file", &root, error);
-	if (parser == NULL)
+	root = grid_json_load(text, len, "certificate file", error);
+	if (root == NULL)
 		return NULL;
-	names = json_object_get_members(root);
-	for (l = names; l != NULL; l = l->next) {
-		const char *name = l->data;
-
+	json_object_foreach(root, name, m) {
 		if (strcmp(name, "certificate") != 0 &&
 		    strcmp(name, "signature") != 0) {
 			g_autofree char *shown = show(name);
@@ -1248,19 +831,19 @@ grid_cert_parse(const char *text, size_t len, GError **error)
 			return NULL;
 		}
 	}
-	if (!json_object_has_member(root, "certificate") ||
-	    !json_object_has_member(root, "signature")) {
+	if (json_object_get(root, "certificate") == NULL ||
+	    json_object_get(root, "signature") == NULL) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "certificate file must contain 'certificate' and "
 		    "'signature'");
 		return NULL;
 	}
-	if ((cert = member_string(root, "certificate")) == NULL) {
+	if ((cert = grid_json_str(root, "certificate")) == NULL) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "'certificate' is not a string");
 		return NULL;
 	}
-	if ((sig = member_string(root, "signature")) == NULL) {
+	if ((sig = grid_json_str(root, "signature")) == NULL) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "'signature' is not a string");
 		return NULL;
@@ -1293,21 +876,6 @@ grid_cert_load(const char *path, GError **error)
 	if (c == NULL)
 		g_prefix_error(error, "%s: ", path);
 	return c;
-}
-
-/* "2026-12-08 00:00:00 UTC", for people. */
-static char *
-human_time(gint64 us)
-{
-	g_autofree char *iso = grid_time_format(us);
-	char *p;
-
-	/* ISO text minus its "+00:00", with a space for the 'T'. */
-	if ((p = strrchr(iso, '+')) != NULL)
-		*p = '\0';
-	if ((p = strchr(iso, 'T')) != NULL)
-		*p = ' ';
-	return g_strconcat(iso, " UTC", NULL);
 }
 
 grid_cert_verdict
@@ -1348,12 +916,12 @@ grid_cert_check(const grid_cert *c, const uint8_t *keys, size_t n_keys,
 		reason = g_strdup_printf("names another server (%.*s...)",
 		    (int)(strlen(PUB_PREFIX) + KEY_ABBREV), c->public_key);
 	} else if (c->expires_us <= now_us) {
-		g_autofree char *t = human_time(c->expires_us);
+		g_autofree char *t = grid_time_format_human(c->expires_us);
 
 		v = GRID_CERT_EXPIRED;
 		reason = g_strdup_printf("expired at %s", t);
 	} else {
-		g_autofree char *t = human_time(c->expires_us);
+		g_autofree char *t = grid_time_format_human(c->expires_us);
 
 		v = GRID_CERT_VALID;
 		reason = g_strdup_printf("valid until %s", t);
@@ -1377,165 +945,4 @@ grid_upload_permitted(const uint8_t *keys, size_t n_keys,
 		    server_pk, now_us, NULL) == GRID_CERT_VALID)
 			return true;
 	return false;
-}
-
-/* ---- times ---- */
-
-/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar
- * (Howard Hinnant's days_from_civil). */
-static gint64
-days_from_civil(gint64 y, unsigned m, unsigned d)
-{
-	gint64 era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (gint64)doe - 719468;
-}
-
-static void
-civil_from_days(gint64 z, gint64 *y, unsigned *m, unsigned *d)
-{
-	gint64 era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (gint64)yoe + era * 400 + (*m <= 2);
-}
-
-/* Read exactly 'n' digits at *p into *v and advance. */
-static gboolean
-get_digits(const char **p, int n, int *v)
-{
-	int k;
-
-	*v = 0;
-	for (k = 0; k < n; k++) {
-		if (!g_ascii_isdigit((*p)[k]))
-			return FALSE;
-		*v = *v * 10 + ((*p)[k] - '0');
-	}
-	*p += n;
-	return TRUE;
-}
-
-/* Python's datetime.fromisoformat() accepts more forms; this takes what
- * isoformat() writes, plus "Z" and up to nine fraction digits (beyond six
- * they are cut, as Python 3.11 does), and requires the offset. */
-gboolean
-grid_time_parse(const char *s, gint64 *us, GError **error)
-{
-	const char *p = s;
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, frac = 0, nfrac = 0;
-	int sign = 0;
-	gint64 t;
-
-	g_return_val_if_fail(s != NULL && us != NULL, FALSE);
-	*us = 0;
-	if (!get_digits(&p, 4, &y) || *p++ != '-' ||
-	    !get_digits(&p, 2, &mo) || *p++ != '-' ||
-	    !get_digits(&p, 2, &d))
-		goto bad;
-	/* Python writes 'T'; fromisoformat() also takes a space. */
-	if (*p != 'T' && *p != ' ')
-		goto bad;
-	p++;
-	if (!get_digits(&p, 2, &h) || *p++ != ':' ||
-	    !get_digits(&p, 2, &mi) || *p++ != ':' ||
-	    !get_digits(&p, 2, &sec))
-		goto bad;
-	if (*p == '.') {
-		p++;
-		while (g_ascii_isdigit(*p) && nfrac < 9) {
-			if (nfrac < 6)
-				frac = frac * 10 + (*p - '0');
-			nfrac++;
-			p++;
-		}
-		if (nfrac == 0 || g_ascii_isdigit(*p))
-			goto bad;
-		for (; nfrac < 6; nfrac++)
-			frac *= 10;
-	}
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p++ == '-' ? -1 : 1;
-		if (!get_digits(&p, 2, &oh) || *p++ != ':' ||
-		    !get_digits(&p, 2, &om))
-			goto bad;
-	} else if (*p == '\0') {
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "time has no UTC offset (expected e.g. "
-		    "2026-12-08T00:00:00+00:00)");
-		return FALSE;
-	}
-	if (*p != '\0')
-		goto bad;
-	if (y < 1 || mo < 1 || mo > 12 || d < 1 ||
-	    d > g_date_get_days_in_month((GDateMonth)mo, (GDateYear)y) ||
-	    h > 23 || mi > 59 || sec > 59 || oh > 23 || om > 59)
-		goto bad;
-	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * SEC_PER_DAY +
-	    h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
-	if (t < TIME_MIN_SEC || t >= TIME_END_SEC) {
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "time is outside the years 1 to 9999 in UTC");
-		return FALSE;
-	}
-	*us = t * USEC_PER_SEC + frac;
-	return TRUE;
-bad:
-	g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-	    "not an ISO-8601 time like 2026-12-08T00:00:00+00:00");
-	return FALSE;
-}
-
-static void
-split_time(gint64 us, gint64 *y, unsigned *mo, unsigned *d, int *h, int *mi,
-    int *s, int *frac)
-{
-	gint64 sec = us / USEC_PER_SEC, rem = us % USEC_PER_SEC, days, sod;
-
-	if (rem < 0) {
-		rem += USEC_PER_SEC;
-		sec--;
-	}
-	days = sec / SEC_PER_DAY;
-	sod = sec % SEC_PER_DAY;
-	if (sod < 0) {
-		sod += SEC_PER_DAY;
-		days--;
-	}
-	civil_from_days(days, y, mo, d);
-	*h = (int)(sod / 3600);
-	*mi = (int)(sod / 60 % 60);
-	*s = (int)(sod % 60);
-	*frac = (int)rem;
-}
-
-char *
-grid_time_format(gint64 us)
-{
-	gint64 y;
-	unsigned mo, d;
-	int h, mi, s, frac;
-	char f[8] = "";
-
-	split_time(us, &y, &mo, &d, &h, &mi, &s, &frac);
-	if (frac != 0)
-		g_snprintf(f, sizeof(f), ".%06d", frac);
-	return g_strdup_printf("%04" G_GINT64_FORMAT "-%02u-%02uT%02d:%02d:"
-	    "%02d%s+00:00", y, mo, d, h, mi, s, f);
 }

@@ -16,11 +16,8 @@
  *                 and the signature is Ed25519 over exactly STRING's bytes.
  * Times are microseconds since the Unix epoch, UTC.
  *
- * Input must be strict JSON (RFC 8259): no comments, single quotes,
- * leading zeros, raw control characters in strings, "\u0000" or unpaired
- * surrogates, integers of more than 18 digits, more than 8 levels of
- * nesting, or a duplicate key in any object (json-glib alone would keep
- * the last one; we reject the file).
+ * Input must be strict JSON as grid/json.h reads it (RFC 8259, no
+ * "\u0000", no duplicate key in any object, at most 8 levels of nesting).
  * Output is byte for byte what Python's json.dumps() writes in
  * Tahoe-LAFS, non-ASCII escaped as \uXXXX. */
 #ifndef GRID_GM_H
@@ -30,19 +27,9 @@
 #include <stdint.h>
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
 
-#define GRID_ERROR (grid_error_quark())
-GQuark grid_error_quark(void);
-
-typedef enum {
-	GRID_E_FORMAT = 1,	/* malformed input (JSON, key text, time) */
-	GRID_E_EXISTS,		/* name or directory already there */
-	GRID_E_NOTFOUND,	/* no such name, file or directory */
-	GRID_E_RANGE,		/* a number outside its range */
-	GRID_E_IO,		/* reading or writing a file failed */
-	GRID_E_VERSION,		/* unknown format version */
-} grid_err;
+#include "grid/err.h"
+#include "grid/isotime.h"
 
 #define GRID_GM_EXPIRY_DEFAULT	365	/* days, when sign is given none */
 #define GRID_GM_EXPIRY_MAX	1825	/* days (5 years), as Tahoe-LAFS */
@@ -184,29 +171,5 @@ grid_cert_verdict grid_cert_check(const grid_cert *c, const uint8_t *keys,
 bool grid_upload_permitted(const uint8_t *keys, size_t n_keys,
     const uint8_t *server_pk, grid_cert *const *certs, size_t n_certs,
     gint64 now_us);
-
-/* ---- JSON ---- */
-
-/* Parse 'len' bytes of 'text' as strict JSON (RFC 8259, UTF-8 without NUL,
- * nesting at most 8 deep, checked before json-glib sees it) whose root is
- * an object without duplicate member names.  Return the parser (caller
- * g_object_unref()s it) and store its root in *root (valid while the
- * parser lives); or set GRID_E_FORMAT naming 'what' and return NULL. */
-JsonParser *grid_json_load(const char *text, size_t len, const char *what,
-    JsonObject **root, GError **error);
-
-/* ---- times ---- */
-
-/* Parse "YYYY-MM-DDTHH:MM:SS[.f]OFFSET" into microseconds since the epoch:
- * 'T' or a space between date and time, 1 to 9 fraction digits (beyond 6
- * cut, as Python 3.11 does), and an offset that must be there: "Z" or
- * "+HH:MM" / "-HH:MM".  The time must fall in the years 1 to 9999 in UTC.
- * GRID_E_FORMAT otherwise (leaving *us 0); week or ordinal dates, leap
- * seconds and trailing text are refused. */
-gboolean grid_time_parse(const char *s, gint64 *us, GError **error);
-/* "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00" (microseconds only when non-zero),
- * as Python's datetime.isoformat() writes it; caller g_free()s.  Times
- * outside the years 1 to 9999 give text grid_time_parse() refuses. */
-char *grid_time_format(gint64 us);
 
 #endif

@@ -15,12 +15,15 @@
 
 #include "grid/announce.h"
 #include "grid/broker.h"
+#include "grid/gcfg.h"
 #include "grid/gm.h"
 #include "grid/gnode.h"
 #include "grid/intro_client.h"
 #include "grid/introducer.h"
 #include "grid/storage.h"
 #include "rpc/base32.h"
+#include "rpc/err.h"
+#include "rpc/file.h"
 #include "rpc/ident.h"
 
 #define SEQNUM_FILE_MAX		32	/* a decimal number and a newline */
@@ -33,7 +36,7 @@ struct grid_node {
 	grid_broker	*broker;
 	grid_ss		*ss;
 	guint64		 n_gm_keys;
-	guint64		 shares[3];	/* needed, happy, total */
+	grid_shares	 shares;
 };
 
 static gboolean
@@ -94,11 +97,19 @@ next_seqnum(node *n, guint64 *seq, GError **error)
 {
 	g_autofree char *path = node_private_path(n, "announcement-seqnum");
 	g_autofree char *text = NULL, *line = NULL;
+	g_autoptr(GError) e = NULL;
 	guint64 v = 0;
 	size_t len;
 
-	/* A missing file means the first announcement. */
-	if (rpc_read_file_capped(path, SEQNUM_FILE_MAX, &text, &len, NULL)) {
+	/* A file that cannot be read means the first announcement; one
+	 * too large to be a number is as wrong as any other non-number. */
+	if (!rpc_file_read_capped(path, SEQNUM_FILE_MAX, &text, &len, &e) &&
+	    g_error_matches(e, RPC_ERROR, RPC_E_TOOBIG)) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "%s: not a number", path);
+		return FALSE;
+	}
+	if (text != NULL) {
 		g_strstrip(text);
 		if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT64 - 1,
 		    &v, NULL)) {
@@ -109,7 +120,7 @@ next_seqnum(node *n, guint64 *seq, GError **error)
 	}
 	*seq = v + 1;
 	line = g_strdup_printf("%" G_GUINT64_FORMAT "\n", *seq);
-	return rpc_write_file_atomic(path, line, strlen(line), 0600, error);
+	return rpc_file_write_atomic(path, line, strlen(line), 0600, error);
 }
 
 /* The certificate texts a storage node announces. */
@@ -129,7 +140,7 @@ load_certs(node *n, GError **error)
 	}
 	if (!on)
 		return texts;
-	certs = node_config_gm_certificates(node_cfg(n));
+	certs = grid_cfg_gm_certificates(node_cfg(n));
 	if (g_hash_table_size(certs) > GRID_ANN_CERTS_MAX) {
 		g_set_error(error, GRID_ERROR, GRID_E_RANGE,
 		    "%s/tahoe.cfg: [grid_manager_certificates] lists %u "
@@ -278,24 +289,12 @@ grid_node_start(node *n, GError **error)
 		node_set_status_fn(n, status_fn, g);
 		return g;
 	}
-	if (!node_config_get_uint(cfg, "client", "shares.needed", 3, 1, 256,
-	    &g->shares[0], error) ||
-	    !node_config_get_uint(cfg, "client", "shares.happy", 7, 1, 256,
-	    &g->shares[1], error) ||
-	    !node_config_get_uint(cfg, "client", "shares.total", 10, 1, 256,
-	    &g->shares[2], error))
+	if (!grid_cfg_shares(cfg, &g->shares, error))
 		goto fail;
-	if (g->shares[0] > g->shares[2] || g->shares[1] < g->shares[0] ||
-	    g->shares[1] > g->shares[2]) {
-		g_set_error(error, GRID_ERROR, GRID_E_RANGE,
-		    "%s/tahoe.cfg: [client] shares: need needed <= happy <= "
-		    "total", node_dir(n));
-		goto fail;
-	}
 	if (!node_config_get_bool(cfg, "storage", "enabled", FALSE, &storage,
 	    error))
 		goto fail;
-	if (!node_config_grid_managers(cfg, keys, &empty, error))
+	if (!grid_cfg_grid_managers(cfg, keys, &empty, error))
 		goto fail;
 	if (empty)
 		g_warning("tahoe.cfg: [grid_managers] is empty: that means "

@@ -11,6 +11,8 @@
 
 #include <glib.h>
 
+#include "grid/err.h"
+
 #define GRID_HASH_LEN	32	/* SHA-256d output (hashutil.CRYPTO_VAL_SIZE) */
 #define GRID_KEY_LEN	16	/* AES-128 key (hashutil.KEYLEN) */
 #define GRID_SI_LEN	16	/* storage index: SHA-256d truncated */
@@ -35,10 +37,6 @@
 #define GRID_TAG_MERKLE_EMPTY	"Merkle tree empty leaf"
 #define GRID_TAG_MERKLE_NODE	"Merkle tree internal node"
 
-/* Code in the GRID_ERROR domain (grid/gm.h) for bytes that fail a hash
- * check: a corrupt or forged share, block or URI extension block.  Kept
- * apart from the grid_err enum, which other modules own. */
-#define GRID_E_CORRUPT	100
 
 /* An incremental tagged SHA-256d: SHA-256(SHA-256(netstring(tag) || data)),
  * optionally truncated.  Opaque; allocation failure aborts. */

@@ -13,7 +13,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "grid/gm.h"
+#include "grid/err.h"
 #include "grid/leasedb.h"
 
 /* The schema.  WITHOUT ROWID: the primary keys are what every lookup

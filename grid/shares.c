@@ -13,7 +13,7 @@
 
 #include <glib/gstdio.h>
 
-#include "grid/gm.h"
+#include "grid/err.h"
 #include "grid/shares.h"
 #include "rpc/base32.h"
 #include "rpc/rbuf.h"

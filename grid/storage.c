@@ -28,7 +28,7 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 
-#include "grid/gm.h"
+#include "grid/err.h"
 #include "grid/leasedb.h"
 #include "grid/owner.h"
 #include "grid/shares.h"
@@ -37,6 +37,7 @@
 #include "rpc/common.h"
 #include "rpc/conn.h"
 #include "rpc/err.h"
+#include "rpc/file.h"
 #include "rpc/furl.h"
 
 /* Tahoe-LAFS's maximum-mutable-share-size, announced for completeness. */
@@ -815,7 +816,7 @@ write_advisory(grid_ss *ss, const char *type, const uint8_t *si,
 	    clean);
 	name = g_strdup_printf("%s--%s-%u", stamp, s, shnum);
 	path = g_build_filename(ss->dir, "corruption-advisories", name, NULL);
-	if (!rpc_write_file_atomic(path, text, strlen(text), 0644, &err))
+	if (!rpc_file_write_atomic(path, text, strlen(text), 0644, &err))
 		g_warning("%s", err->message);
 	else
 		ss->n_advisories++;

@@ -23,7 +23,7 @@
 
 #include <sodium.h>
 
-#include "grid/gm.h"
+#include "grid/err.h"
 #include "grid/happiness.h"
 #include "grid/hashutil.h"
 #include "grid/storage.h"

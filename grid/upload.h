@@ -27,8 +27,6 @@
 #define GRID_UPLOAD_STALL	60.0	/* seconds without an answer before
 					 * the servers still owing one are
 					 * given up */
-/* Code in the GRID_ERROR domain: too few servers took shares. */
-#define GRID_E_UNHAPPY	101
 
 /* A server the uploader may use, as the caller (the storage broker) knows
  * it.  The uploader copies what it needs. */

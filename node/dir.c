@@ -6,7 +6,7 @@
  * so the location and every FURL stay the same across restarts), and for
  * an introducer its FURL.  The directory is assembled under a temporary
  * name and renamed into place: a failed create leaves nothing. */
-#include <config.h>	/* the build's, not node/config.h */
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,9 +23,10 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 
-#include "node/config.h"
+#include "node/cfg.h"
 #include "node/dir.h"
 #include "rpc/base32.h"
+#include "rpc/file.h"
 #include "rpc/furl.h"
 #include "rpc/ident.h"
 
@@ -336,7 +337,7 @@ write_text(const char *dir, const char *name, const char *text, int mode,
 {
 	g_autofree char *path = g_build_filename(dir, name, NULL);
 
-	return rpc_write_file_atomic(path, text, strlen(text), mode, error);
+	return rpc_file_write_atomic(path, text, strlen(text), mode, error);
 }
 
 /* Fill 'kf' and the files of 'tmp' for options 'o'. */

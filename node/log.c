@@ -8,13 +8,13 @@
  * and limits how often one call site may write (node_log_site_allow()).
  * The file is written with stdio and flushed per line: a node's log is a
  * few lines a minute, and a crash must not lose the last of them. */
-#include <config.h>	/* the build's, not node/config.h */
+#include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "node/config.h"
+#include "node/cfg.h"
 #include "node/log.h"
 
 /* One message site's budget. */

@@ -7,7 +7,7 @@
  * private/control.furl (what `tahoe status` calls) and the web page.
  * node_run() turns SIGINT and SIGTERM into a clean stop.  The services of
  * grid/ are added by the caller between node_start() and node_run(). */
-#include <config.h>	/* the build's, not node/config.h */
+#include "config.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -22,6 +22,7 @@
 #include "node/node.h"
 #include "node/web.h"
 #include "rpc/common.h"
+#include "rpc/file.h"
 #include "rpc/furl.h"
 #include "rpc/ident.h"
 
@@ -111,7 +112,7 @@ check_pubkey(node *n, GError **error)
 	} else {
 		g_autofree char *line = g_strconcat(n->node_id, "\n", NULL);
 
-		return rpc_write_file_atomic(path, line, strlen(line), 0644,
+		return rpc_file_write_atomic(path, line, strlen(line), 0644,
 		    error);
 	}
 }
@@ -306,7 +307,7 @@ node_start(node *n, GError **error)
 		url = node_web_url(n->web);
 		line = g_strconcat(url, "\n", NULL);
 		path = g_build_filename(n->dir, "node.url", NULL);
-		if (!rpc_write_file_atomic(path, line, strlen(line), 0644,
+		if (!rpc_file_write_atomic(path, line, strlen(line), 0644,
 		    error))
 			return FALSE;
 		n->url_path = g_steal_pointer(&path);

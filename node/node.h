@@ -11,7 +11,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "node/config.h"
+#include "node/cfg.h"
 #include "rpc/tub.h"
 
 typedef struct node node;

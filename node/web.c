@@ -12,7 +12,7 @@
  * This module renders a status document that the caller builds; it knows
  * the document's usual shape but trusts none of it: every string is
  * escaped, members may be missing or of the wrong type. */
-#include <config.h>	/* the build's, not node/config.h */
+#include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,7 +24,7 @@
 
 #include <microhttpd.h>
 
-#include "node/config.h"
+#include "node/cfg.h"
 #include "node/dir.h"
 #include "node/web.h"
 #include "rpc/common.h"

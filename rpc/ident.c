@@ -4,16 +4,13 @@
  * the handshake is done in hs.c with the keys it hands out. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "rpc/base32.h"
 #include "rpc/err.h"
+#include "rpc/file.h"
 #include "rpc/ident.h"
 
 #define PRIV_PREFIX	"priv-v0-"
@@ -137,11 +134,15 @@ rpc_ident_load(const char *path, GError **error)
 	g_autoptr(GError) e = NULL;
 	rpc_ident *id;
 
-	if (!rpc_read_file_capped(path, KEYFILE_MAX, &text, &len, &e)) {
-		rpc_set_error(error, RPC_E_SYSTEM, "%s", e->message);
+	if (!rpc_file_read_capped(path, KEYFILE_MAX, &text, &len, &e)) {
+		if (g_error_matches(e, RPC_ERROR, RPC_E_TOOBIG))
+			rpc_set_error(error, RPC_E_FORMAT,
+			    "%s: not a private key file", path);
+		else
+			rpc_set_error(error, RPC_E_SYSTEM, "%s", e->message);
 		return NULL;
 	}
-	if (len > KEYFILE_MAX || strlen(text) != len) {
+	if (strlen(text) != len) {
 		sodium_memzero(text, len);
 		rpc_set_error(error, RPC_E_FORMAT,
 		    "%s: not a private key file", path);
@@ -165,102 +166,6 @@ rpc_ident_load(const char *path, GError **error)
 }
 
 gboolean
-rpc_read_file_capped(const char *path, size_t max, char **text, size_t *len,
-    GError **error)
-{
-	char *buf;
-	size_t n = 0;
-	int fd, saved;
-
-	*text = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		saved = errno;
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
-		    "%s: %s", path, g_strerror(saved));
-		return FALSE;
-	}
-	/* One byte more than allowed tells "too big" from "exactly max". */
-	buf = g_malloc(max + 2);
-	while (n <= max) {
-		ssize_t r = read(fd, buf + n, max + 1 - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			saved = errno;
-			close(fd);
-			sodium_memzero(buf, max + 2);
-			g_free(buf);
-			g_set_error(error, G_FILE_ERROR,
-			    g_file_error_from_errno(saved), "%s: %s", path,
-			    g_strerror(saved));
-			return FALSE;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	return TRUE;
-}
-
-gboolean
-rpc_write_file_atomic(const char *path, const void *data, size_t len,
-    int mode, GError **error)
-{
-	g_autofree char *tmp = g_strdup_printf("%s.tmp.%ld", path,
-	    (long)getpid());
-	g_autofree char *dir = g_path_get_dirname(path);
-	const uint8_t *p = data;
-	size_t off = 0;
-	int fd, dfd, saved;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return rpc_set_error(error, RPC_E_SYSTEM, "%s: %s", tmp,
-		    g_strerror(errno));
-	if (fchmod(fd, mode) != 0)
-		goto fail;
-	while (off < len) {
-		ssize_t w = write(fd, p + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto fail;
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail;
-	/* Make the rename itself durable. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return TRUE;
-fail:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return rpc_set_error(error, RPC_E_SYSTEM, "%s: %s", path,
-	    g_strerror(saved));
-}
-
-gboolean
 rpc_ident_save(const rpc_ident *id, const char *path, GError **error)
 {
 	char b[64];
@@ -270,7 +175,7 @@ rpc_ident_save(const rpc_ident *id, const char *path, GError **error)
 	/* The first 32 bytes of a libsodium secret key are the seed. */
 	rpc_base32_encode_to(b, sizeof(b), id->sk, RPC_SEED_LEN);
 	g_snprintf(text, sizeof(text), "%s%s\n", PRIV_PREFIX, b);
-	ok = rpc_write_file_atomic(path, text, strlen(text), 0600, error);
+	ok = rpc_file_write_atomic(path, text, strlen(text), 0600, error);
 	sodium_memzero(b, sizeof(b));
 	sodium_memzero(text, sizeof(text));
 	return ok;

@@ -52,17 +52,4 @@ gboolean rpc_ident_save(const rpc_ident *id, const char *path,
 /* Load 'path' if it exists, else create a new identity and save it there. */
 rpc_ident *rpc_ident_load_or_create(const char *path, GError **error);
 
-/* Read 'path' into a new NUL-terminated buffer (*text, caller g_free()s;
- * wipe it first if it may hold a secret), reading at most 'max' + 1 bytes
- * whatever the file's size: *len > max means the file is larger than
- * 'max'.  FALSE with a G_FILE_ERROR ("PATH: reason") if it cannot be
- * opened or read. */
-gboolean rpc_read_file_capped(const char *path, size_t max, char **text,
-    size_t *len, GError **error);
-
-/* Write 'len' bytes to 'path' atomically (temporary name, fsync, rename,
- * fsync of the directory) with file mode 'mode'. */
-gboolean rpc_write_file_atomic(const char *path, const void *data,
-    size_t len, int mode, GError **error);
-
 #endif

@@ -10,6 +10,7 @@ rpc_librpc_a_SOURCES = \
 	rpc/rbuf.c rpc/rbuf.h \
 	rpc/mpread.c rpc/mpread.h \
 	rpc/furl.c rpc/furl.h \
+	rpc/file.c rpc/file.h \
 	rpc/ident.c rpc/ident.h \
 	rpc/hs.c rpc/hs.h \
 	rpc/frame.c rpc/frame.h \

@@ -25,6 +25,7 @@
 #include "rpc/err.h"
 #include "rpc/call-internal.h"
 #include "rpc/conn-internal.h"
+#include "rpc/file.h"
 #include "rpc/msg.h"
 #include "rpc/sched-internal.h"
 #include "rpc/sess-internal.h"
@@ -453,9 +454,11 @@ read_furl_file(rpc_tub *tub, const char *path, char **name, GError **error)
 	*name = NULL;
 	if (!g_file_test(path, G_FILE_TEST_EXISTS))
 		return TRUE;
-	if (!rpc_read_file_capped(path, FURLFILE_MAX, &text, &len, &e))
-		return rpc_set_error(error, RPC_E_SYSTEM, "%s", e->message);
-	if (len > FURLFILE_MAX || strlen(text) != len)
+	if (!rpc_file_read_capped(path, FURLFILE_MAX, &text, &len, &e))
+		return rpc_set_error(error, g_error_matches(e, RPC_ERROR,
+		    RPC_E_TOOBIG) ? RPC_E_FORMAT : RPC_E_SYSTEM, "%s",
+		    e->message);
+	if (strlen(text) != len)
 		return rpc_set_error(error, RPC_E_FORMAT,
 		    "%s: not a FURL file", path);
 	g_strchomp(text);
@@ -511,7 +514,7 @@ rpc_tub_register(rpc_tub *tub, rpc_obj *obj, const char *name,
 	if (furl_file != NULL) {
 		g_autofree char *line = g_strconcat(furl, "\n", NULL);
 
-		if (!rpc_write_file_atomic(furl_file, line, strlen(line), 0600,
+		if (!rpc_file_write_atomic(furl_file, line, strlen(line), 0600,
 		    error))
 			return NULL;
 	}

@@ -71,6 +71,35 @@ expect 1 "$TAHOE" -d nosuchnode admin add-grid-manager-cert \
 [ "$(snapshot storage0)" = "$before" ] || fail "a refused command changed the node"
 ok "add-grid-manager-cert refusals change nothing"
 
+# The certificate installed is the one checked: a FIFO hands out this
+# node's certificate to the first reader and other bytes to a second one.
+mkdir storage2
+cp storage0/node.pubkey storage2/
+printf '[storage]\nenabled = true\n' >storage2/tahoe.cfg
+mkfifo swap.cert
+{ cat storage0.cert >swap.cert; sleep 1; printf 'swapped\n' >swap.cert; } &
+writer=$!
+expect 0 "$TAHOE" -d storage2 admin add-grid-manager-cert \
+    --filename swap.cert --name swap
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
+cmp -s storage2/swap.cert storage0.cert ||
+    fail "installed bytes are not the checked ones: $(cat storage2/swap.cert)"
+ok "add-grid-manager-cert reads the file once"
+
+# A malformed [grid_managers] key is an error, not a key silently left out
+# of the signature check.
+mkdir storage3
+cp storage0/node.pubkey storage3/
+printf '[storage]\nenabled = true\n[grid_managers]\nwork = pub-v0-nope\n' \
+    >storage3/tahoe.cfg
+before=$(snapshot storage3)
+expect 1 "$TAHOE" -d storage3 admin add-grid-manager-cert \
+    --filename storage0.cert --name default
+one_line_error "\[grid_managers\] work"
+[ "$(snapshot storage3)" = "$before" ] || fail "a refused command changed storage3"
+ok "add-grid-manager-cert refuses a bad [grid_managers] key"
+
 # The seed's section name is read as the same list.
 mkdir storage1
 cp storage0/node.pubkey storage1/

@@ -370,6 +370,34 @@ test_config_rejects_bad_private_key_without_quoting_it(void **state)
 	}
 }
 
+/* The parser's own messages quote the text near the error; the key must
+ * not reach them. */
+static void
+test_config_rejects_invalid_json_without_quoting_it(void **state)
+{
+	static const char *bad[] = {
+		"{\"grid_manager_config_version\": 0, \"private_key\": "
+		    "\"priv-v0-secretsecret\x01\"}",
+		"{\"grid_manager_config_version\": 0, \"private_key\": "
+		    "\"priv-v0-secretsecret\\q\"}",
+		"{\"grid_manager_config_version\": 0, \"private_key\": "
+		    "\"priv-v0-secretsecret",
+		"{\"grid_manager_config_version\": 0, \"private_key\": "
+		    "priv-v0-secretsecret}",
+	};
+	size_t i;
+
+	RPC_UNUSED(state);
+	for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) err = NULL;
+
+		assert_null(grid_gm_parse(bad[i], strlen(bad[i]), &err));
+		assert_true(g_error_matches(err, GRID_ERROR, GRID_E_FORMAT));
+		if (strstr(err->message, "secret") != NULL)
+			fail_msg("%s", err->message);
+	}
+}
+
 static void
 test_config_rejects_server_without_public_key(void **state)
 {
@@ -1467,6 +1495,8 @@ main(void)
 		    test_config_rejects_private_key_of_wrong_type),
 		cmocka_unit_test(
 		    test_config_rejects_bad_private_key_without_quoting_it),
+		cmocka_unit_test(
+		    test_config_rejects_invalid_json_without_quoting_it),
 		cmocka_unit_test(
 		    test_config_rejects_server_without_public_key),
 		cmocka_unit_test(test_config_rejects_bad_public_key),

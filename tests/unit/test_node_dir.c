@@ -1,7 +1,7 @@
 /* tests/unit/test_node_dir.c -- node directories (node/dir.c) and the log
  * line format (node/log.c): endpoint strings, sizes, locations, what
  * create leaves on disk, failures that leave nothing, and the run lock. */
-#include <config.h>	/* the build's, not node/config.h */
+#include "config.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 
-#include "node/config.h"
+#include "node/cfg.h"
 #include "node/dir.h"
 #include "node/log.h"
 #include "rpc/common.h"

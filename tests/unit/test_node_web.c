@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "node/config.h"
+#include "node/cfg.h"
 #include "node/web.h"
 #include "rpc/common.h"
 

@@ -125,72 +125,6 @@ test_bad_key_files_refused_without_quoting(void **state)
 	g_rmdir(dir);
 }
 
-static void
-test_atomic_write_leaves_no_temporary(void **state)
-{
-	g_autofree char *dir = g_dir_make_tmp("identtest-XXXXXX", NULL);
-	g_autofree char *path = g_build_filename(dir, "f", NULL);
-	g_autofree char *text = NULL;
-	GDir *d;
-	int n = 0;
-
-	(void)state;
-	assert_true(rpc_write_file_atomic(path, "one", 3, 0644, NULL));
-	assert_true(rpc_write_file_atomic(path, "two", 3, 0644, NULL));
-	assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	assert_string_equal(text, "two");
-	d = g_dir_open(dir, 0, NULL);
-	while (g_dir_read_name(d) != NULL)
-		n++;
-	g_dir_close(d);
-	assert_int_equal(n, 1);
-	unlink(path);
-	/* A directory that does not exist: an error, nothing created. */
-	{
-		g_autofree char *bad = g_build_filename(dir, "no", "f", NULL);
-		GError *err = NULL;
-
-		assert_false(rpc_write_file_atomic(bad, "x", 1, 0600, &err));
-		assert_true(g_error_matches(err, RPC_ERROR, RPC_E_SYSTEM));
-		g_error_free(err);
-	}
-	g_rmdir(dir);
-}
-
-/* A capped read never takes more than max + 1 bytes, however big the
- * file, and says so through the length. */
-static void
-test_capped_read(void **state)
-{
-	g_autofree char *dir = g_dir_make_tmp("ident-XXXXXX", NULL);
-	g_autofree char *path = g_build_filename(dir, "f", NULL);
-	g_autofree char *big = g_malloc0(1 << 20);
-	g_autoptr(GError) err = NULL;
-	char *text = NULL;
-	size_t len = 99;
-
-	(void)state;
-	assert_true(g_file_set_contents(path, "12345", 5, NULL));
-	assert_true(rpc_read_file_capped(path, 5, &text, &len, NULL));
-	assert_int_equal(len, 5);
-	assert_string_equal(text, "12345");
-	g_free(text);
-	assert_true(rpc_read_file_capped(path, 4, &text, &len, NULL));
-	assert_int_equal(len, 5);		/* over the cap */
-	g_free(text);
-	memset(big, 'x', (1 << 20) - 1);
-	assert_true(g_file_set_contents(path, big, 1 << 20, NULL));
-	assert_true(rpc_read_file_capped(path, 100, &text, &len, NULL));
-	assert_int_equal(len, 101);
-	g_free(text);
-	g_unlink(path);
-	assert_false(rpc_read_file_capped(path, 100, &text, &len, &err));
-	assert_null(text);
-	assert_true(g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT));
-	assert_non_null(strstr(err->message, path));
-	g_rmdir(dir);
-}
-
 int
 main(void)
 {
@@ -200,8 +134,6 @@ main(void)
 		cmocka_unit_test(test_pubkey_text_round_trip_and_errors),
 		cmocka_unit_test(test_key_file_round_trip_mode_0600),
 		cmocka_unit_test(test_bad_key_files_refused_without_quoting),
-		cmocka_unit_test(test_atomic_write_leaves_no_temporary),
-		cmocka_unit_test(test_capped_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,8 @@
-/* node/config.h -- a node directory's tahoe.cfg (GKeyFile), edited in
+/* node/cfg.h -- a node directory's tahoe.cfg (GKeyFile), edited in
  * place: comments and the order of what is already there are kept, and the
  * file is replaced atomically.  See doc/configuration.md. */
-#ifndef NODE_CONFIG_H
-#define NODE_CONFIG_H
+#ifndef NODE_CFG_H
+#define NODE_CFG_H
 
 #include <stdint.h>
 
@@ -29,6 +29,8 @@ void node_config_free(node_config *cfg);		/* NULL is a no-op */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(node_config, node_config_free)
 
 const char *node_config_dir(const node_config *cfg);
+/* DIR/tahoe.cfg (borrowed), for messages. */
+const char *node_config_path(const node_config *cfg);
 /* The underlying key file (borrowed), for reading. */
 GKeyFile *node_config_keyfile(node_config *cfg);
 
@@ -63,20 +65,6 @@ char **node_config_keys(node_config *cfg, const char *section);
 
 /* Write the configuration back to DIR/tahoe.cfg atomically. */
 gboolean node_config_save(node_config *cfg, GError **error);
-
-/* The grid-manager certificates a storage node lists: the entries of
- * [grid_manager_certificates], or of its older name [grid_management_keys]
- * (both may be present), as NAME -> path (made absolute against the node
- * directory).  Caller g_hash_table_unref()s. */
-GHashTable *node_config_gm_certificates(node_config *cfg);
-
-/* The grid-manager keys a client trusts: the values of [grid_managers],
- * each "pub-v0-..." (32 bytes each, appended to 'keys').  FALSE with an
- * error naming the key for a malformed value.  An empty section means no
- * grid manager (any server may be used), which is rarely what the
- * operator meant: set *empty_section (if not NULL) so the caller can warn. */
-gboolean node_config_grid_managers(node_config *cfg, GArray *keys,
-    gboolean *empty_section, GError **error);
 
 /* Read DIR/node.pubkey ("pub-v0-...") into 'pk' (32 bytes). */
 gboolean node_dir_read_pubkey(const char *dir, uint8_t *pk, GError **error);

@@ -1,13 +1,15 @@
-/* node/config.c -- loading, editing and atomically saving tahoe.cfg, and
+/* node/cfg.c -- loading, editing and atomically saving tahoe.cfg, and
  * reading node.pubkey.  Meaning is given to the keys elsewhere (the node,
  * the grid, the CLI); this file only keeps the file well-formed. */
-#include <config.h>	/* the build's, not node/config.h */
+#include "config.h"
 
 #include <string.h>
 
 #include <sys/stat.h>
 
-#include "node/config.h"
+#include "node/cfg.h"
+#include "rpc/err.h"
+#include "rpc/file.h"
 #include "rpc/ident.h"
 
 G_DEFINE_QUARK(node-error-quark, node_error)
@@ -17,6 +19,17 @@ struct node_config {
 	char		*path;
 	GKeyFile	*kf;
 };
+
+/* The NODE_ERROR code for a failed rpc_file_read_capped(). */
+static int
+node_file_error_code(const GError *e)
+{
+	if (g_error_matches(e, RPC_ERROR, RPC_E_TOOBIG))
+		return NODE_E_FORMAT;
+	if (g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+		return NODE_E_NOTFOUND;
+	return NODE_E_IO;
+}
 
 node_config *
 node_config_load(const char *dir, GError **error)
@@ -32,16 +45,14 @@ node_config_load(const char *dir, GError **error)
 		    "%s: no such node directory", dir);
 		return NULL;
 	}
-	if (!rpc_read_file_capped(path, NODE_CONFIG_MAX, &text, &len, &e)) {
-		g_set_error(error, NODE_ERROR, g_error_matches(e,
-		    G_FILE_ERROR, G_FILE_ERROR_NOENT) ? NODE_E_NOTFOUND :
-		    NODE_E_IO, "%s", e->message);
+	if (!rpc_file_read_capped(path, NODE_CONFIG_MAX, &text, &len, &e)) {
+		g_set_error(error, NODE_ERROR, node_file_error_code(e), "%s",
+		    e->message);
 		return NULL;
 	}
-	if (len > NODE_CONFIG_MAX || strlen(text) != len) {
+	if (strlen(text) != len) {
 		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
-		    "%s: not a configuration file (too large or binary)",
-		    path);
+		    "%s: not a configuration file (binary)", path);
 		return NULL;
 	}
 	cfg = g_new0(node_config, 1);
@@ -73,6 +84,12 @@ const char *
 node_config_dir(const node_config *cfg)
 {
 	return cfg->dir;
+}
+
+const char *
+node_config_path(const node_config *cfg)
+{
+	return cfg->path;
 }
 
 GKeyFile *
@@ -223,64 +240,9 @@ node_config_save(node_config *cfg, GError **error)
 	if (stat(cfg->path, &st) == 0)
 		mode = (int)(st.st_mode & 0777);
 	text = g_key_file_to_data(cfg->kf, &len, NULL);
-	if (!rpc_write_file_atomic(cfg->path, text, len, mode, &e)) {
+	if (!rpc_file_write_atomic(cfg->path, text, len, mode, &e)) {
 		g_set_error(error, NODE_ERROR, NODE_E_IO, "%s", e->message);
 		return FALSE;
-	}
-	return TRUE;
-}
-
-GHashTable *
-node_config_gm_certificates(node_config *cfg)
-{
-	static const char *sections[] = {
-		"grid_management_keys",		/* the seed's name */
-		"grid_manager_certificates",	/* Tahoe-LAFS's; wins */
-	};
-	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    g_free);
-	size_t i, k;
-
-	for (i = 0; i < G_N_ELEMENTS(sections); i++) {
-		g_auto(GStrv) keys = node_config_keys(cfg, sections[i]);
-
-		for (k = 0; keys[k] != NULL; k++) {
-			g_autofree char *v = node_config_get(cfg, sections[i],
-			    keys[k]);
-
-			if (v == NULL || *v == '\0')
-				continue;
-			g_hash_table_replace(h, g_strdup(keys[k]),
-			    g_path_is_absolute(v) ? g_strdup(v) :
-			    g_build_filename(cfg->dir, v, NULL));
-		}
-	}
-	return h;
-}
-
-gboolean
-node_config_grid_managers(node_config *cfg, GArray *keys,
-    gboolean *empty_section, GError **error)
-{
-	g_auto(GStrv) names = node_config_keys(cfg, "grid_managers");
-	size_t i;
-
-	if (empty_section != NULL)
-		*empty_section = node_config_has_section(cfg,
-		    "grid_managers") && names[0] == NULL;
-	for (i = 0; names[i] != NULL; i++) {
-		g_autofree char *v = node_config_get(cfg, "grid_managers",
-		    names[i]);
-		g_autoptr(GError) e = NULL;
-		uint8_t k[32];
-
-		if (v == NULL || !rpc_pubkey_parse(v, k, &e)) {
-			g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
-			    "%s: [grid_managers] %s: %s", cfg->path,
-			    names[i], e != NULL ? e->message : "no value");
-			return FALSE;
-		}
-		g_array_append_vals(keys, k, 1);
 	}
 	return TRUE;
 }
@@ -295,13 +257,12 @@ node_dir_read_pubkey(const char *dir, uint8_t *pk, GError **error)
 	g_autoptr(GError) e = NULL;
 	size_t len = 0;
 
-	if (!rpc_read_file_capped(path, PUBKEY_FILE_MAX, &text, &len, &e)) {
-		g_set_error(error, NODE_ERROR, g_error_matches(e,
-		    G_FILE_ERROR, G_FILE_ERROR_NOENT) ? NODE_E_NOTFOUND :
-		    NODE_E_IO, "%s", e->message);
+	if (!rpc_file_read_capped(path, PUBKEY_FILE_MAX, &text, &len, &e)) {
+		g_set_error(error, NODE_ERROR, node_file_error_code(e), "%s",
+		    e->message);
 		return FALSE;
 	}
-	if (len > PUBKEY_FILE_MAX || strlen(text) != len) {
+	if (strlen(text) != len) {
 		g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
 		    "%s: not a public key file", path);
 		return FALSE;

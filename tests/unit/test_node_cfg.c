@@ -1,6 +1,6 @@
-/* tests/unit/test_node_config.c -- tahoe.cfg editing: what is there is
- * kept, saves are atomic, booleans and grid-manager sections are read with
- * clear errors, node.pubkey is checked. */
+/* tests/unit/test_node_cfg.c -- tahoe.cfg editing: what is there is
+ * kept, saves are atomic, booleans are read with clear errors,
+ * node.pubkey is checked. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 
 #include <glib/gstdio.h>
 
-#include "node/config.h"
+#include "node/cfg.h"
 #include "rpc/ident.h"
 
 typedef struct fixture {
@@ -125,59 +125,6 @@ test_booleans(void **state)
 }
 
 static void
-test_gm_certificates_read_both_section_names(void **state)
-{
-	fixture *f = *state;
-	g_autoptr(node_config) cfg = NULL;
-	g_autoptr(GHashTable) h = NULL;
-	g_autofree char *want = g_build_filename(f->dir, "a.cert", NULL);
-
-	write_cfg(f, "[grid_management_keys]\nold = a.cert\n"
-	    "[grid_manager_certificates]\nnew = /abs/b.cert\n");
-	cfg = node_config_load(f->dir, NULL);
-	h = node_config_gm_certificates(cfg);
-	assert_int_equal(g_hash_table_size(h), 2);
-	assert_string_equal(g_hash_table_lookup(h, "old"), want);
-	assert_string_equal(g_hash_table_lookup(h, "new"), "/abs/b.cert");
-}
-
-static void
-test_grid_managers_empty_section_and_bad_key(void **state)
-{
-	fixture *f = *state;
-	g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, 32);
-	g_autoptr(rpc_ident) id = rpc_ident_new();
-	g_autofree char *pk = rpc_ident_pubkey_text(id);
-	g_autofree char *text = NULL;
-	gboolean empty = FALSE;
-	node_config *cfg;
-	GError *err = NULL;
-
-	write_cfg(f, "[grid_managers]\n");
-	cfg = node_config_load(f->dir, NULL);
-	assert_true(node_config_grid_managers(cfg, keys, &empty, NULL));
-	assert_true(empty);
-	assert_int_equal(keys->len, 0);
-	node_config_free(cfg);
-
-	text = g_strdup_printf("[grid_managers]\nwork = %s\n", pk);
-	write_cfg(f, text);
-	cfg = node_config_load(f->dir, NULL);
-	assert_true(node_config_grid_managers(cfg, keys, &empty, NULL));
-	assert_false(empty);
-	assert_int_equal(keys->len, 1);
-	assert_memory_equal(keys->data, rpc_ident_pk(id), 32);
-	node_config_free(cfg);
-
-	write_cfg(f, "[grid_managers]\nwork = pub-v0-nope\n");
-	cfg = node_config_load(f->dir, NULL);
-	assert_false(node_config_grid_managers(cfg, keys, NULL, &err));
-	assert_non_null(strstr(err->message, "[grid_managers] work"));
-	g_clear_error(&err);
-	node_config_free(cfg);
-}
-
-static void
 test_read_pubkey(void **state)
 {
 	fixture *f = *state;
@@ -209,12 +156,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_missing_dir_file_and_bad_syntax, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_booleans, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_gm_certificates_read_both_section_names, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_grid_managers_empty_section_and_bad_key, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_read_pubkey, setup,
 		    teardown),
