@@ -469,6 +469,8 @@ test_decref_of_zero_closes_connection(void **state)
 	assert_true(wait_closed(f, fd, 2.0));
 	close(fd);
 	assert_still_served(f);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 static void
