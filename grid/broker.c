@@ -15,6 +15,8 @@
 #include "grid/broker.h"
 #include "grid/gm.h"
 #include "grid/storage.h"
+#include "grid/upload.h"
+#include "rpc/base32.h"
 #include "rpc/common.h"
 #include "rpc/conn.h"
 #include "rpc/err.h"
@@ -48,6 +50,9 @@ struct server {
 	gint64		 since_us;	/* connected, or lost, at */
 	gint64		 last_seen_us;
 	char		*last_error;
+	guint64		 max_share;	/* from get_version */
+	GBytes		*perm_seed;	/* bytes for the permuted ring */
+	uint8_t		 tubid[32];	/* raw, of its FURL */
 };
 
 /* A cancelled call still completes, perhaps after its server is freed
@@ -87,6 +92,8 @@ server_free(void *p)
 	g_free(s->address);
 	g_ptr_array_unref(s->certs);
 	g_free(s->last_error);
+	if (s->perm_seed != NULL)
+		g_bytes_unref(s->perm_seed);
 	g_free(s);
 }
 
@@ -129,6 +136,17 @@ version_done(const msgpack_object *result, const GError *err, void *arg)
 		s->last_error = g_strdup("does not speak the storage "
 		    "protocol");
 		return;
+	}
+	{
+		const msgpack_object *v1 = rpc_mp_map_get(result,
+		    GRID_SS_PROTOCOL);
+		const msgpack_object *m = v1->type == MSGPACK_OBJECT_MAP ?
+		    rpc_mp_map_get(v1, "maximum-immutable-share-size") : NULL;
+
+		/* Tahoe treats a server that does not say as unlimited. */
+		s->max_share = m != NULL &&
+		    m->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? m->via.u64 :
+		    G_MAXUINT64;
 	}
 	s->since_us = s->last_seen_us = g_get_real_time();
 	g_clear_pointer(&s->last_error, g_free);
@@ -173,6 +191,22 @@ grid_broker_free(grid_broker *b)
 	g_free(b);
 }
 
+/* The bytes that place a server on the ring permuted by storage index,
+ * as Tahoe's storage_client._parse_announcement: the base32-decoded
+ * permutation-seed-base32, or without one the raw node key. */
+static GBytes *
+perm_seed_bytes(const grid_ann *a)
+{
+	uint8_t buf[128];
+	size_t n = 0;
+
+	if (a->perm_seed != NULL && a->perm_seed[0] != '\0' &&
+	    rpc_base32_decode(a->perm_seed, strlen(a->perm_seed), buf,
+	    sizeof(buf), &n) == 0 && n > 0)
+		return g_bytes_new(buf, n);
+	return g_bytes_new(a->key, RPC_PK_LEN);
+}
+
 void
 grid_broker_announce(grid_broker *b, const grid_ann *a)
 {
@@ -202,6 +236,9 @@ grid_broker_announce(grid_broker *b, const grid_ann *a)
 		g_hash_table_insert(b->servers, s->key_text, s);
 	}
 	s->seqnum = a->seqnum;
+	if (s->perm_seed != NULL)
+		g_bytes_unref(s->perm_seed);
+	s->perm_seed = perm_seed_bytes(a);
 	g_free(s->nickname);
 	s->nickname = g_strdup(a->nickname);
 	g_ptr_array_set_size(s->certs, 0);
@@ -226,6 +263,8 @@ grid_broker_announce(grid_broker *b, const grid_ann *a)
 	/* Parsed once here; the reconnector keeps the parsed copy. */
 	s->address = rpc_furl_parse(s->furl, &f, &err) ?
 	    rpc_furl_location(f) : g_strdup("");
+	if (f != NULL)
+		memcpy(s->tubid, rpc_furl_tubid_raw(f), sizeof(s->tubid));
 	if (s->self) {
 		s->since_us = s->last_seen_us = g_get_real_time();
 		return;
@@ -251,6 +290,40 @@ server_state(const struct server *s)
 	if (s->ref != NULL)
 		return "connecting";
 	return rpc_reconnector_state_name(rpc_reconnector_state(s->rc)) ;
+}
+
+guint
+grid_broker_usable(grid_broker *b, gboolean for_upload, GArray *out)
+{
+	GHashTableIter it;
+	gpointer v;
+	size_t nk = b->gm_keys->len / RPC_PK_LEN;
+	gint64 now = g_get_real_time();
+	guint n = 0;
+
+	g_hash_table_iter_init(&it, b->servers);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct server *s = v;
+		grid_upload_server u;
+
+		if (s->self || strcmp(server_state(s), "connected") != 0)
+			continue;
+		/* Judged at every upload: a certificate that has expired
+		 * stops uploads from that moment. */
+		if (for_upload && nk > 0 && !grid_upload_permitted(
+		    (const uint8_t *)b->gm_keys->data, nk, s->key,
+		    (grid_cert *const *)s->certs->pdata, s->certs->len, now))
+			continue;
+		memset(&u, 0, sizeof(u));
+		u.ref = s->ref;
+		u.name = s->nickname;
+		u.tubid = s->tubid;
+		u.perm_seed = g_bytes_get_data(s->perm_seed, &u.perm_seed_len);
+		u.max_share = s->max_share;
+		g_array_append_val(out, u);
+		n++;
+	}
+	return n;
 }
 
 guint

@@ -31,6 +31,13 @@ void grid_broker_announce(grid_broker *b, const grid_ann *a);
  * address, state, since, last_seen, last_error, grid_manager. */
 void grid_broker_status(grid_broker *b, JsonArray *servers);
 
+/* Append to 'out' (an array of grid_upload_server) every connected
+ * server whose get_version answered, with pointers borrowed from the
+ * broker (valid until the loop runs again).  With 'for_upload' and
+ * trusted grid managers, only servers holding a certificate valid now
+ * from one of them.  Return how many were added. */
+guint grid_broker_usable(grid_broker *b, gboolean for_upload, GArray *out);
+
 guint grid_broker_n_servers(const grid_broker *b);
 guint grid_broker_n_connected(const grid_broker *b);
 

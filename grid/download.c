@@ -74,6 +74,7 @@ struct grid_download {
 	guint		 calls;		/* outstanding */
 	ev_idle		 idle;
 	ev_timer	 stall;
+	ev_timer	 grace;		/* FIND: waiting for more answers */
 	grid_download_data_fn *data;
 	grid_download_done_fn *done;
 	void		*arg;
@@ -144,6 +145,7 @@ finish(grid_download *d, const GError *err)
 	d->ph = PH_DONE;
 	ev_idle_stop(d->loop, &d->idle);
 	ev_timer_stop(d->loop, &d->stall);
+	ev_timer_stop(d->loop, &d->grace);
 	d->done(err, d->arg);
 	dl_unref(d);
 }
@@ -642,8 +644,16 @@ buckets_cb(const msgpack_object *result, const GError *err, void *arg)
 			distinct += !seen[s->shnum];
 			seen[s->shnum] = TRUE;
 		}
-		if (distinct >= d->cap.k || d->finds == 0)
+		/* With k share numbers known, the other servers get a
+		 * moment more: the lowest share numbers (the data shares,
+		 * which need no decoding) are worth a short wait. */
+		if (d->finds == 0) {
+			ev_timer_stop(d->loop, &d->grace);
 			d->ph = PH_FETCH;
+		} else if (distinct >= d->cap.k &&
+		    !ev_is_active(&d->grace)) {
+			ev_timer_start(d->loop, &d->grace);
+		}
 	}
 	pump(d);
 out:
@@ -670,6 +680,20 @@ stall_cb(struct ev_loop *loop, ev_timer *w, int revents)
 				drop_server(d, d->slots[i].src->server,
 				    "no answer in time");
 	}
+	pump(d);
+	dl_unref(d);
+}
+
+static void
+grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	grid_download *d = RPC_CONTAINER_OF(w, grid_download, grace);
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	d->refs++;
+	if (d->ph == PH_FIND)
+		d->ph = PH_FETCH;
 	pump(d);
 	dl_unref(d);
 }
@@ -723,6 +747,7 @@ grid_download_start(struct ev_loop *loop, const grid_uri *cap,
 	    d->offset + length;
 	ev_idle_init(&d->idle, idle_cb);
 	ev_init(&d->stall, stall_cb);
+	ev_timer_init(&d->grace, grace_cb, GRID_DOWNLOAD_FIND_GRACE, 0.0);
 	d->stall.repeat = GRID_DOWNLOAD_STALL;
 	for (i = 0; i < n; i++)
 		d->servers[i] = rpc_ref_ref(servers[i]);

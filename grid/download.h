@@ -22,6 +22,9 @@
 
 #define GRID_DOWNLOAD_STALL	30.0	/* seconds a server may keep us
 					 * waiting before it is replaced */
+#define GRID_DOWNLOAD_FIND_GRACE 0.5	/* seconds the other servers get to
+					 * say what they hold once k share
+					 * numbers are known */
 
 typedef struct grid_download grid_download;
 

@@ -254,10 +254,16 @@ start_storage(grid_node *g, GError **error)
 	grid_ss_set_expiry(g->ss, &expiry);
 	if (!next_seqnum(n, &seq, error))
 		return FALSE;
-	/* Tahoe-LAFS seeds the permuted ring of a node with an Ed25519 key
-	 * by the base32 of that key. */
-	seed = rpc_base32_encode(rpc_ident_pk(rpc_tub_ident(tub)),
-	    RPC_PK_LEN);
+	/* Tahoe-LAFS (client._init_permutation_seed) announces, for a node
+	 * with an Ed25519 key, the base32 of the key's own base32 text: the
+	 * ring is then permuted with those 52 ASCII bytes. */
+	{
+		g_autofree char *text = rpc_base32_encode(
+		    rpc_ident_pk(rpc_tub_ident(tub)), RPC_PK_LEN);
+
+		seed = rpc_base32_encode((const uint8_t *)text,
+		    strlen(text));
+	}
 	g_ptr_array_add(certs, NULL);
 	a = grid_ann_sign(rpc_tub_ident(tub), "storage", node_nickname(n),
 	    furl, seed, seq, (char *const *)certs->pdata);

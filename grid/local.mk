@@ -14,6 +14,7 @@ grid_libgrid_a_SOURCES = \
 	grid/storage.c grid/storage.h \
 	grid/upload.c grid/upload.h \
 	grid/download.c grid/download.h \
+	grid/client.c grid/client.h \
 	grid/broker.c grid/broker.h \
 	grid/gnode.c grid/gnode.h \
 	grid/owner.h
