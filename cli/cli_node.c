@@ -229,80 +229,23 @@ status_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-static const char *
-str_or(JsonObject *o, const char *name, const char *def)
-{
-	JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
-
-	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_STRING)
-		return def;
-	return json_node_get_string(n);
-}
-
-static char *
-time_or_dash(JsonObject *o, const char *name)
-{
-	JsonNode *n = json_object_get_member(o, name);
-	g_autoptr(GDateTime) t = NULL;
-
-	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_DOUBLE)
-		return g_strdup("-");
-	t = g_date_time_new_from_unix_utc((gint64)json_node_get_double(n));
-	return t != NULL ? g_date_time_format(t, "%Y-%m-%d %H:%M:%S") :
-	    g_strdup("-");
-}
-
-/* Print the status document 'doc' as text. */
+/* Print the status document 'doc' as text, laid out by the node's own
+ * section and grid's for the kind of node it says it is. */
 static void
-print_status(JsonObject *st)
+print_status(JsonNode *doc)
 {
-	JsonObject *in = json_object_has_member(st, "introducer") ?
-	    json_object_get_object_member(st, "introducer") : NULL;
-	JsonArray *servers = json_object_has_member(st, "servers") ?
-	    json_object_get_array_member(st, "servers") : NULL;
-	guint i, n_conn = 0;
+	g_autoptr(node_status_layout) l = node_status_layout_new();
+	g_autofree char *text = NULL;
+	JsonObject *o = json_node_get_object(doc);
+	JsonNode *kind = json_object_get_member(o, "kind");
 
-	printf("Nickname:   %s\n", str_or(st, "nickname", ""));
-	printf("Node ID:    %s\n", str_or(st, "node_id", ""));
-	printf("Kind:       %s\n", str_or(st, "kind", ""));
-	if (in != NULL) {
-		g_autofree char *since = time_or_dash(in, "since");
-
-		printf("Introducer: %s, %s since %s", str_or(in, "address",
-		    "-"), str_or(in, "state", "?"), since);
-		if (str_or(in, "last_error", NULL) != NULL &&
-		    strcmp(str_or(in, "state", ""), "connected") != 0)
-			printf(" (%s)", str_or(in, "last_error", ""));
-		printf("\n");
-	}
-	if (servers == NULL)
-		return;
-	for (i = 0; i < json_array_get_length(servers); i++)
-		if (strcmp(str_or(json_array_get_object_element(servers, i),
-		    "state", ""), "connected") == 0)
-			n_conn++;
-	printf("Storage servers: %u of %u connected\n", n_conn,
-	    json_array_get_length(servers));
-	printf("  %-16s %-20s %-24s %-11s %s\n", "NICKNAME", "ID", "ADDRESS",
-	    "STATE", "SINCE");
-	for (i = 0; i < json_array_get_length(servers); i++) {
-		JsonObject *s = json_array_get_object_element(servers, i);
-		g_autofree char *since = time_or_dash(s, "since");
-		g_autofree char *id = g_strndup(str_or(s, "node_id", ""), 20);
-
-		printf("  %-16s %-20s %-24s %-11s %s\n",
-		    str_or(s, "nickname", ""), id, str_or(s, "address", ""),
-		    str_or(s, "state", ""), since);
-		if (str_or(s, "grid_manager", NULL) != NULL)
-			printf("  %-16s grid manager: %s\n", "",
-			    str_or(s, "grid_manager", ""));
-		if (str_or(s, "last_error", NULL) != NULL &&
-		    strcmp(str_or(s, "state", ""), "connected") != 0)
-			printf("  %-16s last error: %s\n", "",
-			    str_or(s, "last_error", ""));
-	}
+	grid_status_layout_add(l, kind != NULL &&
+	    JSON_NODE_HOLDS_VALUE(kind) &&
+	    json_node_get_value_type(kind) == G_TYPE_STRING ?
+	    json_node_get_string(kind) : NULL);
+	node_status_repair(doc);
+	text = node_status_text(doc, l);
+	fputs(text, stdout);
 }
 
 int
@@ -374,7 +317,7 @@ cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 	if (json)
 		printf("%s\n", q.json);
 	else
-		print_status(json_node_get_object(root));
+		print_status(root);
 	g_free(q.json);
 	return CLI_OK;
 }

@@ -4,5 +4,5 @@ dist_man1_MANS = doc/man/tahoe.1 doc/man/tahoe-grid-manager.1 \
 	doc/man/tahoe-debug.1 doc/man/tahoe-create-node.1 \
 	doc/man/tahoe-run.1 doc/man/tahoe-status.1
 dist_doc_DATA += doc/managed-grid.md
-dist_doc_DATA += doc/configuration.md
+dist_doc_DATA += doc/configuration.md doc/status.md
 dist_doc_DATA += doc/chk.md

@@ -48,39 +48,133 @@ is_introducer(node *n)
 	return g_file_test(p, G_FILE_TEST_EXISTS);
 }
 
+/* ---- status: grid's sections of the document (doc/status.md) ---- */
+
+static const node_status_field client_facts[] = {
+	{ "kind",		"Kind",				0, 0 },
+	{ "servers_connected",	"Servers connected",		0, 0 },
+	{ "storage_available",	"Storage available (bytes)",
+	    NODE_FIELD_OPTIONAL, 0 },
+	{ "grid_managers",	"Grid managers trusted",	0, 0 },
+};
+
+static const node_status_field introducer_facts[] = {
+	{ "state",		"State",		NODE_FIELD_STATE, 0 },
+	{ "address",		"Address",		0, 0 },
+	{ "since",		"Since",		NODE_FIELD_TIME, 0 },
+	{ "last_error",		"Last error",		0, 0 },
+	{ "next_try_in",	"Next try in (s)",	NODE_FIELD_OPTIONAL, 0 },
+	{ "connections",	"Connections made",	NODE_FIELD_OPTIONAL, 0 },
+	{ "announcements_received", "Announcements received",
+	    NODE_FIELD_OPTIONAL, 0 },
+	{ "announcements_dropped", "Announcements dropped",
+	    NODE_FIELD_OPTIONAL, 0 },
+};
+
+/* Text widths: a server per line on an 80-column terminal. */
+static const node_status_field server_columns[] = {
+	{ "nickname",		"Nickname",	0,		  16 },
+	{ "node_id",		"Node ID",	NODE_FIELD_ID,	  20 },
+	{ "address",		"Address",	0,		  24 },
+	{ "state",		"State",	NODE_FIELD_STATE, 11 },
+	{ "since",		"Since",	NODE_FIELD_TIME,  20 },
+	{ "last_seen",		"Last seen",	NODE_FIELD_TIME,  0 },
+	{ "last_error",		"Last error",	0,		  0 },
+	{ "grid_manager",	"Grid manager",	0,		  0 },
+};
+
+static const node_status_section client_sections[] = {
+	{ NULL, NULL, FALSE, client_facts, G_N_ELEMENTS(client_facts),
+	    NULL, NULL },
+	{ "Introducer", "introducer", FALSE, introducer_facts,
+	    G_N_ELEMENTS(introducer_facts), NULL, NULL },
+	{ "Storage servers", "servers", TRUE, server_columns,
+	    G_N_ELEMENTS(server_columns), "servers", "connected" },
+};
+
+static const node_status_field intro_node_facts[] = {
+	{ "kind",		"Kind",			0, 0 },
+	{ "announcements_kept",	"Announcements kept",	0, 0 },
+	{ "subscribers",	"Subscribers",		0, 0 },
+	{ "announcements_dropped", "Announcements dropped", 0, 0 },
+};
+
+static const node_status_field announcement_columns[] = {
+	{ "nickname",	"Nickname",	0,		16 },
+	{ "node_id",	"Node ID",	NODE_FIELD_ID,	20 },
+	{ "service",	"Service",	0,		10 },
+	{ "seqnum",	"Sequence number", 0,		15 },
+};
+
+static const node_status_section intro_node_sections[] = {
+	{ NULL, NULL, FALSE, intro_node_facts, G_N_ELEMENTS(intro_node_facts),
+	    NULL, NULL },
+	{ "Announcements", "announcements", TRUE, announcement_columns,
+	    G_N_ELEMENTS(announcement_columns), "announcements", NULL },
+};
+
+void
+grid_status_layout_add(node_status_layout *l, const char *kind)
+{
+	const node_status_section *s = client_sections;
+	size_t i, n = G_N_ELEMENTS(client_sections);
+
+	if (kind != NULL && strcmp(kind, "introducer") == 0) {
+		s = intro_node_sections;
+		n = G_N_ELEMENTS(intro_node_sections);
+	}
+	for (i = 0; i < n; i++)
+		node_status_layout_add(l, &s[i]);
+}
+
+/* The introducer's members: its counts and the announcements list. */
 static void
-status_fn(JsonObject *st, void *arg)
+status_intro_node(JsonObject *st, void *arg)
 {
 	grid_node *g = arg;
-	JsonObject *intro;
 
-	if (g->intro != NULL) {
-		json_object_set_string_member(st, "kind", "introducer");
-		grid_intro_status(g->intro, st);
-		return;
-	}
-	intro = json_object_new();
+	json_object_set_string_member(st, "kind", "introducer");
+	grid_intro_status(g->intro, st);
+}
+
+static void
+status_client_facts(JsonObject *st, void *arg)
+{
+	grid_node *g = arg;
+
 	json_object_set_string_member(st, "kind", g->ss != NULL ?
 	    "storage" : "client");
+	json_object_set_int_member(st, "servers_connected",
+	    grid_broker_n_connected(g->broker));
+	if (g->ss != NULL)
+		json_object_set_int_member(st, "storage_available",
+		    (gint64)MIN(grid_ss_available(g->ss), G_MAXINT64));
+	json_object_set_int_member(st, "grid_managers",
+	    (gint64)g->n_gm_keys);
+}
+
+static void
+status_introducer(JsonObject *st, void *arg)
+{
+	grid_node *g = arg;
+	JsonObject *intro = json_object_new();
+
 	if (g->ic != NULL)
 		grid_ic_status(g->ic, intro);
 	else
 		json_object_set_string_member(intro, "state",
 		    "not configured");
 	json_object_set_object_member(st, "introducer", intro);
-	if (g->broker != NULL) {
-		JsonArray *servers = json_array_new();
+}
 
-		grid_broker_status(g->broker, servers);
-		json_object_set_int_member(st, "servers_connected",
-		    grid_broker_n_connected(g->broker));
-		json_object_set_array_member(st, "servers", servers);
-	}
-	if (g->ss != NULL)
-		json_object_set_int_member(st, "storage_available",
-		    (gint64)MIN(grid_ss_available(g->ss), G_MAXINT64));
-	json_object_set_int_member(st, "grid_managers",
-	    (gint64)g->n_gm_keys);
+static void
+status_servers(JsonObject *st, void *arg)
+{
+	grid_node *g = arg;
+	JsonArray *servers = json_array_new();
+
+	grid_broker_status(g->broker, servers);
+	json_object_set_array_member(st, "servers", servers);
 }
 
 static void
@@ -292,7 +386,10 @@ grid_node_start(node *n, GError **error)
 		if ((g->intro = grid_intro_new(node_tub(n), ff, error)) ==
 		    NULL)
 			goto fail;
-		node_set_status_fn(n, status_fn, g);
+		node_add_status_section(n, &intro_node_sections[0],
+		    status_intro_node, g);
+		node_add_status_section(n, &intro_node_sections[1], NULL,
+		    NULL);
 		return g;
 	}
 	if (!grid_cfg_shares(cfg, &g->shares, error))
@@ -321,7 +418,10 @@ grid_node_start(node *n, GError **error)
 	}
 	if (storage && !start_storage(g, error))
 		goto fail;
-	node_set_status_fn(n, status_fn, g);
+	node_add_status_section(n, &client_sections[0], status_client_facts,
+	    g);
+	node_add_status_section(n, &client_sections[1], status_introducer, g);
+	node_add_status_section(n, &client_sections[2], status_servers, g);
 	return g;
 fail:
 	grid_node_stop(g);
@@ -333,7 +433,7 @@ grid_node_stop(grid_node *g)
 {
 	if (g == NULL)
 		return;
-	node_set_status_fn(g->n, NULL, NULL);
+	node_clear_status_sections(g->n);
 	grid_ic_free(g->ic);
 	grid_broker_free(g->broker);
 	grid_ss_free(g->ss);

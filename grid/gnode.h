@@ -17,4 +17,9 @@ grid_node *grid_node_start(node *n, GError **error);
 /* Stop them (before node_free()).  NULL is a no-op. */
 void grid_node_stop(grid_node *g);
 
+/* Add grid's sections for a node of 'kind' (the document's "kind":
+ * "introducer", "client" or "storage"; NULL as "client") to 'l', so that
+ * a status document fetched from a node can be shown (`tahoe status`). */
+void grid_status_layout_add(node_status_layout *l, const char *kind);
+
 #endif

@@ -26,6 +26,12 @@
 #include "rpc/furl.h"
 #include "rpc/ident.h"
 
+/* A section's function, called for each status document. */
+struct filler {
+	node_status_fn	*fn;
+	void		*arg;
+};
+
 struct node {
 	struct ev_loop	*loop;		/* borrowed */
 	char		*dir;
@@ -39,8 +45,8 @@ struct node {
 	rpc_obj		*control;
 	char		*control_furl_path;
 	char		*url_path;	/* node.url, once written */
-	node_status_fn	*status_fn;
-	void		*status_arg;
+	node_status_layout *layout;	/* the sections, in order */
+	GArray		*fillers;	/* of struct filler, in order */
 	ev_signal	 sigint, sigterm;
 	gint64		 started_us;
 	int		 signo;
@@ -132,6 +138,8 @@ node_open(struct ev_loop *loop, const char *dir, GError **error)
 	n->loop = loop;
 	n->dir = g_strdup(dir);
 	n->lock_fd = -1;
+	n->layout = node_status_layout_new();
+	n->fillers = g_array_new(FALSE, FALSE, sizeof(struct filler));
 	if ((n->cfg = node_config_load(dir, error)) == NULL)
 		goto fail;
 	if ((n->lock_fd = node_dir_lock(dir, error)) < 0)
@@ -188,6 +196,7 @@ node_status(node *n)
 {
 	JsonObject *o = json_object_new();
 	JsonNode *doc = json_node_new(JSON_NODE_OBJECT);
+	guint i;
 
 	json_object_set_string_member(o, "nickname", n->nickname);
 	json_object_set_string_member(o, "node_id", n->node_id);
@@ -196,17 +205,39 @@ node_status(node *n)
 	json_object_set_string_member(o, "version", NODE_VERSION_STRING);
 	json_object_set_double_member(o, "started",
 	    (double)n->started_us / G_USEC_PER_SEC);
-	if (n->status_fn != NULL)
-		n->status_fn(o, n->status_arg);
+	for (i = 0; i < n->fillers->len; i++) {
+		const struct filler *f = &g_array_index(n->fillers,
+		    struct filler, i);
+
+		f->fn(o, f->arg);
+	}
 	json_node_take_object(doc, o);
 	return doc;
 }
 
 void
-node_set_status_fn(node *n, node_status_fn *fn, void *arg)
+node_add_status_section(node *n, const node_status_section *section,
+    node_status_fn *fn, void *arg)
 {
-	n->status_fn = fn;
-	n->status_arg = arg;
+	g_return_if_fail(n != NULL);
+	if (section != NULL)
+		node_status_layout_add(n->layout, section);
+	if (fn != NULL) {
+		struct filler f = { fn, arg };
+
+		g_array_append_val(n->fillers, f);
+	}
+}
+
+void
+node_clear_status_sections(node *n)
+{
+	g_return_if_fail(n != NULL);
+	node_status_layout_free(n->layout);
+	n->layout = node_status_layout_new();
+	if (n->web != NULL)
+		node_web_set_layout(n->web, n->layout);
+	g_array_set_size(n->fillers, 0);
 }
 
 static JsonNode *
@@ -304,6 +335,7 @@ node_start(node *n, GError **error)
 			g_prefix_error(error, "tahoe.cfg: [node] web.port: ");
 			return FALSE;
 		}
+		node_web_set_layout(n->web, n->layout);
 		url = node_web_url(n->web);
 		line = g_strconcat(url, "\n", NULL);
 		path = g_build_filename(n->dir, "node.url", NULL);
@@ -354,6 +386,8 @@ node_free(node *n)
 		return;
 	node_web_free(n->web);
 	n->web = NULL;
+	node_status_layout_free(n->layout);
+	g_array_unref(n->fillers);
 	if (n->tub != NULL)
 		rpc_tub_free(n->tub);
 	/* Let the connections' closes reach the peers before exit. */

@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 
 #include "node/cfg.h"
+#include "node/status.h"
 #include "rpc/tub.h"
 
 typedef struct node node;
@@ -27,11 +28,18 @@ node *node_open(struct ev_loop *loop, const char *dir, GError **error);
  * at private/control.furl and serve web.port (writing node.url). */
 gboolean node_start(node *n, GError **error);
 
-/* Add members to the status document (an object holding nickname,
- * node_id, tubid, version and started already).  Called on the loop each
- * time the status is asked for. */
+/* Add a section to the status document (doc/status.md).  'fn' (may be
+ * NULL when another section's function writes this one's members) adds
+ * the section's members to the document, an object holding the node's
+ * own members (nickname, node_id, tubid, version, started) and those of
+ * the sections added before; it is called on the loop each time the
+ * status is asked for.  'section' (borrowed: static) says how the page and
+ * `tahoe status` show them; NULL adds data only. */
 typedef void node_status_fn(JsonObject *status, void *arg);
-void node_set_status_fn(node *n, node_status_fn *fn, void *arg);
+void node_add_status_section(node *n, const node_status_section *section,
+    node_status_fn *fn, void *arg);
+/* Remove every section added (the services are stopping). */
+void node_clear_status_sections(node *n);
 
 /* A new status document (caller json_node_unref()s). */
 JsonNode *node_status(node *n);

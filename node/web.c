@@ -9,14 +9,12 @@
  * already read) makes the timer fire on the next loop pass without
  * sleeping, so no answer waits for another event.
  *
- * This module renders a status document that the caller builds; it knows
- * the document's usual shape but trusts none of it: every string is
- * escaped, members may be missing or of the wrong type. */
+ * This module serves a status document that the caller builds, rendered
+ * by node/status.c as the caller's layout says. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,6 +24,7 @@
 
 #include "node/cfg.h"
 #include "node/dir.h"
+#include "node/status.h"
 #include "node/web.h"
 #include "rpc/common.h"
 
@@ -36,15 +35,13 @@
 #define WEB_LISTEN_BACKLOG	16
 /* What Tahoe-LAFS listens on when web.port names no interface. */
 #define WEB_DEFAULT_HOST	"127.0.0.1"
-/* 9999-12-31T23:59:59Z: the last second GDateTime can show. */
-#define WEB_TIME_MAX		253402300799.0
-#define WEB_DASH		"\xe2\x80\x94"	/* U+2014 EM DASH */
 
 struct node_web {
 	struct ev_loop		*loop;	/* borrowed */
 	struct MHD_Daemon	*mhd;
 	node_web_status_fn	*fn;
 	void			*arg;
+	const node_status_layout *layout;	/* borrowed; may be NULL */
 	ev_io			 io;	/* MHD's epoll descriptor */
 	ev_timer		 timer;	/* MHD_get_timeout() */
 	char			*url;
@@ -131,385 +128,6 @@ web_make_url(int fd, uint16_t *port)
 		*port = ntohs(in6->sin6_port);
 		return g_strdup_printf("http://[%s]:%u/", host, *port);
 	}
-}
-
-/* ---- the status document ---- */
-
-/* Make every string in the document valid UTF-8, member names included:
- * nicknames come from the network, and both json-glib's generator and
- * the escaping below assume valid text. */
-static void
-doc_repair(JsonNode *node)
-{
-	GList *names, *l;
-	JsonObject *o;
-	JsonArray *a;
-	guint i, n;
-
-	switch (JSON_NODE_TYPE(node)) {
-	case JSON_NODE_OBJECT:
-		o = json_node_get_object(node);
-		names = json_object_get_members(o);
-		for (l = names; l != NULL; l = l->next) {
-			const char *name = l->data;
-			JsonNode *m = json_object_get_member(o, name);
-			g_autofree char *fixed = NULL;
-
-			doc_repair(m);
-			if (g_utf8_validate(name, -1, NULL))
-				continue;
-			fixed = g_utf8_make_valid(name, -1);
-			json_node_ref(m);
-			json_object_remove_member(o, name);
-			json_object_set_member(o, fixed, m);
-		}
-		g_list_free(names);
-		break;
-	case JSON_NODE_ARRAY:
-		a = json_node_get_array(node);
-		n = json_array_get_length(a);
-		for (i = 0; i < n; i++)
-			doc_repair(json_array_get_element(a, i));
-		break;
-	case JSON_NODE_VALUE:
-		if (json_node_get_value_type(node) == G_TYPE_STRING &&
-		    !g_utf8_validate(json_node_get_string(node), -1, NULL)) {
-			g_autofree char *fixed = g_utf8_make_valid(
-			    json_node_get_string(node), -1);
-
-			json_node_set_string(node, fixed);
-		}
-		break;
-	case JSON_NODE_NULL:
-		break;
-	}
-}
-
-/* The member 'name' of 'o', or NULL when 'o' is NULL or lacks it. */
-static JsonNode *
-member(JsonObject *o, const char *name)
-{
-	return o != NULL ? json_object_get_member(o, name) : NULL;
-}
-
-static JsonObject *
-as_object(JsonNode *n)
-{
-	return n != NULL && JSON_NODE_HOLDS_OBJECT(n) ?
-	    json_node_get_object(n) : NULL;
-}
-
-/* The string value of 'n', or NULL when it is something else. */
-static const char *
-as_string(JsonNode *n)
-{
-	return n != NULL && JSON_NODE_HOLDS_VALUE(n) &&
-	    json_node_get_value_type(n) == G_TYPE_STRING ?
-	    json_node_get_string(n) : NULL;
-}
-
-static gboolean
-is_scalar(JsonNode *n)
-{
-	return JSON_NODE_HOLDS_VALUE(n) || JSON_NODE_HOLDS_NULL(n);
-}
-
-/* Append 's' (valid UTF-8, see doc_repair()) escaped for HTML text and
- * attribute values.  Control characters become U+FFFD. */
-static void
-html_text(GString *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			g_string_append(out, "&amp;");
-			break;
-		case '<':
-			g_string_append(out, "&lt;");
-			break;
-		case '>':
-			g_string_append(out, "&gt;");
-			break;
-		case '"':
-			g_string_append(out, "&quot;");
-			break;
-		case '\'':
-			g_string_append(out, "&#39;");
-			break;
-		default:
-			if (((unsigned char)*s < 0x20 && *s != '\t' &&
-			    *s != '\n') || *s == 0x7f)
-				g_string_append(out, "\xef\xbf\xbd");
-			else
-				g_string_append_c(out, *s);
-			break;
-		}
-	}
-}
-
-/* Append seconds since the epoch as a UTC ISO 8601 time; FALSE (nothing
- * appended) when out of GDateTime's range. */
-static gboolean
-html_time(GString *out, double t)
-{
-	g_autoptr(GDateTime) dt = NULL;
-	g_autofree char *s = NULL;
-
-	if (!isfinite(t) || t < 0 || t > WEB_TIME_MAX)
-		return FALSE;
-	dt = g_date_time_new_from_unix_utc((gint64)floor(t));
-	if (dt == NULL)
-		return FALSE;
-	s = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ");
-	g_string_append(out, s);
-	return TRUE;
-}
-
-/* Append a scalar value as text; a dash for null, missing, empty or
- * non-scalar values.  Numbers are shown as times when 'is_time'. */
-static void
-html_value(GString *out, JsonNode *n, gboolean is_time)
-{
-	char buf[G_ASCII_DTOSTR_BUF_SIZE];
-	GType t;
-
-	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n)) {
-		g_string_append(out, WEB_DASH);
-		return;
-	}
-	t = json_node_get_value_type(n);
-	if (t == G_TYPE_STRING) {
-		const char *s = json_node_get_string(n);
-
-		if (*s == '\0')
-			g_string_append(out, WEB_DASH);
-		else
-			html_text(out, s);
-	} else if (t == G_TYPE_INT64) {
-		gint64 v = json_node_get_int(n);
-
-		if (!is_time || !html_time(out, (double)v))
-			g_string_append_printf(out, "%" G_GINT64_FORMAT, v);
-	} else if (t == G_TYPE_DOUBLE) {
-		double v = json_node_get_double(n);
-
-		if (!is_time || !html_time(out, v))
-			g_string_append(out,
-			    g_ascii_dtostr(buf, sizeof(buf), v));
-	} else if (t == G_TYPE_BOOLEAN) {
-		g_string_append(out, json_node_get_boolean(n) ?
-		    "yes" : "no");
-	} else {
-		g_string_append(out, WEB_DASH);
-	}
-}
-
-static gboolean
-is_time_key(const char *key)
-{
-	return strcmp(key, "since") == 0 || strcmp(key, "last_seen") == 0 ||
-	    strcmp(key, "started") == 0;
-}
-
-/* Labels for the members the page knows; others are shown by name. */
-static const struct {
-	const char	*key;
-	const char	*label;
-} labels[] = {
-	{ "nickname",		"Nickname" },
-	{ "node_id",		"Node ID" },
-	{ "tubid",		"Tub ID" },
-	{ "version",		"Version" },
-	{ "state",		"State" },
-	{ "address",		"Address" },
-	{ "since",		"Since" },
-	{ "last_seen",		"Last seen" },
-	{ "last_error",		"Last error" },
-	{ "grid_manager",	"Grid manager" },
-	{ "started",		"Started" },
-	{ "kind",		"Kind" },
-	{ "servers_connected",	"Servers connected" },
-	{ "grid_managers",	"Grid managers trusted" },
-	{ "storage_available",	"Storage available (bytes)" },
-	{ "connections",	"Connections made" },
-	{ "announcements_received", "Announcements received" },
-	{ "announcements_dropped", "Announcements dropped" },
-	{ "announcements_kept",	"Announcements kept" },
-	{ "subscribers",	"Subscribers" },
-	{ "next_try_in",	"Next try in (s)" },
-	{ "this_node",		"This node" },
-};
-
-static void
-html_label(GString *out, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < G_N_ELEMENTS(labels); i++) {
-		if (strcmp(labels[i].key, key) == 0) {
-			g_string_append(out, labels[i].label);
-			return;
-		}
-	}
-	html_text(out, key);
-}
-
-/* A CSS class for a connection state; only known states get their own,
- * so no untrusted text reaches an attribute that styles the page. */
-static const char *
-state_class(const char *state)
-{
-	static const char *const known[] = {
-		"connected", "connecting", "waiting", "not configured",
-	};
-	static const char *const classes[] = {
-		"st-connected", "st-connecting", "st-waiting", "st-none",
-	};
-	size_t i;
-
-	for (i = 0; state != NULL && i < G_N_ELEMENTS(known); i++)
-		if (strcmp(state, known[i]) == 0)
-			return classes[i];
-	return "st-other";
-}
-
-/* One row per scalar member of 'o': the members named in 'first' in that
- * order (shown even when missing), then the others as they come. */
-static void
-html_facts(GString *out, JsonObject *o, const char *const *first,
-    size_t nfirst)
-{
-	GList *names = o != NULL ? json_object_get_members(o) : NULL, *l;
-	size_t i;
-
-	g_string_append(out, "<table class=\"facts\">\n");
-	for (i = 0; i < nfirst; i++) {
-		JsonNode *n = member(o, first[i]);
-
-		g_string_append(out, "<tr><th>");
-		html_label(out, first[i]);
-		if (strcmp(first[i], "state") == 0)
-			g_string_append_printf(out, "</th><td class=\"%s\">",
-			    state_class(as_string(n)));
-		else
-			g_string_append(out, "</th><td>");
-		html_value(out, n, is_time_key(first[i]));
-		g_string_append(out, "</td></tr>\n");
-	}
-	for (l = names; l != NULL; l = l->next) {
-		const char *name = l->data;
-		JsonNode *n = json_object_get_member(o, name);
-		gboolean listed = FALSE;
-
-		for (i = 0; i < nfirst && !listed; i++)
-			listed = strcmp(name, first[i]) == 0;
-		if (listed || !is_scalar(n))
-			continue;
-		g_string_append(out, "<tr><th>");
-		html_label(out, name);
-		g_string_append(out, "</th><td>");
-		html_value(out, n, is_time_key(name));
-		g_string_append(out, "</td></tr>\n");
-	}
-	g_string_append(out, "</table>\n");
-	g_list_free(names);
-}
-
-static const char *const server_columns[] = {
-	"nickname", "node_id", "address", "state", "since", "last_seen",
-	"last_error", "grid_manager",
-};
-
-static void
-html_servers(GString *out, JsonNode *servers)
-{
-	JsonArray *a = servers != NULL && JSON_NODE_HOLDS_ARRAY(servers) ?
-	    json_node_get_array(servers) : NULL;
-	guint i, n = a != NULL ? json_array_get_length(a) : 0, connected = 0;
-	size_t c;
-
-	for (i = 0; i < n; i++) {
-		const char *state = as_string(member(as_object(
-		    json_array_get_element(a, i)), "state"));
-
-		if (state != NULL && strcmp(state, "connected") == 0)
-			connected++;
-	}
-	g_string_append_printf(out, "<h2>Storage servers</h2>\n"
-	    "<p class=\"count\">%u of %u servers connected</p>\n",
-	    connected, n);
-	g_string_append(out, "<table class=\"servers\">\n<thead><tr>");
-	for (c = 0; c < G_N_ELEMENTS(server_columns); c++) {
-		g_string_append(out, "<th>");
-		html_label(out, server_columns[c]);
-		g_string_append(out, "</th>");
-	}
-	g_string_append(out, "</tr></thead>\n<tbody>\n");
-	for (i = 0; i < n; i++) {
-		JsonObject *s = as_object(json_array_get_element(a, i));
-
-		g_string_append(out, "<tr>");
-		for (c = 0; c < G_N_ELEMENTS(server_columns); c++) {
-			const char *col = server_columns[c];
-
-			if (strcmp(col, "state") == 0)
-				g_string_append_printf(out,
-				    "<td class=\"%s\">", state_class(
-				    as_string(member(s, col))));
-			else if (strcmp(col, "node_id") == 0)
-				g_string_append(out, "<td class=\"id\">");
-			else
-				g_string_append(out, "<td>");
-			html_value(out, member(s, col), is_time_key(col));
-			g_string_append(out, "</td>");
-		}
-		g_string_append(out, "</tr>\n");
-	}
-	g_string_append(out, "</tbody>\n</table>\n");
-}
-
-static const char page_style[] =
-	"body{font-family:sans-serif;margin:1em 2em;color:#222}"
-	"table{border-collapse:collapse;margin-bottom:1em}"
-	"th,td{text-align:left;padding:.2em .6em;border-bottom:1px solid #ddd;"
-	"vertical-align:top}"
-	"table.facts th{font-weight:normal;color:#555}"
-	"td.id{font-family:monospace;word-break:break-all}"
-	".st-connected{color:#176b1a}.st-connecting{color:#8a5a00}"
-	".st-waiting,.st-none,.st-other{color:#777}";
-
-/* The welcome page for 'doc' (any JSON; an object is expected). */
-static char *
-html_page(JsonNode *doc, size_t *len)
-{
-	static const char *const top[] = {
-		"nickname", "node_id", "tubid", "version",
-	};
-	static const char *const intro[] = {
-		"state", "address", "since", "last_error",
-	};
-	JsonObject *o = as_object(doc);
-	const char *nick = as_string(member(o, "nickname"));
-	GString *out = g_string_sized_new(4096);
-
-	if (nick == NULL || *nick == '\0')
-		nick = "(no nickname)";
-	g_string_append(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-	    "<meta charset=\"utf-8\">\n<title>");
-	html_text(out, nick);
-	g_string_append_printf(out, " - Tahoe node</title>\n"
-	    "<style>%s</style>\n</head>\n<body>\n<h1>", page_style);
-	html_text(out, nick);
-	g_string_append(out, "</h1>\n");
-	html_facts(out, o, top, G_N_ELEMENTS(top));
-	g_string_append(out, "<h2>Introducer</h2>\n");
-	html_facts(out, as_object(member(o, "introducer")), intro,
-	    G_N_ELEMENTS(intro));
-	html_servers(out, member(o, "servers"));
-	g_string_append(out, "<p><a href=\"/?t=json\">This page as JSON"
-	    "</a></p>\n</body>\n</html>\n");
-	*len = out->len;
-	return g_string_free(out, FALSE);
 }
 
 /* ---- HTTP ---- */
@@ -609,7 +227,7 @@ web_access(void *cls, struct MHD_Connection *conn, const char *url,
 	if (doc == NULL)
 		return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "The node's status is not available.\n");
-	doc_repair(doc);
+	node_status_repair(doc);
 	if (want_json) {
 		g_autofree char *json = json_to_string(doc, TRUE);
 
@@ -618,7 +236,7 @@ web_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return respond(conn, MHD_HTTP_OK, "application/json", body,
 		    len);
 	}
-	body = html_page(doc, &len);
+	body = node_status_html(doc, w->layout, &len);
 	return respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", body,
 	    len);
 }
@@ -764,6 +382,13 @@ node_web_free(node_web *w)
 	g_free(w->url);
 	g_free(w->start_error);
 	g_free(w);
+}
+
+void
+node_web_set_layout(node_web *w, const node_status_layout *layout)
+{
+	g_return_if_fail(w != NULL);
+	w->layout = layout;
 }
 
 uint16_t

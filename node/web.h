@@ -14,6 +14,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "node/status.h"
+
 typedef struct node_web node_web;
 
 /* Return the status document (a new JSON object; the web server frees
@@ -29,6 +31,11 @@ typedef JsonNode *node_web_status_fn(void *arg);
 node_web *node_web_new(struct ev_loop *loop, const char *port_spec,
     node_web_status_fn *fn, void *arg, GError **error);
 void node_web_free(node_web *w);			/* NULL is a no-op */
+
+/* Lay the page out by 'layout' (borrowed; must outlive the server or be
+ * replaced first).  Without one the page shows the node's own section and
+ * every other top-level value by name. */
+void node_web_set_layout(node_web *w, const node_status_layout *layout);
 
 /* The port actually bound. */
 uint16_t node_web_port(const node_web *w);

@@ -56,11 +56,39 @@ static const char usual_doc[] =
 	"   \"last_error\": \"connection refused\", \"grid_manager\": null}"
 	" ]}";
 
+/* Sections as a client node's services describe them (grid/gnode.c);
+ * the page knows none of them itself. */
+static const node_status_field intro_fields[] = {
+	{ "state",	"State",	NODE_FIELD_STATE, 0 },
+	{ "address",	"Address",	0,		  0 },
+	{ "since",	"Since",	NODE_FIELD_TIME,  0 },
+	{ "last_error",	"Last error",	0,		  0 },
+};
+
+static const node_status_field server_fields[] = {
+	{ "nickname",	  "Nickname",	  0,		    16 },
+	{ "node_id",	  "Node ID",	  NODE_FIELD_ID,    20 },
+	{ "address",	  "Address",	  0,		    24 },
+	{ "state",	  "State",	  NODE_FIELD_STATE, 11 },
+	{ "since",	  "Since",	  NODE_FIELD_TIME,  20 },
+	{ "last_seen",	  "Last seen",	  NODE_FIELD_TIME,  0 },
+	{ "last_error",	  "Last error",	  0,		    0 },
+	{ "grid_manager", "Grid manager", 0,		    0 },
+};
+
+static const node_status_section test_sections[] = {
+	{ "Introducer", "introducer", FALSE, intro_fields,
+	    G_N_ELEMENTS(intro_fields), NULL, NULL },
+	{ "Storage servers", "servers", TRUE, server_fields,
+	    G_N_ELEMENTS(server_fields), "servers", "connected" },
+};
+
 typedef JsonNode *make_doc_fn(void);
 
 typedef struct fixture {
 	struct ev_loop	*loop;
 	node_web	*web;
+	node_status_layout *layout;
 	make_doc_fn	*make;	/* NULL: the callback answers NULL */
 	unsigned int	 calls;
 } fixture;
@@ -123,6 +151,10 @@ setup(void **state)
 	f->web = node_web_new(f->loop, "tcp:0", status_cb, f, &err);
 	assert_null(err);
 	assert_non_null(f->web);
+	f->layout = node_status_layout_new();
+	node_status_layout_add(f->layout, &test_sections[0]);
+	node_status_layout_add(f->layout, &test_sections[1]);
+	node_web_set_layout(f->web, f->layout);
 	*state = f;
 	return 0;
 }
@@ -133,6 +165,7 @@ teardown(void **state)
 	fixture *f = *state;
 
 	node_web_free(f->web);
+	node_status_layout_free(f->layout);
 	ev_loop_destroy(f->loop);
 	g_free(f);
 	return 0;
