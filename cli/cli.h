@@ -28,6 +28,8 @@ int cli_cmd_create_node(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_create_client(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_run(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_status(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_put(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_get(cli_ctx *ctx, int argc, char **argv);
 
 /* Print "tahoe WHAT: REASON" and the usage 'usage' to stderr; return
  * CLI_USAGE. */

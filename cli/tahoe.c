@@ -20,6 +20,8 @@
 	"  create-client       make a client's node directory\n" \
 	"  run                 run a node in the foreground\n" \
 	"  status              what a running node knows of the grid\n" \
+	"  put                 upload a file, print its cap\n" \
+	"  get                 download a file by its cap\n" \
 	"  grid-manager        create and run a grid manager (certificates)\n" \
 	"  admin               node administration (add-grid-manager-cert)\n" \
 	"  add-grid-manager    trust a grid manager for uploads (client)\n" \
@@ -134,6 +136,8 @@ static const struct {
 	{ "create-client", cli_cmd_create_client },
 	{ "run", cli_cmd_run },
 	{ "status", cli_cmd_status },
+	{ "put", cli_cmd_put },
+	{ "get", cli_cmd_get },
 };
 
 int

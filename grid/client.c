@@ -12,73 +12,18 @@
 
 #include "grid/client.h"
 #include "grid/err.h"
-#include "rpc/base32.h"
-#include "rpc/file.h"
+#include "node/dir.h"
 
-/* Tahoe-LAFS's _make_secret(): hashutil.CRYPTO_VAL_SIZE random bytes. */
-#define NEW_SECRET_LEN	32
-/* A secret file is one short line; anything much longer is not one. */
-#define SECRET_FILE_MAX	256
 
 struct grid_client {
 	struct ev_loop	*loop;
 	grid_broker	*broker;	/* borrowed */
 	grid_chk_params	 params;
-	uint8_t		 conv[GRID_SECRET_MAX];
+	uint8_t		 conv[NODE_SECRET_MAX];
 	size_t		 conv_len;
-	uint8_t		 lease[GRID_SECRET_MAX];
+	uint8_t		 lease[NODE_SECRET_MAX];
 	size_t		 lease_len;
 };
-
-gboolean
-grid_secret_load_or_create(const char *path, uint8_t *out, size_t *len,
-    GError **error)
-{
-	g_autoptr(GError) err = NULL;
-	g_autofree char *text = NULL;
-	size_t n = 0;
-	char *t;
-
-	*len = 0;
-	if (!rpc_file_read_capped(path, SECRET_FILE_MAX, &text, &n, &err)) {
-		uint8_t raw[NEW_SECRET_LEN];
-		g_autofree char *b32 = NULL, *line = NULL;
-
-		if (!g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-			g_propagate_error(error, g_steal_pointer(&err));
-			return FALSE;
-		}
-		randombytes_buf(raw, sizeof(raw));
-		b32 = rpc_base32_encode(raw, sizeof(raw));
-		line = g_strconcat(b32, "\n", NULL);
-		if (!rpc_file_write_atomic(path, line, strlen(line), 0600,
-		    error)) {
-			sodium_memzero(raw, sizeof(raw));
-			sodium_memzero(b32, strlen(b32));
-			sodium_memzero(line, strlen(line));
-			return FALSE;
-		}
-		memcpy(out, raw, sizeof(raw));
-		*len = sizeof(raw);
-		sodium_memzero(raw, sizeof(raw));
-		sodium_memzero(b32, strlen(b32));
-		sodium_memzero(line, strlen(line));
-		return TRUE;
-	}
-	t = g_strstrip(text);
-	if (rpc_base32_decode(t, strlen(t), out, GRID_SECRET_MAX, len) != 0 ||
-	    *len == 0) {
-		sodium_memzero(text, n);
-		*len = 0;
-		/* Never quote the file: it is a secret. */
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT, "%s: not a "
-		    "secret (lower-case base32 of 1 to %d bytes)", path,
-		    GRID_SECRET_MAX);
-		return FALSE;
-	}
-	sodium_memzero(text, n);
-	return TRUE;
-}
 
 grid_client *
 grid_client_new(struct ev_loop *loop, const char *private_dir,
@@ -93,8 +38,8 @@ grid_client_new(struct ev_loop *loop, const char *private_dir,
 	c->loop = loop;
 	c->broker = b;
 	c->params = *p;
-	if (!grid_secret_load_or_create(conv, c->conv, &c->conv_len, error) ||
-	    !grid_secret_load_or_create(secret, c->lease, &c->lease_len,
+	if (!node_secret_load_or_create(conv, c->conv, &c->conv_len, error) ||
+	    !node_secret_load_or_create(secret, c->lease, &c->lease_len,
 	    error)) {
 		grid_client_free(c);
 		return NULL;

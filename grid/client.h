@@ -20,18 +20,7 @@
 #include "grid/download.h"
 #include "grid/upload.h"
 
-#define GRID_SECRET_MAX	64	/* bytes a secret file may decode to */
-
 typedef struct grid_client grid_client;
-
-/* Read the secret in 'path' (base32 text, surrounding white space
- * ignored), or create it as Tahoe-LAFS does (32 random bytes) if the file
- * does not exist.  Store its bytes in 'out' (room for GRID_SECRET_MAX)
- * and their count in *len.  FALSE with an error naming the file if it
- * cannot be read or written or does not hold base32 of 1 to
- * GRID_SECRET_MAX bytes. */
-gboolean grid_secret_load_or_create(const char *path, uint8_t *out,
-    size_t *len, GError **error);
 
 /* A client for a node whose private directory is 'private_dir' (its
  * secrets are loaded or created there), using the servers of 'b'

@@ -21,6 +21,8 @@
 #include "grid/intro_client.h"
 #include "grid/introducer.h"
 #include "grid/storage.h"
+#include "grid/client.h"
+#include "grid/webapi.h"
 #include "rpc/base32.h"
 #include "rpc/err.h"
 #include "rpc/file.h"
@@ -35,6 +37,7 @@ struct grid_node {
 	grid_ic		*ic;
 	grid_broker	*broker;
 	grid_ss		*ss;
+	grid_client	*client;
 	guint64		 n_gm_keys;
 	grid_shares	 shares;
 };
@@ -370,6 +373,36 @@ start_storage(grid_node *g, GError **error)
 	return TRUE;
 }
 
+/* Files: the client and, with a web server, Tahoe's web API. */
+static gboolean
+start_client(grid_node *g, GError **error)
+{
+	node *n = g->n;
+	g_autofree char *priv = g_build_filename(node_dir(n), "private", NULL);
+	grid_chk_params p;
+	guint64 seg;
+
+	if (!node_config_get_size(node_cfg(n), "client", "max_segment_size",
+	    GRID_CHK_DEFAULT_MAX_SEGMENT, &seg, error))
+		return FALSE;
+	if (seg < 1 || seg > GRID_CHK_MAX_SEGMENT_LIMIT) {
+		g_set_error(error, GRID_ERROR, GRID_E_RANGE, "%s/tahoe.cfg: "
+		    "[client] max_segment_size: from 1 byte to %d bytes",
+		    node_dir(n), GRID_CHK_MAX_SEGMENT_LIMIT);
+		return FALSE;
+	}
+	p.k = (unsigned)g->shares.needed;
+	p.happy = (unsigned)g->shares.happy;
+	p.n = (unsigned)g->shares.total;
+	p.max_segment_size = seg;
+	g->client = grid_client_new(node_loop(n), priv, g->broker, &p, error);
+	if (g->client == NULL)
+		return FALSE;
+	if (node_web_server(n) != NULL)
+		grid_webapi_add(node_web_server(n), g->client);
+	return TRUE;
+}
+
 grid_node *
 grid_node_start(node *n, GError **error)
 {
@@ -418,6 +451,8 @@ grid_node_start(node *n, GError **error)
 	}
 	if (storage && !start_storage(g, error))
 		goto fail;
+	if (!start_client(g, error))
+		goto fail;
 	node_add_status_section(n, &client_sections[0], status_client_facts,
 	    g);
 	node_add_status_section(n, &client_sections[1], status_introducer, g);
@@ -434,6 +469,7 @@ grid_node_stop(grid_node *g)
 	if (g == NULL)
 		return;
 	node_clear_status_sections(g->n);
+	grid_client_free(g->client);
 	grid_ic_free(g->ic);
 	grid_broker_free(g->broker);
 	grid_ss_free(g->ss);

@@ -15,6 +15,7 @@ grid_libgrid_a_SOURCES = \
 	grid/upload.c grid/upload.h \
 	grid/download.c grid/download.h \
 	grid/client.c grid/client.h \
+	grid/webapi.c grid/webapi.h \
 	grid/broker.c grid/broker.h \
 	grid/gnode.c grid/gnode.h \
 	grid/owner.h

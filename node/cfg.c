@@ -152,21 +152,13 @@ node_config_get_uint(node_config *cfg, const char *section, const char *key,
 gboolean
 node_parse_size(const char *text, guint64 *out)
 {
-	static const struct {
-		const char	*suffix;
-		guint64		 mult;
-	} units[] = {
-		{ "", 1 }, { "B", 1 },
-		{ "K", 1000 }, { "KB", 1000 }, { "KiB", 1024 },
-		{ "M", 1000000 }, { "MB", 1000000 }, { "MiB", 1 << 20 },
-		{ "G", 1000000000 }, { "GB", 1000000000 },
-		{ "GiB", 1 << 30 },
-		{ "T", 1000000000000ULL }, { "TB", 1000000000000ULL },
-		{ "TiB", 1ULL << 40 },
-	};
-	const char *p = text;
-	guint64 v = 0;
-	size_t i;
+	/* Tahoe-LAFS's abbreviate.parse_abbreviated_size(): digits, then
+	 * in any case an optional K, M, G, T, P or E (powers of 1000), an
+	 * optional I (making them powers of 1024) and an optional B. */
+	static const char prefixes[] = "KMGTPE";
+	const char *p = text, *k;
+	guint64 v = 0, mult = 1;
+	int i, power = 0;
 
 	*out = 0;
 	if (!g_ascii_isdigit(*p))
@@ -176,16 +168,28 @@ node_parse_size(const char *text, guint64 *out)
 			return FALSE;
 		v = v * 10 + (guint64)(*p - '0');
 	}
+	/* One liberty over Tahoe's grammar, kept from before: spaces before
+	 * the unit ("3 KiB"). */
 	while (*p == ' ')
 		p++;
-	for (i = 0; i < G_N_ELEMENTS(units); i++)
-		if (g_ascii_strcasecmp(p, units[i].suffix) == 0) {
-			if (v > G_MAXUINT64 / units[i].mult)
-				return FALSE;
-			*out = v * units[i].mult;
-			return TRUE;
-		}
-	return FALSE;
+	if (*p != '\0' && (k = strchr(prefixes, g_ascii_toupper(*p))) != NULL) {
+		power = (int)(k - prefixes) + 1;
+		p++;
+	}
+	if (g_ascii_toupper(*p) == 'I') {
+		p++;
+		for (i = 0; i < power; i++)
+			mult *= 1024;
+	} else {
+		for (i = 0; i < power; i++)
+			mult *= 1000;
+	}
+	if (g_ascii_toupper(*p) == 'B')
+		p++;
+	if (*p != '\0' || v > G_MAXUINT64 / mult)
+		return FALSE;
+	*out = v * mult;
+	return TRUE;
 }
 
 gboolean

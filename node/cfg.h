@@ -48,9 +48,11 @@ gboolean node_config_get_uint(node_config *cfg, const char *section,
     const char *key, guint64 def, guint64 min, guint64 max, guint64 *out,
     GError **error);
 
-/* A size as Tahoe-LAFS writes them: digits, then optionally (any case) B,
- * K/KB, M/MB, G/GB, T/TB (powers of 1000) or KiB, MiB, GiB, TiB (of
- * 1024).  FALSE for anything else or an overflow. */
+/* A size as Tahoe-LAFS writes them (abbreviate.parse_abbreviated_size):
+ * digits, optional spaces, then in any case an optional K, M, G, T, P or
+ * E (powers of 1000), an optional I (powers of 1024 instead) and an
+ * optional B: "1G", "500MB", "2GiB", "1Ki", "7B", "1E".  FALSE for
+ * anything else or an overflow. */
 gboolean node_parse_size(const char *text, guint64 *out);
 /* [section] key as such a size; 'def' if absent. */
 gboolean node_config_get_size(node_config *cfg, const char *section,

@@ -437,6 +437,19 @@ populate(const char *tmp, const node_create_opts *o, GKeyFile *kf,
 			g_key_file_set_string(kf, "storage",
 			    "reserved_space", "1G");
 	}
+	/* A client's convergence secret exists from the start, so that it
+	 * can be kept safe (or replaced by another node's, for the same
+	 * caps) before the first upload depends on it. */
+	if (o->kind != NODE_KIND_INTRODUCER) {
+		g_autofree char *conv = g_build_filename(priv, "convergence",
+		    NULL);
+		uint8_t sec[NODE_SECRET_MAX];
+		size_t sl;
+
+		if (!node_secret_load_or_create(conv, sec, &sl, error))
+			goto out;
+		sodium_memzero(sec, sizeof(sec));
+	}
 	/* Tahoe-LAFS marks the kind of a node directory by this file. */
 	if (!rpc_ident_save(id, keyfile, error) ||
 	    !write_text(tmp, "node.pubkey", pubnl, 0644, error) ||
@@ -499,6 +512,59 @@ sync_dir(const char *dir)
 		(void)fsync(fd);
 		close(fd);
 	}
+}
+
+/* A secret file is one short line; anything much longer is not one. */
+#define NODE_SECRET_FILE_MAX	256
+
+gboolean
+node_secret_load_or_create(const char *path, uint8_t *out, size_t *len,
+    GError **error)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *text = NULL;
+	size_t n = 0;
+	char *t;
+
+	*len = 0;
+	if (!rpc_file_read_capped(path, NODE_SECRET_FILE_MAX, &text, &n, &err)) {
+		uint8_t raw[NODE_SECRET_NEW_LEN];
+		g_autofree char *b32 = NULL, *line = NULL;
+
+		if (!g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+			g_propagate_error(error, g_steal_pointer(&err));
+			return FALSE;
+		}
+		randombytes_buf(raw, sizeof(raw));
+		b32 = rpc_base32_encode(raw, sizeof(raw));
+		line = g_strconcat(b32, "\n", NULL);
+		if (!rpc_file_write_atomic(path, line, strlen(line), 0600,
+		    error)) {
+			sodium_memzero(raw, sizeof(raw));
+			sodium_memzero(b32, strlen(b32));
+			sodium_memzero(line, strlen(line));
+			return FALSE;
+		}
+		memcpy(out, raw, sizeof(raw));
+		*len = sizeof(raw);
+		sodium_memzero(raw, sizeof(raw));
+		sodium_memzero(b32, strlen(b32));
+		sodium_memzero(line, strlen(line));
+		return TRUE;
+	}
+	t = g_strstrip(text);
+	if (rpc_base32_decode(t, strlen(t), out, NODE_SECRET_MAX, len) != 0 ||
+	    *len == 0) {
+		sodium_memzero(text, n);
+		*len = 0;
+		/* Never quote the file: it is a secret. */
+		g_set_error(error, NODE_ERROR, NODE_E_FORMAT, "%s: not a "
+		    "secret (lower-case base32 of 1 to %d bytes)", path,
+		    NODE_SECRET_MAX);
+		return FALSE;
+	}
+	sodium_memzero(text, n);
+	return TRUE;
 }
 
 /* Lock the temporary directory 'tmp' for the life of this create: a

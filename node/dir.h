@@ -79,6 +79,20 @@ gboolean node_dir_create(const char *dir, const node_create_opts *o,
  * NODE_E_EXISTS ("already running (pid N)") if another process holds it. */
 int node_dir_lock(const char *dir, GError **error);
 
+/* A node's private secrets in Tahoe-LAFS's files (private/convergence,
+ * private/secret): base32 of NODE_SECRET_NEW_LEN random bytes and a
+ * newline, mode 0600. */
+#define NODE_SECRET_NEW_LEN	32
+#define NODE_SECRET_MAX		64	/* bytes a secret file may hold */
+
+/* Read the secret in 'path' (base32 text, surrounding white space
+ * ignored), or create it if the file does not exist.  Store its bytes in
+ * 'out' (room for NODE_SECRET_MAX) and their count in *len.  FALSE with an
+ * error naming the file (never its content) if it cannot be read or
+ * written or does not hold base32 of 1 to NODE_SECRET_MAX bytes. */
+gboolean node_secret_load_or_create(const char *path, uint8_t *out,
+    size_t *len, GError **error);
+
 /* Remove 'path' and everything below it, never following a symbolic
  * link (a link is removed, not its target).  Errors are ignored: what
  * cannot be removed stays. */

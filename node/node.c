@@ -58,6 +58,12 @@ node_loop(const node *n)
 	return n->loop;
 }
 
+struct node_web *
+node_web_server(const node *n)
+{
+	return n->web;
+}
+
 rpc_tub *
 node_tub(const node *n)
 {
@@ -336,6 +342,11 @@ node_start(node *n, GError **error)
 			return FALSE;
 		}
 		node_web_set_layout(n->web, n->layout);
+		/* Request bodies are spooled under DIR/tmp, as Tahoe-LAFS's
+		 * node does. */
+		path = g_build_filename(n->dir, "tmp", NULL);
+		node_web_set_tmpdir(n->web, path);
+		g_clear_pointer(&path, g_free);
 		url = node_web_url(n->web);
 		line = g_strconcat(url, "\n", NULL);
 		path = g_build_filename(n->dir, "node.url", NULL);

@@ -54,6 +54,8 @@ int node_run(node *n, node_stop_fn *stop, void *arg);
 void node_free(node *n);
 
 struct ev_loop *node_loop(const node *n);
+/* The node's web server (web.port), or NULL when it has none. */
+struct node_web *node_web_server(const node *n);
 rpc_tub *node_tub(const node *n);
 node_config *node_cfg(const node *n);
 const char *node_dir(const node *n);

@@ -15,11 +15,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <microhttpd.h>
 
 #include "node/cfg.h"
@@ -48,6 +50,45 @@ struct node_web {
 	uint16_t		 port;
 	gboolean		 in_run;	/* inside MHD_run() */
 	char			*start_error;	/* MHD's word on start */
+	GPtrArray		*routes;	/* struct route* */
+	char			*tmpdir;
+	GQueue			 notes;		/* node_web_req* with callbacks
+						 * to run */
+	ev_idle			 idle;		/* runs 'notes' */
+};
+
+struct route {
+	char			*method;
+	char			*prefix;
+	node_web_route_fn	*fn;
+	void			*arg;
+};
+
+typedef enum { ANS_NONE, ANS_FULL, ANS_STREAM } answer_kind;
+
+struct node_web_req {
+	node_web		*w;
+	struct MHD_Connection	*conn;	/* NULL once MHD is done with it */
+	const struct route	*rt;
+	char			*method, *path;
+	int			 body_fd;
+	guint64			 body_size;
+	gboolean		 body_failed;
+	gboolean		 dispatched;	/* handler called */
+	gboolean		 suspended;
+	gboolean		 queued;	/* answer handed to MHD */
+	answer_kind		 ans;
+	unsigned		 status;
+	char			*type;
+	GBytes			*full;
+	guint64			 length;
+	char			*range;
+	GByteArray		*buf;		/* stream bytes not yet sent */
+	gboolean		 ended, end_ok, app_done;
+	node_web_req_fn		*drain, *gone;
+	void			*drain_arg, *gone_arg;
+	gboolean		 want_drain, gone_due, in_notes;
+	int			 refs;	/* MHD, the response, the app */
 };
 
 static gboolean
@@ -173,9 +214,437 @@ respond_text(struct MHD_Connection *conn, unsigned int status,
 	    g_strdup(text), strlen(text));
 }
 
+/* ---- routes ---- */
+
+static gboolean is_route_req(const node_web *w, void *p);
+
+static void
+req_unref(node_web_req *r)
+{
+	if (--r->refs > 0)
+		return;
+	if (r->in_notes)
+		g_queue_remove(&r->w->notes, r);
+	if (r->body_fd >= 0)
+		close(r->body_fd);
+	g_free(r->method);
+	g_free(r->path);
+	g_free(r->type);
+	g_free(r->range);
+	if (r->full != NULL)
+		g_bytes_unref(r->full);
+	if (r->buf != NULL)
+		g_byte_array_unref(r->buf);
+	g_free(r);
+}
+
+/* Run the request's callbacks from the loop, never inside a call of the
+ * handler's. */
+static void
+req_note(node_web_req *r)
+{
+	if (r->in_notes)
+		return;
+	r->in_notes = TRUE;
+	r->refs++;
+	g_queue_push_tail(&r->w->notes, r);
+	ev_idle_start(r->w->loop, &r->w->idle);
+}
+
+static void
+web_idle_cb(struct ev_loop *loop, ev_idle *idle, int revents)
+{
+	node_web *w = RPC_CONTAINER_OF(idle, node_web, idle);
+	node_web_req *r;
+
+	RPC_UNUSED(revents);
+	while ((r = g_queue_pop_head(&w->notes)) != NULL) {
+		r->in_notes = FALSE;
+		if (r->gone_due && r->gone != NULL) {
+			node_web_req_fn *fn = r->gone;
+
+			r->gone = NULL;
+			r->drain = NULL;
+			if (!r->app_done)
+				fn(r, r->gone_arg);
+		}
+		if (r->want_drain && r->drain != NULL && !r->app_done &&
+		    r->buf != NULL && r->buf->len < NODE_WEB_STREAM_HIGH / 2) {
+			r->want_drain = FALSE;
+			r->drain(r, r->drain_arg);
+		}
+		req_unref(r);
+	}
+	ev_idle_stop(loop, idle);
+}
+
+static void
+req_resume(node_web_req *r)
+{
+	if (r->conn != NULL && r->suspended) {
+		r->suspended = FALSE;
+		MHD_resume_connection(r->conn);
+		/* MHD takes the resumed connection on its next run. */
+		ev_feed_event(r->w->loop, &r->w->timer, EV_TIMER);
+	}
+}
+
+static void
+add_security_headers(struct MHD_Response *rsp)
+{
+	(void)MHD_add_response_header(rsp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    "no-store");
+	(void)MHD_add_response_header(rsp, "X-Content-Type-Options",
+	    "nosniff");
+	(void)MHD_add_response_header(rsp, "Content-Security-Policy",
+	    "default-src 'none'; style-src 'unsafe-inline'");
+}
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	node_web_req *r = cls;
+	size_t n;
+
+	RPC_UNUSED(pos);
+	if (r->buf != NULL && r->buf->len > 0) {
+		n = MIN(max, r->buf->len);
+		memcpy(buf, r->buf->data, n);
+		g_byte_array_remove_range(r->buf, 0, (guint)n);
+		if (r->want_drain && r->buf->len < NODE_WEB_STREAM_HIGH / 2)
+			req_note(r);
+		return (ssize_t)n;
+	}
+	if (r->ended)
+		return r->end_ok ? MHD_CONTENT_READER_END_OF_STREAM :
+		    MHD_CONTENT_READER_END_WITH_ERROR;
+	/* Nothing yet: park the connection until node_web_req_write(),
+	 * which MHD prescribes instead of returning 0 and polling. */
+	if (r->conn != NULL && !r->suspended) {
+		r->suspended = TRUE;
+		MHD_suspend_connection(r->conn);
+	}
+	return 0;
+}
+
+static void
+stream_free(void *cls)
+{
+	req_unref(cls);
+}
+
+/* Hand the answer the handler gave to MHD. */
+static enum MHD_Result
+queue_answer(node_web_req *r)
+{
+	struct MHD_Response *rsp;
+	enum MHD_Result ret;
+
+	r->queued = TRUE;
+	if (r->ans == ANS_FULL) {
+		gsize len;
+		const void *p = g_bytes_get_data(r->full, &len);
+
+		rsp = MHD_create_response_from_buffer(len, (void *)p,
+		    MHD_RESPMEM_MUST_COPY);
+	} else {
+		r->refs++;	/* the response's */
+		rsp = MHD_create_response_from_callback(r->length, 64 * 1024,
+		    stream_read, r, stream_free);
+		if (rsp == NULL)
+			r->refs--;
+	}
+	if (rsp == NULL)
+		return MHD_NO;
+	(void)MHD_add_response_header(rsp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    r->type);
+	if (r->range != NULL)
+		(void)MHD_add_response_header(rsp,
+		    MHD_HTTP_HEADER_CONTENT_RANGE, r->range);
+	if (r->ans == ANS_STREAM && r->range == NULL)
+		(void)MHD_add_response_header(rsp,
+		    MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	add_security_headers(rsp);
+	ret = MHD_queue_response(r->conn, r->status, rsp);
+	MHD_destroy_response(rsp);
+	return ret;
+}
+
+static const struct route *
+find_route(node_web *w, const char *method, const char *url)
+{
+	guint i;
+
+	for (i = 0; w->routes != NULL && i < w->routes->len; i++) {
+		const struct route *rt = g_ptr_array_index(w->routes, i);
+
+		if ((strcmp(method, rt->method) == 0 ||
+		    (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 &&
+		    strcmp(rt->method, MHD_HTTP_METHOD_GET) == 0)) &&
+		    g_str_has_prefix(url, rt->prefix))
+			return rt;
+	}
+	return NULL;
+}
+
+/* The access handler's part for routed requests. */
+static enum MHD_Result
+route_access(node_web *w, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *upload_data, size_t *upload_data_size,
+    node_web_req **rp, const struct route *rt)
+{
+	node_web_req *r = *rp;
+
+	if (r == NULL) {
+		r = g_new0(node_web_req, 1);
+		r->w = w;
+		r->conn = conn;
+		r->rt = rt;
+		r->method = g_strdup(method);
+		r->path = g_strdup(url);
+		r->body_fd = -1;
+		r->refs = 1;		/* MHD's, until completion */
+		*rp = r;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (r->body_failed)
+			return MHD_YES;
+		if (r->body_fd < 0) {
+			g_autofree char *tmpl = g_build_filename(w->tmpdir,
+			    "upload-XXXXXX", NULL);
+
+			r->body_fd = g_mkstemp_full(tmpl, O_RDWR | O_CLOEXEC,
+			    0600);
+			/* Unlinked at once: nothing is left behind, even
+			 * after a crash. */
+			if (r->body_fd >= 0)
+				(void)unlink(tmpl);
+			else
+				r->body_failed = TRUE;
+		}
+		while (!r->body_failed && n > 0) {
+			ssize_t k = write(r->body_fd, upload_data, n);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0) {
+				g_warning("web: cannot store a request body: %s",
+				    g_strerror(errno));
+				r->body_failed = TRUE;
+				break;
+			}
+			upload_data += k;
+			n -= (size_t)k;
+			r->body_size += (guint64)k;
+		}
+		return MHD_YES;
+	}
+	if (!r->dispatched) {
+		r->dispatched = TRUE;
+		if (r->body_failed) {
+			r->app_done = TRUE;
+			return respond_text(conn,
+			    MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "The node could not store the request body.\n");
+		}
+		if (r->body_fd >= 0 && lseek(r->body_fd, 0, SEEK_SET) != 0)
+			r->body_failed = TRUE;
+		r->refs++;		/* the app's, until it answers */
+		rt->fn(r, rt->arg);
+	}
+	if (r->ans != ANS_NONE && !r->queued)
+		return queue_answer(r);
+	if (r->ans == ANS_NONE && !r->suspended) {
+		r->suspended = TRUE;
+		MHD_suspend_connection(conn);
+	}
+	return MHD_YES;
+}
+
+static void
+web_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	node_web_req *r;
+	node_web *w = cls;
+
+	RPC_UNUSED(conn);
+	RPC_UNUSED(toe);
+	if (*req_cls == NULL || !is_route_req(w, *req_cls))
+		return;
+	r = *req_cls;
+	*req_cls = NULL;
+	r->conn = NULL;
+	if (!r->app_done) {
+		r->gone_due = TRUE;
+		req_note(r);
+	}
+	req_unref(r);
+}
+
+void
+node_web_add_route(node_web *w, const char *method, const char *prefix,
+    node_web_route_fn *fn, void *arg)
+{
+	struct route *rt = g_new0(struct route, 1);
+
+	rt->method = g_strdup(method);
+	rt->prefix = g_strdup(prefix);
+	rt->fn = fn;
+	rt->arg = arg;
+	if (w->routes == NULL)
+		w->routes = g_ptr_array_new();
+	g_ptr_array_add(w->routes, rt);
+}
+
+void
+node_web_set_tmpdir(node_web *w, const char *dir)
+{
+	g_free(w->tmpdir);
+	w->tmpdir = g_strdup(dir);
+	(void)g_mkdir_with_parents(dir, 0700);
+}
+
+const char *
+node_web_req_method(const node_web_req *req)
+{
+	return req->method;
+}
+
+const char *
+node_web_req_path(const node_web_req *req)
+{
+	return req->path;
+}
+
+const char *
+node_web_req_header(const node_web_req *req, const char *name)
+{
+	return req->conn != NULL ? MHD_lookup_connection_value(req->conn,
+	    MHD_HEADER_KIND, name) : NULL;
+}
+
+const char *
+node_web_req_arg(const node_web_req *req, const char *name, size_t *len)
+{
+	const char *v = NULL;
+	size_t n = 0;
+
+	if (req->conn == NULL || MHD_lookup_connection_value_n(req->conn,
+	    MHD_GET_ARGUMENT_KIND, name, strlen(name), &v, &n) != MHD_YES)
+		v = NULL;
+	if (len != NULL)
+		*len = v != NULL ? n : 0;
+	return v;
+}
+
+int
+node_web_req_body_fd(const node_web_req *req)
+{
+	return req->body_failed ? -1 : req->body_fd;
+}
+
+guint64
+node_web_req_body_size(const node_web_req *req)
+{
+	return req->body_size;
+}
+
+/* The app has answered in full: drop its reference (once). */
+static void
+app_finished(node_web_req *r)
+{
+	if (r->app_done)
+		return;
+	r->app_done = TRUE;
+	req_unref(r);
+}
+
+void
+node_web_req_respond(node_web_req *req, unsigned status, const char *type,
+    const void *body, size_t len)
+{
+	g_return_if_fail(req->ans == ANS_NONE);
+	req->ans = ANS_FULL;
+	req->status = status;
+	req->type = g_strdup(type);
+	req->full = g_bytes_new(body, len);
+	req_resume(req);
+	app_finished(req);
+}
+
+void
+node_web_req_stream(node_web_req *req, unsigned status, const char *type,
+    guint64 length, const char *content_range)
+{
+	g_return_if_fail(req->ans == ANS_NONE);
+	req->ans = ANS_STREAM;
+	req->status = status;
+	req->type = g_strdup(type);
+	req->length = length;
+	req->range = g_strdup(content_range);
+	req->buf = g_byte_array_new();
+	req_resume(req);
+}
+
+gboolean
+node_web_req_write(node_web_req *req, const void *p, size_t len)
+{
+	g_return_val_if_fail(req->ans == ANS_STREAM && !req->ended, FALSE);
+	if (req->conn == NULL)
+		return FALSE;		/* gone: the bytes go nowhere */
+	g_byte_array_append(req->buf, p, (guint)len);
+	req_resume(req);
+	if (req->buf->len >= NODE_WEB_STREAM_HIGH) {
+		req->want_drain = TRUE;
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+node_web_req_end(node_web_req *req, gboolean ok)
+{
+	g_return_if_fail(req->ans == ANS_STREAM);
+	req->ended = TRUE;
+	req->end_ok = ok;
+	req_resume(req);
+	app_finished(req);
+}
+
+void
+node_web_req_on_drain(node_web_req *req, node_web_req_fn *fn, void *arg)
+{
+	req->drain = fn;
+	req->drain_arg = arg;
+}
+
+void
+node_web_req_on_gone(node_web_req *req, node_web_req_fn *fn, void *arg)
+{
+	req->gone = fn;
+	req->gone_arg = arg;
+	if (req->conn == NULL && !req->app_done) {
+		req->gone_due = TRUE;
+		req_note(req);
+	}
+}
+
 /* What MHD keeps for us per request (*req_cls): that its headers have
  * been seen, and whether a GET came with a body. */
 static char request_seen, request_had_body;
+
+/* Whether a *req_cls is a routed request (not one of the markers). */
+static gboolean
+is_route_req(const node_web *w, void *p)
+{
+	RPC_UNUSED(w);
+	return p != NULL && p != &request_seen && p != &request_had_body;
+}
 
 /* MHD calls this once when a request's headers have arrived, once per
  * piece of body, and once more at the end.  GET and HEAD are answered at
@@ -196,7 +665,17 @@ web_access(void *cls, struct MHD_Connection *conn, const char *url,
 	size_t len;
 
 	RPC_UNUSED(version);
-	RPC_UNUSED(upload_data);
+	if (*req_cls != NULL && is_route_req(w, *req_cls))
+		return route_access(w, conn, url, method, upload_data,
+		    upload_data_size, (node_web_req **)req_cls,
+		    ((node_web_req *)*req_cls)->rt);
+	if (*req_cls == NULL) {
+		const struct route *rt = find_route(w, method, url);
+
+		if (rt != NULL)
+			return route_access(w, conn, url, method, upload_data,
+			    upload_data_size, (node_web_req **)req_cls, rt);
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -325,6 +804,9 @@ node_web_new(struct ev_loop *loop, const char *port_spec,
 		return NULL;
 	w = g_new0(node_web, 1);
 	w->loop = loop;
+	w->tmpdir = g_strdup(g_get_tmp_dir());
+	g_queue_init(&w->notes);
+	ev_idle_init(&w->idle, web_idle_cb);
 	w->fn = fn;
 	w->arg = arg;
 	w->url = web_make_url(fd, &w->port);
@@ -340,9 +822,11 @@ node_web_new(struct ev_loop *loop, const char *port_spec,
 	}
 	/* From here MHD owns fd: MHD_stop_daemon() closes it, and so do
 	 * MHD_start_daemon()'s failures once options are parsed. */
-	w->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
+	w->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+	    MHD_ALLOW_SUSPEND_RESUME, 0,
 	    NULL, NULL, web_access, w,
 	    MHD_OPTION_EXTERNAL_LOGGER, web_log, w,
+	    MHD_OPTION_NOTIFY_COMPLETED, web_completed, w,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)WEB_MAX_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)WEB_CONN_TIMEOUT,
@@ -376,9 +860,32 @@ node_web_free(node_web *w)
 	g_return_if_fail(!w->in_run);
 	ev_io_stop(w->loop, &w->io);
 	ev_timer_stop(w->loop, &w->timer);
-	/* Closes the listening socket and every open connection. */
+	ev_idle_stop(w->loop, &w->idle);
+	/* Closes the listening socket and every open connection (routed
+	 * requests hear 'gone' no more: the server is going). */
 	if (w->mhd != NULL)
 		MHD_stop_daemon(w->mhd);
+	{
+		node_web_req *r;
+
+		while ((r = g_queue_pop_head(&w->notes)) != NULL) {
+			r->in_notes = FALSE;
+			req_unref(r);
+		}
+	}
+	if (w->routes != NULL) {
+		guint i;
+
+		for (i = 0; i < w->routes->len; i++) {
+			struct route *rt = g_ptr_array_index(w->routes, i);
+
+			g_free(rt->method);
+			g_free(rt->prefix);
+			g_free(rt);
+		}
+		g_ptr_array_unref(w->routes);
+	}
+	g_free(w->tmpdir);
 	g_free(w->url);
 	g_free(w->start_error);
 	g_free(w);

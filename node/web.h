@@ -37,6 +37,64 @@ void node_web_free(node_web *w);			/* NULL is a no-op */
  * every other top-level value by name. */
 void node_web_set_layout(node_web *w, const node_status_layout *layout);
 
+/* ---- application routes (the web API) ----
+ *
+ * A route takes the requests whose method is 'method' and whose path
+ * starts with 'prefix' (GET routes take HEAD too).  A request body (PUT,
+ * POST) is first stored in an unlinked temporary file in the directory
+ * set with node_web_set_tmpdir() (the system's by default), so a handler
+ * sees a whole body, of any size, in bounded memory.  The handler must
+ * answer each request exactly once, then or later, with
+ * node_web_req_respond() or with node_web_req_stream() followed by
+ * node_web_req_write() calls and one node_web_req_end().  If the client
+ * goes away first, the 'gone' callback runs (the handler should stop its
+ * work) and the answer is still owed, but goes nowhere. */
+typedef struct node_web_req node_web_req;
+typedef void node_web_route_fn(node_web_req *req, void *arg);
+typedef void node_web_req_fn(node_web_req *req, void *arg);
+
+/* Add a route; 'method' and 'prefix' are copied.  Routes are tried in
+ * the order added, before the welcome page. */
+void node_web_add_route(node_web *w, const char *method, const char *prefix,
+    node_web_route_fn *fn, void *arg);
+/* Where request bodies are spooled ('dir' copied; created if missing). */
+void node_web_set_tmpdir(node_web *w, const char *dir);
+
+/* The request (all borrowed; valid until the request is answered). */
+const char *node_web_req_method(const node_web_req *req);
+const char *node_web_req_path(const node_web_req *req);	/* decoded */
+/* A header or query argument, or NULL; *len gets its length (a value may
+ * hold a NUL byte after decoding: compare lengths). */
+const char *node_web_req_header(const node_web_req *req, const char *name);
+const char *node_web_req_arg(const node_web_req *req, const char *name,
+    size_t *len);
+/* The spooled body: a descriptor at offset 0 (owned by the request) and
+ * its size; -1 and 0 without a body. */
+int node_web_req_body_fd(const node_web_req *req);
+guint64 node_web_req_body_size(const node_web_req *req);
+
+/* Answer with 'body' ('len' bytes, copied) of content type 'type'. */
+void node_web_req_respond(node_web_req *req, unsigned status,
+    const char *type, const void *body, size_t len);
+/* Start a streamed answer of exactly 'length' bytes ('content_range'
+ * names a 206 answer's range, or NULL). */
+void node_web_req_stream(node_web_req *req, unsigned status,
+    const char *type, guint64 length, const char *content_range);
+/* Queue body bytes (copied).  FALSE when more than NODE_WEB_STREAM_HIGH
+ * bytes wait for the client: stop producing until 'drain' runs. */
+gboolean node_web_req_write(node_web_req *req, const void *p, size_t len);
+/* The stream is complete ('ok'), or broken off (the connection is
+ * closed, so the client sees a short answer). */
+void node_web_req_end(node_web_req *req, gboolean ok);
+/* Callbacks: 'drain' when the queued bytes fall below half the mark,
+ * 'gone' when the client has gone (both on the loop, never inside a
+ * node_web_req_* call). */
+void node_web_req_on_drain(node_web_req *req, node_web_req_fn *fn,
+    void *arg);
+void node_web_req_on_gone(node_web_req *req, node_web_req_fn *fn, void *arg);
+
+#define NODE_WEB_STREAM_HIGH	(4 * 1024 * 1024)
+
 /* The port actually bound. */
 uint16_t node_web_port(const node_web *w);
 /* "http://ADDR:PORT/" (caller g_free()s), as written to DIR/node.url. */

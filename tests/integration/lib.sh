@@ -13,10 +13,10 @@ cleanup() {
 		kill -TERM "$p" 2>/dev/null
 	done
 	for p in $PIDS; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+		_lib_n=0
+		while kill -0 "$p" 2>/dev/null && [ $_lib_n -lt 50 ]; do
 			sleep 0.1
-			i=$((i + 1))
+			_lib_n=$((_lib_n + 1))
 		done
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
@@ -50,23 +50,25 @@ spawn() {
 }
 
 # wait_file PATH SECONDS: wait until PATH exists and is not empty.
+# (The helpers count with their own _lib_ variables: sh has no locals,
+# and a caller's $i must survive them.)
 wait_file() {
-	i=0
+	_lib_n=0
 	while [ ! -s "$1" ]; do
-		[ $i -ge $(($2 * 10)) ] && return 1
+		[ $_lib_n -ge $(($2 * 10)) ] && return 1
 		sleep 0.1
-		i=$((i + 1))
+		_lib_n=$((_lib_n + 1))
 	done
 	return 0
 }
 
 # wait_exit PID SECONDS: wait for PID to exit; return its status, or 124.
 wait_exit() {
-	i=0
+	_lib_n=0
 	while kill -0 "$1" 2>/dev/null; do
-		[ $i -ge $(($2 * 10)) ] && return 124
+		[ $_lib_n -ge $(($2 * 10)) ] && return 124
 		sleep 0.1
-		i=$((i + 1))
+		_lib_n=$((_lib_n + 1))
 	done
 	wait "$1"
 }
