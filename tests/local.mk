@@ -188,7 +188,7 @@ check_PROGRAMS += $(chk_unit_tests)
 TESTS += $(chk_unit_tests)
 EXTRA_DIST += tests/unit/grid_testutil.h tests/interop/zfec_vectors.py \
 	tests/interop/zfec-vectors.txt tests/interop/chk-vectors.txt \
-	tests/interop/happiness-vectors.txt
+	tests/interop/happiness-vectors.txt tests/interop/tahoe-shares.txt
 CHK_UNIT_CFLAGS = $(UNIT_CFLAGS) $(JSON_CFLAGS)
 tests_unit_test_grid_hashutil_SOURCES = tests/unit/test_grid_hashutil.c
 tests_unit_test_grid_hashutil_CFLAGS = $(CHK_UNIT_CFLAGS)

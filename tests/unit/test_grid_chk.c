@@ -1,8 +1,10 @@
 /* tests/unit/test_grid_chk.c -- CHK files.  The acceptance test: for every
  * line of tests/interop/chk-vectors.txt (made by Tahoe-LAFS's own
  * encoder) the cap and the SHA-256 of every share equal Tahoe-LAFS's.
- * Then the decoder: round trips from any k shares, and corrupt, missing or
- * foreign shares detected before a byte of plaintext is released. */
+ * Then the decoder: round trips from any k shares, corrupt, missing or
+ * foreign shares detected before a byte of plaintext is released, and
+ * shares and a share file written by Tahoe-LAFS itself
+ * (tests/interop/tahoe-shares.txt) read back. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -483,6 +485,168 @@ test_truncated_and_mislabelled_shares_never_crash(void **state)
 	enc_clear(&e);
 }
 
+/* ---- shares Tahoe-LAFS wrote (tests/interop/tahoe-shares.txt) ---- */
+
+struct tahoe_shares {
+	grid_uri	 cap;
+	GByteArray	*v[2][3];	/* v1 and v2 shares 0..2 */
+	GByteArray	*container;
+};
+
+static GByteArray *
+unhex_array(const char *hex)
+{
+	GByteArray *b = g_byte_array_sized_new((guint)(strlen(hex) / 2));
+
+	g_byte_array_set_size(b, (guint)(strlen(hex) / 2));
+	tu_unhex(hex, b->data);
+	return b;
+}
+
+static void
+tahoe_shares_load(struct tahoe_shares *t)
+{
+	g_autofree char *path = NULL, *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	const char *top = g_getenv("TOP_SRCDIR");
+	size_t l;
+
+	memset(t, 0, sizeof(*t));
+	path = g_build_filename(top ? top : ".", "tests", "interop",
+	    "tahoe-shares.txt", NULL);
+	assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	lines = g_strsplit(text, "\n", -1);
+	for (l = 0; lines[l] != NULL; l++) {
+		g_auto(GStrv) f = g_strsplit(lines[l], " ", -1);
+
+		if (g_str_has_prefix(lines[l], "cap ") && t->cap.kind == 0)
+			assert_true(grid_uri_parse(f[1], strlen(f[1]), &t->cap,
+			    NULL));
+		else if (g_str_has_prefix(lines[l], "v1 share ") ||
+		    g_str_has_prefix(lines[l], "v2 share "))
+			t->v[f[0][1] - '1'][atoi(f[2])] = unhex_array(f[3]);
+		else if (g_str_has_prefix(lines[l], "container "))
+			t->container = unhex_array(f[1]);
+	}
+	assert_int_equal(t->cap.kind, GRID_URI_CHK);
+	assert_non_null(t->container);
+}
+
+static void
+tahoe_shares_clear(struct tahoe_shares *t)
+{
+	size_t v, i;
+
+	for (v = 0; v < 2; v++)
+		for (i = 0; i < 3; i++)
+			g_byte_array_unref(t->v[v][i]);
+	g_byte_array_unref(t->container);
+	grid_uri_clear(&t->cap);
+}
+
+static void
+test_decodes_shares_tahoe_wrote(void **state)
+{
+	static const struct {
+		unsigned ver[2], num[2];
+	} picks[] = {
+		{ { 0, 0 }, { 0, 1 } }, { { 0, 0 }, { 1, 2 } },
+		{ { 1, 1 }, { 0, 1 } }, { { 1, 1 }, { 2, 0 } },
+		{ { 0, 1 }, { 0, 2 } },		/* a v1 and a v2 share */
+	};
+	struct tahoe_shares t;
+	g_autofree uint8_t *want = pattern(1000);
+	grid_layout l;
+	size_t i, j;
+
+	RPC_UNUSED(state);
+	tahoe_shares_load(&t);
+	assert_true(grid_layout_parse(t.v[1][0]->data, t.v[1][0]->len, 0, &l,
+	    NULL));
+	assert_int_equal(l.version, 2);
+	for (i = 0; i < G_N_ELEMENTS(picks); i++) {
+		grid_chk_share_in in[2];
+		g_autoptr(GByteArray) got = g_byte_array_new();
+		g_autoptr(GArray) bad = g_array_new(FALSE, FALSE,
+		    sizeof(unsigned));
+		g_autoptr(GError) err = NULL;
+
+		for (j = 0; j < 2; j++) {
+			GByteArray *b = t.v[picks[i].ver[j]][picks[i].num[j]];
+
+			in[j].shnum = picks[i].num[j];
+			in[j].p = b->data;
+			in[j].len = b->len;
+		}
+		if (!grid_chk_decode(&t.cap, in, 2, collect, got, bad, &err))
+			fail_msg("pick %zu: %s", i, err->message);
+		assert_int_equal(bad->len, 0);
+		assert_int_equal(got->len, 1000);
+		assert_memory_equal(got->data, want, 1000);
+	}
+	tahoe_shares_clear(&t);
+}
+
+static void
+test_reads_share_file_tahoe_wrote(void **state)
+{
+	struct tahoe_shares t;
+	grid_container c;
+	grid_lease lease;
+	uint8_t sec[32];
+
+	RPC_UNUSED(state);
+	tahoe_shares_load(&t);
+	assert_true(grid_container_parse(t.container->data, t.container->len,
+	    &c, NULL));
+	assert_int_equal(c.version, 2);
+	assert_int_equal(c.num_leases, 2);
+	assert_int_equal(c.share_len, t.v[0][0]->len);
+	assert_memory_equal(c.share, t.v[0][0]->data, c.share_len);
+	grid_container_lease(&c, 0, &lease);
+	assert_int_equal(lease.owner, 0);
+	assert_int_equal(lease.expiry, 1800000000);
+	memset(sec, 'R', sizeof(sec));
+	assert_true(grid_container_secret_matches(2, lease.renew, sec));
+	memset(sec, 'C', sizeof(sec));
+	assert_true(grid_container_secret_matches(2, lease.cancel, sec));
+	assert_false(grid_container_secret_matches(2, lease.renew, sec));
+	grid_container_lease(&c, 1, &lease);
+	assert_int_equal(lease.owner, 7);
+	assert_int_equal(lease.expiry, 1900000000);
+	memset(sec, 'r', sizeof(sec));
+	assert_true(grid_container_secret_matches(2, lease.renew, sec));
+	tahoe_shares_clear(&t);
+}
+
+static void
+test_our_share_file_matches_tahoes(void **state)
+{
+	/* the container bytes we would write for the same share and
+	 * leases equal ShareFile's */
+	struct tahoe_shares t;
+	g_autoptr(GByteArray) ours = g_byte_array_new();
+	uint8_t hdr[GRID_CONTAINER_HEADER], lease[GRID_CONTAINER_LEASE];
+	uint8_t r[32], c[32];
+
+	RPC_UNUSED(state);
+	tahoe_shares_load(&t);
+	grid_container_header(t.v[0][0]->len, 2, hdr);
+	g_byte_array_append(ours, hdr, sizeof(hdr));
+	g_byte_array_append(ours, t.v[0][0]->data, t.v[0][0]->len);
+	memset(r, 'R', 32);
+	memset(c, 'C', 32);
+	grid_container_lease_pack(2, 0, r, c, 1800000000, lease);
+	g_byte_array_append(ours, lease, sizeof(lease));
+	memset(r, 'r', 32);
+	memset(c, 'c', 32);
+	grid_container_lease_pack(2, 7, r, c, 1900000000, lease);
+	g_byte_array_append(ours, lease, sizeof(lease));
+	assert_int_equal(ours->len, t.container->len);
+	assert_memory_equal(ours->data, t.container->data, ours->len);
+	tahoe_shares_clear(&t);
+}
+
 int
 main(void)
 {
@@ -496,6 +660,9 @@ main(void)
 		cmocka_unit_test(test_too_few_good_shares_fail_cleanly),
 		cmocka_unit_test(test_shares_of_another_file_are_refused),
 		cmocka_unit_test(test_truncated_and_mislabelled_shares_never_crash),
+		cmocka_unit_test(test_decodes_shares_tahoe_wrote),
+		cmocka_unit_test(test_reads_share_file_tahoe_wrote),
+		cmocka_unit_test(test_our_share_file_matches_tahoes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
