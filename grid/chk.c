@@ -710,16 +710,10 @@ grid_chk_decode(const grid_uri *cap, const grid_chk_share_in *shares,
 		}
 		if (d.num_share_hashes == 0 && !adopt_sizes(&d, error))
 			goto out;
+		/* two copies of one share number may both be kept: each
+		 * segment takes the first that verifies */
 		if (!share_open(&d, &d.sh[i], &hdr))
 			mark_bad(&d, &d.sh[i]);
-		/* two good shares with one number add nothing */
-		for (size_t j = 0; j < i && !d.sh[i].bad; j++)
-			if (!d.sh[j].bad &&
-			    d.sh[j].in->shnum == d.sh[i].in->shnum) {
-				grid_hashtree_check_free(d.sh[i].blocks);
-				d.sh[i].blocks = NULL;
-				d.sh[i].bad = true;
-			}
 	}
 	if (!d.have_ueb) {
 		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,

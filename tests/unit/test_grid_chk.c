@@ -457,6 +457,32 @@ test_shares_of_another_file_are_refused(void **state)
 }
 
 static void
+test_a_good_copy_replaces_a_corrupt_one(void **state)
+{
+	/* two copies of share 0, the first corrupt in segment 2, with
+	 * share 1: k = 2 is met only if the second copy is used */
+	struct enc e;
+	unsigned nums[3] = { 0, 0, 1 };
+	g_autofree GByteArray **patched = g_new0(GByteArray *, 3);
+	g_autoptr(GArray) bad = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	grid_layout l;
+
+	RPC_UNUSED(state);
+	enc_make(&e, 2, 3, 3, 1000, 4500);
+	assert_true(grid_layout_parse(e.s.share[0]->data, e.s.share[0]->len,
+	    0, &l, NULL));
+	patched[0] = g_byte_array_new();
+	g_byte_array_append(patched[0], e.s.share[0]->data,
+	    e.s.share[0]->len);
+	patched[0]->data[l.offset[GRID_LAYOUT_DATA] + 2 * l.block_size] ^= 4;
+	assert_true(decode_from(&e, nums, 3, patched, bad, NULL));
+	assert_int_equal(bad->len, 1);
+	assert_int_equal(g_array_index(bad, unsigned, 0), 0);
+	g_byte_array_unref(patched[0]);
+	enc_clear(&e);
+}
+
+static void
 ignore(const uint8_t *p, size_t len, void *arg)
 {
 	RPC_UNUSED(p);
@@ -659,6 +685,7 @@ main(void)
 		cmocka_unit_test(test_corrupt_share_is_detected_and_avoided),
 		cmocka_unit_test(test_too_few_good_shares_fail_cleanly),
 		cmocka_unit_test(test_shares_of_another_file_are_refused),
+		cmocka_unit_test(test_a_good_copy_replaces_a_corrupt_one),
 		cmocka_unit_test(test_truncated_and_mislabelled_shares_never_crash),
 		cmocka_unit_test(test_decodes_shares_tahoe_wrote),
 		cmocka_unit_test(test_reads_share_file_tahoe_wrote),
