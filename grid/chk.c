@@ -458,333 +458,471 @@ grid_chk_encode_buffer(const grid_chk_params *p, const void *secret,
 
 /* ---- decoding ---- */
 
-/* One share under examination. */
-struct dshare {
-	const grid_chk_share_in	*in;
+/* One share the reader has accepted. */
+struct rshare {
+	unsigned		 shnum;
+	bool			 bad;
 	grid_layout		 layout;
 	grid_hashtree_check	*blocks;	/* rooted in the share tree */
-	bool			 bad;
+	uint8_t			*ct_tree;	/* its crypttext tree, unchecked */
 };
 
-struct decoder {
-	const grid_uri		*cap;
+struct grid_chk_reader {
+	grid_uri		 cap;
 	grid_ueb		 ueb;
 	bool			 have_ueb;
 	grid_chk_sizes		 sz;
 	unsigned		 num_share_hashes;
-	struct dshare		*sh;
-	size_t			 nsh;
-	GArray			*bad;
+	GPtrArray		*shares;	/* struct rshare * */
+	grid_fec		*fec;
 	grid_hashtree_check	*crypttext;
+	uint8_t			*seg;		/* segment_size bytes */
+	grid_hasher		*flat;		/* while segments come in order */
+	uint64_t		 next_seg;
 };
 
 static void
-mark_bad(struct decoder *d, struct dshare *s)
+rshare_free(gpointer p)
 {
-	if (s->bad)
-		return;
-	s->bad = true;
-	if (d->bad != NULL)
-		g_array_append_val(d->bad, s->in->shnum);
+	struct rshare *s = p;
+
+	grid_hashtree_check_free(s->blocks);
+	g_free(s->ct_tree);
+	g_free(s);
 }
 
-/* Read 'len' bytes at 'off' of a share, or NULL if they are not all in
- * it. */
-static const uint8_t *
-share_at(const struct dshare *s, uint64_t off, uint64_t len)
+grid_chk_reader *
+grid_chk_reader_new(const grid_uri *cap, GError **error)
 {
-	if (off > s->in->len || len > s->in->len - off)
+	grid_chk_reader *r;
+
+	if (cap->kind != GRID_URI_CHK || cap->k < 1 || cap->k > cap->n ||
+	    cap->n > GRID_FEC_MAX_SHARES || cap->size == 0) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "not a URI:CHK: read cap with 1 <= k <= n <= 256");
 		return NULL;
-	return s->in->p + off;
+	}
+	r = g_new0(grid_chk_reader, 1);
+	r->cap = *cap;
+	r->cap.lit = NULL;
+	r->shares = g_ptr_array_new_with_free_func(rshare_free);
+	r->fec = grid_fec_new(cap->k, cap->n, NULL);
+	r->flat = grid_hasher_new(GRID_TAG_CRYPTTEXT,
+	    strlen(GRID_TAG_CRYPTTEXT), GRID_HASH_LEN);
+	return r;
 }
 
-/* Find the UEB of share 's', check it against the cap's hash and, for the
- * first good one, adopt it.  False if the share is unusable. */
-static bool
-share_ueb(struct decoder *d, struct dshare *s, grid_layout *hdr)
+void
+grid_chk_reader_free(grid_chk_reader *r)
 {
-	uint64_t ueb_len = 0;
-	const uint8_t *field, *ueb;
-	uint8_t h[GRID_HASH_LEN];
-	size_t fl, i;
+	if (r == NULL)
+		return;
+	g_ptr_array_unref(r->shares);
+	grid_fec_free(r->fec);
+	grid_hashtree_check_free(r->crypttext);
+	if (r->seg != NULL)
+		sodium_memzero(r->seg, r->sz.segment_size);
+	g_free(r->seg);
+	grid_hasher_free(r->flat);
+	sodium_memzero(&r->cap, sizeof(r->cap));
+	g_free(r);
+}
 
-	if (!grid_layout_parse(s->in->p, s->in->len, s->in->len, hdr, NULL))
-		return false;
-	fl = grid_layout_ueb_field(hdr);
-	field = share_at(s, hdr->offset[GRID_LAYOUT_UEB], fl);
-	if (field == NULL)
-		return false;
-	for (i = 0; i < fl; i++)
-		ueb_len = ueb_len << 8 | field[i];
-	if (ueb_len > GRID_UEB_MAX)
-		return false;
-	ueb = share_at(s, hdr->offset[GRID_LAYOUT_UEB] + fl, ueb_len);
-	if (ueb == NULL)
-		return false;
-	grid_ueb_hash(ueb, (size_t)ueb_len, h);
-	if (sodium_memcmp(h, d->cap->ueb_hash, GRID_HASH_LEN) != 0)
-		return false;
-	hdr->ueb_size = ueb_len;
-	if (!d->have_ueb) {
-		if (!grid_ueb_parse(ueb, (size_t)ueb_len, &d->ueb, NULL))
-			return false;
-		d->have_ueb = true;
+gboolean
+grid_chk_reader_meta_range(const uint8_t *hdr, size_t len, uint64_t *off,
+    uint64_t *mlen, GError **error)
+{
+	grid_layout l;
+	uint64_t end;
+
+	*off = *mlen = 0;
+	if (!grid_layout_parse(hdr, len, 0, &l, error))
+		return FALSE;
+	end = l.offset[GRID_LAYOUT_UEB];
+	if (end > UINT64_MAX - 8 - GRID_UEB_MAX) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "share header offsets out of range");
+		return FALSE;
 	}
-	return true;
+	*off = l.offset[GRID_LAYOUT_CRYPTTEXT_TREE];
+	*mlen = end + grid_layout_ueb_field(&l) + GRID_UEB_MAX - *off;
+	return TRUE;
 }
 
 /* The UEB matched the cap, so it is what the uploader wrote; still check
- * that its sizes are ones this decoder can work with. */
+ * that its sizes are ones this reader can work with. */
 static gboolean
-adopt_sizes(struct decoder *d, GError **error)
+adopt_ueb(grid_chk_reader *r, const uint8_t *ueb, size_t len,
+    GError **error)
 {
-	const grid_ueb *u = &d->ueb;
-	unsigned k = d->cap->k;
 	uint32_t needed[GRID_HASHTREE_MAX_NEEDED];
+	const grid_ueb *u = &r->ueb;
+	unsigned k = r->cap.k;
 
+	if (!grid_ueb_parse(ueb, len, &r->ueb, error))
+		return FALSE;
 	if (u->segment_size == 0 || u->segment_size % k != 0 ||
 	    u->segment_size > GRID_CHK_MAX_SEGMENT_LIMIT ||
-	    d->cap->size == 0 || d->cap->size > UINT64_MAX / 2) {
+	    r->cap.size > UINT64_MAX / 2) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "URI extension block: unusable segment size %"
 		    G_GUINT64_FORMAT, u->segment_size);
 		return FALSE;
 	}
-	sizes_fill(&d->sz, d->cap->size, k, u->segment_size);
-	if (d->sz.num_segments > GRID_HASHTREE_MAX_LEAVES ||
+	sizes_fill(&r->sz, r->cap.size, k, u->segment_size);
+	if (r->sz.num_segments > GRID_HASHTREE_MAX_LEAVES ||
 	    ((u->present & GRID_UEB_NUM_SEGMENTS) &&
-	    u->num_segments != d->sz.num_segments) ||
-	    ((u->present & GRID_UEB_SIZE) && u->size != d->cap->size)) {
+	    u->num_segments != r->sz.num_segments) ||
+	    ((u->present & GRID_UEB_SIZE) && u->size != r->cap.size)) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "URI extension block disagrees with the cap's size");
 		return FALSE;
 	}
-	d->num_share_hashes = (unsigned)grid_hashtree_needed(d->cap->n, 0,
+	r->num_share_hashes = (unsigned)grid_hashtree_needed(r->cap.n, 0,
 	    true, needed);
+	r->crypttext = grid_hashtree_check_new(r->sz.num_segments,
+	    u->crypttext_root_hash);
+	r->seg = g_malloc(r->sz.segment_size);
+	r->have_ueb = true;
 	return TRUE;
 }
 
-/* Check a share's layout and its block tree root against the share hash
- * tree, and get its block tree ready. */
-static bool
-share_open(struct decoder *d, struct dshare *s, const grid_layout *hdr)
+static gboolean
+corrupt(GError **error, unsigned shnum, const char *what)
+{
+	g_set_error(error, GRID_ERROR, GRID_E_CORRUPT, "share %u: %s", shnum,
+	    what);
+	return FALSE;
+}
+
+/* The bytes [off, off + n) of the share from the meta range; NULL unless
+ * all of them were read. */
+static const uint8_t *
+meta_at(const uint8_t *meta, uint64_t moff, size_t mlen, uint64_t off,
+    uint64_t n)
+{
+	if (off < moff || off - moff > mlen || n > mlen - (off - moff))
+		return NULL;
+	return meta + (off - moff);
+}
+
+gboolean
+grid_chk_reader_add_share(grid_chk_reader *r, unsigned shnum,
+    const uint8_t *hdr, size_t hdrlen, uint64_t moff, const uint8_t *meta,
+    size_t mlen, int *id, GError **error)
 {
 	g_autoptr(grid_hashtree_check) st = NULL;
-	grid_layout want;
-	const uint8_t *chain, *tree;
-	size_t nodes = grid_hashtree_nodes(d->sz.num_segments), i;
+	g_autoptr(grid_hashtree_check) bt = NULL;
+	grid_layout l, want;
+	const uint8_t *field, *ueb, *chain, *tree, *ct;
 	const size_t E = GRID_LAYOUT_SHARE_HASH_ENTRY;
+	uint8_t h[GRID_HASH_LEN];
+	uint64_t ueb_len = 0;
+	size_t fl, i, nodes;
+	struct rshare *s;
 
-	if (s->in->shnum >= d->cap->n ||
-	    !grid_layout_init_version(&want, hdr->version, d->sz.share_data,
-	    d->sz.block_size, d->sz.num_segments, d->num_share_hashes,
-	    hdr->ueb_size, NULL) ||
-	    memcmp(want.offset, hdr->offset, sizeof(want.offset)) != 0 ||
-	    grid_layout_share_size(&want) > s->in->len)
-		return false;
-	s->layout = want;
-	chain = share_at(s, want.offset[GRID_LAYOUT_SHARE_HASHES],
-	    (uint64_t)d->num_share_hashes * E);
-	tree = share_at(s, want.offset[GRID_LAYOUT_BLOCK_HASHES],
+	*id = -1;
+	if (shnum >= r->cap.n)
+		return corrupt(error, shnum, "number beyond the cap's total");
+	if (!grid_layout_parse(hdr, hdrlen, 0, &l, error)) {
+		g_prefix_error(error, "share %u: ", shnum);
+		return FALSE;
+	}
+	fl = grid_layout_ueb_field(&l);
+	field = meta_at(meta, moff, mlen, l.offset[GRID_LAYOUT_UEB], fl);
+	if (field == NULL)
+		return corrupt(error, shnum, "URI extension block missing");
+	for (i = 0; i < fl; i++)
+		ueb_len = ueb_len << 8 | field[i];
+	if (ueb_len > GRID_UEB_MAX)
+		return corrupt(error, shnum, "URI extension block too long");
+	ueb = meta_at(meta, moff, mlen, l.offset[GRID_LAYOUT_UEB] + fl,
+	    ueb_len);
+	if (ueb == NULL)
+		return corrupt(error, shnum, "URI extension block cut short");
+	grid_ueb_hash(ueb, (size_t)ueb_len, h);
+	if (sodium_memcmp(h, r->cap.ueb_hash, GRID_HASH_LEN) != 0)
+		return corrupt(error, shnum,
+		    "URI extension block does not match the cap");
+	if (!r->have_ueb && !adopt_ueb(r, ueb, (size_t)ueb_len, error))
+		return FALSE;
+	/* the sections must be exactly where the sizes put them */
+	if (!grid_layout_init_version(&want, l.version, r->sz.share_data,
+	    r->sz.block_size, r->sz.num_segments, r->num_share_hashes,
+	    ueb_len, NULL) ||
+	    memcmp(want.offset, l.offset, sizeof(want.offset)) != 0)
+		return corrupt(error, shnum, "header offsets do not fit the "
+		    "file's sizes");
+	nodes = grid_hashtree_nodes(r->sz.num_segments);
+	chain = meta_at(meta, moff, mlen, want.offset[GRID_LAYOUT_SHARE_HASHES],
+	    (uint64_t)r->num_share_hashes * E);
+	tree = meta_at(meta, moff, mlen, want.offset[GRID_LAYOUT_BLOCK_HASHES],
 	    nodes * GRID_HASH_LEN);
-	if (chain == NULL || tree == NULL)
-		return false;
-	st = grid_hashtree_check_new(d->cap->n, d->ueb.share_root_hash);
-	for (i = 0; i < d->num_share_hashes; i++) {
+	ct = meta_at(meta, moff, mlen, want.offset[GRID_LAYOUT_CRYPTTEXT_TREE],
+	    nodes * GRID_HASH_LEN);
+	if (chain == NULL || tree == NULL || ct == NULL)
+		return corrupt(error, shnum, "hash trees cut short");
+	st = grid_hashtree_check_new(r->cap.n, r->ueb.share_root_hash);
+	for (i = 0; i < r->num_share_hashes; i++) {
 		size_t idx = (size_t)chain[i * E] << 8 | chain[i * E + 1];
 
 		if (!grid_hashtree_check_offer(st, idx, chain + i * E + 2,
 		    NULL))
-			return false;
+			return corrupt(error, shnum, "bad share hash chain");
 	}
 	/* node 0 of the share's block tree is leaf shnum of the share tree */
-	if (!grid_hashtree_check_leaf(st, s->in->shnum, tree, NULL))
-		return false;
-	s->blocks = grid_hashtree_check_new(d->sz.num_segments, tree);
+	if (!grid_hashtree_check_leaf(st, shnum, tree, NULL))
+		return corrupt(error, shnum,
+		    "block hash tree does not lead to the share root");
+	bt = grid_hashtree_check_new(r->sz.num_segments, tree);
 	for (i = 1; i < nodes; i++)
-		if (!grid_hashtree_check_offer(s->blocks, i,
-		    tree + i * GRID_HASH_LEN, NULL))
-			return false;
-	return true;
+		grid_hashtree_check_offer(bt, i, tree + i * GRID_HASH_LEN,
+		    NULL);	/* cannot contradict: only node 0 is known */
+	s = g_new0(struct rshare, 1);
+	s->shnum = shnum;
+	s->layout = want;
+	s->blocks = g_steal_pointer(&bt);
+	s->ct_tree = g_memdup2(ct, nodes * GRID_HASH_LEN);
+	g_ptr_array_add(r->shares, s);
+	*id = (int)r->shares->len - 1;
+	return TRUE;
 }
 
-/* The block of segment 'seg' from share 's', checked against its block
- * hash tree; NULL (and the share marked bad) if it does not match. */
-static const uint8_t *
-share_block(struct decoder *d, struct dshare *s, uint64_t seg, uint64_t bs)
+const grid_chk_sizes *
+grid_chk_reader_sizes(const grid_chk_reader *r)
 {
-	const uint8_t *b;
-	uint8_t h[GRID_HASH_LEN];
+	return r->have_ueb ? &r->sz : NULL;
+}
 
-	b = share_at(s, s->layout.offset[GRID_LAYOUT_DATA] +
-	    seg * d->sz.block_size, bs);
-	if (b == NULL)
-		goto bad;
-	grid_tagged_hash(GRID_TAG_BLOCK, b, bs, GRID_HASH_LEN, h);
-	if (!grid_hashtree_check_leaf(s->blocks, seg, h, NULL))
-		goto bad;
-	return b;
-bad:
-	mark_bad(d, s);
-	return NULL;
+unsigned
+grid_chk_reader_shnum(const grid_chk_reader *r, int id)
+{
+	g_return_val_if_fail(id >= 0 && (guint)id < r->shares->len, 0);
+	return ((struct rshare *)g_ptr_array_index(r->shares, id))->shnum;
+}
+
+void
+grid_chk_reader_mark_bad(grid_chk_reader *r, int id)
+{
+	g_return_if_fail(id >= 0 && (guint)id < r->shares->len);
+	((struct rshare *)g_ptr_array_index(r->shares, id))->bad = true;
+}
+
+bool
+grid_chk_reader_is_bad(const grid_chk_reader *r, int id)
+{
+	g_return_val_if_fail(id >= 0 && (guint)id < r->shares->len, true);
+	return ((struct rshare *)g_ptr_array_index(r->shares, id))->bad;
+}
+
+void
+grid_chk_reader_block_range(const grid_chk_reader *r, int id, uint64_t seg,
+    uint64_t *off, uint64_t *len)
+{
+	const struct rshare *s;
+
+	*off = *len = 0;
+	g_return_if_fail(id >= 0 && (guint)id < r->shares->len);
+	g_return_if_fail(seg < r->sz.num_segments);
+	s = g_ptr_array_index(r->shares, id);
+	*off = s->layout.offset[GRID_LAYOUT_DATA] + seg * r->sz.block_size;
+	*len = seg == r->sz.num_segments - 1 ? r->sz.tail_block_size :
+	    r->sz.block_size;
+}
+
+gboolean
+grid_chk_reader_check_block(grid_chk_reader *r, int id, uint64_t seg,
+    const uint8_t *block, size_t len, GError **error)
+{
+	struct rshare *s;
+	uint8_t h[GRID_HASH_LEN];
+	uint64_t off, want;
+
+	g_return_val_if_fail(id >= 0 && (guint)id < r->shares->len, FALSE);
+	g_return_val_if_fail(seg < r->sz.num_segments, FALSE);
+	s = g_ptr_array_index(r->shares, id);
+	grid_chk_reader_block_range(r, id, seg, &off, &want);
+	if (len != want) {
+		s->bad = true;
+		return corrupt(error, s->shnum, "block of the wrong length");
+	}
+	grid_tagged_hash(GRID_TAG_BLOCK, block, len, GRID_HASH_LEN, h);
+	if (!grid_hashtree_check_leaf(s->blocks, seg, h, NULL)) {
+		s->bad = true;
+		return corrupt(error, s->shnum,
+		    "block does not match its block hash tree");
+	}
+	return TRUE;
 }
 
 /* Check the crypttext hash of segment 'seg' with the crypttext tree
- * nodes of any good share that lead to the UEB's root. */
+ * nodes of any share that lead to the UEB's root. */
 static bool
-check_crypttext(struct decoder *d, uint64_t seg, const uint8_t *h)
+check_crypttext(grid_chk_reader *r, uint64_t seg, const uint8_t *h)
 {
 	uint32_t need[GRID_HASHTREE_MAX_NEEDED];
-	size_t m = grid_hashtree_needed(d->sz.num_segments, seg, false, need);
+	size_t m = grid_hashtree_needed(r->sz.num_segments, seg, false, need);
 	size_t i, j;
 
-	if (grid_hashtree_check_leaf(d->crypttext, seg, h, NULL))
+	if (grid_hashtree_check_leaf(r->crypttext, seg, h, NULL))
 		return true;
-	for (i = 0; i < d->nsh; i++) {
-		const struct dshare *s = &d->sh[i];
+	for (i = 0; i < r->shares->len; i++) {
+		const struct rshare *s = g_ptr_array_index(r->shares, i);
 		bool ok = true;
 
-		if (s->bad || s->blocks == NULL)
-			continue;
-		for (j = 0; j < m && ok; j++) {
-			const uint8_t *n = share_at(s,
-			    s->layout.offset[GRID_LAYOUT_CRYPTTEXT_TREE] +
-			    (uint64_t)need[j] * GRID_HASH_LEN, GRID_HASH_LEN);
-
-			ok = n != NULL && grid_hashtree_check_offer(
-			    d->crypttext, need[j], n, NULL);
-		}
-		if (ok && grid_hashtree_check_leaf(d->crypttext, seg, h, NULL))
+		for (j = 0; j < m && ok; j++)
+			ok = grid_hashtree_check_offer(r->crypttext, need[j],
+			    s->ct_tree + (size_t)need[j] * GRID_HASH_LEN,
+			    NULL);
+		if (ok && grid_hashtree_check_leaf(r->crypttext, seg, h, NULL))
 			return true;
 	}
 	return false;
 }
 
-static void
-decoder_clear(struct decoder *d)
+gboolean
+grid_chk_reader_segment(grid_chk_reader *r, uint64_t seg, const int *ids,
+    const uint8_t *const *blocks, grid_chk_read_fn *fn, void *arg,
+    GError **error)
 {
-	size_t i;
+	unsigned k = r->cap.k, nums[GRID_FEC_MAX_SHARES], i;
+	uint8_t *out[GRID_FEC_MAX_SHARES];
+	uint64_t bs, len;
+	uint8_t h[GRID_HASH_LEN];
+	EVP_CIPHER_CTX *aes;
 
-	for (i = 0; i < d->nsh; i++)
-		grid_hashtree_check_free(d->sh[i].blocks);
-	g_free(d->sh);
-	grid_hashtree_check_free(d->crypttext);
+	g_return_val_if_fail(r->have_ueb && seg < r->sz.num_segments, FALSE);
+	bs = seg == r->sz.num_segments - 1 ? r->sz.tail_block_size :
+	    r->sz.block_size;
+	len = seg == r->sz.num_segments - 1 ? r->sz.tail_size :
+	    r->sz.segment_size;
+	for (i = 0; i < k; i++) {
+		g_return_val_if_fail(ids[i] >= 0 &&
+		    (guint)ids[i] < r->shares->len, FALSE);
+		nums[i] = ((struct rshare *)g_ptr_array_index(r->shares,
+		    ids[i]))->shnum;
+		out[i] = r->seg + i * bs;
+	}
+	if (!grid_fec_decode(r->fec, blocks, nums, out, bs, error))
+		return FALSE;
+	grid_tagged_hash(GRID_TAG_CRYPTTEXT_SEG, r->seg, len, GRID_HASH_LEN,
+	    h);
+	if (!check_crypttext(r, seg, h)) {
+		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
+		    "segment %" G_GUINT64_FORMAT " does not match the "
+		    "crypttext hash tree", seg);
+		return FALSE;
+	}
+	if (seg == r->next_seg) {
+		grid_hasher_update(r->flat, r->seg, len);
+		r->next_seg++;
+	} else
+		r->next_seg = UINT64_MAX;	/* out of order: no flat hash */
+	aes = aes_ctr_new(r->cap.key, seg * r->sz.segment_size);
+	aes_ctr_apply(aes, r->seg, len);
+	EVP_CIPHER_CTX_free(aes);
+	fn(r->seg, len, arg);
+	return TRUE;
 }
+
+gboolean
+grid_chk_reader_finish(grid_chk_reader *r, GError **error)
+{
+	uint8_t h[GRID_HASH_LEN];
+
+	if (!r->have_ueb || r->next_seg != r->sz.num_segments)
+		return TRUE;	/* not read whole and in order */
+	r->next_seg = UINT64_MAX;
+	grid_hasher_final(r->flat, h);
+	if ((r->ueb.present & GRID_UEB_CRYPTTEXT_HASH) &&
+	    sodium_memcmp(h, r->ueb.crypttext_hash, GRID_HASH_LEN) != 0) {
+		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
+		    "ciphertext does not match the flat crypttext hash");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* ---- decoding shares held in memory ---- */
 
 gboolean
 grid_chk_decode(const grid_uri *cap, const grid_chk_share_in *shares,
     size_t nshares, grid_chk_read_fn *fn, void *arg, GArray *bad,
     GError **error)
 {
-	struct decoder d;
-	g_autoptr(grid_fec) fec = NULL;
-	g_autofree uint8_t *seg = NULL;
-	g_autofree uint8_t **out = NULL;
-	g_autoptr(grid_hasher) flat = NULL;
-	EVP_CIPHER_CTX *aes = NULL;
+	g_autoptr(grid_chk_reader) r = NULL;
+	g_autoptr(GError) last = NULL;
+	g_autofree int *id = NULL;
 	const uint8_t *blocks[GRID_FEC_MAX_SHARES];
-	unsigned nums[GRID_FEC_MAX_SHARES];
-	uint8_t h[GRID_HASH_LEN];
-	gboolean ok = FALSE;
-	uint64_t s;
+	int use[GRID_FEC_MAX_SHARES];
+	const grid_chk_sizes *sz;
+	uint64_t s, off, len;
 	size_t i;
 
-	memset(&d, 0, sizeof(d));
-	if (cap->kind != GRID_URI_CHK || cap->k < 1 || cap->k > cap->n ||
-	    cap->n > GRID_FEC_MAX_SHARES) {
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "not a URI:CHK: read cap with 1 <= k <= n <= 256");
+	r = grid_chk_reader_new(cap, error);
+	if (r == NULL)
+		return FALSE;
+	id = g_new(int, nshares + 1);
+	for (i = 0; i < nshares; i++) {
+		const grid_chk_share_in *in = &shares[i];
+		g_autoptr(GError) e = NULL;
+		uint64_t moff = 0, mlen = 0;
+
+		id[i] = -1;
+		if (grid_chk_reader_meta_range(in->p, in->len, &moff, &mlen,
+		    NULL) && moff <= in->len)
+			mlen = MIN(mlen, in->len - moff);
+		else
+			moff = mlen = 0;
+		if (!grid_chk_reader_add_share(r, in->shnum, in->p, in->len,
+		    moff, in->p + moff, (size_t)mlen, &id[i], &e)) {
+			g_clear_error(&last);
+			last = g_steal_pointer(&e);
+			if (bad != NULL)
+				g_array_append_val(bad, in->shnum);
+		}
+	}
+	sz = grid_chk_reader_sizes(r);
+	if (sz == NULL) {
+		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
+		    "no usable share among %zu%s%s", nshares,
+		    last ? "; last: " : "", last ? last->message : "");
 		return FALSE;
 	}
-	d.cap = cap;
-	d.bad = bad;
-	d.nsh = nshares;
-	d.sh = g_new0(struct dshare, nshares);
-	for (i = 0; i < nshares; i++) {
-		grid_layout hdr;
+	for (s = 0; s < sz->num_segments; s++) {
+		unsigned got = 0, want;
 
-		d.sh[i].in = &shares[i];
-		if (!share_ueb(&d, &d.sh[i], &hdr)) {
-			mark_bad(&d, &d.sh[i]);
-			continue;
-		}
-		if (d.num_share_hashes == 0 && !adopt_sizes(&d, error))
-			goto out;
-		/* two copies of one share number may both be kept: each
-		 * segment takes the first that verifies */
-		if (!share_open(&d, &d.sh[i], &hdr))
-			mark_bad(&d, &d.sh[i]);
-	}
-	if (!d.have_ueb) {
-		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
-		    "none of %zu shares holds the cap's URI extension block",
-		    nshares);
-		goto out;
-	}
-	fec = grid_fec_new(cap->k, cap->n, error);
-	if (fec == NULL)
-		goto out;
-	d.crypttext = grid_hashtree_check_new(d.sz.num_segments,
-	    d.ueb.crypttext_root_hash);
-	seg = g_malloc(d.sz.segment_size);
-	out = g_new(uint8_t *, cap->k);
-	aes = aes_ctr_new(cap->key, 0);
-	flat = grid_hasher_new(GRID_TAG_CRYPTTEXT, strlen(GRID_TAG_CRYPTTEXT),
-	    GRID_HASH_LEN);
-	for (s = 0; s < d.sz.num_segments; s++) {
-		bool tail = s == d.sz.num_segments - 1;
-		uint64_t bs = tail ? d.sz.tail_block_size : d.sz.block_size;
-		uint64_t len = tail ? d.sz.tail_size : d.sz.segment_size;
-		unsigned got = 0;
-
-		/* lowest share numbers first: data blocks need no decoding */
-		for (unsigned want = 0; want < cap->n && got < cap->k; want++)
+		/* lowest share numbers first: data blocks need no decoding;
+		 * of several copies of one number the first that verifies */
+		for (want = 0; want < cap->n && got < cap->k; want++)
 			for (i = 0; i < nshares && got < cap->k; i++) {
-				struct dshare *sh = &d.sh[i];
-
-				if (sh->bad || sh->blocks == NULL ||
-				    sh->in->shnum != want)
+				if (id[i] < 0 || shares[i].shnum != want ||
+				    grid_chk_reader_is_bad(r, id[i]))
 					continue;
-				blocks[got] = share_block(&d, sh, s, bs);
-				if (blocks[got] != NULL) {
-					nums[got++] = want;
+				grid_chk_reader_block_range(r, id[i], s, &off,
+				    &len);
+				if (off <= shares[i].len &&
+				    len <= shares[i].len - off &&
+				    grid_chk_reader_check_block(r, id[i], s,
+				    shares[i].p + off, (size_t)len, NULL)) {
+					blocks[got] = shares[i].p + off;
+					use[got++] = id[i];
 					break;
 				}
+				grid_chk_reader_mark_bad(r, id[i]);
+				if (bad != NULL)
+					g_array_append_val(bad,
+					    shares[i].shnum);
 			}
 		if (got < cap->k) {
 			g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
 			    "segment %" G_GUINT64_FORMAT ": %u good shares, "
 			    "%u needed", s, got, cap->k);
-			goto out;
+			return FALSE;
 		}
-		for (i = 0; i < cap->k; i++)
-			out[i] = seg + i * bs;
-		if (!grid_fec_decode(fec, blocks, nums, out, bs, error))
-			goto out;
-		grid_tagged_hash(GRID_TAG_CRYPTTEXT_SEG, seg, len,
-		    GRID_HASH_LEN, h);
-		if (!check_crypttext(&d, s, h)) {
-			g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
-			    "segment %" G_GUINT64_FORMAT " does not match the "
-			    "crypttext hash tree", s);
-			goto out;
-		}
-		grid_hasher_update(flat, seg, len);
-		aes_ctr_apply(aes, seg, len);
-		fn(seg, len, arg);
+		if (!grid_chk_reader_segment(r, s, use, blocks, fn, arg,
+		    error))
+			return FALSE;
 	}
-	grid_hasher_final(flat, h);
-	if ((d.ueb.present & GRID_UEB_CRYPTTEXT_HASH) &&
-	    sodium_memcmp(h, d.ueb.crypttext_hash, GRID_HASH_LEN) != 0) {
-		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
-		    "ciphertext does not match the flat crypttext hash");
-		goto out;
-	}
-	ok = TRUE;
-out:
-	EVP_CIPHER_CTX_free(aes);
-	if (seg != NULL)
-		sodium_memzero(seg, d.sz.segment_size);
-	decoder_clear(&d);
-	return ok;
+	return grid_chk_reader_finish(r, error);
 }

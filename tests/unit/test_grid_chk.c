@@ -511,6 +511,115 @@ test_truncated_and_mislabelled_shares_never_crash(void **state)
 	enc_clear(&e);
 }
 
+/* ---- the reader, as a downloader drives it ---- */
+
+/* Offer share 'i' of 'e' reading only what a downloader would fetch: the
+ * header, then the meta range (clipped at the share's end). */
+static int
+reader_add(grid_chk_reader *r, const struct enc *e, unsigned i,
+    size_t cut_meta, GError **error)
+{
+	const GByteArray *b = e->s.share[i];
+	uint64_t off = 0, len = 0;
+	int id = -1;
+
+	assert_true(grid_chk_reader_meta_range(b->data,
+	    MIN(b->len, GRID_LAYOUT_V2_HEADER), &off, &len, NULL));
+	assert_true(off <= b->len);
+	len = MIN(len, b->len - off) - cut_meta;
+	if (!grid_chk_reader_add_share(r, i, b->data,
+	    MIN(b->len, GRID_LAYOUT_V2_HEADER), off, b->data + off,
+	    (size_t)len, &id, error))
+		assert_int_equal(id, -1);
+	return id;
+}
+
+struct segout {
+	GByteArray	*b;
+};
+
+static void
+test_reader_decodes_segments_in_any_order(void **state)
+{
+	struct enc e;
+	g_autoptr(grid_chk_reader) r = NULL;
+	const grid_chk_sizes *sz;
+	int ids[3];
+	uint64_t seg;
+	unsigned j;
+
+	RPC_UNUSED(state);
+	enc_make(&e, 3, 7, 10, 4096, 30000);	/* 8 segments */
+	r = grid_chk_reader_new(&e.cap, NULL);
+	assert_non_null(r);
+	assert_null(grid_chk_reader_sizes(r));
+	for (j = 0; j < 3; j++) {		/* check shares 9, 8, 7 */
+		ids[j] = reader_add(r, &e, 9 - j, 0, NULL);
+		assert_true(ids[j] >= 0);
+		assert_int_equal(grid_chk_reader_shnum(r, ids[j]), 9 - j);
+	}
+	sz = grid_chk_reader_sizes(r);
+	assert_non_null(sz);
+	assert_int_equal(sz->num_segments, 8);
+	for (seg = sz->num_segments; seg-- > 0;) {
+		const uint8_t *blocks[3];
+		g_autoptr(GByteArray) got = g_byte_array_new();
+		uint64_t segstart = seg * sz->segment_size;
+
+		for (j = 0; j < 3; j++) {
+			uint64_t off, len;
+
+			grid_chk_reader_block_range(r, ids[j], seg, &off,
+			    &len);
+			blocks[j] = e.s.share[9 - j]->data + off;
+			assert_true(grid_chk_reader_check_block(r, ids[j],
+			    seg, blocks[j], (size_t)len, NULL));
+		}
+		assert_true(grid_chk_reader_segment(r, seg, ids, blocks,
+		    collect, got, NULL));
+		assert_int_equal(got->len, MIN(sz->segment_size,
+		    e.size - segstart));
+		assert_memory_equal(got->data, e.data + segstart, got->len);
+	}
+	assert_true(grid_chk_reader_finish(r, NULL));	/* no flat check */
+	enc_clear(&e);
+}
+
+static void
+test_reader_refuses_bad_pieces(void **state)
+{
+	struct enc e;
+	g_autoptr(grid_chk_reader) r = NULL;
+	g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL;
+	grid_uri lit = { 0 };
+	uint8_t junk[64] = { 0 };
+	uint64_t off, len;
+	int id = 7;
+
+	RPC_UNUSED(state);
+	lit.kind = GRID_URI_LIT;
+	assert_null(grid_chk_reader_new(&lit, &e1));
+	assert_true(g_error_matches(e1, GRID_ERROR, GRID_E_FORMAT));
+	enc_make(&e, 2, 3, 3, 1000, 4500);
+	r = grid_chk_reader_new(&e.cap, NULL);
+	/* meta range (clipped at the end of the share) one byte short */
+	assert_int_equal(reader_add(r, &e, 0, 1, &e2), -1);
+	assert_true(g_error_matches(e2, GRID_ERROR, GRID_E_CORRUPT));
+	/* a share number beyond n */
+	assert_false(grid_chk_reader_add_share(r, 3, e.s.share[0]->data,
+	    e.s.share[0]->len, 0, e.s.share[0]->data, e.s.share[0]->len,
+	    &id, &e3));
+	assert_int_equal(id, -1);
+	assert_true(g_error_matches(e3, GRID_ERROR, GRID_E_CORRUPT));
+	id = reader_add(r, &e, 1, 0, NULL);
+	assert_true(id >= 0);
+	grid_chk_reader_block_range(r, id, 0, &off, &len);
+	assert_false(grid_chk_reader_check_block(r, id, 0, junk, 1, &e4));
+	assert_true(g_error_matches(e4, GRID_ERROR, GRID_E_CORRUPT));
+	assert_true(grid_chk_reader_is_bad(r, id));
+	enc_clear(&e);
+}
+
 /* ---- shares Tahoe-LAFS wrote (tests/interop/tahoe-shares.txt) ---- */
 
 struct tahoe_shares {
@@ -687,6 +796,8 @@ main(void)
 		cmocka_unit_test(test_shares_of_another_file_are_refused),
 		cmocka_unit_test(test_a_good_copy_replaces_a_corrupt_one),
 		cmocka_unit_test(test_truncated_and_mislabelled_shares_never_crash),
+		cmocka_unit_test(test_reader_decodes_segments_in_any_order),
+		cmocka_unit_test(test_reader_refuses_bad_pieces),
 		cmocka_unit_test(test_decodes_shares_tahoe_wrote),
 		cmocka_unit_test(test_reads_share_file_tahoe_wrote),
 		cmocka_unit_test(test_our_share_file_matches_tahoes),
