@@ -458,441 +458,384 @@ grid_chk_encode_buffer(const grid_chk_params *p, const void *secret,
 
 /* ---- decoding ---- */
 
-/* One share under examination, seen through up to two windows of its
- * bytes: the whole share (in-memory decoding), or its head and its tail
- * (hash trees and UEB) as a downloader fetched them (owned copies). */
-struct dshare {
+/* One share the reader has accepted. */
+struct rshare {
 	unsigned		 shnum;
-	const uint8_t		*win[2];
-	uint64_t		 win_off[2], win_len[2];
-	uint8_t			*owned[2];
+	bool			 bad;
 	grid_layout		 layout;
 	grid_hashtree_check	*blocks;	/* rooted in the share tree */
-	bool			 bad;
-	bool			 used;		/* offered */
+	uint8_t			*ct_tree;	/* its crypttext tree, unchecked */
 };
 
-struct grid_chk_dec {
-	grid_uri		 cap;		/* key and hash: wiped at free */
+struct grid_chk_reader {
+	grid_uri		 cap;
 	grid_ueb		 ueb;
 	bool			 have_ueb;
 	grid_chk_sizes		 sz;
 	unsigned		 num_share_hashes;
-	struct dshare		 sh[GRID_FEC_MAX_SHARES];	/* by shnum */
-	grid_hashtree_check	*crypttext;
+	GPtrArray		*shares;	/* struct rshare * */
 	grid_fec		*fec;
+	grid_hashtree_check	*crypttext;
+	uint8_t			*seg;		/* segment_size bytes */
 	grid_hasher		*flat;		/* while segments come in order */
 	uint64_t		 next_seg;
-	uint8_t			*seg;		/* segment_size bytes */
 };
 
-/* Read 'len' bytes at 'off' of a share, or NULL if they are not all in
- * one of its windows. */
-static const uint8_t *
-share_at(const struct dshare *s, uint64_t off, uint64_t len)
+static void
+rshare_free(gpointer p)
 {
-	int w;
+	struct rshare *s = p;
 
-	for (w = 0; w < 2; w++)
-		if (s->win[w] != NULL && off >= s->win_off[w] &&
-		    off - s->win_off[w] <= s->win_len[w] &&
-		    len <= s->win_len[w] - (off - s->win_off[w]))
-			return s->win[w] + (off - s->win_off[w]);
-	return NULL;
+	grid_hashtree_check_free(s->blocks);
+	g_free(s->ct_tree);
+	g_free(s);
 }
 
-/* Find the UEB of share 's', check it against the cap's hash and, for the
- * first good one, adopt it.  False if the share is unusable. */
-static bool
-share_ueb(grid_chk_dec *d, struct dshare *s, grid_layout *hdr)
+grid_chk_reader *
+grid_chk_reader_new(const grid_uri *cap, GError **error)
 {
-	uint64_t ueb_len = 0;
-	const uint8_t *field, *ueb;
-	uint8_t h[GRID_HASH_LEN];
-	size_t fl, i;
+	grid_chk_reader *r;
 
-	if (s->win[0] == NULL || !grid_layout_parse(s->win[0], s->win_len[0],
-	    0, hdr, NULL))
-		return false;
-	fl = grid_layout_ueb_field(hdr);
-	field = share_at(s, hdr->offset[GRID_LAYOUT_UEB], fl);
-	if (field == NULL)
-		return false;
-	for (i = 0; i < fl; i++)
-		ueb_len = ueb_len << 8 | field[i];
-	if (ueb_len > GRID_UEB_MAX)
-		return false;
-	ueb = share_at(s, hdr->offset[GRID_LAYOUT_UEB] + fl, ueb_len);
-	if (ueb == NULL)
-		return false;
-	grid_ueb_hash(ueb, (size_t)ueb_len, h);
-	if (sodium_memcmp(h, d->cap.ueb_hash, GRID_HASH_LEN) != 0)
-		return false;
-	hdr->ueb_size = ueb_len;
-	if (!d->have_ueb) {
-		if (!grid_ueb_parse(ueb, (size_t)ueb_len, &d->ueb, NULL))
-			return false;
-		d->have_ueb = true;
+	if (cap->kind != GRID_URI_CHK || cap->k < 1 || cap->k > cap->n ||
+	    cap->n > GRID_FEC_MAX_SHARES || cap->size == 0) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "not a URI:CHK: read cap with 1 <= k <= n <= 256");
+		return NULL;
 	}
-	return true;
+	r = g_new0(grid_chk_reader, 1);
+	r->cap = *cap;
+	r->cap.lit = NULL;
+	r->shares = g_ptr_array_new_with_free_func(rshare_free);
+	r->fec = grid_fec_new(cap->k, cap->n, NULL);
+	r->flat = grid_hasher_new(GRID_TAG_CRYPTTEXT,
+	    strlen(GRID_TAG_CRYPTTEXT), GRID_HASH_LEN);
+	return r;
+}
+
+void
+grid_chk_reader_free(grid_chk_reader *r)
+{
+	if (r == NULL)
+		return;
+	g_ptr_array_unref(r->shares);
+	grid_fec_free(r->fec);
+	grid_hashtree_check_free(r->crypttext);
+	if (r->seg != NULL)
+		sodium_memzero(r->seg, r->sz.segment_size);
+	g_free(r->seg);
+	grid_hasher_free(r->flat);
+	sodium_memzero(&r->cap, sizeof(r->cap));
+	g_free(r);
+}
+
+gboolean
+grid_chk_reader_meta_range(const uint8_t *hdr, size_t len, uint64_t *off,
+    uint64_t *mlen, GError **error)
+{
+	grid_layout l;
+	uint64_t end;
+
+	*off = *mlen = 0;
+	if (!grid_layout_parse(hdr, len, 0, &l, error))
+		return FALSE;
+	end = l.offset[GRID_LAYOUT_UEB];
+	if (end > UINT64_MAX - 8 - GRID_UEB_MAX) {
+		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+		    "share header offsets out of range");
+		return FALSE;
+	}
+	*off = l.offset[GRID_LAYOUT_CRYPTTEXT_TREE];
+	*mlen = end + grid_layout_ueb_field(&l) + GRID_UEB_MAX - *off;
+	return TRUE;
 }
 
 /* The UEB matched the cap, so it is what the uploader wrote; still check
- * that its sizes are ones this decoder can work with. */
+ * that its sizes are ones this reader can work with. */
 static gboolean
-adopt_sizes(grid_chk_dec *d, GError **error)
+adopt_ueb(grid_chk_reader *r, const uint8_t *ueb, size_t len,
+    GError **error)
 {
-	const grid_ueb *u = &d->ueb;
-	unsigned k = d->cap.k;
 	uint32_t needed[GRID_HASHTREE_MAX_NEEDED];
+	const grid_ueb *u = &r->ueb;
+	unsigned k = r->cap.k;
 
+	if (!grid_ueb_parse(ueb, len, &r->ueb, error))
+		return FALSE;
 	if (u->segment_size == 0 || u->segment_size % k != 0 ||
 	    u->segment_size > GRID_CHK_MAX_SEGMENT_LIMIT ||
-	    d->cap.size == 0 || d->cap.size > UINT64_MAX / 2) {
+	    r->cap.size > UINT64_MAX / 2) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "URI extension block: unusable segment size %"
 		    G_GUINT64_FORMAT, u->segment_size);
 		return FALSE;
 	}
-	sizes_fill(&d->sz, d->cap.size, k, u->segment_size);
-	if (d->sz.num_segments > GRID_HASHTREE_MAX_LEAVES ||
+	sizes_fill(&r->sz, r->cap.size, k, u->segment_size);
+	if (r->sz.num_segments > GRID_HASHTREE_MAX_LEAVES ||
 	    ((u->present & GRID_UEB_NUM_SEGMENTS) &&
-	    u->num_segments != d->sz.num_segments) ||
-	    ((u->present & GRID_UEB_SIZE) && u->size != d->cap.size)) {
+	    u->num_segments != r->sz.num_segments) ||
+	    ((u->present & GRID_UEB_SIZE) && u->size != r->cap.size)) {
 		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
 		    "URI extension block disagrees with the cap's size");
 		return FALSE;
 	}
-	d->num_share_hashes = (unsigned)grid_hashtree_needed(d->cap.n, 0,
+	r->num_share_hashes = (unsigned)grid_hashtree_needed(r->cap.n, 0,
 	    true, needed);
-	d->crypttext = grid_hashtree_check_new(d->sz.num_segments,
-	    d->ueb.crypttext_root_hash);
-	d->seg = g_malloc(d->sz.segment_size);
+	r->crypttext = grid_hashtree_check_new(r->sz.num_segments,
+	    u->crypttext_root_hash);
+	r->seg = g_malloc(r->sz.segment_size);
+	r->have_ueb = true;
 	return TRUE;
 }
 
-/* Check a share's layout and its block tree root against the share hash
- * tree, and get its block tree ready. */
-static bool
-share_open(grid_chk_dec *d, struct dshare *s, const grid_layout *hdr)
+static gboolean
+corrupt(GError **error, unsigned shnum, const char *what)
+{
+	g_set_error(error, GRID_ERROR, GRID_E_CORRUPT, "share %u: %s", shnum,
+	    what);
+	return FALSE;
+}
+
+/* The bytes [off, off + n) of the share from the meta range; NULL unless
+ * all of them were read. */
+static const uint8_t *
+meta_at(const uint8_t *meta, uint64_t moff, size_t mlen, uint64_t off,
+    uint64_t n)
+{
+	if (off < moff || off - moff > mlen || n > mlen - (off - moff))
+		return NULL;
+	return meta + (off - moff);
+}
+
+gboolean
+grid_chk_reader_add_share(grid_chk_reader *r, unsigned shnum,
+    const uint8_t *hdr, size_t hdrlen, uint64_t moff, const uint8_t *meta,
+    size_t mlen, int *id, GError **error)
 {
 	g_autoptr(grid_hashtree_check) st = NULL;
-	grid_layout want;
-	const uint8_t *chain, *tree;
-	size_t nodes = grid_hashtree_nodes(d->sz.num_segments), i;
+	g_autoptr(grid_hashtree_check) bt = NULL;
+	grid_layout l, want;
+	const uint8_t *field, *ueb, *chain, *tree, *ct;
 	const size_t E = GRID_LAYOUT_SHARE_HASH_ENTRY;
+	uint8_t h[GRID_HASH_LEN];
+	uint64_t ueb_len = 0;
+	size_t fl, i, nodes;
+	struct rshare *s;
 
-	if (s->shnum >= d->cap.n ||
-	    !grid_layout_init_version(&want, hdr->version, d->sz.share_data,
-	    d->sz.block_size, d->sz.num_segments, d->num_share_hashes,
-	    hdr->ueb_size, NULL) ||
-	    memcmp(want.offset, hdr->offset, sizeof(want.offset)) != 0)
-		return false;
-	s->layout = want;
-	chain = share_at(s, want.offset[GRID_LAYOUT_SHARE_HASHES],
-	    (uint64_t)d->num_share_hashes * E);
-	tree = share_at(s, want.offset[GRID_LAYOUT_BLOCK_HASHES],
+	*id = -1;
+	if (shnum >= r->cap.n)
+		return corrupt(error, shnum, "number beyond the cap's total");
+	if (!grid_layout_parse(hdr, hdrlen, 0, &l, error)) {
+		g_prefix_error(error, "share %u: ", shnum);
+		return FALSE;
+	}
+	fl = grid_layout_ueb_field(&l);
+	field = meta_at(meta, moff, mlen, l.offset[GRID_LAYOUT_UEB], fl);
+	if (field == NULL)
+		return corrupt(error, shnum, "URI extension block missing");
+	for (i = 0; i < fl; i++)
+		ueb_len = ueb_len << 8 | field[i];
+	if (ueb_len > GRID_UEB_MAX)
+		return corrupt(error, shnum, "URI extension block too long");
+	ueb = meta_at(meta, moff, mlen, l.offset[GRID_LAYOUT_UEB] + fl,
+	    ueb_len);
+	if (ueb == NULL)
+		return corrupt(error, shnum, "URI extension block cut short");
+	grid_ueb_hash(ueb, (size_t)ueb_len, h);
+	if (sodium_memcmp(h, r->cap.ueb_hash, GRID_HASH_LEN) != 0)
+		return corrupt(error, shnum,
+		    "URI extension block does not match the cap");
+	if (!r->have_ueb && !adopt_ueb(r, ueb, (size_t)ueb_len, error))
+		return FALSE;
+	/* the sections must be exactly where the sizes put them */
+	if (!grid_layout_init_version(&want, l.version, r->sz.share_data,
+	    r->sz.block_size, r->sz.num_segments, r->num_share_hashes,
+	    ueb_len, NULL) ||
+	    memcmp(want.offset, l.offset, sizeof(want.offset)) != 0)
+		return corrupt(error, shnum, "header offsets do not fit the "
+		    "file's sizes");
+	nodes = grid_hashtree_nodes(r->sz.num_segments);
+	chain = meta_at(meta, moff, mlen, want.offset[GRID_LAYOUT_SHARE_HASHES],
+	    (uint64_t)r->num_share_hashes * E);
+	tree = meta_at(meta, moff, mlen, want.offset[GRID_LAYOUT_BLOCK_HASHES],
 	    nodes * GRID_HASH_LEN);
-	if (chain == NULL || tree == NULL)
-		return false;
-	st = grid_hashtree_check_new(d->cap.n, d->ueb.share_root_hash);
-	for (i = 0; i < d->num_share_hashes; i++) {
+	ct = meta_at(meta, moff, mlen, want.offset[GRID_LAYOUT_CRYPTTEXT_TREE],
+	    nodes * GRID_HASH_LEN);
+	if (chain == NULL || tree == NULL || ct == NULL)
+		return corrupt(error, shnum, "hash trees cut short");
+	st = grid_hashtree_check_new(r->cap.n, r->ueb.share_root_hash);
+	for (i = 0; i < r->num_share_hashes; i++) {
 		size_t idx = (size_t)chain[i * E] << 8 | chain[i * E + 1];
 
 		if (!grid_hashtree_check_offer(st, idx, chain + i * E + 2,
 		    NULL))
-			return false;
+			return corrupt(error, shnum, "bad share hash chain");
 	}
 	/* node 0 of the share's block tree is leaf shnum of the share tree */
-	if (!grid_hashtree_check_leaf(st, s->shnum, tree, NULL))
-		return false;
-	s->blocks = grid_hashtree_check_new(d->sz.num_segments, tree);
+	if (!grid_hashtree_check_leaf(st, shnum, tree, NULL))
+		return corrupt(error, shnum,
+		    "block hash tree does not lead to the share root");
+	bt = grid_hashtree_check_new(r->sz.num_segments, tree);
 	for (i = 1; i < nodes; i++)
-		if (!grid_hashtree_check_offer(s->blocks, i,
-		    tree + i * GRID_HASH_LEN, NULL))
-			return false;
-	return true;
-}
-
-static void
-dshare_clear(struct dshare *s)
-{
-	unsigned shnum = s->shnum;
-
-	grid_hashtree_check_free(s->blocks);
-	g_free(s->owned[0]);
-	g_free(s->owned[1]);
-	memset(s, 0, sizeof(*s));
+		grid_hashtree_check_offer(bt, i, tree + i * GRID_HASH_LEN,
+		    NULL);	/* cannot contradict: only node 0 is known */
+	s = g_new0(struct rshare, 1);
 	s->shnum = shnum;
-}
-
-grid_chk_dec *
-grid_chk_dec_new(const grid_uri *cap, GError **error)
-{
-	grid_chk_dec *d;
-	unsigned i;
-
-	if (cap->kind != GRID_URI_CHK || cap->k < 1 || cap->k > cap->n ||
-	    cap->n > GRID_FEC_MAX_SHARES) {
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
-		    "not a URI:CHK: read cap with 1 <= k <= n <= 256");
-		return NULL;
-	}
-	d = g_new0(grid_chk_dec, 1);
-	d->cap = *cap;
-	d->cap.lit = NULL;
-	for (i = 0; i < GRID_FEC_MAX_SHARES; i++)
-		d->sh[i].shnum = i;
-	d->fec = grid_fec_new(cap->k, cap->n, error);
-	if (d->fec == NULL) {
-		grid_chk_dec_free(d);
-		return NULL;
-	}
-	d->flat = grid_hasher_new(GRID_TAG_CRYPTTEXT,
-	    strlen(GRID_TAG_CRYPTTEXT), GRID_HASH_LEN);
-	return d;
-}
-
-void
-grid_chk_dec_free(grid_chk_dec *d)
-{
-	unsigned i;
-
-	if (d == NULL)
-		return;
-	for (i = 0; i < GRID_FEC_MAX_SHARES; i++)
-		dshare_clear(&d->sh[i]);
-	grid_hashtree_check_free(d->crypttext);
-	grid_fec_free(d->fec);
-	grid_hasher_free(d->flat);
-	if (d->seg != NULL)
-		sodium_memzero(d->seg, d->sz.segment_size);
-	g_free(d->seg);
-	sodium_memzero(&d->cap, sizeof(d->cap));
-	g_free(d);
-}
-
-gboolean
-grid_chk_dec_tail_range(const uint8_t *head, size_t len, uint64_t *off,
-    uint64_t *tail_len)
-{
-	grid_layout hdr;
-
-	*off = *tail_len = 0;
-	if (!grid_layout_parse(head, len, 0, &hdr, NULL))
-		return FALSE;
-	*off = hdr.offset[GRID_LAYOUT_CRYPTTEXT_TREE];
-	*tail_len = hdr.offset[GRID_LAYOUT_UEB] - *off +
-	    grid_layout_ueb_field(&hdr) + GRID_UEB_MAX;
-	return TRUE;
-}
-
-/* Take share 'shnum' through the UEB, size and tree checks.  Windows as
- * set in d->sh[shnum] by the caller. */
-static gboolean
-add_share(grid_chk_dec *d, unsigned shnum, gboolean *bad, GError **error)
-{
-	struct dshare *s = &d->sh[shnum];
-	grid_layout hdr;
-
-	*bad = FALSE;
-	if (!share_ueb(d, s, &hdr)) {
-		*bad = TRUE;
-		return FALSE;
-	}
-	if (d->num_share_hashes == 0 && !adopt_sizes(d, error))
-		return FALSE;
-	if (!share_open(d, s, &hdr)) {
-		*bad = TRUE;
-		return FALSE;
-	}
-	s->used = true;
-	return TRUE;
-}
-
-gboolean
-grid_chk_dec_add_share(grid_chk_dec *d, unsigned shnum, const uint8_t *head,
-    size_t head_len, const uint8_t *tail, uint64_t tail_off, size_t tail_len,
-    GError **error)
-{
-	struct dshare *s;
-	gboolean bad;
-
-	/* A share that failed may be offered again from another server. */
-	if (shnum >= d->cap.n || (d->sh[shnum].used && !d->sh[shnum].bad)) {
-		g_set_error(error, GRID_ERROR, GRID_E_FORMAT, "share %u: %s",
-		    shnum, shnum >= d->cap.n ? "no such share number" :
-		    "already offered");
-		return FALSE;
-	}
-	s = &d->sh[shnum];
-	dshare_clear(s);
-	s->win[0] = s->owned[0] = g_memdup2(head, head_len);
-	s->win_len[0] = head_len;
-	if (tail != NULL) {
-		s->win[1] = s->owned[1] = g_memdup2(tail, tail_len);
-		s->win_off[1] = tail_off;
-		s->win_len[1] = tail_len;
-	}
-	if (!add_share(d, shnum, &bad, error)) {
-		if (bad) {
-			dshare_clear(s);
-			s->bad = true;
-			g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
-			    "share %u does not match the cap", shnum);
-		}
-		return FALSE;
-	}
-	/* The tree nodes are in the checkers now: only the crypttext tree
-	 * (read again for each segment) needs the tail, and the head can go. */
-	g_clear_pointer(&s->owned[0], g_free);
-	s->win[0] = NULL;
+	s->layout = want;
+	s->blocks = g_steal_pointer(&bt);
+	s->ct_tree = g_memdup2(ct, nodes * GRID_HASH_LEN);
+	g_ptr_array_add(r->shares, s);
+	*id = (int)r->shares->len - 1;
 	return TRUE;
 }
 
 const grid_chk_sizes *
-grid_chk_dec_sizes(const grid_chk_dec *d)
+grid_chk_reader_sizes(const grid_chk_reader *r)
 {
-	return d->num_share_hashes > 0 ? &d->sz : NULL;
+	return r->have_ueb ? &r->sz : NULL;
 }
 
-gboolean
-grid_chk_dec_block_range(const grid_chk_dec *d, unsigned shnum, uint64_t seg,
+unsigned
+grid_chk_reader_shnum(const grid_chk_reader *r, int id)
+{
+	g_return_val_if_fail(id >= 0 && (guint)id < r->shares->len, 0);
+	return ((struct rshare *)g_ptr_array_index(r->shares, id))->shnum;
+}
+
+void
+grid_chk_reader_mark_bad(grid_chk_reader *r, int id)
+{
+	g_return_if_fail(id >= 0 && (guint)id < r->shares->len);
+	((struct rshare *)g_ptr_array_index(r->shares, id))->bad = true;
+}
+
+bool
+grid_chk_reader_is_bad(const grid_chk_reader *r, int id)
+{
+	g_return_val_if_fail(id >= 0 && (guint)id < r->shares->len, true);
+	return ((struct rshare *)g_ptr_array_index(r->shares, id))->bad;
+}
+
+void
+grid_chk_reader_block_range(const grid_chk_reader *r, int id, uint64_t seg,
     uint64_t *off, uint64_t *len)
 {
-	const struct dshare *s;
+	const struct rshare *s;
 
 	*off = *len = 0;
-	if (shnum >= d->cap.n || d->num_share_hashes == 0 ||
-	    seg >= d->sz.num_segments)
-		return FALSE;
-	s = &d->sh[shnum];
-	if (!s->used || s->bad)
-		return FALSE;
-	*off = s->layout.offset[GRID_LAYOUT_DATA] + seg * d->sz.block_size;
-	*len = seg == d->sz.num_segments - 1 ? d->sz.tail_block_size :
-	    d->sz.block_size;
-	return TRUE;
+	g_return_if_fail(id >= 0 && (guint)id < r->shares->len);
+	g_return_if_fail(seg < r->sz.num_segments);
+	s = g_ptr_array_index(r->shares, id);
+	*off = s->layout.offset[GRID_LAYOUT_DATA] + seg * r->sz.block_size;
+	*len = seg == r->sz.num_segments - 1 ? r->sz.tail_block_size :
+	    r->sz.block_size;
 }
 
 gboolean
-grid_chk_dec_check_block(grid_chk_dec *d, unsigned shnum, uint64_t seg,
-    const uint8_t *p, size_t len)
+grid_chk_reader_check_block(grid_chk_reader *r, int id, uint64_t seg,
+    const uint8_t *block, size_t len, GError **error)
 {
-	uint64_t off, want;
+	struct rshare *s;
 	uint8_t h[GRID_HASH_LEN];
-	struct dshare *s;
+	uint64_t off, want;
 
-	if (!grid_chk_dec_block_range(d, shnum, seg, &off, &want))
-		return FALSE;
-	s = &d->sh[shnum];
-	if (len != want)
-		goto bad;
-	grid_tagged_hash(GRID_TAG_BLOCK, p, len, GRID_HASH_LEN, h);
-	if (!grid_hashtree_check_leaf(s->blocks, seg, h, NULL))
-		goto bad;
+	g_return_val_if_fail(id >= 0 && (guint)id < r->shares->len, FALSE);
+	g_return_val_if_fail(seg < r->sz.num_segments, FALSE);
+	s = g_ptr_array_index(r->shares, id);
+	grid_chk_reader_block_range(r, id, seg, &off, &want);
+	if (len != want) {
+		s->bad = true;
+		return corrupt(error, s->shnum, "block of the wrong length");
+	}
+	grid_tagged_hash(GRID_TAG_BLOCK, block, len, GRID_HASH_LEN, h);
+	if (!grid_hashtree_check_leaf(s->blocks, seg, h, NULL)) {
+		s->bad = true;
+		return corrupt(error, s->shnum,
+		    "block does not match its block hash tree");
+	}
 	return TRUE;
-bad:
-	s->bad = true;
-	return FALSE;
-}
-
-gboolean
-grid_chk_dec_share_ok(const grid_chk_dec *d, unsigned shnum)
-{
-	return shnum < d->cap.n && d->sh[shnum].used && !d->sh[shnum].bad;
 }
 
 /* Check the crypttext hash of segment 'seg' with the crypttext tree
- * nodes of any good share that lead to the UEB's root. */
+ * nodes of any share that lead to the UEB's root. */
 static bool
-check_crypttext(grid_chk_dec *d, uint64_t seg, const uint8_t *h)
+check_crypttext(grid_chk_reader *r, uint64_t seg, const uint8_t *h)
 {
 	uint32_t need[GRID_HASHTREE_MAX_NEEDED];
-	size_t m = grid_hashtree_needed(d->sz.num_segments, seg, false, need);
+	size_t m = grid_hashtree_needed(r->sz.num_segments, seg, false, need);
 	size_t i, j;
 
-	if (grid_hashtree_check_leaf(d->crypttext, seg, h, NULL))
+	if (grid_hashtree_check_leaf(r->crypttext, seg, h, NULL))
 		return true;
-	for (i = 0; i < d->cap.n; i++) {
-		const struct dshare *s = &d->sh[i];
+	for (i = 0; i < r->shares->len; i++) {
+		const struct rshare *s = g_ptr_array_index(r->shares, i);
 		bool ok = true;
 
-		if (s->bad || !s->used)
-			continue;
-		for (j = 0; j < m && ok; j++) {
-			const uint8_t *n = share_at(s,
-			    s->layout.offset[GRID_LAYOUT_CRYPTTEXT_TREE] +
-			    (uint64_t)need[j] * GRID_HASH_LEN, GRID_HASH_LEN);
-
-			ok = n != NULL && grid_hashtree_check_offer(
-			    d->crypttext, need[j], n, NULL);
-		}
-		if (ok && grid_hashtree_check_leaf(d->crypttext, seg, h, NULL))
+		for (j = 0; j < m && ok; j++)
+			ok = grid_hashtree_check_offer(r->crypttext, need[j],
+			    s->ct_tree + (size_t)need[j] * GRID_HASH_LEN,
+			    NULL);
+		if (ok && grid_hashtree_check_leaf(r->crypttext, seg, h, NULL))
 			return true;
 	}
 	return false;
 }
 
 gboolean
-grid_chk_dec_segment(grid_chk_dec *d, uint64_t seg,
-    const uint8_t *const *blocks, const unsigned *nums, grid_chk_read_fn *fn,
-    void *arg, GError **error)
+grid_chk_reader_segment(grid_chk_reader *r, uint64_t seg, const int *ids,
+    const uint8_t *const *blocks, grid_chk_read_fn *fn, void *arg,
+    GError **error)
 {
+	unsigned k = r->cap.k, nums[GRID_FEC_MAX_SHARES], i;
 	uint8_t *out[GRID_FEC_MAX_SHARES];
+	uint64_t bs, len;
 	uint8_t h[GRID_HASH_LEN];
 	EVP_CIPHER_CTX *aes;
-	uint64_t bs, len;
-	bool tail;
-	unsigned i;
 
-	if (d->num_share_hashes == 0 || seg >= d->sz.num_segments) {
-		g_set_error(error, GRID_ERROR, GRID_E_RANGE, "no segment %"
-		    G_GUINT64_FORMAT, seg);
-		return FALSE;
+	g_return_val_if_fail(r->have_ueb && seg < r->sz.num_segments, FALSE);
+	bs = seg == r->sz.num_segments - 1 ? r->sz.tail_block_size :
+	    r->sz.block_size;
+	len = seg == r->sz.num_segments - 1 ? r->sz.tail_size :
+	    r->sz.segment_size;
+	for (i = 0; i < k; i++) {
+		g_return_val_if_fail(ids[i] >= 0 &&
+		    (guint)ids[i] < r->shares->len, FALSE);
+		nums[i] = ((struct rshare *)g_ptr_array_index(r->shares,
+		    ids[i]))->shnum;
+		out[i] = r->seg + i * bs;
 	}
-	tail = seg == d->sz.num_segments - 1;
-	bs = tail ? d->sz.tail_block_size : d->sz.block_size;
-	len = tail ? d->sz.tail_size : d->sz.segment_size;
-	for (i = 0; i < d->cap.k; i++)
-		out[i] = d->seg + i * bs;
-	if (!grid_fec_decode(d->fec, blocks, nums, out, bs, error))
+	if (!grid_fec_decode(r->fec, blocks, nums, out, bs, error))
 		return FALSE;
-	grid_tagged_hash(GRID_TAG_CRYPTTEXT_SEG, d->seg, len, GRID_HASH_LEN,
+	grid_tagged_hash(GRID_TAG_CRYPTTEXT_SEG, r->seg, len, GRID_HASH_LEN,
 	    h);
-	if (!check_crypttext(d, seg, h)) {
-		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT, "segment %"
-		    G_GUINT64_FORMAT " does not match the crypttext hash tree",
-		    seg);
+	if (!check_crypttext(r, seg, h)) {
+		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
+		    "segment %" G_GUINT64_FORMAT " does not match the "
+		    "crypttext hash tree", seg);
 		return FALSE;
 	}
-	/* The flat hash covers the whole ciphertext in order; a decode that
-	 * starts elsewhere (a range) relies on the tree alone. */
-	if (seg == d->next_seg && d->flat != NULL) {
-		grid_hasher_update(d->flat, d->seg, len);
-		d->next_seg++;
-	} else {
-		grid_hasher_free(g_steal_pointer(&d->flat));
-	}
-	aes = aes_ctr_new(d->cap.key, seg * d->sz.segment_size);
-	aes_ctr_apply(aes, d->seg, len);
+	if (seg == r->next_seg) {
+		grid_hasher_update(r->flat, r->seg, len);
+		r->next_seg++;
+	} else
+		r->next_seg = UINT64_MAX;	/* out of order: no flat hash */
+	aes = aes_ctr_new(r->cap.key, seg * r->sz.segment_size);
+	aes_ctr_apply(aes, r->seg, len);
 	EVP_CIPHER_CTX_free(aes);
-	fn(d->seg, len, arg);
+	fn(r->seg, len, arg);
 	return TRUE;
 }
 
 gboolean
-grid_chk_dec_finish(grid_chk_dec *d, GError **error)
+grid_chk_reader_finish(grid_chk_reader *r, GError **error)
 {
 	uint8_t h[GRID_HASH_LEN];
 
-	if (d->flat == NULL || d->num_share_hashes == 0 ||
-	    d->next_seg != d->sz.num_segments ||
-	    !(d->ueb.present & GRID_UEB_CRYPTTEXT_HASH))
-		return TRUE;
-	grid_hasher_final(d->flat, h);
-	grid_hasher_free(g_steal_pointer(&d->flat));
-	if (sodium_memcmp(h, d->ueb.crypttext_hash, GRID_HASH_LEN) != 0) {
+	if (!r->have_ueb || r->next_seg != r->sz.num_segments)
+		return TRUE;	/* not read whole and in order */
+	r->next_seg = UINT64_MAX;
+	grid_hasher_final(r->flat, h);
+	if ((r->ueb.present & GRID_UEB_CRYPTTEXT_HASH) &&
+	    sodium_memcmp(h, r->ueb.crypttext_hash, GRID_HASH_LEN) != 0) {
 		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
 		    "ciphertext does not match the flat crypttext hash");
 		return FALSE;
@@ -900,81 +843,86 @@ grid_chk_dec_finish(grid_chk_dec *d, GError **error)
 	return TRUE;
 }
 
+/* ---- decoding shares held in memory ---- */
+
 gboolean
 grid_chk_decode(const grid_uri *cap, const grid_chk_share_in *shares,
     size_t nshares, grid_chk_read_fn *fn, void *arg, GArray *bad,
     GError **error)
 {
-	g_autoptr(grid_chk_dec) d = NULL;
+	g_autoptr(grid_chk_reader) r = NULL;
+	g_autoptr(GError) last = NULL;
+	g_autofree int *id = NULL;
 	const uint8_t *blocks[GRID_FEC_MAX_SHARES];
-	unsigned nums[GRID_FEC_MAX_SHARES];
-	uint64_t s;
+	int use[GRID_FEC_MAX_SHARES];
+	const grid_chk_sizes *sz;
+	uint64_t s, off, len;
 	size_t i;
 
-	if ((d = grid_chk_dec_new(cap, error)) == NULL)
+	r = grid_chk_reader_new(cap, error);
+	if (r == NULL)
 		return FALSE;
+	id = g_new(int, nshares + 1);
 	for (i = 0; i < nshares; i++) {
-		unsigned shnum = shares[i].shnum;
-		struct dshare *sh;
-		gboolean isbad;
+		const grid_chk_share_in *in = &shares[i];
+		g_autoptr(GError) e = NULL;
+		uint64_t moff = 0, mlen = 0;
 
-		if (shnum >= cap->n) {
+		id[i] = -1;
+		if (grid_chk_reader_meta_range(in->p, in->len, &moff, &mlen,
+		    NULL) && moff <= in->len)
+			mlen = MIN(mlen, in->len - moff);
+		else
+			moff = mlen = 0;
+		if (!grid_chk_reader_add_share(r, in->shnum, in->p, in->len,
+		    moff, in->p + moff, (size_t)mlen, &id[i], &e)) {
+			g_clear_error(&last);
+			last = g_steal_pointer(&e);
 			if (bad != NULL)
-				g_array_append_val(bad, shnum);
-			continue;
-		}
-		sh = &d->sh[shnum];
-		/* two good shares with one number add nothing */
-		if (sh->used)
-			continue;
-		/* in memory the whole share is one borrowed window */
-		dshare_clear(sh);
-		sh->win[0] = shares[i].p;
-		sh->win_len[0] = shares[i].len;
-		if (!add_share(d, shnum, &isbad, error)) {
-			if (!isbad)
-				return FALSE;
-			dshare_clear(sh);
-			if (bad != NULL)
-				g_array_append_val(bad, shnum);
+				g_array_append_val(bad, in->shnum);
 		}
 	}
-	if (!d->have_ueb) {
+	sz = grid_chk_reader_sizes(r);
+	if (sz == NULL) {
 		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
-		    "none of %zu shares holds the cap's URI extension block",
-		    nshares);
+		    "no usable share among %zu%s%s", nshares,
+		    last ? "; last: " : "", last ? last->message : "");
 		return FALSE;
 	}
-	for (s = 0; s < d->sz.num_segments; s++) {
+	for (s = 0; s < sz->num_segments; s++) {
 		unsigned got = 0, want;
 
-		/* lowest share numbers first: data blocks need no decoding */
-		for (want = 0; want < cap->n && got < cap->k; want++) {
-			struct dshare *sh = &d->sh[want];
-			uint64_t off, len;
-			const uint8_t *b;
-
-			if (!grid_chk_dec_block_range(d, want, s, &off, &len))
-				continue;
-			b = share_at(sh, off, len);
-			if (b == NULL || !grid_chk_dec_check_block(d, want, s, b,
-			    (size_t)len)) {
-				sh->bad = true;
+		/* lowest share numbers first: data blocks need no decoding;
+		 * of several copies of one number the first that verifies */
+		for (want = 0; want < cap->n && got < cap->k; want++)
+			for (i = 0; i < nshares && got < cap->k; i++) {
+				if (id[i] < 0 || shares[i].shnum != want ||
+				    grid_chk_reader_is_bad(r, id[i]))
+					continue;
+				grid_chk_reader_block_range(r, id[i], s, &off,
+				    &len);
+				if (off <= shares[i].len &&
+				    len <= shares[i].len - off &&
+				    grid_chk_reader_check_block(r, id[i], s,
+				    shares[i].p + off, (size_t)len, NULL)) {
+					blocks[got] = shares[i].p + off;
+					use[got++] = id[i];
+					break;
+				}
+				grid_chk_reader_mark_bad(r, id[i]);
 				if (bad != NULL)
-					g_array_append_val(bad, want);
-				continue;
+					g_array_append_val(bad,
+					    shares[i].shnum);
 			}
-			blocks[got] = b;
-			nums[got++] = want;
-		}
 		if (got < cap->k) {
 			g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
 			    "segment %" G_GUINT64_FORMAT ": %u good shares, "
 			    "%u needed", s, got, cap->k);
 			return FALSE;
 		}
-		if (!grid_chk_dec_segment(d, s, blocks, nums, fn, arg, error))
+		if (!grid_chk_reader_segment(r, s, use, blocks, fn, arg,
+		    error))
 			return FALSE;
 	}
-	return grid_chk_dec_finish(d, error);
+	return grid_chk_reader_finish(r, error);
 }

@@ -98,83 +98,105 @@ gboolean grid_chk_encode_buffer(const grid_chk_params *p, const void *secret,
 
 /* ---- decoding ---- */
 
-/* One share offered to the decoder: its number and all its bytes
- * (borrowed; the share as written, without the server's container). */
+/* Called with consecutive pieces of verified plaintext (borrowed). */
+typedef void grid_chk_read_fn(const uint8_t *p, size_t len, void *arg);
+
+/* A reader checks the pieces of a CHK file's shares as a downloader
+ * fetches them, so that nothing unverified is ever used and memory stays
+ * at one segment:
+ *
+ *  1. read the first GRID_LAYOUT_V2_HEADER bytes of a share (its header);
+ *  2. grid_chk_reader_meta_range() names the range to read next (the hash
+ *     trees and the URI extension block; the read may come back short at
+ *     the end of the share);
+ *  3. grid_chk_reader_add_share() checks them against the cap and returns
+ *     an id for the share;
+ *  4. for each segment, read k blocks (grid_chk_reader_block_range()),
+ *     check each (grid_chk_reader_check_block()), and hand k good ones to
+ *     grid_chk_reader_segment(), which decodes, checks the segment against
+ *     the crypttext hash tree, decrypts and passes the plaintext on;
+ *  5. grid_chk_reader_finish() checks the flat crypttext hash when every
+ *     segment was read in order.
+ *
+ * Segments may be read in any order (for ranges); the flat hash is then
+ * not checked (each segment still is).  Not thread-safe. */
+typedef struct grid_chk_reader grid_chk_reader;
+
+/* A reader for URI:CHK cap 'cap' (borrowed; the key is copied).  Caller
+ * owns; free with grid_chk_reader_free().  NULL and 'error' (GRID_ERROR,
+ * GRID_E_FORMAT) for another kind of cap or k/n out of range. */
+grid_chk_reader *grid_chk_reader_new(const grid_uri *cap, GError **error);
+void	grid_chk_reader_free(grid_chk_reader *r);		/* NULL: no-op */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(grid_chk_reader, grid_chk_reader_free)
+
+/* From the start of a share ('len' bytes, at least its header) the range
+ * [*off, *off + *len) to read next.  FALSE and 'error' (GRID_ERROR,
+ * GRID_E_FORMAT or GRID_E_VERSION) for a bad header. */
+gboolean grid_chk_reader_meta_range(const uint8_t *hdr, size_t len,
+	    uint64_t *off, uint64_t *mlen, GError **error);
+
+/* Offer share 'shnum': its header and the 'mlen' bytes read from offset
+ * 'moff' (all borrowed).  Its URI extension block must hash to the cap's
+ * (the first such block fixes the file's sizes), its header must hold
+ * exactly the offsets those sizes give, and its block-tree root must lead
+ * through its share-hash chain to the share root.  On success store the
+ * share's id (>= 0) in *id.  Otherwise *id = -1 and 'error' (GRID_ERROR,
+ * GRID_E_CORRUPT; GRID_E_FORMAT or GRID_E_VERSION for its header or a
+ * URI extension block whose sizes cannot be used). */
+gboolean grid_chk_reader_add_share(grid_chk_reader *r, unsigned shnum,
+	    const uint8_t *hdr, size_t hdrlen, uint64_t moff,
+	    const uint8_t *meta, size_t mlen, int *id, GError **error);
+
+/* The file's sizes, once a share was accepted (else NULL; borrowed). */
+const grid_chk_sizes *grid_chk_reader_sizes(const grid_chk_reader *r);
+
+/* Share number of share 'id'; whether it failed a check (or was marked
+ * bad by the caller). */
+unsigned grid_chk_reader_shnum(const grid_chk_reader *r, int id);
+bool	 grid_chk_reader_is_bad(const grid_chk_reader *r, int id);
+void	 grid_chk_reader_mark_bad(grid_chk_reader *r, int id);
+
+/* Where block 'seg' of share 'id' lies in the share. */
+void	grid_chk_reader_block_range(const grid_chk_reader *r, int id,
+	    uint64_t seg, uint64_t *off, uint64_t *len);
+
+/* Check block 'seg' of share 'id' ('len' bytes, borrowed) against the
+ * share's block hash tree.  FALSE, the share marked bad and 'error'
+ * (GRID_ERROR, GRID_E_CORRUPT) if it does not match. */
+gboolean grid_chk_reader_check_block(grid_chk_reader *r, int id,
+	    uint64_t seg, const uint8_t *block, size_t len, GError **error);
+
+/* Decode segment 'seg' from k checked blocks 'blocks' (borrowed) of the
+ * shares 'ids' (k different share numbers), check it against the
+ * crypttext hash tree, decrypt it and pass it to 'fn'.  FALSE and 'error'
+ * (GRID_ERROR: GRID_E_CORRUPT if the segment does not verify,
+ * GRID_E_FORMAT if two ids have the same share number). */
+gboolean grid_chk_reader_segment(grid_chk_reader *r, uint64_t seg,
+	    const int *ids, const uint8_t *const *blocks,
+	    grid_chk_read_fn *fn, void *arg, GError **error);
+
+/* After the last segment: when all were read in order, check the whole
+ * ciphertext against the flat crypttext hash (GRID_E_CORRUPT). */
+gboolean grid_chk_reader_finish(grid_chk_reader *r, GError **error);
+
+/* One share held in memory: its number and all its bytes (borrowed; the
+ * share as written, without the server's container). */
 typedef struct grid_chk_share_in {
 	unsigned	 shnum;
 	const uint8_t	*p;
 	size_t		 len;
 } grid_chk_share_in;
 
-/* Called with consecutive pieces of verified plaintext (borrowed). */
-typedef void grid_chk_read_fn(const uint8_t *p, size_t len, void *arg);
-
-/* Decode the file of CHK cap 'cap' from 'nshares' shares.  Each share's
- * UEB must hash to the cap's, its block hash tree must lead through its
- * share-hash chain to the UEB's share root, every block must match its
- * block hash, and every decoded segment its crypttext hash, before any
- * plaintext is handed to 'fn'.  A share failing a check is dropped and
- * another used; its number is added to 'bad' (if not NULL).  FALSE and
- * 'error' (GRID_ERROR: GRID_E_CORRUPT when fewer than k good shares
- * remain, GRID_E_FORMAT for a cap that is not URI:CHK) otherwise; the
- * plaintext given to 'fn' before a failure is verified but incomplete. */
+/* Decode the file of CHK cap 'cap' from 'nshares' shares in memory,
+ * through a reader: every check above before any plaintext is handed to
+ * 'fn'.  A share failing a check is dropped and another used (several
+ * copies of one share number may be given); its number is added to 'bad'
+ * (if not NULL).  FALSE and 'error' (GRID_ERROR: GRID_E_CORRUPT when
+ * fewer than k good shares remain, GRID_E_FORMAT for a cap that is not
+ * URI:CHK); the plaintext given to 'fn' before a failure is verified but
+ * incomplete. */
 gboolean grid_chk_decode(const grid_uri *cap, const grid_chk_share_in *shares,
 	    size_t nshares, grid_chk_read_fn *fn, void *arg, GArray *bad,
 	    GError **error);
-
-/* ---- streaming decoding, for downloads ----
- *
- * The same checks as grid_chk_decode(), with shares offered as a
- * downloader fetches them: each share's head (its layout header) and tail
- * (crypttext tree, block hashes, share-hash chain and UEB), then the
- * blocks of each segment.  Memory: the tails of the shares in use plus one
- * segment. */
-typedef struct grid_chk_dec grid_chk_dec;
-
-/* A decoder for CHK cap 'cap' (copied).  NULL with GRID_E_FORMAT for a
- * cap that is not URI:CHK. */
-grid_chk_dec *grid_chk_dec_new(const grid_uri *cap, GError **error);
-void	grid_chk_dec_free(grid_chk_dec *d);			/* NULL: no-op */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(grid_chk_dec, grid_chk_dec_free)
-
-/* From the first 'len' bytes of a share (at least its header:
- * GRID_LAYOUT_V2_HEADER bytes, or all there is), the range to fetch as the
- * share's tail: from the crypttext tree to the end of the UEB (the UEB's
- * length is not known yet, so up to GRID_UEB_MAX bytes of it).  FALSE if
- * the header is not one. */
-gboolean grid_chk_dec_tail_range(const uint8_t *head, size_t len,
-	    uint64_t *off, uint64_t *tail_len);
-
-/* Offer share 'shnum': 'head' (its first bytes, as above) and 'tail'
- * ('tail_len' bytes from share offset 'tail_off'; may be shorter than
- * asked when the share ends), both copied.  The UEB must hash to the
- * cap's (the first good one is adopted), the layout must be the one the
- * UEB implies and the block tree must lead to the UEB's share root.
- * FALSE and 'error': GRID_E_CORRUPT if this share fails (drop it; others
- * may do), GRID_E_FORMAT if the UEB the cap pins is unusable (no share
- * will do), or for a share number offered twice or beyond n. */
-gboolean grid_chk_dec_add_share(grid_chk_dec *d, unsigned shnum,
-	    const uint8_t *head, size_t head_len, const uint8_t *tail,
-	    uint64_t tail_off, size_t tail_len, GError **error);
-
-/* The file's sizes once a share was accepted, else NULL. */
-const grid_chk_sizes *grid_chk_dec_sizes(const grid_chk_dec *d);
-/* Whether share 'shnum' was accepted and has not failed since. */
-gboolean grid_chk_dec_share_ok(const grid_chk_dec *d, unsigned shnum);
-/* Where the block of segment 'seg' lies in accepted share 'shnum'. */
-gboolean grid_chk_dec_block_range(const grid_chk_dec *d, unsigned shnum,
-	    uint64_t seg, uint64_t *off, uint64_t *len);
-/* Check a block against its share's block tree; FALSE (and the share is
- * failed from then on) if it does not match. */
-gboolean grid_chk_dec_check_block(grid_chk_dec *d, unsigned shnum,
-	    uint64_t seg, const uint8_t *p, size_t len);
-/* Decode segment 'seg' from k checked blocks (from shares 'nums'), check
- * it against the crypttext hash tree, decrypt it and hand the plaintext
- * (borrowed) to 'fn'.  Segments may come in any order; in order from 0,
- * grid_chk_dec_finish() also checks the flat crypttext hash. */
-gboolean grid_chk_dec_segment(grid_chk_dec *d, uint64_t seg,
-	    const uint8_t *const *blocks, const unsigned *nums,
-	    grid_chk_read_fn *fn, void *arg, GError **error);
-gboolean grid_chk_dec_finish(grid_chk_dec *d, GError **error);
 
 #endif

@@ -50,6 +50,7 @@ typedef struct slot {
 	guint		 block_reads;	/* outstanding */
 	gboolean	 block_short;
 	gboolean	 block_ok;
+	int		 id;		/* the reader's id of the share */
 } slot;
 
 typedef enum { PH_FIND, PH_FETCH, PH_DONE } phase;
@@ -61,7 +62,7 @@ struct grid_download {
 	gboolean	*server_bad;
 	size_t		 n;
 	phase		 ph;
-	grid_chk_dec	*dec;
+	grid_chk_reader	*dec;
 	GPtrArray	*sources;	/* source* */
 	slot		 slots[GRID_FEC_MAX_SHARES];	/* k used */
 	guint64		 offset, end;	/* byte range wanted */
@@ -107,6 +108,7 @@ slot_reset(slot *sl)
 	sl->block_short = sl->block_ok = FALSE;
 	sl->src = NULL;
 	sl->state = SL_EMPTY;
+	sl->id = -1;
 	sl->gen++;
 }
 
@@ -130,7 +132,7 @@ dl_unref(grid_download *d)
 		rpc_ref_unref(d->servers[i]);
 	g_free(d->servers);
 	g_free(d->server_bad);
-	grid_chk_dec_free(d->dec);
+	grid_chk_reader_free(d->dec);
 	grid_uri_clear(&d->cap);
 	g_clear_error(&d->start_err);
 	g_free(d);
@@ -361,7 +363,7 @@ static void
 deliver(const uint8_t *p, size_t len, void *arg)
 {
 	grid_download *d = arg;
-	const grid_chk_sizes *sz = grid_chk_dec_sizes(d->dec);
+	const grid_chk_sizes *sz = grid_chk_reader_sizes(d->dec);
 	guint64 start = d->seg * sz->segment_size, a, b;
 
 	/* Only the part of the segment inside the range asked for. */
@@ -384,11 +386,7 @@ fetch_blocks(grid_download *d)
 
 		if (sl->state != SL_READY || sl->block != NULL)
 			continue;
-		if (!grid_chk_dec_block_range(d->dec, sl->src->shnum, d->seg,
-		    &off, &len)) {
-			drop_source(d, i, FALSE, "no block range");
-			continue;
-		}
+		grid_chk_reader_block_range(d->dec, sl->id, d->seg, &off, &len);
 		sl->block = g_malloc(len > 0 ? len : 1);
 		sl->block_len = len;
 		for (o = 0; o < len; o += GRID_SS_MAX_IO) {
@@ -403,7 +401,7 @@ static void
 try_segment(grid_download *d)
 {
 	const uint8_t *blocks[GRID_FEC_MAX_SHARES];
-	unsigned nums[GRID_FEC_MAX_SHARES];
+	int ids[GRID_FEC_MAX_SHARES];
 	g_autoptr(GError) err = NULL;
 	guint i;
 
@@ -419,8 +417,8 @@ try_segment(grid_download *d)
 
 		if (sl->block_ok)
 			continue;
-		if (sl->block_short || !grid_chk_dec_check_block(d->dec,
-		    sl->src->shnum, d->seg, sl->block, sl->block_len)) {
+		if (sl->block_short || !grid_chk_reader_check_block(d->dec,
+		    sl->id, d->seg, sl->block, sl->block_len, NULL)) {
 			g_autofree char *why = g_strdup_printf("block %"
 			    G_GUINT64_FORMAT " does not match its hash",
 			    d->seg);
@@ -435,9 +433,9 @@ try_segment(grid_download *d)
 			return;		/* refilled slots fetch again */
 	for (i = 0; i < d->cap.k; i++) {
 		blocks[i] = d->slots[i].block;
-		nums[i] = d->slots[i].src->shnum;
+		ids[i] = d->slots[i].id;
 	}
-	if (!grid_chk_dec_segment(d->dec, d->seg, blocks, nums, deliver, d,
+	if (!grid_chk_reader_segment(d->dec, d->seg, ids, blocks, deliver, d,
 	    &err)) {
 		/* The blocks each matched their share's tree, and the trees
 		 * the UEB: a decode that still fails means the UEB itself
@@ -454,8 +452,8 @@ try_segment(grid_download *d)
 	if (d->notified)
 		return;
 	if (d->seg == d->seg_last) {
-		if (d->seg == grid_chk_dec_sizes(d->dec)->num_segments - 1 &&
-		    d->offset == 0 && !grid_chk_dec_finish(d->dec, &err)) {
+		if (d->seg == grid_chk_reader_sizes(d->dec)->num_segments - 1 &&
+		    d->offset == 0 && !grid_chk_reader_finish(d->dec, &err)) {
 			finish(d, err);
 			return;
 		}
@@ -475,7 +473,7 @@ pump(grid_download *d)
 		return;
 	if (!fill_slots(d))
 		return;
-	if ((sz = grid_chk_dec_sizes(d->dec)) == NULL)
+	if ((sz = grid_chk_reader_sizes(d->dec)) == NULL)
 		return;		/* no share accepted yet */
 	if (d->seg_last == G_MAXUINT64) {
 		d->seg = d->offset / sz->segment_size;
@@ -501,8 +499,8 @@ open_step(grid_download *d, guint i)
 	uint64_t got;
 
 	if (sl->state == SL_HEAD) {
-		if (!grid_chk_dec_tail_range(sl->head->data, sl->head->len,
-		    &sl->tail_off, &sl->tail_want) ||
+		if (!grid_chk_reader_meta_range(sl->head->data, sl->head->len,
+		    &sl->tail_off, &sl->tail_want, NULL) ||
 		    sl->tail_want > 64 * GRID_SS_MAX_IO) {
 			drop_source(d, i, TRUE, "bad share header");
 			return;
@@ -520,14 +518,14 @@ open_step(grid_download *d, guint i)
 		    GRID_SS_MAX_IO));
 		return;
 	}
-	if (!grid_chk_dec_add_share(d->dec, sl->src->shnum, sl->head->data,
-	    sl->head->len, sl->tail->data, sl->tail_off, sl->tail->len,
-	    &err)) {
-		if (g_error_matches(err, GRID_ERROR, GRID_E_CORRUPT)) {
-			drop_source(d, i, TRUE, err->message);
-			return;
-		}
-		finish(d, err);
+	if (!grid_chk_reader_add_share(d->dec, sl->src->shnum, sl->head->data,
+	    sl->head->len, sl->tail_off, sl->tail->data, sl->tail->len,
+	    &sl->id, &err)) {
+		/* The share's fault (a bad header, trees or UEB): another
+		 * may do.  (A UEB that hashes to the cap and still cannot be
+		 * used fails every share the same way, and the download ends
+		 * with too few good shares.) */
+		drop_source(d, i, TRUE, err->message);
 		return;
 	}
 	g_byte_array_unref(g_steal_pointer(&sl->head));
@@ -578,7 +576,7 @@ read_cb(const msgpack_object *result, const GError *err, void *arg)
 			uint64_t base;
 			uint64_t len;
 
-			grid_chk_dec_block_range(d->dec, sl->src->shnum, d->seg,
+			grid_chk_reader_block_range(d->dec, sl->id, d->seg,
 			    &base, &len);
 			if (c->off >= base && c->off - base + c->want <=
 			    sl->block_len)
@@ -752,7 +750,7 @@ grid_download_start(struct ev_loop *loop, const grid_uri *cap,
 	for (i = 0; i < n; i++)
 		d->servers[i] = rpc_ref_ref(servers[i]);
 	if (cap->kind == GRID_URI_CHK) {
-		d->dec = grid_chk_dec_new(cap, &d->start_err);
+		d->dec = grid_chk_reader_new(cap, &d->start_err);
 		if (d->dec == NULL) {
 			/* reported from the loop */
 		} else if (d->end == d->offset) {

@@ -1,8 +1,10 @@
 /* tests/unit/test_grid_chk.c -- CHK files.  The acceptance test: for every
  * line of tests/interop/chk-vectors.txt (made by Tahoe-LAFS's own
  * encoder) the cap and the SHA-256 of every share equal Tahoe-LAFS's.
- * Then the decoder: round trips from any k shares, and corrupt, missing or
- * foreign shares detected before a byte of plaintext is released. */
+ * Then the decoder: round trips from any k shares, corrupt, missing or
+ * foreign shares detected before a byte of plaintext is released, and
+ * shares and a share file written by Tahoe-LAFS itself
+ * (tests/interop/tahoe-shares.txt) read back. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -455,6 +457,32 @@ test_shares_of_another_file_are_refused(void **state)
 }
 
 static void
+test_a_good_copy_replaces_a_corrupt_one(void **state)
+{
+	/* two copies of share 0, the first corrupt in segment 2, with
+	 * share 1: k = 2 is met only if the second copy is used */
+	struct enc e;
+	unsigned nums[3] = { 0, 0, 1 };
+	g_autofree GByteArray **patched = g_new0(GByteArray *, 3);
+	g_autoptr(GArray) bad = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	grid_layout l;
+
+	RPC_UNUSED(state);
+	enc_make(&e, 2, 3, 3, 1000, 4500);
+	assert_true(grid_layout_parse(e.s.share[0]->data, e.s.share[0]->len,
+	    0, &l, NULL));
+	patched[0] = g_byte_array_new();
+	g_byte_array_append(patched[0], e.s.share[0]->data,
+	    e.s.share[0]->len);
+	patched[0]->data[l.offset[GRID_LAYOUT_DATA] + 2 * l.block_size] ^= 4;
+	assert_true(decode_from(&e, nums, 3, patched, bad, NULL));
+	assert_int_equal(bad->len, 1);
+	assert_int_equal(g_array_index(bad, unsigned, 0), 0);
+	g_byte_array_unref(patched[0]);
+	enc_clear(&e);
+}
+
+static void
 ignore(const uint8_t *p, size_t len, void *arg)
 {
 	RPC_UNUSED(p);
@@ -483,6 +511,277 @@ test_truncated_and_mislabelled_shares_never_crash(void **state)
 	enc_clear(&e);
 }
 
+/* ---- the reader, as a downloader drives it ---- */
+
+/* Offer share 'i' of 'e' reading only what a downloader would fetch: the
+ * header, then the meta range (clipped at the share's end). */
+static int
+reader_add(grid_chk_reader *r, const struct enc *e, unsigned i,
+    size_t cut_meta, GError **error)
+{
+	const GByteArray *b = e->s.share[i];
+	uint64_t off = 0, len = 0;
+	int id = -1;
+
+	assert_true(grid_chk_reader_meta_range(b->data,
+	    MIN(b->len, GRID_LAYOUT_V2_HEADER), &off, &len, NULL));
+	assert_true(off <= b->len);
+	len = MIN(len, b->len - off) - cut_meta;
+	if (!grid_chk_reader_add_share(r, i, b->data,
+	    MIN(b->len, GRID_LAYOUT_V2_HEADER), off, b->data + off,
+	    (size_t)len, &id, error))
+		assert_int_equal(id, -1);
+	return id;
+}
+
+struct segout {
+	GByteArray	*b;
+};
+
+static void
+test_reader_decodes_segments_in_any_order(void **state)
+{
+	struct enc e;
+	g_autoptr(grid_chk_reader) r = NULL;
+	const grid_chk_sizes *sz;
+	int ids[3];
+	uint64_t seg;
+	unsigned j;
+
+	RPC_UNUSED(state);
+	enc_make(&e, 3, 7, 10, 4096, 30000);	/* 8 segments */
+	r = grid_chk_reader_new(&e.cap, NULL);
+	assert_non_null(r);
+	assert_null(grid_chk_reader_sizes(r));
+	for (j = 0; j < 3; j++) {		/* check shares 9, 8, 7 */
+		ids[j] = reader_add(r, &e, 9 - j, 0, NULL);
+		assert_true(ids[j] >= 0);
+		assert_int_equal(grid_chk_reader_shnum(r, ids[j]), 9 - j);
+	}
+	sz = grid_chk_reader_sizes(r);
+	assert_non_null(sz);
+	assert_int_equal(sz->num_segments, 8);
+	for (seg = sz->num_segments; seg-- > 0;) {
+		const uint8_t *blocks[3];
+		g_autoptr(GByteArray) got = g_byte_array_new();
+		uint64_t segstart = seg * sz->segment_size;
+
+		for (j = 0; j < 3; j++) {
+			uint64_t off, len;
+
+			grid_chk_reader_block_range(r, ids[j], seg, &off,
+			    &len);
+			blocks[j] = e.s.share[9 - j]->data + off;
+			assert_true(grid_chk_reader_check_block(r, ids[j],
+			    seg, blocks[j], (size_t)len, NULL));
+		}
+		assert_true(grid_chk_reader_segment(r, seg, ids, blocks,
+		    collect, got, NULL));
+		assert_int_equal(got->len, MIN(sz->segment_size,
+		    e.size - segstart));
+		assert_memory_equal(got->data, e.data + segstart, got->len);
+	}
+	assert_true(grid_chk_reader_finish(r, NULL));	/* no flat check */
+	enc_clear(&e);
+}
+
+static void
+test_reader_refuses_bad_pieces(void **state)
+{
+	struct enc e;
+	g_autoptr(grid_chk_reader) r = NULL;
+	g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL;
+	grid_uri lit = { 0 };
+	uint8_t junk[64] = { 0 };
+	uint64_t off, len;
+	int id = 7;
+
+	RPC_UNUSED(state);
+	lit.kind = GRID_URI_LIT;
+	assert_null(grid_chk_reader_new(&lit, &e1));
+	assert_true(g_error_matches(e1, GRID_ERROR, GRID_E_FORMAT));
+	enc_make(&e, 2, 3, 3, 1000, 4500);
+	r = grid_chk_reader_new(&e.cap, NULL);
+	/* meta range (clipped at the end of the share) one byte short */
+	assert_int_equal(reader_add(r, &e, 0, 1, &e2), -1);
+	assert_true(g_error_matches(e2, GRID_ERROR, GRID_E_CORRUPT));
+	/* a share number beyond n */
+	assert_false(grid_chk_reader_add_share(r, 3, e.s.share[0]->data,
+	    e.s.share[0]->len, 0, e.s.share[0]->data, e.s.share[0]->len,
+	    &id, &e3));
+	assert_int_equal(id, -1);
+	assert_true(g_error_matches(e3, GRID_ERROR, GRID_E_CORRUPT));
+	id = reader_add(r, &e, 1, 0, NULL);
+	assert_true(id >= 0);
+	grid_chk_reader_block_range(r, id, 0, &off, &len);
+	assert_false(grid_chk_reader_check_block(r, id, 0, junk, 1, &e4));
+	assert_true(g_error_matches(e4, GRID_ERROR, GRID_E_CORRUPT));
+	assert_true(grid_chk_reader_is_bad(r, id));
+	enc_clear(&e);
+}
+
+/* ---- shares Tahoe-LAFS wrote (tests/interop/tahoe-shares.txt) ---- */
+
+struct tahoe_shares {
+	grid_uri	 cap;
+	GByteArray	*v[2][3];	/* v1 and v2 shares 0..2 */
+	GByteArray	*container;
+};
+
+static GByteArray *
+unhex_array(const char *hex)
+{
+	GByteArray *b = g_byte_array_sized_new((guint)(strlen(hex) / 2));
+
+	g_byte_array_set_size(b, (guint)(strlen(hex) / 2));
+	tu_unhex(hex, b->data);
+	return b;
+}
+
+static void
+tahoe_shares_load(struct tahoe_shares *t)
+{
+	g_autofree char *path = NULL, *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	const char *top = g_getenv("TOP_SRCDIR");
+	size_t l;
+
+	memset(t, 0, sizeof(*t));
+	path = g_build_filename(top ? top : ".", "tests", "interop",
+	    "tahoe-shares.txt", NULL);
+	assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	lines = g_strsplit(text, "\n", -1);
+	for (l = 0; lines[l] != NULL; l++) {
+		g_auto(GStrv) f = g_strsplit(lines[l], " ", -1);
+
+		if (g_str_has_prefix(lines[l], "cap ") && t->cap.kind == 0)
+			assert_true(grid_uri_parse(f[1], strlen(f[1]), &t->cap,
+			    NULL));
+		else if (g_str_has_prefix(lines[l], "v1 share ") ||
+		    g_str_has_prefix(lines[l], "v2 share "))
+			t->v[f[0][1] - '1'][atoi(f[2])] = unhex_array(f[3]);
+		else if (g_str_has_prefix(lines[l], "container "))
+			t->container = unhex_array(f[1]);
+	}
+	assert_int_equal(t->cap.kind, GRID_URI_CHK);
+	assert_non_null(t->container);
+}
+
+static void
+tahoe_shares_clear(struct tahoe_shares *t)
+{
+	size_t v, i;
+
+	for (v = 0; v < 2; v++)
+		for (i = 0; i < 3; i++)
+			g_byte_array_unref(t->v[v][i]);
+	g_byte_array_unref(t->container);
+	grid_uri_clear(&t->cap);
+}
+
+static void
+test_decodes_shares_tahoe_wrote(void **state)
+{
+	static const struct {
+		unsigned ver[2], num[2];
+	} picks[] = {
+		{ { 0, 0 }, { 0, 1 } }, { { 0, 0 }, { 1, 2 } },
+		{ { 1, 1 }, { 0, 1 } }, { { 1, 1 }, { 2, 0 } },
+		{ { 0, 1 }, { 0, 2 } },		/* a v1 and a v2 share */
+	};
+	struct tahoe_shares t;
+	g_autofree uint8_t *want = pattern(1000);
+	grid_layout l;
+	size_t i, j;
+
+	RPC_UNUSED(state);
+	tahoe_shares_load(&t);
+	assert_true(grid_layout_parse(t.v[1][0]->data, t.v[1][0]->len, 0, &l,
+	    NULL));
+	assert_int_equal(l.version, 2);
+	for (i = 0; i < G_N_ELEMENTS(picks); i++) {
+		grid_chk_share_in in[2];
+		g_autoptr(GByteArray) got = g_byte_array_new();
+		g_autoptr(GArray) bad = g_array_new(FALSE, FALSE,
+		    sizeof(unsigned));
+		g_autoptr(GError) err = NULL;
+
+		for (j = 0; j < 2; j++) {
+			GByteArray *b = t.v[picks[i].ver[j]][picks[i].num[j]];
+
+			in[j].shnum = picks[i].num[j];
+			in[j].p = b->data;
+			in[j].len = b->len;
+		}
+		if (!grid_chk_decode(&t.cap, in, 2, collect, got, bad, &err))
+			fail_msg("pick %zu: %s", i, err->message);
+		assert_int_equal(bad->len, 0);
+		assert_int_equal(got->len, 1000);
+		assert_memory_equal(got->data, want, 1000);
+	}
+	tahoe_shares_clear(&t);
+}
+
+static void
+test_reads_share_file_tahoe_wrote(void **state)
+{
+	struct tahoe_shares t;
+	grid_container c;
+	grid_lease lease;
+	uint8_t sec[32];
+
+	RPC_UNUSED(state);
+	tahoe_shares_load(&t);
+	assert_true(grid_container_parse(t.container->data, t.container->len,
+	    &c, NULL));
+	assert_int_equal(c.version, 2);
+	assert_int_equal(c.num_leases, 2);
+	assert_int_equal(c.share_len, t.v[0][0]->len);
+	assert_memory_equal(c.share, t.v[0][0]->data, c.share_len);
+	grid_container_lease(&c, 0, &lease);
+	assert_int_equal(lease.owner, 0);
+	assert_int_equal(lease.expiry, 1800000000);
+	memset(sec, 'R', sizeof(sec));
+	assert_true(grid_container_secret_matches(2, lease.renew, sec));
+	memset(sec, 'C', sizeof(sec));
+	assert_true(grid_container_secret_matches(2, lease.cancel, sec));
+	assert_false(grid_container_secret_matches(2, lease.renew, sec));
+	grid_container_lease(&c, 1, &lease);
+	assert_int_equal(lease.owner, 7);
+	assert_int_equal(lease.expiry, 1900000000);
+	memset(sec, 'r', sizeof(sec));
+	assert_true(grid_container_secret_matches(2, lease.renew, sec));
+	tahoe_shares_clear(&t);
+}
+
+static void
+test_our_share_file_matches_tahoes(void **state)
+{
+	/* the container bytes we would write for the same share and
+	 * leases equal ShareFile's */
+	struct tahoe_shares t;
+	g_autoptr(GByteArray) ours = g_byte_array_new();
+	uint8_t hdr[GRID_CONTAINER_HEADER], lease[GRID_CONTAINER_LEASE];
+	uint8_t r[32], c[32];
+
+	RPC_UNUSED(state);
+	tahoe_shares_load(&t);
+	grid_container_header(t.v[0][0]->len, 2, hdr);
+	g_byte_array_append(ours, hdr, sizeof(hdr));
+	g_byte_array_append(ours, t.v[0][0]->data, t.v[0][0]->len);
+	memset(r, 'R', 32);
+	memset(c, 'C', 32);
+	grid_container_lease_pack(2, 0, r, c, 1800000000, lease);
+	g_byte_array_append(ours, lease, sizeof(lease));
+	memset(r, 'r', 32);
+	memset(c, 'c', 32);
+	grid_container_lease_pack(2, 7, r, c, 1900000000, lease);
+	g_byte_array_append(ours, lease, sizeof(lease));
+	assert_int_equal(ours->len, t.container->len);
+	assert_memory_equal(ours->data, t.container->data, ours->len);
+	tahoe_shares_clear(&t);
+}
+
 int
 main(void)
 {
@@ -495,7 +794,13 @@ main(void)
 		cmocka_unit_test(test_corrupt_share_is_detected_and_avoided),
 		cmocka_unit_test(test_too_few_good_shares_fail_cleanly),
 		cmocka_unit_test(test_shares_of_another_file_are_refused),
+		cmocka_unit_test(test_a_good_copy_replaces_a_corrupt_one),
 		cmocka_unit_test(test_truncated_and_mislabelled_shares_never_crash),
+		cmocka_unit_test(test_reader_decodes_segments_in_any_order),
+		cmocka_unit_test(test_reader_refuses_bad_pieces),
+		cmocka_unit_test(test_decodes_shares_tahoe_wrote),
+		cmocka_unit_test(test_reads_share_file_tahoe_wrote),
+		cmocka_unit_test(test_our_share_file_matches_tahoes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
