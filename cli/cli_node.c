@@ -35,6 +35,7 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
 	node_create_opts o = { .kind = kind };
 	char *nick = NULL, *intro = NULL, *listen = NULL, *port = NULL;
 	char *location = NULL, *hostname = NULL, *webport = NULL;
+	char *storage_dir = NULL;
 	int need = 0, happy = 0, total = 0;
 	g_autoptr(GError) e = NULL;
 	const char *dir;
@@ -63,12 +64,17 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
 		    "servers an upload must reach (default 7)", "H" },
 		{ "shares-total", 0, 0, G_OPTION_ARG_INT, &total,
 		    "shares per file (default 10)", "N" },
+		{ "storage-dir", 0, 0, G_OPTION_ARG_FILENAME, &storage_dir,
+		    "where shares are kept (default NODEDIR/storage)", "PATH" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 
-	/* An introducer takes the first six options, none of the client's. */
+	/* An introducer takes the first six options, none of the client's;
+	 * only a storage node takes --storage-dir. */
 	if (kind == NODE_KIND_INTRODUCER)
 		memset(&common[6], 0, sizeof(common[6]));
+	else if (kind != NODE_KIND_NODE)
+		memset(&common[10], 0, sizeof(common[10]));
 	r = cli_parse(cmd, usage, "Create a node directory.", common, &argc,
 	    &argv);
 	if (r >= 0)
@@ -89,6 +95,7 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
 	o.shares_needed = need;
 	o.shares_happy = happy;
 	o.shares_total = total;
+	o.storage_dir = storage_dir;
 	if (!node_dir_create(dir, &o, &e)) {
 		r = cli_error("%s", e->message);
 		goto out;
@@ -107,6 +114,7 @@ out:
 	g_free(location);
 	g_free(hostname);
 	g_free(webport);
+	g_free(storage_dir);
 	return r;
 }
 

@@ -58,6 +58,8 @@ static const node_status_field client_facts[] = {
 	{ "servers_connected",	"Servers connected",		0, 0 },
 	{ "storage_available",	"Storage available (bytes)",
 	    NODE_FIELD_OPTIONAL, 0 },
+	{ "storage_shares",	"Shares stored",		NODE_FIELD_OPTIONAL, 0 },
+	{ "storage_bytes",	"Bytes stored",			NODE_FIELD_OPTIONAL, 0 },
 	{ "grid_managers",	"Grid managers trusted",	0, 0 },
 };
 
@@ -149,9 +151,17 @@ status_client_facts(JsonObject *st, void *arg)
 	    "storage" : "client");
 	json_object_set_int_member(st, "servers_connected",
 	    grid_broker_n_connected(g->broker));
-	if (g->ss != NULL)
+	if (g->ss != NULL) {
+		grid_ss_stats ss;
+
+		grid_ss_get_stats(g->ss, &ss);
 		json_object_set_int_member(st, "storage_available",
-		    (gint64)MIN(grid_ss_available(g->ss), G_MAXINT64));
+		    (gint64)MIN(ss.available, G_MAXINT64));
+		json_object_set_int_member(st, "storage_shares",
+		    (gint64)MIN(ss.shares, G_MAXINT64));
+		json_object_set_int_member(st, "storage_bytes",
+		    (gint64)MIN(ss.bytes, G_MAXINT64));
+	}
 	json_object_set_int_member(st, "grid_managers",
 	    (gint64)g->n_gm_keys);
 }
@@ -322,7 +332,13 @@ start_storage(grid_node *g, GError **error)
 	node *n = g->n;
 	guint64 reserved, seq;
 	grid_ss_expiry expiry;
-	g_autofree char *dir = g_build_filename(node_dir(n), "storage", NULL);
+	g_autofree char *sd = node_config_get(node_cfg(n), "storage",
+	    "storage_dir");
+	/* Tahoe's [storage] storage_dir: default DIR/storage; a relative
+	 * path is taken from the node directory. */
+	g_autofree char *dir = sd != NULL && sd[0] != '\0' ?
+	    g_canonicalize_filename(sd, node_dir(n)) :
+	    g_build_filename(node_dir(n), "storage", NULL);
 	g_autofree char *furl_file = node_private_path(n, "storage.furl");
 	g_autofree char *furl = NULL, *seed = NULL;
 	g_autoptr(GPtrArray) certs = NULL;

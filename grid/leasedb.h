@@ -14,7 +14,8 @@
 
 #include <glib.h>
 
-#define GRID_SI_LEN		16	/* a storage index */
+#include "grid/hashutil.h"	/* GRID_SI_LEN */
+
 #define GRID_SECRET_LEN		32	/* renew and cancel secrets */
 /* Tahoe-LAFS's DEFAULT_RENEWAL_TIME: a lease lasts 31 days from its last
  * renewal. */

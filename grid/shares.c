@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
+#include <sodium.h>
 
 #include "grid/err.h"
+#include "grid/layout.h"
 #include "grid/shares.h"
 #include "rpc/base32.h"
 #include "rpc/rbuf.h"
@@ -60,22 +62,10 @@ grid_share_incoming_path(const char *root, const uint8_t *si, guint shnum)
 	return path_in(root, "incoming", si, shnum);
 }
 
-static void
-put_u32be(uint8_t *p, guint32 v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 void
 grid_share_header(uint8_t out[GRID_SHARE_HDR], guint64 max_size)
 {
-	/* Tahoe-LAFS saturates the unused data-length field. */
-	put_u32be(out, GRID_SHARE_VERSION);
-	put_u32be(out + 4, (guint32)MIN(max_size, G_MAXUINT32));
-	put_u32be(out + 8, 0);
+	grid_container_header(max_size, 0, out);
 }
 
 /* Read exactly 'n' bytes at 'off' of 'fd'. */
@@ -145,7 +135,9 @@ grid_share_leases(const char *path, const grid_share_info *info,
     GError **error)
 {
 	GArray *out = g_array_new(FALSE, TRUE, sizeof(grid_share_lease));
-	uint8_t rec[GRID_SHARE_LEASE];
+	g_autofree uint8_t *buf = NULL;
+	size_t n = MIN(info->n_leases, GRID_SHARE_MAX_LEASES);
+	grid_container c;
 	guint32 i;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
@@ -155,37 +147,39 @@ grid_share_leases(const char *path, const grid_share_info *info,
 		g_array_unref(out);
 		return NULL;
 	}
-	for (i = 0; i < info->n_leases; i++) {
-		grid_share_lease l;
-		uint8_t renew[GRID_SECRET_LEN], cancel[GRID_SECRET_LEN];
-		guint32 expiry = 0;
-		rpc_rbuf b;
-
-		if (!read_at(fd, rec, sizeof(rec), (off_t)(GRID_SHARE_HDR +
-		    info->data_len + (guint64)i * GRID_SHARE_LEASE))) {
-			g_set_error(error, GRID_ERROR, GRID_E_IO, "%s: short "
-			    "lease record", path);
-			close(fd);
-			g_array_unref(out);
-			return NULL;
-		}
-		rpc_rbuf_init(&b, rec, sizeof(rec));
-		(void)(rpc_rbuf_get_u32be(&b, &l.owner) != 0 ||
-		    rpc_rbuf_get_bytes(&b, renew, sizeof(renew)) != 0 ||
-		    rpc_rbuf_get_bytes(&b, cancel, sizeof(cancel)) != 0 ||
-		    rpc_rbuf_get_u32be(&b, &expiry) != 0);
-		if (info->version == 1) {
-			/* Version 1 kept the secrets in the clear. */
-			grid_lease_hash(renew, l.renew_hash);
-			grid_lease_hash(cancel, l.cancel_hash);
-		} else {
-			memcpy(l.renew_hash, renew, sizeof(renew));
-			memcpy(l.cancel_hash, cancel, sizeof(cancel));
-		}
-		l.expiry = expiry;
-		g_array_append_val(out, l);
+	buf = g_malloc(n * GRID_SHARE_LEASE + 1);
+	if (!read_at(fd, buf, n * GRID_SHARE_LEASE, (off_t)(GRID_SHARE_HDR +
+	    info->data_len))) {
+		g_set_error(error, GRID_ERROR, GRID_E_IO, "%s: short lease "
+		    "records", path);
+		close(fd);
+		g_array_unref(out);
+		return NULL;
 	}
 	close(fd);
+	/* The records are decoded by layout.c's container code. */
+	memset(&c, 0, sizeof(c));
+	c.version = info->version;
+	c.num_leases = (uint32_t)n;
+	c.leases = buf;
+	for (i = 0; i < n; i++) {
+		grid_share_lease l;
+		grid_lease raw;
+
+		grid_container_lease(&c, i, &raw);
+		l.owner = raw.owner;
+		if (info->version == 1) {
+			/* Version 1 kept the secrets in the clear. */
+			grid_lease_hash(raw.renew, l.renew_hash);
+			grid_lease_hash(raw.cancel, l.cancel_hash);
+		} else {
+			memcpy(l.renew_hash, raw.renew, GRID_SECRET_LEN);
+			memcpy(l.cancel_hash, raw.cancel, GRID_SECRET_LEN);
+		}
+		l.expiry = raw.expiry;
+		g_array_append_val(out, l);
+	}
+	sodium_memzero(buf, n * GRID_SHARE_LEASE);
 	return out;
 }
 

@@ -13,6 +13,7 @@
  * leases in its database (grid/leasedb.h) and writes version-2 containers
  * with no lease records; it reads versions 1 and 2 with any lease count,
  * and can list the leases of a container copied in from Tahoe-LAFS.
+ * The bytes of headers and lease records are grid/layout.c's. 
  *
  * Every name read from the disk is checked before it is used (a directory
  * is untrusted input too: files can be copied in by hand). */
@@ -23,11 +24,14 @@
 
 #include <glib.h>
 
+#include "grid/layout.h"
 #include "grid/leasedb.h"
 
-#define GRID_SHARE_HDR		12	/* container header */
-#define GRID_SHARE_LEASE	72	/* a lease record: >L32s32sL */
-#define GRID_SHARE_VERSION	2	/* what this server writes */
+#define GRID_SHARE_HDR		GRID_CONTAINER_HEADER	/* 12 */
+#define GRID_SHARE_LEASE	GRID_CONTAINER_LEASE	/* >L32s32sL */
+/* Leases imported from one share file copied in (Tahoe's shares hold a
+ * handful; more is not a share to trust). */
+#define GRID_SHARE_MAX_LEASES	10000
 #define GRID_SI_B32_LEN		26	/* base32 of a storage index */
 #define GRID_MAX_SHNUM		255	/* Tahoe's MAX_BUCKETS is 256 */
 

@@ -436,6 +436,20 @@ populate(const char *tmp, const node_create_opts *o, GKeyFile *kf,
 		if (o->kind == NODE_KIND_NODE)
 			g_key_file_set_string(kf, "storage",
 			    "reserved_space", "1G");
+		if (o->kind == NODE_KIND_NODE && o->storage_dir != NULL) {
+			g_autofree char *abs = NULL;
+
+			/* Written absolute, as Tahoe-LAFS does. */
+			if (o->storage_dir[0] == '\0' ||
+			    strchr(o->storage_dir, '\n') != NULL) {
+				g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
+				    "--storage-dir: not a path");
+				goto out;
+			}
+			abs = g_canonicalize_filename(o->storage_dir, NULL);
+			g_key_file_set_string(kf, "storage", "storage_dir",
+			    abs);
+		}
 	}
 	/* A client's convergence secret exists from the start, so that it
 	 * can be kept safe (or replaced by another node's, for the same

@@ -64,6 +64,7 @@ typedef struct node_create_opts {
 	const char	*hostname;	/* location tcp:HOSTNAME:PORT */
 	const char	*webport;	/* web.port: PORT or an endpoint */
 	int		 shares_needed, shares_happy, shares_total;
+	const char	*storage_dir;	/* [storage] storage_dir, or NULL */
 } node_create_opts;
 
 /* Create node directory 'dir' (which must not exist, or be empty): its
