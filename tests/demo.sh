@@ -3,7 +3,9 @@
 # Grid" on this machine, on 127.0.0.1 with ports picked now: a grid
 # manager, an introducer, three storage nodes of which two are certified,
 # and a client "alice" that trusts the grid manager.  It shows what alice
-# knows of the grid, then stops every node.
+# knows of the grid; her upload is refused (two certified servers, happy
+# 3); once the third server is certified she puts a file, prints its cap
+# and gets it back; then every node stops.
 set -eu
 BUILD=${1:?usage: demo.sh BUILD_DIR}
 TAHOE=$BUILD/cli/tahoe
@@ -77,6 +79,34 @@ until "$TAHOE" -d alice status 2>/dev/null | grep -q "3 of 3 connected"; do
 done
 say "what alice knows (her welcome page is at $(cat alice/node.url))"
 show "$TAHOE" -d alice status
+say "alice uploads: refused, only two servers are certified (happy = 3)"
+printf 'Hello from the tahoe-c demo.  This file is longer than 55 bytes, so it\nis a CHK file: encrypted, erasure-coded, spread over the servers.\n' \
+    >hello.txt
+show "$TAHOE" -d alice put hello.txt || true
+say "the grid manager certifies storage2 too"
+show "$TAHOE" grid-manager --config ./gm0 add storage2 \
+    "$(cat storage2/node.pubkey)"
+show "$TAHOE" grid-manager --config ./gm0 sign storage2 30 \
+    >storage2/gridmanager.cert
+show "$TAHOE" -d storage2 admin add-grid-manager-cert \
+    --filename storage2/gridmanager.cert --name default
+stop storage2
+start storage2
+i=0
+until "$TAHOE" -d alice status --json 2>/dev/null |
+    grep -c '"certified: ' | grep -q '^3$'; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && break
+	sleep 0.1
+done
+say "alice uploads again: three certified servers, the cap is printed"
+CAP=$(show "$TAHOE" -d alice put hello.txt)
+echo "$CAP"
+say "and gets the file back by its cap"
+show "$TAHOE" -d alice get "$CAP" hello-copy.txt
+cmp hello.txt hello-copy.txt && echo "   hello-copy.txt is hello.txt, byte for byte"
+show find storage0/storage/shares storage1/storage/shares \
+    storage2/storage/shares -type f -path '*/shares/??/*'
 say "stopping every node"
 for n in $NODES; do stop $n; done
 echo "done: every node stopped cleanly"
