@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "grid/gcfg.h"
 #include "grid/gnode.h"
 #include "node/dir.h"
 #include "node/node.h"
@@ -33,6 +34,7 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
     int argc, char **argv)
 {
 	node_create_opts o = { .kind = kind };
+	grid_create_opts gopts = { 0, 0, 0 };
 	char *nick = NULL, *intro = NULL, *listen = NULL, *port = NULL;
 	char *location = NULL, *hostname = NULL, *webport = NULL;
 	int need = 0, happy = 0, total = 0;
@@ -86,9 +88,11 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
 	o.location = location;
 	o.hostname = hostname;
 	o.webport = webport;
-	o.shares_needed = need;
-	o.shares_happy = happy;
-	o.shares_total = total;
+	gopts.shares_needed = need;
+	gopts.shares_happy = happy;
+	gopts.shares_total = total;
+	o.services = grid_create_sections;
+	o.services_arg = &gopts;
 	if (!node_dir_create(dir, &o, &e)) {
 		r = cli_error("%s", e->message);
 		goto out;

@@ -16,6 +16,7 @@
 #include "rpc/conn.h"
 #include "rpc/err.h"
 #include "rpc/base32.h"
+#include "rpc/file.h"
 #include "rpc/furl.h"
 
 struct grid_intro {
@@ -289,6 +290,28 @@ grid_intro_new(rpc_tub *tub, const char *furl_file, GError **error)
 	}
 	sodium_memzero(furl, strlen(furl));
 	return in;
+}
+
+gboolean
+grid_intro_write_furl(const char *furl_file, const rpc_ident *id,
+    const char *location, GError **error)
+{
+	uint8_t rnd[GRID_INTRO_SWISS_BYTES];
+	g_autofree char *swiss = NULL, *furl = NULL, *line = NULL;
+	gboolean ok;
+
+	randombytes_buf(rnd, sizeof(rnd));
+	swiss = rpc_base32_encode(rnd, sizeof(rnd));
+	sodium_memzero(rnd, sizeof(rnd));
+	furl = rpc_furl_build(rpc_ident_tubid(id), location, swiss, error);
+	sodium_memzero(swiss, strlen(swiss));
+	if (furl == NULL)
+		return FALSE;
+	line = g_strconcat(furl, "\n", NULL);
+	sodium_memzero(furl, strlen(furl));
+	ok = rpc_file_write_atomic(furl_file, line, strlen(line), 0600, error);
+	sodium_memzero(line, strlen(line));
+	return ok;
 }
 
 void
