@@ -7,12 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <json-glib/json-glib.h>
+#include <jansson.h>
 #include <sodium.h>
 
 #include "cli/cli.h"
 #include "grid/gcfg.h"
 #include "grid/gnode.h"
+#include "grid/json.h"
 #include "node/dir.h"
 #include "node/node.h"
 #include "rpc/conn.h"
@@ -236,17 +237,12 @@ status_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 /* Print the status document 'doc' as text, laid out by the node's own
  * section and grid's for the kind of node it says it is. */
 static void
-print_status(JsonNode *doc)
+print_status(json_t *doc)
 {
 	g_autoptr(node_status_layout) l = node_status_layout_new();
 	g_autofree char *text = NULL;
-	JsonObject *o = json_node_get_object(doc);
-	JsonNode *kind = json_object_get_member(o, "kind");
 
-	grid_status_layout_add(l, kind != NULL &&
-	    JSON_NODE_HOLDS_VALUE(kind) &&
-	    json_node_get_value_type(kind) == G_TYPE_STRING ?
-	    json_node_get_string(kind) : NULL);
+	grid_status_layout_add(l, grid_json_str(doc, "kind"));
 	node_status_repair(doc);
 	text = node_status_text(doc, l);
 	fputs(text, stdout);
@@ -263,12 +259,11 @@ cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 	};
 	g_autofree char *path = NULL, *furl = NULL;
 	g_autoptr(GError) e = NULL;
-	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(json_t) root = NULL;
 	struct status_req q = { NULL, NULL, NULL, FALSE, FALSE };
 	struct ev_loop *loop;
 	ev_timer timer;
 	rpc_tub *tub;
-	JsonNode *root;
 	size_t len = 0;
 	int r;
 
@@ -311,12 +306,12 @@ cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 		g_free(q.error);
 		return r;
 	}
-	parser = json_parser_new();
-	if (!json_parser_load_from_data(parser, q.json, -1, &e) ||
-	    (root = json_parser_get_root(parser)) == NULL ||
-	    !JSON_NODE_HOLDS_OBJECT(root)) {
+	/* From another process: strict JSON, an object, shallow. */
+	root = grid_json_load(q.json, strlen(q.json), "the node's status",
+	    &e);
+	if (root == NULL) {
 		g_free(q.json);
-		return cli_error("the node's status is not a JSON object");
+		return cli_error("%s", e->message);
 	}
 	if (json)
 		printf("%s\n", q.json);

@@ -15,7 +15,7 @@
 #define GRID_INTRODUCER_H
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include <jansson.h>
 
 #include "grid/announce.h"
 #include "rpc/tub.h"
@@ -46,7 +46,7 @@ gboolean grid_intro_write_furl(const char *furl_file, const rpc_ident *id,
 /* Add "announcements_kept", "subscribers" and "announcements_dropped"
  * counts and an "announcements" list (nickname, node_id, service,
  * seqnum; the first GRID_INTRO_STATUS_MAX) to 'status'. */
-void grid_intro_status(grid_intro *in, JsonObject *status);
+void grid_intro_status(grid_intro *in, json_t *status);
 
 
 #endif
