@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <json-glib/json-glib.h>
+#include <jansson.h>
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "grid/gcfg.h"
 #include "grid/gnode.h"
+#include "grid/json.h"
 #include "node/dir.h"
 #include "node/node.h"
 #include "rpc/conn.h"
@@ -33,6 +35,7 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
     int argc, char **argv)
 {
 	node_create_opts o = { .kind = kind };
+	grid_create_opts gopts = { 0, 0, 0, NULL };
 	char *nick = NULL, *intro = NULL, *listen = NULL, *port = NULL;
 	char *location = NULL, *hostname = NULL, *webport = NULL;
 	char *storage_dir = NULL;
@@ -92,10 +95,12 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
 	o.location = location;
 	o.hostname = hostname;
 	o.webport = webport;
-	o.shares_needed = need;
-	o.shares_happy = happy;
-	o.shares_total = total;
-	o.storage_dir = storage_dir;
+	gopts.shares_needed = need;
+	gopts.shares_happy = happy;
+	gopts.shares_total = total;
+	gopts.storage_dir = storage_dir;
+	o.services = grid_create_sections;
+	o.services_arg = &gopts;
 	if (!node_dir_create(dir, &o, &e)) {
 		r = cli_error("%s", e->message);
 		goto out;
@@ -240,17 +245,12 @@ status_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 /* Print the status document 'doc' as text, laid out by the node's own
  * section and grid's for the kind of node it says it is. */
 static void
-print_status(JsonNode *doc)
+print_status(json_t *doc)
 {
 	g_autoptr(node_status_layout) l = node_status_layout_new();
 	g_autofree char *text = NULL;
-	JsonObject *o = json_node_get_object(doc);
-	JsonNode *kind = json_object_get_member(o, "kind");
 
-	grid_status_layout_add(l, kind != NULL &&
-	    JSON_NODE_HOLDS_VALUE(kind) &&
-	    json_node_get_value_type(kind) == G_TYPE_STRING ?
-	    json_node_get_string(kind) : NULL);
+	grid_status_layout_add(l, grid_json_str(doc, "kind"));
 	node_status_repair(doc);
 	text = node_status_text(doc, l);
 	fputs(text, stdout);
@@ -267,12 +267,11 @@ cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 	};
 	g_autofree char *path = NULL, *furl = NULL;
 	g_autoptr(GError) e = NULL;
-	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(json_t) root = NULL;
 	struct status_req q = { NULL, NULL, NULL, FALSE, FALSE };
 	struct ev_loop *loop;
 	ev_timer timer;
 	rpc_tub *tub;
-	JsonNode *root;
 	size_t len = 0;
 	int r;
 
@@ -315,12 +314,12 @@ cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 		g_free(q.error);
 		return r;
 	}
-	parser = json_parser_new();
-	if (!json_parser_load_from_data(parser, q.json, -1, &e) ||
-	    (root = json_parser_get_root(parser)) == NULL ||
-	    !JSON_NODE_HOLDS_OBJECT(root)) {
+	/* From another process: strict JSON, an object, shallow. */
+	root = grid_json_load(q.json, strlen(q.json), "the node's status",
+	    &e);
+	if (root == NULL) {
 		g_free(q.json);
-		return cli_error("the node's status is not a JSON object");
+		return cli_error("%s", e->message);
 	}
 	if (json)
 		printf("%s\n", q.json);

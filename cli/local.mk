@@ -1,5 +1,5 @@
 bin_PROGRAMS += cli/tahoe
-cli_tahoe_CPPFLAGS = $(AM_CPPFLAGS) $(JSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS) -DG_LOG_DOMAIN=\"tahoe\"
+cli_tahoe_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS) -DG_LOG_DOMAIN=\"tahoe\"
 cli_tahoe_SOURCES = \
 	cli/tahoe.c cli/cli.h \
 	cli/cli_gm.c \

@@ -16,6 +16,7 @@
 #include "grid/gm.h"
 #include "grid/storage.h"
 #include "grid/upload.h"
+#include "node/status.h"
 #include "rpc/base32.h"
 #include "rpc/common.h"
 #include "rpc/conn.h"
@@ -347,13 +348,13 @@ grid_broker_n_connected(const grid_broker *b)
 }
 
 static void
-set_time(JsonObject *o, const char *name, gint64 us)
+set_time(json_t *o, const char *name, gint64 us)
 {
 	if (us != 0)
-		json_object_set_double_member(o, name,
-		    (double)us / G_USEC_PER_SEC);
+		json_object_set_new(o, name,
+		    json_real((double)us / G_USEC_PER_SEC));
 	else
-		json_object_set_null_member(o, name);
+		json_object_set_new(o, name, json_null());
 }
 
 static int
@@ -370,7 +371,7 @@ cmp_servers(gconstpointer pa, gconstpointer pb)
  * until ..." for the certificate that lasts longest, or "not certified:
  * REASON" with the reason of the last certificate judged. */
 static void
-set_gm_verdict(JsonObject *o, const struct server *s, const uint8_t *keys,
+set_gm_verdict(json_t *o, const struct server *s, const uint8_t *keys,
     size_t nk)
 {
 	g_autofree char *best = NULL, *last = NULL;
@@ -378,7 +379,7 @@ set_gm_verdict(JsonObject *o, const struct server *s, const uint8_t *keys,
 	guint i;
 
 	if (nk == 0) {
-		json_object_set_null_member(o, "grid_manager");
+		json_object_set_new(o, "grid_manager", json_null());
 		return;
 	}
 	for (i = 0; i < s->certs->len; i++) {
@@ -399,17 +400,17 @@ set_gm_verdict(JsonObject *o, const struct server *s, const uint8_t *keys,
 	if (best != NULL) {
 		g_autofree char *t = g_strdup_printf("certified: %s", best);
 
-		json_object_set_string_member(o, "grid_manager", t);
+		node_status_set_str(o, "grid_manager", t);
 	} else {
 		g_autofree char *t = g_strdup_printf("not certified: %s",
 		    last != NULL ? last : "no certificate");
 
-		json_object_set_string_member(o, "grid_manager", t);
+		node_status_set_str(o, "grid_manager", t);
 	}
 }
 
 void
-grid_broker_status(grid_broker *b, JsonArray *servers)
+grid_broker_status(grid_broker *b, json_t *servers)
 {
 	g_autoptr(GPtrArray) list = g_ptr_array_new();
 	GHashTableIter it;
@@ -422,31 +423,31 @@ grid_broker_status(grid_broker *b, JsonArray *servers)
 	g_ptr_array_sort(list, cmp_servers);
 	for (i = 0; i < list->len; i++) {
 		struct server *s = g_ptr_array_index(list, i);
-		JsonObject *o = json_object_new();
+		json_t *o = json_object();
 		const char *state = server_state(s);
 		size_t nk = b->gm_keys->len / RPC_PK_LEN;
 
-		json_object_set_string_member(o, "nickname", s->nickname);
-		json_object_set_string_member(o, "node_id", s->key_text);
-		json_object_set_string_member(o, "address", s->address);
-		json_object_set_string_member(o, "state", state);
+		node_status_set_str(o, "nickname", s->nickname);
+		node_status_set_str(o, "node_id", s->key_text);
+		node_status_set_str(o, "address", s->address);
+		node_status_set_str(o, "state", state);
 		set_time(o, "since", s->since_us);
 		/* A connected server is seen now; a lost one was last seen
 		 * when its connection went. */
 		set_time(o, "last_seen", strcmp(state, "connected") == 0 ?
 		    g_get_real_time() : s->last_seen_us);
 		if (s->last_error != NULL)
-			json_object_set_string_member(o, "last_error",
+			node_status_set_str(o, "last_error",
 			    s->last_error);
 		else if (s->rc != NULL &&
 		    strcmp(state, "connected") != 0 &&
 		    rpc_reconnector_last_error(s->rc) != NULL)
-			json_object_set_string_member(o, "last_error",
+			node_status_set_str(o, "last_error",
 			    rpc_reconnector_last_error(s->rc));
 		else
-			json_object_set_null_member(o, "last_error");
-		json_object_set_boolean_member(o, "this_node", s->self);
+			json_object_set_new(o, "last_error", json_null());
+		json_object_set_new(o, "this_node", json_boolean(s->self));
 		set_gm_verdict(o, s, (const uint8_t *)b->gm_keys->data, nk);
-		json_array_add_object_element(servers, o);
+		json_array_append_new(servers, o);
 	}
 }

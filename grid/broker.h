@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include <jansson.h>
 
 #include "grid/announce.h"
 #include "rpc/tub.h"
@@ -29,7 +29,7 @@ void grid_broker_announce(grid_broker *b, const grid_ann *a);
 
 /* Append one object per server to 'servers': nickname, node_id,
  * address, state, since, last_seen, last_error, grid_manager. */
-void grid_broker_status(grid_broker *b, JsonArray *servers);
+void grid_broker_status(grid_broker *b, json_t *servers);
 
 /* Append to 'out' (an array of grid_upload_server) every connected
  * server whose get_version answered, with pointers borrowed from the

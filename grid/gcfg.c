@@ -7,14 +7,19 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <string.h>
+
+#include <sodium.h>
 
 #include "grid/err.h"
 #include "grid/gcfg.h"
+#include "grid/introducer.h"
 #include "rpc/ident.h"
 
 #define SHARES_NEEDED_DEFAULT	3	/* as Tahoe-LAFS */
 #define SHARES_HAPPY_DEFAULT	7
 #define SHARES_TOTAL_DEFAULT	10
+#define RESERVED_SPACE_DEFAULT	"1G"	/* as Tahoe-LAFS's create-node */
 
 gboolean
 grid_cfg_shares(node_config *cfg, grid_shares *out, GError **error)
@@ -120,4 +125,69 @@ grid_cfg_add_certificate(node_config *cfg, const char *name,
 {
 	node_config_set(cfg, "storage", "grid_management", "true");
 	node_config_set(cfg, "grid_manager_certificates", name, file);
+}
+
+gboolean
+grid_create_sections(const char *dir, GKeyFile *kf, const node_create_opts *o,
+    const rpc_ident *id, const char *location, GError **error)
+{
+	static const grid_create_opts none;
+	const grid_create_opts *g = o->services_arg != NULL ?
+	    o->services_arg : &none;
+	int need = g->shares_needed ? g->shares_needed : SHARES_NEEDED_DEFAULT;
+	int happy = g->shares_happy ? g->shares_happy : SHARES_HAPPY_DEFAULT;
+	int total = g->shares_total ? g->shares_total : SHARES_TOTAL_DEFAULT;
+	g_autofree char *k = NULL, *h = NULL, *n = NULL;
+
+	if (o->kind == NODE_KIND_INTRODUCER) {
+		g_autofree char *path = g_build_filename(dir, "private",
+		    "introducer.furl", NULL);
+
+		return grid_intro_write_furl(path, id, location, error);
+	}
+	if (need < 1 || total > GRID_SHARES_MAX || need > total ||
+	    happy < need || happy > total) {
+		g_set_error(error, GRID_ERROR, GRID_E_RANGE,
+		    "shares: need 1 <= needed (%d) <= happy (%d) <= "
+		    "total (%d) <= %d", need, happy, total, GRID_SHARES_MAX);
+		return FALSE;
+	}
+	k = g_strdup_printf("%d", need);
+	h = g_strdup_printf("%d", happy);
+	n = g_strdup_printf("%d", total);
+	g_key_file_set_string(kf, "client", "shares.needed", k);
+	g_key_file_set_string(kf, "client", "shares.happy", h);
+	g_key_file_set_string(kf, "client", "shares.total", n);
+	g_key_file_set_string(kf, "storage", "enabled",
+	    o->kind == NODE_KIND_NODE ? "true" : "false");
+	if (o->kind == NODE_KIND_NODE)
+		g_key_file_set_string(kf, "storage", "reserved_space",
+		    RESERVED_SPACE_DEFAULT);
+	if (o->kind == NODE_KIND_NODE && g->storage_dir != NULL) {
+		g_autofree char *abs = NULL;
+
+		if (g->storage_dir[0] == '\0' ||
+		    strchr(g->storage_dir, '\n') != NULL) {
+			g_set_error(error, GRID_ERROR, GRID_E_FORMAT,
+			    "--storage-dir: not a path");
+			return FALSE;
+		}
+		/* Written absolute, as Tahoe-LAFS does. */
+		abs = g_canonicalize_filename(g->storage_dir, NULL);
+		g_key_file_set_string(kf, "storage", "storage_dir", abs);
+	}
+	/* The convergence secret exists from the start, so that it can be
+	 * kept safe (or replaced by another node's, for the same caps)
+	 * before the first upload depends on it. */
+	{
+		g_autofree char *conv = g_build_filename(dir, "private",
+		    "convergence", NULL);
+		uint8_t sec[NODE_SECRET_MAX];
+		size_t sl;
+		gboolean ok = node_secret_load_or_create(conv, sec, &sl,
+		    error);
+
+		sodium_memzero(sec, sizeof(sec));
+		return ok;
+	}
 }

@@ -9,8 +9,26 @@
 #include <glib.h>
 
 #include "node/cfg.h"
+#include "node/dir.h"
 
 #define GRID_SHARES_MAX		256	/* zfec's limit on shares.total */
+
+/* Grid's options to `tahoe create-*`; 0 (NULL) takes the default. */
+typedef struct grid_create_opts {
+	int		 shares_needed, shares_happy, shares_total;
+	const char	*storage_dir;	/* [storage] storage_dir (storage
+					 * nodes), made absolute */
+} grid_create_opts;
+
+/* Grid's part of a new node directory (a node_create_fn; o->services_arg
+ * is a grid_create_opts, or NULL for the defaults).  A client or storage
+ * node gets [client] shares.* (GRID_E_RANGE unless 1 <= needed <= happy
+ * <= total <= GRID_SHARES_MAX), [storage] enabled (and reserved_space
+ * 1G and any storage_dir on a storage node) and private/convergence; an
+ * introducer gets private/introducer.furl. */
+gboolean grid_create_sections(const char *dir, GKeyFile *kf,
+    const node_create_opts *o, const rpc_ident *id, const char *location,
+    GError **error);
 
 /* Erasure-coding parameters of a client. */
 typedef struct grid_shares {

@@ -134,60 +134,60 @@ grid_status_layout_add(node_status_layout *l, const char *kind)
 
 /* The introducer's members: its counts and the announcements list. */
 static void
-status_intro_node(JsonObject *st, void *arg)
+status_intro_node(json_t *st, void *arg)
 {
 	grid_node *g = arg;
 
-	json_object_set_string_member(st, "kind", "introducer");
+	node_status_set_str(st, "kind", "introducer");
 	grid_intro_status(g->intro, st);
 }
 
 static void
-status_client_facts(JsonObject *st, void *arg)
+status_client_facts(json_t *st, void *arg)
 {
 	grid_node *g = arg;
 
-	json_object_set_string_member(st, "kind", g->ss != NULL ?
+	node_status_set_str(st, "kind", g->ss != NULL ?
 	    "storage" : "client");
-	json_object_set_int_member(st, "servers_connected",
-	    grid_broker_n_connected(g->broker));
+	json_object_set_new(st, "servers_connected",
+	    json_integer(grid_broker_n_connected(g->broker)));
 	if (g->ss != NULL) {
 		grid_ss_stats ss;
 
 		grid_ss_get_stats(g->ss, &ss);
-		json_object_set_int_member(st, "storage_available",
-		    (gint64)MIN(ss.available, G_MAXINT64));
-		json_object_set_int_member(st, "storage_shares",
-		    (gint64)MIN(ss.shares, G_MAXINT64));
-		json_object_set_int_member(st, "storage_bytes",
-		    (gint64)MIN(ss.bytes, G_MAXINT64));
+		json_object_set_new(st, "storage_available",
+		    json_integer((json_int_t)MIN(ss.available, G_MAXINT64)));
+		json_object_set_new(st, "storage_shares",
+		    json_integer((json_int_t)MIN(ss.shares, G_MAXINT64)));
+		json_object_set_new(st, "storage_bytes",
+		    json_integer((json_int_t)MIN(ss.bytes, G_MAXINT64)));
 	}
-	json_object_set_int_member(st, "grid_managers",
-	    (gint64)g->n_gm_keys);
+	json_object_set_new(st, "grid_managers",
+	    json_integer((json_int_t)g->n_gm_keys));
 }
 
 static void
-status_introducer(JsonObject *st, void *arg)
+status_introducer(json_t *st, void *arg)
 {
 	grid_node *g = arg;
-	JsonObject *intro = json_object_new();
+	json_t *intro = json_object();
 
 	if (g->ic != NULL)
 		grid_ic_status(g->ic, intro);
 	else
-		json_object_set_string_member(intro, "state",
+		node_status_set_str(intro, "state",
 		    "not configured");
-	json_object_set_object_member(st, "introducer", intro);
+	json_object_set_new(st, "introducer", intro);
 }
 
 static void
-status_servers(JsonObject *st, void *arg)
+status_servers(json_t *st, void *arg)
 {
 	grid_node *g = arg;
-	JsonArray *servers = json_array_new();
+	json_t *servers = json_array();
 
 	grid_broker_status(g->broker, servers);
-	json_object_set_array_member(st, "servers", servers);
+	json_object_set_new(st, "servers", servers);
 }
 
 static void

@@ -10,6 +10,7 @@
 
 #include "grid/intro_client.h"
 #include "grid/owner.h"
+#include "node/status.h"
 #include "rpc/common.h"
 #include "rpc/conn.h"
 #include "rpc/err.h"
@@ -234,29 +235,30 @@ grid_ic_subscribe(grid_ic *ic, const char *service, grid_ann_fn *fn,
 }
 
 void
-grid_ic_status(grid_ic *ic, JsonObject *o)
+grid_ic_status(grid_ic *ic, json_t *o)
 {
 	rpc_rc_state st = rpc_reconnector_state(ic->rc);
 	const char *why = rpc_reconnector_last_error(ic->rc);
 
-	json_object_set_string_member(o, "state",
+	node_status_set_str(o, "state",
 	    rpc_reconnector_state_name(st));
-	json_object_set_string_member(o, "address", ic->address);
+	node_status_set_str(o, "address", ic->address);
 	if (ic->since_us != 0)
-		json_object_set_double_member(o, "since",
-		    (double)ic->since_us / G_USEC_PER_SEC);
+		json_object_set_new(o, "since",
+		    json_real((double)ic->since_us / G_USEC_PER_SEC));
 	else
-		json_object_set_null_member(o, "since");
+		json_object_set_new(o, "since", json_null());
 	if (why != NULL && st != RPC_RC_CONNECTED)
-		json_object_set_string_member(o, "last_error", why);
+		node_status_set_str(o, "last_error", why);
 	else
-		json_object_set_null_member(o, "last_error");
+		json_object_set_new(o, "last_error", json_null());
 	if (st == RPC_RC_WAITING)
-		json_object_set_double_member(o, "next_try_in",
-		    rpc_reconnector_next_try(ic->rc));
-	json_object_set_int_member(o, "connections",
-	    rpc_reconnector_n_connects(ic->rc));
-	json_object_set_int_member(o, "announcements_received",
-	    ic->n_received);
-	json_object_set_int_member(o, "announcements_dropped", ic->n_bad);
+		json_object_set_new(o, "next_try_in",
+		    json_real(rpc_reconnector_next_try(ic->rc)));
+	json_object_set_new(o, "connections",
+	    json_integer(rpc_reconnector_n_connects(ic->rc)));
+	json_object_set_new(o, "announcements_received",
+	    json_integer((json_int_t)ic->n_received));
+	json_object_set_new(o, "announcements_dropped",
+	    json_integer((json_int_t)ic->n_bad));
 }

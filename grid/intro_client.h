@@ -6,7 +6,7 @@
 #define GRID_INTRO_CLIENT_H
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include <jansson.h>
 
 #include "grid/announce.h"
 #include "rpc/tub.h"
@@ -31,6 +31,6 @@ void grid_ic_subscribe(grid_ic *ic, const char *service, grid_ann_fn *fn,
 
 /* Fill 'o' with state, address (the FURL's hints, never its swissnum),
  * since, last_error and connections. */
-void grid_ic_status(grid_ic *ic, JsonObject *o);
+void grid_ic_status(grid_ic *ic, json_t *o);
 
 #endif

@@ -12,10 +12,12 @@
 
 #include "grid/introducer.h"
 #include "grid/owner.h"
+#include "node/status.h"
 #include "rpc/common.h"
 #include "rpc/conn.h"
 #include "rpc/err.h"
 #include "rpc/base32.h"
+#include "rpc/file.h"
 #include "rpc/furl.h"
 
 struct grid_intro {
@@ -291,6 +293,28 @@ grid_intro_new(rpc_tub *tub, const char *furl_file, GError **error)
 	return in;
 }
 
+gboolean
+grid_intro_write_furl(const char *furl_file, const rpc_ident *id,
+    const char *location, GError **error)
+{
+	uint8_t rnd[GRID_INTRO_SWISS_BYTES];
+	g_autofree char *swiss = NULL, *furl = NULL, *line = NULL;
+	gboolean ok;
+
+	randombytes_buf(rnd, sizeof(rnd));
+	swiss = rpc_base32_encode(rnd, sizeof(rnd));
+	sodium_memzero(rnd, sizeof(rnd));
+	furl = rpc_furl_build(rpc_ident_tubid(id), location, swiss, error);
+	sodium_memzero(swiss, strlen(swiss));
+	if (furl == NULL)
+		return FALSE;
+	line = g_strconcat(furl, "\n", NULL);
+	sodium_memzero(furl, strlen(furl));
+	ok = rpc_file_write_atomic(furl_file, line, strlen(line), 0600, error);
+	sodium_memzero(line, strlen(line));
+	return ok;
+}
+
 void
 grid_intro_free(grid_intro *in)
 {
@@ -308,9 +332,9 @@ grid_intro_free(grid_intro *in)
 }
 
 void
-grid_intro_status(grid_intro *in, JsonObject *status)
+grid_intro_status(grid_intro *in, json_t *status)
 {
-	JsonArray *list = json_array_new();
+	json_t *list = json_array();
 	GHashTableIter it;
 	gpointer v;
 
@@ -320,18 +344,20 @@ grid_intro_status(grid_intro *in, JsonObject *status)
 	while (g_hash_table_iter_next(&it, NULL, &v) &&
 	    n++ < GRID_INTRO_STATUS_MAX) {
 		grid_ann *a = v;
-		JsonObject *o = json_object_new();
+		json_t *o = json_object();
 
-		json_object_set_string_member(o, "nickname", a->nickname);
-		json_object_set_string_member(o, "node_id", a->key_text);
-		json_object_set_string_member(o, "service", a->service);
-		json_object_set_int_member(o, "seqnum", (gint64)a->seqnum);
-		json_array_add_object_element(list, o);
+		node_status_set_str(o, "nickname", a->nickname);
+		node_status_set_str(o, "node_id", a->key_text);
+		node_status_set_str(o, "service", a->service);
+		json_object_set_new(o, "seqnum",
+		    json_integer((json_int_t)a->seqnum));
+		json_array_append_new(list, o);
 	}
-	json_object_set_int_member(status, "announcements_kept",
-	    g_hash_table_size(in->anns));
-	json_object_set_int_member(status, "subscribers", in->subs->len);
-	json_object_set_int_member(status, "announcements_dropped",
-	    in->n_dropped);
-	json_object_set_array_member(status, "announcements", list);
+	json_object_set_new(status, "announcements_kept",
+	    json_integer(g_hash_table_size(in->anns)));
+	json_object_set_new(status, "subscribers",
+	    json_integer(in->subs->len));
+	json_object_set_new(status, "announcements_dropped",
+	    json_integer((json_int_t)in->n_dropped));
+	json_object_set_new(status, "announcements", list);
 }

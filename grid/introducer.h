@@ -15,7 +15,7 @@
 #define GRID_INTRODUCER_H
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include <jansson.h>
 
 #include "grid/announce.h"
 #include "rpc/tub.h"
@@ -36,10 +36,17 @@ grid_intro *grid_intro_new(rpc_tub *tub, const char *furl_file,
     GError **error);
 void grid_intro_free(grid_intro *in);			/* NULL is a no-op */
 
+/* Write a new introducer FURL for the tub of 'id' at 'location' (its
+ * hints) to 'furl_file' (mode 0600, atomically), with a random swissnum
+ * of GRID_INTRO_SWISS_BYTES; grid_intro_new() registers under it. */
+#define GRID_INTRO_SWISS_BYTES	20	/* 160 bits, as Foolscap's */
+gboolean grid_intro_write_furl(const char *furl_file, const rpc_ident *id,
+    const char *location, GError **error);
+
 /* Add "announcements_kept", "subscribers" and "announcements_dropped"
  * counts and an "announcements" list (nickname, node_id, service,
  * seqnum; the first GRID_INTRO_STATUS_MAX) to 'status'. */
-void grid_intro_status(grid_intro *in, JsonObject *status);
+void grid_intro_status(grid_intro *in, json_t *status);
 
 
 #endif

@@ -7,9 +7,11 @@
  * know any document's members: gm.c and announce.c read those. */
 #include "config.h"
 
-#include <stdalign.h>
 #include <stddef.h>
 #include <stdlib.h>
+#ifdef HAVE_MALLOC_USABLE_SIZE
+#include <malloc.h>
+#endif
 #include <string.h>
 
 #include <sodium.h>
@@ -21,35 +23,18 @@ G_DEFINE_QUARK(grid-error-quark, grid_error)
 
 /* ---- jansson's allocator: wipe on free ---- */
 
-/* Each block starts with its size, padded so that what follows is
- * aligned as malloc() would align it. */
-#define WIPE_HDR	(sizeof(max_align_t) > sizeof(size_t) ? \
-			    sizeof(max_align_t) : sizeof(size_t))
-
-static void *
-wipe_malloc(size_t n)
-{
-	uint8_t *p;
-
-	if (n > SIZE_MAX - WIPE_HDR)
-		return NULL;
-	if ((p = malloc(n + WIPE_HDR)) == NULL)
-		return NULL;
-	memcpy(p, &n, sizeof(n));
-	return p + WIPE_HDR;
-}
-
+/* jansson allocates with malloc() as before; only freeing changes, and it
+ * works on any malloc() block, so values made before grid_json_init() ran
+ * (by node/, say) are freed correctly too.  Without malloc_usable_size()
+ * nothing is wiped. */
 static void
-wipe_free(void *q)
+wipe_free(void *p)
 {
-	uint8_t *p;
-	size_t n;
-
-	if (q == NULL)
+	if (p == NULL)
 		return;
-	p = (uint8_t *)q - WIPE_HDR;
-	memcpy(&n, p, sizeof(n));
-	sodium_memzero(q, n);
+#ifdef HAVE_MALLOC_USABLE_SIZE
+	sodium_memzero(p, malloc_usable_size(p));
+#endif
 	free(p);
 }
 
@@ -59,7 +44,7 @@ grid_json_init(void)
 	static gsize done;
 
 	if (g_once_init_enter(&done)) {
-		json_set_alloc_funcs(wipe_malloc, wipe_free);
+		json_set_alloc_funcs(malloc, wipe_free);
 		g_once_init_leave(&done, 1);
 	}
 }

@@ -36,9 +36,9 @@ json_t *grid_json_load(const char *text, size_t len, const char *what,
  * "\u0000" unless asked not to). */
 const char *grid_json_str(const json_t *o, const char *name);
 
-/* Make sure jansson's allocator is the wiping one before any jansson
- * value is made outside grid_json_load() (values made before would be
- * freed by the wrong function).  Safe to call often. */
+/* Make jansson wipe every block it frees (grid_json_load() and
+ * grid_json_dump() do this themselves).  Its blocks stay malloc() blocks,
+ * so values made before are freed correctly too.  Safe to call often. */
 void grid_json_init(void);
 
 /* 'v' as compact JSON text (jansson's layout, UTF-8 as is); caller
@@ -52,6 +52,10 @@ char *grid_json_dump(const json_t *v);
  * surrogate pairs above U+FFFF. */
 void grid_json_put_string(GString *g, const char *s);
 
+/* Also in node/status.h; whichever comes first defines it. */
+#ifndef JSON_T_AUTOPTR_DEFINED
+#define JSON_T_AUTOPTR_DEFINED
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
+#endif
 
 #endif

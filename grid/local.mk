@@ -1,5 +1,5 @@
 noinst_LIBRARIES += grid/libgrid.a
-grid_libgrid_a_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS) $(JSON_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) -DG_LOG_DOMAIN=\"grid\"
+grid_libgrid_a_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) -DG_LOG_DOMAIN=\"grid\"
 grid_libgrid_a_SOURCES = \
 	grid/err.h \
 	grid/json.c grid/json.h \

@@ -3,9 +3,11 @@
  * `tahoe create-*` decides everything a node needs before it first runs:
  * the key (so node.pubkey can be given to a grid manager at once), the
  * listening port (allocated now when asked for port 0, as Tahoe-LAFS does,
- * so the location and every FURL stay the same across restarts), and for
- * an introducer its FURL.  The directory is assembled under a temporary
- * name and renamed into place: a failed create leaves nothing. */
+ * so the location and every FURL stay the same across restarts); the
+ * services add their sections and files (grid: shares, storage, an
+ * introducer's FURL) through a hook.  The directory is assembled under a
+ * temporary name and renamed into place: a failed create leaves
+ * nothing. */
 #include "config.h"
 
 #include <errno.h>
@@ -31,7 +33,6 @@
 #include "rpc/ident.h"
 
 #define NICKNAME_MAX	256	/* bytes; shown in status tables */
-#define SHARES_MAX	256	/* zfec's limit on shares.total */
 
 void
 node_endpoint_clear(node_endpoint *ep)
@@ -409,61 +410,12 @@ populate(const char *tmp, const node_create_opts *o, GKeyFile *kf,
 		    web.host);
 		g_key_file_set_string(kf, "node", "web.port", text);
 	}
-	if (o->kind != NODE_KIND_INTRODUCER) {
-		g_autofree char *k = NULL, *h = NULL, *n = NULL;
-		int need = o->shares_needed ? o->shares_needed : 3;
-		int happy = o->shares_happy ? o->shares_happy : 7;
-		int total = o->shares_total ? o->shares_total : 10;
-
-		if (need < 1 || total > SHARES_MAX || need > total ||
-		    happy < need || happy > total) {
-			g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
-			    "shares: need 1 <= needed (%d) <= happy (%d) <= "
-			    "total (%d) <= %d", need, happy, total,
-			    SHARES_MAX);
-			goto out;
-		}
+	if (o->kind != NODE_KIND_INTRODUCER)
 		g_key_file_set_string(kf, "client", "introducer.furl",
 		    o->introducer_furl != NULL ? o->introducer_furl : "");
-		k = g_strdup_printf("%d", need);
-		h = g_strdup_printf("%d", happy);
-		n = g_strdup_printf("%d", total);
-		g_key_file_set_string(kf, "client", "shares.needed", k);
-		g_key_file_set_string(kf, "client", "shares.happy", h);
-		g_key_file_set_string(kf, "client", "shares.total", n);
-		g_key_file_set_string(kf, "storage", "enabled",
-		    o->kind == NODE_KIND_NODE ? "true" : "false");
-		if (o->kind == NODE_KIND_NODE)
-			g_key_file_set_string(kf, "storage",
-			    "reserved_space", "1G");
-		if (o->kind == NODE_KIND_NODE && o->storage_dir != NULL) {
-			g_autofree char *abs = NULL;
-
-			/* Written absolute, as Tahoe-LAFS does. */
-			if (o->storage_dir[0] == '\0' ||
-			    strchr(o->storage_dir, '\n') != NULL) {
-				g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
-				    "--storage-dir: not a path");
-				goto out;
-			}
-			abs = g_canonicalize_filename(o->storage_dir, NULL);
-			g_key_file_set_string(kf, "storage", "storage_dir",
-			    abs);
-		}
-	}
-	/* A client's convergence secret exists from the start, so that it
-	 * can be kept safe (or replaced by another node's, for the same
-	 * caps) before the first upload depends on it. */
-	if (o->kind != NODE_KIND_INTRODUCER) {
-		g_autofree char *conv = g_build_filename(priv, "convergence",
-		    NULL);
-		uint8_t sec[NODE_SECRET_MAX];
-		size_t sl;
-
-		if (!node_secret_load_or_create(conv, sec, &sl, error))
-			goto out;
-		sodium_memzero(sec, sizeof(sec));
-	}
+	if (o->services != NULL &&
+	    !o->services(tmp, kf, o, id, location, error))
+		goto out;
 	/* Tahoe-LAFS marks the kind of a node directory by this file. */
 	if (!rpc_ident_save(id, keyfile, error) ||
 	    !write_text(tmp, "node.pubkey", pubnl, 0644, error) ||
@@ -472,21 +424,6 @@ populate(const char *tmp, const node_create_opts *o, GKeyFile *kf,
 	    "# the kind of this node directory; do not remove\n", 0644,
 	    error))
 		goto out;
-	if (o->kind == NODE_KIND_INTRODUCER) {
-		uint8_t rnd[20];
-		g_autofree char *swiss = NULL, *furl = NULL, *line = NULL;
-
-		randombytes_buf(rnd, sizeof(rnd));
-		swiss = rpc_base32_encode(rnd, sizeof(rnd));
-		furl = rpc_furl_build(rpc_ident_tubid(id), location, swiss,
-		    error);
-		if (furl == NULL)
-			goto out;
-		line = g_strconcat(furl, "\n", NULL);
-		if (!write_text(priv, "introducer.furl", line, 0600, error))
-			goto out;
-		sodium_memzero(swiss, strlen(swiss));
-	}
 	ok = TRUE;
 out:
 	node_endpoint_clear(&tub);

@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "rpc/ident.h"
+
 /* An endpoint of tahoe.cfg's tub.port or web.port: "tcp:PORT",
  * "tcp:PORT:interface=ADDR" or a bare "PORT".  'host' is ADDR or the
  * caller's default; PORT 0 means an ephemeral port. */
@@ -52,9 +54,22 @@ typedef enum {
 	NODE_KIND_CLIENT,	/* client only */
 } node_kind;
 
+typedef struct node_create_opts node_create_opts;
+
+/* The services' part of a new node directory, called by node_dir_create()
+ * with the directory being built ('dir', under a temporary name; its
+ * private/ exists, mode 0700), its tahoe.cfg ('kf', to add sections to),
+ * the options, the node key and the tub.location written (NULL if the
+ * node does not listen).  It may add sections and write files under
+ * 'dir'.  FALSE with a one-line error stops the creation, leaving
+ * nothing. */
+typedef gboolean node_create_fn(const char *dir, GKeyFile *kf,
+    const node_create_opts *o, const rpc_ident *id, const char *location,
+    GError **error);
+
 /* What `tahoe create-*` was told; NULL/0 fields take the defaults of
  * doc/configuration.md. */
-typedef struct node_create_opts {
+struct node_create_opts {
 	node_kind	 kind;
 	const char	*nickname;
 	const char	*introducer_furl;
@@ -63,13 +78,15 @@ typedef struct node_create_opts {
 	const char	*location;	/* tub.location hints */
 	const char	*hostname;	/* location tcp:HOSTNAME:PORT */
 	const char	*webport;	/* web.port: PORT or an endpoint */
-	int		 shares_needed, shares_happy, shares_total;
-	const char	*storage_dir;	/* [storage] storage_dir, or NULL */
-} node_create_opts;
+	/* The services' part (grid_create_sections()) and their options;
+	 * NULL for none. */
+	node_create_fn	*services;
+	const void	*services_arg;
+};
 
 /* Create node directory 'dir' (which must not exist, or be empty): its
- * tahoe.cfg, node key (private/node.privkey, node.pubkey) and, for an
- * introducer, private/introducer.furl.  Everything is built under a
+ * tahoe.cfg, node key (private/node.privkey, node.pubkey), the file that
+ * marks its kind, and what o->services adds.  Everything is built under a
  * temporary name beside 'dir' and renamed into place, so a failure leaves
  * nothing behind.  A one-line error naming the bad option otherwise. */
 gboolean node_dir_create(const char *dir, const node_create_opts *o,

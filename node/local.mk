@@ -1,5 +1,5 @@
 noinst_LIBRARIES += node/libnode.a
-node_libnode_a_CPPFLAGS = $(AM_CPPFLAGS) $(JSON_CFLAGS) $(MHD_CFLAGS) -DG_LOG_DOMAIN=\"node\"
+node_libnode_a_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) -DG_LOG_DOMAIN=\"node\"
 node_libnode_a_SOURCES = \
 	node/cfg.c node/cfg.h \
 	node/status.c node/status.h \

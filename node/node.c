@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -175,12 +176,14 @@ static void
 control_get_status(rpc_incall *call, rpc_mp *args, void *data)
 {
 	node *n = data;
-	g_autoptr(JsonNode) doc = node_status(n);
-	g_autofree char *text = json_to_string(doc, FALSE);
+	g_autoptr(json_t) doc = node_status(n);
+	char *text = json_dumps(doc, JSON_COMPACT);
 	rpc_pack *p = rpc_pack_new();
 
 	RPC_UNUSED(args);
+	g_assert(text != NULL);		/* only out of memory */
 	rpc_pack_str(p, text);
+	free(text);
 	rpc_incall_return(call, p);
 }
 
@@ -197,28 +200,26 @@ static const rpc_iface control_iface = {
 
 /* ---- status ---- */
 
-JsonNode *
+json_t *
 node_status(node *n)
 {
-	JsonObject *o = json_object_new();
-	JsonNode *doc = json_node_new(JSON_NODE_OBJECT);
+	json_t *o = json_object();
 	guint i;
 
-	json_object_set_string_member(o, "nickname", n->nickname);
-	json_object_set_string_member(o, "node_id", n->node_id);
-	json_object_set_string_member(o, "tubid", n->tub != NULL ?
+	node_status_set_str(o, "nickname", n->nickname);
+	node_status_set_str(o, "node_id", n->node_id);
+	node_status_set_str(o, "tubid", n->tub != NULL ?
 	    rpc_tub_tubid(n->tub) : "");
-	json_object_set_string_member(o, "version", NODE_VERSION_STRING);
-	json_object_set_double_member(o, "started",
-	    (double)n->started_us / G_USEC_PER_SEC);
+	node_status_set_str(o, "version", NODE_VERSION_STRING);
+	json_object_set_new(o, "started",
+	    json_real((double)n->started_us / G_USEC_PER_SEC));
 	for (i = 0; i < n->fillers->len; i++) {
 		const struct filler *f = &g_array_index(n->fillers,
 		    struct filler, i);
 
 		f->fn(o, f->arg);
 	}
-	json_node_take_object(doc, o);
-	return doc;
+	return o;
 }
 
 void
@@ -246,7 +247,7 @@ node_clear_status_sections(node *n)
 	g_array_set_size(n->fillers, 0);
 }
 
-static JsonNode *
+static json_t *
 web_status(void *arg)
 {
 	return node_status(arg);

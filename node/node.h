@@ -9,7 +9,6 @@
 
 #include <ev.h>
 #include <glib.h>
-#include <json-glib/json-glib.h>
 
 #include "node/cfg.h"
 #include "node/status.h"
@@ -35,14 +34,14 @@ gboolean node_start(node *n, GError **error);
  * the sections added before; it is called on the loop each time the
  * status is asked for.  'section' (borrowed: static) says how the page and
  * `tahoe status` show them; NULL adds data only. */
-typedef void node_status_fn(JsonObject *status, void *arg);
+typedef void node_status_fn(json_t *status, void *arg);
 void node_add_status_section(node *n, const node_status_section *section,
     node_status_fn *fn, void *arg);
 /* Remove every section added (the services are stopping). */
 void node_clear_status_sections(node *n);
 
-/* A new status document (caller json_node_unref()s). */
-JsonNode *node_status(node *n);
+/* A new status document (caller json_decref()s). */
+json_t *node_status(node *n);
 
 /* Run the loop until SIGINT or SIGTERM; then call 'stop' (grid services
  * let go of the tub here) and return 0. */

@@ -74,86 +74,88 @@ section_at(const node_status_layout *l, guint i)
 /* ---- the document, read defensively ---- */
 
 void
-node_status_repair(JsonNode *node)
+node_status_repair(json_t *node)
 {
-	GList *names, *l;
-	JsonObject *o;
-	JsonArray *a;
-	guint i, n;
+	g_autoptr(GPtrArray) keys = NULL;
+	const char *k;
+	json_t *m;
+	size_t i;
 
-	switch (JSON_NODE_TYPE(node)) {
-	case JSON_NODE_OBJECT:
-		o = json_node_get_object(node);
-		names = json_object_get_members(o);
-		for (l = names; l != NULL; l = l->next) {
-			const char *name = l->data;
-			JsonNode *m = json_object_get_member(o, name);
+	if (json_is_object(node)) {
+		/* Keys first: a key that is renamed changes the object. */
+		keys = g_ptr_array_new_with_free_func(g_free);
+		json_object_foreach(node, k, m)
+			g_ptr_array_add(keys, g_strdup(k));
+		for (i = 0; i < keys->len; i++) {
+			const char *name = g_ptr_array_index(keys, i);
 			g_autofree char *fixed = NULL;
 
+			m = json_object_get(node, name);
 			node_status_repair(m);
 			if (g_utf8_validate(name, -1, NULL))
 				continue;
 			fixed = g_utf8_make_valid(name, -1);
-			json_node_ref(m);
-			json_object_remove_member(o, name);
-			json_object_set_member(o, fixed, m);
+			json_object_set(node, fixed, m);
+			json_object_del(node, name);
 		}
-		g_list_free(names);
-		break;
-	case JSON_NODE_ARRAY:
-		a = json_node_get_array(node);
-		n = json_array_get_length(a);
-		for (i = 0; i < n; i++)
-			node_status_repair(json_array_get_element(a, i));
-		break;
-	case JSON_NODE_VALUE:
-		if (json_node_get_value_type(node) == G_TYPE_STRING &&
-		    !g_utf8_validate(json_node_get_string(node), -1, NULL)) {
-			g_autofree char *fixed = g_utf8_make_valid(
-			    json_node_get_string(node), -1);
+	} else if (json_is_array(node)) {
+		json_array_foreach(node, i, m)
+			node_status_repair(m);
+	} else if (json_is_string(node) &&
+	    !g_utf8_validate(json_string_value(node), -1, NULL)) {
+		g_autofree char *fixed = g_utf8_make_valid(
+		    json_string_value(node), -1);
 
-			json_node_set_string(node, fixed);
-		}
-		break;
-	case JSON_NODE_NULL:
-		break;
+		json_string_set(node, fixed);
 	}
 }
 
+void
+node_status_set_str(json_t *o, const char *key, const char *s)
+{
+	g_autofree char *fixed = NULL;
+
+	if (s == NULL) {
+		json_object_set_new(o, key, json_null());
+		return;
+	}
+	/* json_string() refuses invalid UTF-8 (a nickname from tahoe.cfg
+	 * may be anything): repair, never drop. */
+	if (!g_utf8_validate(s, -1, NULL))
+		s = fixed = g_utf8_make_valid(s, -1);
+	json_object_set_new(o, key, json_string(s));
+}
+
 /* The member 'name' of 'o', or NULL when 'o' is NULL or lacks it. */
-static JsonNode *
-member(JsonObject *o, const char *name)
+static json_t *
+member(json_t *o, const char *name)
 {
-	return o != NULL ? json_object_get_member(o, name) : NULL;
+	return o != NULL ? json_object_get(o, name) : NULL;
 }
 
-static JsonObject *
-as_object(JsonNode *n)
+static json_t *
+as_object(json_t *n)
 {
-	return n != NULL && JSON_NODE_HOLDS_OBJECT(n) ?
-	    json_node_get_object(n) : NULL;
+	return json_is_object(n) ? n : NULL;
 }
 
-static JsonArray *
-as_array(JsonNode *n)
+static json_t *
+as_array(json_t *n)
 {
-	return n != NULL && JSON_NODE_HOLDS_ARRAY(n) ?
-	    json_node_get_array(n) : NULL;
+	return json_is_array(n) ? n : NULL;
 }
 
 /* The string value of 'n', or NULL when it is something else. */
 static const char *
-as_string(JsonNode *n)
+as_string(json_t *n)
 {
-	return n != NULL && JSON_NODE_HOLDS_VALUE(n) &&
-	    json_node_get_value_type(n) == G_TYPE_STRING ?
-	    json_node_get_string(n) : NULL;
+	return json_is_string(n) ? json_string_value(n) : NULL;
 }
 
 static gboolean
-is_scalar(JsonNode *n)
+is_scalar(json_t *n)
 {
-	return JSON_NODE_HOLDS_VALUE(n) || JSON_NODE_HOLDS_NULL(n);
+	return !json_is_object(n) && !json_is_array(n);
 }
 
 /* The field describing 'key' among 'fields', or NULL. */
@@ -185,13 +187,14 @@ find_top_field(const node_status_layout *l, const char *key)
 
 /* Rows of 'a' whose "state" is 'state'. */
 static guint
-count_state(JsonArray *a, const char *state)
+count_state(json_t *a, const char *state)
 {
-	guint i, n = a != NULL ? json_array_get_length(a) : 0, k = 0;
+	size_t i, n = json_array_size(a);
+	guint k = 0;
 
 	for (i = 0; i < n; i++) {
 		const char *st = as_string(member(as_object(
-		    json_array_get_element(a, i)), "state"));
+		    json_array_get(a, i)), "state"));
 
 		if (st != NULL && strcmp(st, state) == 0)
 			k++;
@@ -221,37 +224,31 @@ put_time(GString *out, double t)
 }
 
 static void
-put_value(GString *out, JsonNode *n, gboolean is_time, const char *dash,
+put_value(GString *out, json_t *n, gboolean is_time, const char *dash,
     put_fn *put)
 {
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
-	GType t;
 
-	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n)) {
-		g_string_append(out, dash);
-		return;
-	}
-	t = json_node_get_value_type(n);
-	if (t == G_TYPE_STRING) {
-		const char *s = json_node_get_string(n);
+	if (json_is_string(n)) {
+		const char *s = json_string_value(n);
 
 		if (*s == '\0')
 			g_string_append(out, dash);
 		else
 			put(out, s);
-	} else if (t == G_TYPE_INT64) {
-		gint64 v = json_node_get_int(n);
+	} else if (json_is_integer(n)) {
+		gint64 v = json_integer_value(n);
 
 		if (!is_time || !put_time(out, (double)v))
 			g_string_append_printf(out, "%" G_GINT64_FORMAT, v);
-	} else if (t == G_TYPE_DOUBLE) {
-		double v = json_node_get_double(n);
+	} else if (json_is_real(n)) {
+		double v = json_real_value(n);
 
 		if (!is_time || !put_time(out, v))
 			g_string_append(out,
 			    g_ascii_dtostr(buf, sizeof(buf), v));
-	} else if (t == G_TYPE_BOOLEAN) {
-		g_string_append(out, json_node_get_boolean(n) ? "yes" : "no");
+	} else if (json_is_boolean(n)) {
+		g_string_append(out, json_is_true(n) ? "yes" : "no");
 	} else {
 		g_string_append(out, dash);
 	}
@@ -293,7 +290,7 @@ html_text(GString *out, const char *s)
 }
 
 static void
-html_value(GString *out, JsonNode *n, const node_status_field *f)
+html_value(GString *out, json_t *n, const node_status_field *f)
 {
 	put_value(out, n, f != NULL && (f->flags & NODE_FIELD_TIME) != 0,
 	    HTML_DASH, html_text);
@@ -320,7 +317,7 @@ state_class(const char *state)
 
 /* "<td>" with the class the field asks for. */
 static void
-html_td(GString *out, const node_status_field *f, JsonNode *n)
+html_td(GString *out, const node_status_field *f, json_t *n)
 {
 	if (f != NULL && (f->flags & NODE_FIELD_STATE) != 0)
 		g_string_append_printf(out, "<td class=\"%s\">",
@@ -333,7 +330,7 @@ html_td(GString *out, const node_status_field *f, JsonNode *n)
 
 /* Is field 'f' of value 'n' left out (an optional fact, missing)? */
 static gboolean
-left_out(const node_status_field *f, JsonNode *n)
+left_out(const node_status_field *f, json_t *n)
 {
 	return n == NULL && f != NULL &&
 	    (f->flags & NODE_FIELD_OPTIONAL) != 0;
@@ -341,7 +338,7 @@ left_out(const node_status_field *f, JsonNode *n)
 
 static void
 html_fact(GString *out, const char *key, const node_status_field *f,
-    JsonNode *n)
+    json_t *n)
 {
 	if (left_out(f, n))
 		return;
@@ -359,10 +356,11 @@ html_fact(GString *out, const char *key, const node_status_field *f,
 /* The top-level facts: every top-level section's fields in order, then
  * the other scalar members as they come. */
 static void
-html_top_facts(GString *out, JsonObject *o, const node_status_layout *l)
+html_top_facts(GString *out, json_t *o, const node_status_layout *l)
 {
-	GList *names = o != NULL ? json_object_get_members(o) : NULL, *it;
 	const node_status_section *s;
+	const char *name;
+	json_t *n;
 	guint i;
 	size_t k;
 
@@ -374,66 +372,58 @@ html_top_facts(GString *out, JsonObject *o, const node_status_layout *l)
 			html_fact(out, s->fields[k].key, &s->fields[k],
 			    member(o, s->fields[k].key));
 	}
-	for (it = names; it != NULL; it = it->next) {
-		const char *name = it->data;
-		JsonNode *n = json_object_get_member(o, name);
-
+	json_object_foreach(as_object(o), name, n) {
 		if (find_top_field(l, name) != NULL || !is_scalar(n))
 			continue;
 		html_fact(out, name, NULL, n);
 	}
 	g_string_append(out, "</table>\n");
-	g_list_free(names);
 }
 
 /* An object section: its fields in order, then its other scalars. */
 static void
-html_object(GString *out, const node_status_section *s, JsonObject *o)
+html_object(GString *out, const node_status_section *s, json_t *o)
 {
-	GList *names = o != NULL ? json_object_get_members(o) : NULL, *it;
+	const char *name;
+	json_t *n;
 	size_t k;
 
 	g_string_append(out, "<table class=\"facts\">\n");
 	for (k = 0; k < s->n_fields; k++)
 		html_fact(out, s->fields[k].key, &s->fields[k],
 		    member(o, s->fields[k].key));
-	for (it = names; it != NULL; it = it->next) {
-		const char *name = it->data;
-		JsonNode *n = json_object_get_member(o, name);
-
+	json_object_foreach(as_object(o), name, n) {
 		if (find_field(s->fields, s->n_fields, name) != NULL ||
 		    !is_scalar(n))
 			continue;
 		html_fact(out, name, NULL, n);
 	}
 	g_string_append(out, "</table>\n");
-	g_list_free(names);
 }
 
 static void
-html_table(GString *out, const node_status_section *s, JsonArray *a)
+html_table(GString *out, const node_status_section *s, json_t *a)
 {
-	guint i, n = a != NULL ? json_array_get_length(a) : 0;
-	size_t c;
+	size_t i, c, n = json_array_size(a);
 
 	g_string_append(out, "<p class=\"count\">");
 	if (s->count_state != NULL)
-		g_string_append_printf(out, "%u of %u %s %s",
+		g_string_append_printf(out, "%u of %zu %s %s",
 		    count_state(a, s->count_state), n, s->noun,
 		    s->count_state);
 	else
-		g_string_append_printf(out, "%u %s", n, s->noun);
+		g_string_append_printf(out, "%zu %s", n, s->noun);
 	g_string_append(out, "</p>\n<table class=\"rows\">\n<thead><tr>");
 	for (c = 0; c < s->n_fields; c++)
 		g_string_append_printf(out, "<th>%s</th>", s->fields[c].label);
 	g_string_append(out, "</tr></thead>\n<tbody>\n");
 	for (i = 0; i < n; i++) {
-		JsonObject *row = as_object(json_array_get_element(a, i));
+		json_t *row = as_object(json_array_get(a, i));
 
 		g_string_append(out, "<tr>");
 		for (c = 0; c < s->n_fields; c++) {
 			const node_status_field *f = &s->fields[c];
-			JsonNode *v = member(row, f->key);
+			json_t *v = member(row, f->key);
 
 			html_td(out, f, v);
 			html_value(out, v, f);
@@ -455,9 +445,9 @@ static const char page_style[] =
 	".st-waiting,.st-none,.st-other{color:#777}";
 
 char *
-node_status_html(JsonNode *doc, const node_status_layout *l, size_t *len)
+node_status_html(json_t *doc, const node_status_layout *l, size_t *len)
 {
-	JsonObject *o = as_object(doc);
+	json_t *o = as_object(doc);
 	const char *nick = as_string(member(o, "nickname"));
 	const node_status_section *s;
 	GString *out = g_string_sized_new(4096);
@@ -474,7 +464,7 @@ node_status_html(JsonNode *doc, const node_status_layout *l, size_t *len)
 	g_string_append(out, "</h1>\n");
 	html_top_facts(out, o, l);
 	for (i = 0; (s = section_at(l, i)) != NULL; i++) {
-		JsonNode *m;
+		json_t *m;
 
 		if (s->member == NULL)
 			continue;
@@ -504,7 +494,7 @@ text_clean(GString *out, const char *s)
 }
 
 static void
-text_value(GString *out, JsonNode *n, const node_status_field *f)
+text_value(GString *out, json_t *n, const node_status_field *f)
 {
 	put_value(out, n, f != NULL && (f->flags & NODE_FIELD_TIME) != 0,
 	    TEXT_DASH, text_clean);
@@ -513,7 +503,7 @@ text_value(GString *out, JsonNode *n, const node_status_field *f)
 /* "LABEL: value" with the label padded to 'width' columns. */
 static void
 text_fact(GString *out, const char *indent, int width, const char *key,
-    const node_status_field *f, JsonNode *n)
+    const node_status_field *f, json_t *n)
 {
 	g_autoptr(GString) label = g_string_new(NULL);
 
@@ -546,16 +536,15 @@ text_cell(GString *out, const char *text, int width)
 }
 
 static void
-text_table(GString *out, const node_status_section *s, JsonArray *a)
+text_table(GString *out, const node_status_section *s, json_t *a)
 {
-	guint i, n = a != NULL ? json_array_get_length(a) : 0;
-	size_t c;
+	size_t i, c, n = json_array_size(a);
 
 	if (s->count_state != NULL)
-		g_string_append_printf(out, "%s: %u of %u %s\n", s->title,
+		g_string_append_printf(out, "%s: %u of %zu %s\n", s->title,
 		    count_state(a, s->count_state), n, s->count_state);
 	else
-		g_string_append_printf(out, "%s: %u\n", s->title, n);
+		g_string_append_printf(out, "%s: %zu\n", s->title, n);
 	if (n == 0)
 		return;
 	g_string_append(out, " ");
@@ -569,7 +558,7 @@ text_table(GString *out, const node_status_section *s, JsonArray *a)
 	g_string_set_size(out, strlen(out->str));
 	g_string_append_c(out, '\n');
 	for (i = 0; i < n; i++) {
-		JsonObject *row = as_object(json_array_get_element(a, i));
+		json_t *row = as_object(json_array_get(a, i));
 
 		g_string_append(out, " ");
 		for (c = 0; c < s->n_fields; c++) {
@@ -588,10 +577,10 @@ text_table(GString *out, const node_status_section *s, JsonArray *a)
 		/* The wide fields, when set, on lines of their own. */
 		for (c = 0; c < s->n_fields; c++) {
 			const node_status_field *f = &s->fields[c];
-			JsonNode *v = member(row, f->key);
+			json_t *v = member(row, f->key);
 
 			if (f->text_width > 0 || v == NULL ||
-			    !JSON_NODE_HOLDS_VALUE(v))
+			    json_is_null(v) || !is_scalar(v))
 				continue;
 			text_fact(out, "      ", 0, f->key, f, v);
 		}
@@ -599,12 +588,12 @@ text_table(GString *out, const node_status_section *s, JsonArray *a)
 }
 
 char *
-node_status_text(JsonNode *doc, const node_status_layout *l)
+node_status_text(json_t *doc, const node_status_layout *l)
 {
-	JsonObject *o = as_object(doc);
-	GList *names = o != NULL ? json_object_get_members(o) : NULL, *it;
+	json_t *o = as_object(doc), *n;
 	const node_status_section *s;
 	GString *out = g_string_sized_new(1024);
+	const char *name;
 	guint i;
 	size_t k;
 
@@ -615,16 +604,11 @@ node_status_text(JsonNode *doc, const node_status_layout *l)
 			text_fact(out, "", TEXT_LABEL_WIDTH, s->fields[k].key,
 			    &s->fields[k], member(o, s->fields[k].key));
 	}
-	for (it = names; it != NULL; it = it->next) {
-		const char *name = it->data;
-		JsonNode *n = json_object_get_member(o, name);
-
+	json_object_foreach(o, name, n)
 		if (find_top_field(l, name) == NULL && is_scalar(n))
 			text_fact(out, "", TEXT_LABEL_WIDTH, name, NULL, n);
-	}
-	g_list_free(names);
 	for (i = 0; (s = section_at(l, i)) != NULL; i++) {
-		JsonNode *m;
+		json_t *m;
 
 		if (s->member == NULL)
 			continue;

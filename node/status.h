@@ -13,7 +13,13 @@
 #include <stddef.h>
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include <jansson.h>
+
+/* Also in grid/json.h; whichever comes first defines it. */
+#ifndef JSON_T_AUTOPTR_DEFINED
+#define JSON_T_AUTOPTR_DEFINED
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
+#endif
 
 typedef enum {
 	NODE_FIELD_TIME = 1 << 0,	/* seconds since the epoch, shown as
@@ -69,17 +75,22 @@ void node_status_layout_add(node_status_layout *l,
 /* Make every string in 'doc' valid UTF-8, member names included: some
  * come from the network (nicknames), and JSON and HTML output assume
  * valid text. */
-void node_status_repair(JsonNode *doc);
+void node_status_repair(json_t *doc);
+
+/* Set member 'key' of object 'o' to the string 's' (made valid UTF-8
+ * first, since jansson refuses anything else), or to null if 's' is
+ * NULL. */
+void node_status_set_str(json_t *o, const char *key, const char *s);
 
 /* The welcome page for 'doc' (any JSON; an object is expected) laid out
  * by 'l' (NULL: the node's own section only); caller g_free()s, *len is
  * its length.  Every string from the document is escaped; members may be
  * missing or of the wrong type.  Call node_status_repair() first. */
-char *node_status_html(JsonNode *doc, const node_status_layout *l,
+char *node_status_html(json_t *doc, const node_status_layout *l,
     size_t *len);
 
 /* The same as plain text for a terminal; caller g_free()s.  Control
  * characters in the document's strings are shown as '?'. */
-char *node_status_text(JsonNode *doc, const node_status_layout *l);
+char *node_status_text(json_t *doc, const node_status_layout *l);
 
 #endif

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -657,7 +658,7 @@ web_access(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_data_size, void **req_cls)
 {
 	node_web *w = cls;
-	g_autoptr(JsonNode) doc = NULL;
+	g_autoptr(json_t) doc = NULL;
 	const char *t = NULL;
 	size_t tlen = 0;
 	gboolean want_json;
@@ -708,9 +709,14 @@ web_access(void *cls, struct MHD_Connection *conn, const char *url,
 		    "The node's status is not available.\n");
 	node_status_repair(doc);
 	if (want_json) {
-		g_autofree char *json = json_to_string(doc, TRUE);
+		char *json = json_dumps(doc, JSON_INDENT(2));
 
+		if (json == NULL)
+			return respond_text(conn,
+			    MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "The node's status is not available.\n");
 		body = g_strconcat(json, "\n", NULL);
+		free(json);
 		len = strlen(body);
 		return respond(conn, MHD_HTTP_OK, "application/json", body,
 		    len);

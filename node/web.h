@@ -12,7 +12,6 @@
 
 #include <ev.h>
 #include <glib.h>
-#include <json-glib/json-glib.h>
 
 #include "node/status.h"
 
@@ -20,7 +19,7 @@ typedef struct node_web node_web;
 
 /* Return the status document (a new JSON object; the web server frees
  * it).  Called on the loop, once per request. */
-typedef JsonNode *node_web_status_fn(void *arg);
+typedef json_t *node_web_status_fn(void *arg);
 
 /* Serve on 'loop' (borrowed; outlives the server) at 'port_spec', in the
  * forms tahoe.cfg's [node] web.port accepts: "tcp:PORT",

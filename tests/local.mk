@@ -1,10 +1,10 @@
 # Test programs.  A program that sets none of its own gets from automake
 # PROGRAM.c as its only source, AM_CFLAGS and the LDADD below, so a new
 # unit test is one name in a list, plus an LDADD line when it tests more
-# than rpc/.  The header paths tests need (cmocka, json-glib) go into
+# than rpc/.  The header paths tests need (cmocka, jansson) go into
 # AM_CPPFLAGS: search paths only, and check-includes.sh still keeps each
 # library to the headers it may use.
-AM_CPPFLAGS += $(CMOCKA_CFLAGS) $(JSON_CFLAGS) $(MHD_CFLAGS)
+AM_CPPFLAGS += $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS)
 
 # Helpers for tests that run tubs on one loop; a static library, so a
 # program links them only if it calls them.

@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include <glib/gstdio.h>
@@ -173,6 +175,149 @@ test_grid_managers_empty_section_and_bad_key(void **state)
 	node_config_free(cfg);
 }
 
+static char *
+tmpdir(void)
+{
+	return g_dir_make_tmp("grid-create-XXXXXX", NULL);
+}
+
+static void
+rm_rf(const char *path)
+{
+	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", path);
+
+	assert_int_equal(system(cmd), 0);
+}
+
+static guint
+n_entries(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	guint n = 0;
+
+	while (d != NULL && g_dir_read_name(d) != NULL)
+		n++;
+	if (d != NULL)
+		g_dir_close(d);
+	return n;
+}
+
+static int
+mode_of(const char *dir, const char *name)
+{
+	g_autofree char *p = g_build_filename(dir, name, NULL);
+	struct stat st;
+
+	assert_int_equal(g_stat(p, &st), 0);
+	return st.st_mode & 0777;
+}
+
+/* An introducer's directory holds its FURL, naming the allocated port as
+ * the location does, and no [client] section. */
+static void
+test_create_introducer_furl(void **state)
+{
+	g_autofree char *top = tmpdir();
+	g_autofree char *dir = g_build_filename(top, "intro", NULL);
+	g_autofree char *furlp = g_build_filename(dir, "private",
+	    "introducer.furl", NULL);
+	g_autofree char *furl = NULL;
+	g_autoptr(node_config) cfg = NULL;
+	g_autofree char *loc = NULL;
+	node_create_opts o = { .kind = NODE_KIND_INTRODUCER,
+	    .port = "tcp:0:interface=127.0.0.1",
+	    .services = grid_create_sections };
+
+	(void)state;
+	assert_true(node_dir_create(dir, &o, NULL));
+	assert_int_equal(mode_of(dir, "private/introducer.furl"), 0600);
+	assert_true(g_file_get_contents(furlp, &furl, NULL, NULL));
+	cfg = node_config_load(dir, NULL);
+	loc = node_config_get(cfg, "node", "tub.location");
+	assert_non_null(strstr(furl, loc));
+	assert_true(g_str_has_prefix(loc, "tcp:127.0.0.1:"));
+	assert_null(node_config_get(cfg, "client", "introducer.furl"));
+	assert_null(node_config_get(cfg, "client", "shares.needed"));
+	assert_int_equal(n_entries(top), 1);
+	rm_rf(top);
+}
+
+/* Grid's sections of a new client, and bad shares refused with nothing
+ * left behind. */
+static void
+test_create_client_sections(void **state)
+{
+	g_autofree char *top = tmpdir();
+	g_autofree char *dir = g_build_filename(top, "c", NULL);
+	static const grid_create_opts bad[] = {
+		{ .shares_needed = 5, .shares_total = 4 },
+		{ .shares_happy = 11 },
+		{ .shares_total = GRID_SHARES_MAX + 1 },
+	};
+	grid_create_opts good = { 2, 3, 3, NULL };
+	node_create_opts o = { .kind = NODE_KIND_CLIENT,
+	    .services = grid_create_sections };
+	g_autoptr(node_config) cfg = NULL;
+	g_autofree char *v = NULL, *st = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) err = NULL;
+
+		o.services_arg = &bad[i];
+		assert_false(node_dir_create(dir, &o, &err));
+		assert_non_null(err);
+		assert_null(strchr(err->message, '\n'));
+		assert_int_equal(n_entries(top), 0);
+	}
+	o.services_arg = &good;
+	assert_true(node_dir_create(dir, &o, NULL));
+	cfg = node_config_load(dir, NULL);
+	v = node_config_get(cfg, "client", "shares.needed");
+	st = node_config_get(cfg, "storage", "enabled");
+	assert_string_equal(v, "2");
+	assert_string_equal(st, "false");
+	/* The convergence secret, in Tahoe's format, private. */
+	{
+		g_autofree char *conv = g_build_filename(dir, "private",
+		    "convergence", NULL);
+		g_autofree char *text = NULL;
+		GStatBuf sb;
+
+		assert_true(g_file_get_contents(conv, &text, NULL, NULL));
+		assert_int_equal(strlen(text), 53);	/* 52 + newline */
+		assert_int_equal(g_stat(conv, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+	}
+	rm_rf(top);
+}
+
+/* A storage node's --storage-dir is written absolute. */
+static void
+test_create_storage_dir(void **state)
+{
+	g_autofree char *top = tmpdir();
+	g_autofree char *dir = g_build_filename(top, "s", NULL);
+	g_autofree char *want = g_build_filename(top, "shares-here", NULL);
+	grid_create_opts g = { 0, 0, 0, want };
+	node_create_opts o = { .kind = NODE_KIND_NODE,
+	    .services = grid_create_sections, .services_arg = &g,
+	    .port = "tcp:0:interface=127.0.0.1" };
+	g_autoptr(node_config) cfg = NULL;
+	g_autofree char *v = NULL;
+	g_autoptr(GError) err = NULL;
+
+	(void)state;
+	if (!node_dir_create(dir, &o, &err))
+		fail_msg("%s", err->message);
+	cfg = node_config_load(dir, NULL);
+	v = node_config_get(cfg, "storage", "storage_dir");
+	assert_non_null(v);
+	assert_string_equal(v, want);
+	rm_rf(top);
+}
+
 int
 main(void)
 {
@@ -188,6 +333,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_add_grid_manager_refuses_bad_key_and_duplicate, setup,
 		    teardown),
+		cmocka_unit_test(test_create_introducer_furl),
+		cmocka_unit_test(test_create_client_sections),
+		cmocka_unit_test(test_create_storage_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

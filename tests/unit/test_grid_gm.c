@@ -445,7 +445,7 @@ test_config_rejects_control_character_in_name(void **state)
 	    GRID_E_FORMAT);
 }
 
-/* What json-glib alone would accept, or mangle. */
+/* What a lax JSON parser would accept, or mangle. */
 static void
 test_config_rejects_non_standard_json(void **state)
 {

@@ -361,13 +361,12 @@ test_intro_heavy_and_foreign(void **state)
 	/* Subscribe only once the introducer holds them all, so that they
 	 * go out together in the answer to subscribe(). */
 	for (i = 0; i < 400; i++) {
-		JsonObject *st = json_object_new();
-		guint n;
+		json_t *st = json_object();
+		size_t n;
 
 		grid_intro_status(in, st);
-		n = json_array_get_length(json_object_get_array_member(st,
-		    "announcements"));
-		json_object_unref(st);
+		n = json_array_size(json_object_get(st, "announcements"));
+		json_decref(st);
 		if (n == HEAVY_NODES)
 			break;
 		tt_run_for(loop, 0.05);
@@ -454,7 +453,7 @@ test_subscriber_checks_relayed(void **state)
 	g_autoptr(GError) err = NULL;
 	struct seen s = { g_ptr_array_new_with_free_func(g_free) };
 	rpc_obj *liar = rpc_obj_new(&liar_iface, NULL, NULL);
-	JsonObject *st = json_object_new();
+	json_t *st = json_object();
 	grid_ic *ic;
 
 	RPC_UNUSED(state);
@@ -471,9 +470,9 @@ test_subscriber_checks_relayed(void **state)
 	assert_true(seen_has(&s, "honest/1"));
 	assert_false(seen_has(&s, "forged/2"));
 	grid_ic_status(ic, st);
-	assert_int_equal(json_object_get_int_member(st,
-	    "announcements_dropped"), 1);
-	json_object_unref(st);
+	assert_int_equal(json_integer_value(json_object_get(st,
+	    "announcements_dropped")), 1);
+	json_decref(st);
 	grid_ic_free(ic);
 	rpc_obj_unref(liar);
 	grid_ann_free(liar_good);
@@ -513,7 +512,7 @@ test_broker_stops_with_version_pending(void **state)
 	grid_broker *b = grid_broker_new(cli, NULL, 0);
 	grid_ann *a = grid_ann_sign(rpc_tub_ident(srv), "storage", "slow",
 	    furl, "", 1, NULL);
-	JsonArray *servers = json_array_new();
+	json_t *servers = json_array();
 	int i;
 
 	RPC_UNUSED(state);
@@ -524,11 +523,10 @@ test_broker_stops_with_version_pending(void **state)
 	assert_non_null(slow_held);
 	/* Connected but unanswered: not usable yet. */
 	grid_broker_status(b, servers);
-	assert_string_equal(json_object_get_string_member(
-	    json_array_get_object_element(servers, 0), "state"),
-	    "connecting");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(servers, 0), "state")), "connecting");
 	assert_int_equal(grid_broker_n_connected(b), 0);
-	json_array_unref(servers);
+	json_decref(servers);
 	grid_broker_free(b);
 	rpc_tub_free(cli);
 	rpc_incall_return(slow_held, NULL);

@@ -83,7 +83,7 @@ static const node_status_section test_sections[] = {
 	    G_N_ELEMENTS(server_fields), "servers", "connected" },
 };
 
-typedef JsonNode *make_doc_fn(void);
+typedef json_t *make_doc_fn(void);
 
 typedef struct fixture {
 	struct ev_loop	*loop;
@@ -122,16 +122,16 @@ typedef struct client {
 	GThread		*thread;
 } client;
 
-static JsonNode *
+static json_t *
 make_usual(void)
 {
-	JsonNode *n = json_from_string(usual_doc, NULL);
+	json_t *n = json_loads(usual_doc, 0, NULL);
 
 	g_assert(n != NULL);
 	return n;
 }
 
-static JsonNode *
+static json_t *
 status_cb(void *arg)
 {
 	fixture *f = arg;
@@ -437,24 +437,23 @@ static void
 test_json_is_the_document(void **state)
 {
 	fixture *f = *state;
-	g_autoptr(JsonNode) want = make_usual();
-	g_autoptr(JsonNode) got = NULL;
-	g_autoptr(GError) err = NULL;
+	g_autoptr(json_t) want = make_usual();
+	g_autoptr(json_t) got = NULL;
+	json_error_t err;
 	reply r;
 
 	get1(f, REQ("GET /?t=json"), &r);
 	assert_int_equal(r.status, 200);
 	assert_header(&r, "Content-Type", "application/json");
 	assert_int_equal(f->calls, 1);
-	got = json_from_string(r.body, &err);
-	assert_null(err);
+	got = json_loads(r.body, 0, &err);
 	assert_non_null(got);
-	assert_true(JSON_NODE_HOLDS_OBJECT(got));
-	assert_true(json_node_equal(want, got));
-	assert_string_equal(json_object_get_string_member(
-	    json_node_get_object(got), "nickname"), "alice");
-	assert_int_equal(json_array_get_length(json_object_get_array_member(
-	    json_node_get_object(got), "servers")), 3);
+	assert_true(json_is_object(got));
+	assert_true(json_equal(want, got));
+	assert_string_equal(json_string_value(json_object_get(got,
+	    "nickname")), "alice");
+	assert_int_equal(json_array_size(json_object_get(got, "servers")),
+	    3);
 	reply_clear(&r);
 }
 
@@ -534,60 +533,44 @@ test_head_has_no_body(void **state)
 
 /* A nickname that is not UTF-8, members of the wrong type, and a
  * document that is not an object at all. */
-static JsonNode *
+static json_t *
 make_hostile(void)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_t *doc = json_object(), *servers = json_array();
+	json_t *odd = json_object(), *quoted = json_object();
 
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "nickname");
-	json_builder_add_string_value(b, "bad\xff\xfe<b>\x01");
-	json_builder_set_member_name(b, "node_id");
-	json_builder_add_int_value(b, 7);
-	json_builder_set_member_name(b, "na\xc3me\x80");
-	json_builder_add_string_value(b, "x");
-	json_builder_set_member_name(b, "introducer");
-	json_builder_add_string_value(b, "connected");
-	json_builder_set_member_name(b, "servers");
-	json_builder_begin_array(b);
-	json_builder_add_int_value(b, 1);
-	json_builder_add_string_value(b, "connected");
-	json_builder_add_null_value(b);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "state");
-	json_builder_add_int_value(b, 5);
-	json_builder_set_member_name(b, "nickname");
-	json_builder_begin_object(b);
-	json_builder_end_object(b);
-	json_builder_set_member_name(b, "since");
-	json_builder_add_double_value(b, 1e300);
-	json_builder_set_member_name(b, "last_seen");
-	json_builder_add_double_value(b, -5.0);
-	json_builder_set_member_name(b, "node_id");
-	json_builder_add_boolean_value(b, TRUE);
-	json_builder_set_member_name(b, "grid_manager");
-	json_builder_begin_array(b);
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "state");
-	json_builder_add_string_value(b, "connected\"><i>");
-	json_builder_end_object(b);
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	return json_builder_get_root(b);
+	/* Invalid UTF-8 gets in only through jansson's _nocheck calls. */
+	json_object_set_new(doc, "nickname",
+	    json_string_nocheck("bad\xff\xfe<b>\x01"));
+	json_object_set_new(doc, "node_id", json_integer(7));
+	json_object_set_new_nocheck(doc, "na\xc3me\x80", json_string("x"));
+	json_object_set_new(doc, "introducer", json_string("connected"));
+	json_array_append_new(servers, json_integer(1));
+	json_array_append_new(servers, json_string("connected"));
+	json_array_append_new(servers, json_null());
+	json_object_set_new(odd, "state", json_integer(5));
+	json_object_set_new(odd, "nickname", json_object());
+	json_object_set_new(odd, "since", json_real(1e300));
+	json_object_set_new(odd, "last_seen", json_real(-5.0));
+	json_object_set_new(odd, "node_id", json_true());
+	json_object_set_new(odd, "grid_manager", json_array());
+	json_array_append_new(servers, odd);
+	json_object_set_new(quoted, "state", json_string("connected\"><i>"));
+	json_array_append_new(servers, quoted);
+	json_object_set_new(doc, "servers", servers);
+	return doc;
 }
 
-static JsonNode *
+static json_t *
 make_array(void)
 {
-	return json_from_string("[1, 2, {\"nickname\": \"x\"}]", NULL);
+	return json_loads("[1, 2, {\"nickname\": \"x\"}]", 0, NULL);
 }
 
-static JsonNode *
+static json_t *
 make_empty(void)
 {
-	return json_from_string("{}", NULL);
+	return json_loads("{}", 0, NULL);
 }
 
 static void
@@ -785,34 +768,27 @@ test_sequential_connections(void **state)
  * later loop passes. */
 #define MANY_SERVERS	3000
 
-static JsonNode *
+static json_t *
 make_large(void)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_t *doc = json_object(), *servers = json_array();
 	char name[32];
 	int i;
 
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "nickname");
-	json_builder_add_string_value(b, "big");
-	json_builder_set_member_name(b, "servers");
-	json_builder_begin_array(b);
+	json_object_set_new(doc, "nickname", json_string("big"));
 	for (i = 0; i < MANY_SERVERS; i++) {
+		json_t *o = json_object();
+
 		g_snprintf(name, sizeof(name), "server%d", i);
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "nickname");
-		json_builder_add_string_value(b, name);
-		json_builder_set_member_name(b, "state");
-		json_builder_add_string_value(b, i % 2 ? "waiting" :
-		    "connected");
-		json_builder_set_member_name(b, "node_id");
-		json_builder_add_string_value(b, "pub-v0-"
-		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-		json_builder_end_object(b);
+		json_object_set_new(o, "nickname", json_string(name));
+		json_object_set_new(o, "state", json_string(i % 2 ?
+		    "waiting" : "connected"));
+		json_object_set_new(o, "node_id", json_string("pub-v0-"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+		json_array_append_new(servers, o);
 	}
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	return json_builder_get_root(b);
+	json_object_set_new(doc, "servers", servers);
+	return doc;
 }
 
 static void
