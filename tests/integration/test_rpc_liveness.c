@@ -152,25 +152,27 @@ test_frozen_peer_detected_within_timeout(void **state)
 
 	rpc_limits_init(&lim);
 	lim.keepalive = 0.2;
-	lim.disconnect_timeout = 1.0;
+	lim.disconnect_timeout = 2.0;
 	client = rpc_tub_new(f->loop, rpc_ident_new(), &lim);
 	ref = tt_get_ref(client, furl, NULL);
 	assert_non_null(ref);
 	rpc_ref_notify_on_disconnect(ref, gone_cb, &gone);
 	/* Idle but alive: PINGs are answered, nothing is declared gone. */
-	tt_run_for(f->loop, 1.5);
+	tt_run_for(f->loop, 2.5);
 	assert_true(gone == 0);
 	kill(f->server, SIGSTOP);
 	f->stopped = true;
 	stopped_at = ev_time();
 	tt_answer_init(&a);
 	rpc_ref_call(ref, "add", tt_args_ints(1, 2), tt_answer_cb, &a);
-	while (gone == 0 && ev_time() < stopped_at + 5.0)
+	while (gone == 0 && ev_time() < stopped_at + 6.0)
 		tt_run_for(f->loop, 0.01);
 	waited = gone - stopped_at;
 	assert_true(gone > 0);
-	/* Within the timeout (plus scheduling slack), not before it. */
-	assert_true(waited >= 0.9 && waited <= 1.6);
+	/* Within the timeout plus scheduling slack (up to 1 s on a loaded
+	 * machine running the sanitizer build beside other tests), not
+	 * before it; detection at twice the timeout fails. */
+	assert_true(waited >= 1.9 && waited <= 3.0);
 	assert_true(a.done);
 	assert_true(g_error_matches(a.err, RPC_ERROR, RPC_E_TIMEOUT) ||
 	    g_error_matches(a.err, RPC_ERROR, RPC_E_CLOSED));
