@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <ev.h>
 #include <glib.h>
@@ -38,6 +39,9 @@
 #define WARMUP_CALLS	200
 #define DEFAULT_SECONDS	3.0
 #define DEFAULT_WINDOW	64
+/* "call" gives up after this long: a call whose connection went without
+ * an answer must fail, never leave the process waiting (or spinning). */
+#define CALL_DEADLINE	30.0
 #define DEFAULT_SIZE	(1024 * 1024)
 /* Longest FURL file accepted (a FURL is well under 1 KiB). */
 #define FURL_FILE_MAX	4096
@@ -471,11 +475,37 @@ getref_cb(rpc_ref *ref, const GError *err, void *arg)
 	b->ref = ref;
 }
 
+/* The process's last word when a wait runs past its deadline. */
+static void
+deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	fprintf(stderr, "rpc-bench: no answer within %.0f s\n", w->repeat);
+	fflush(stdout);
+	_exit(1);
+}
+
+/* Run the loop until *done.  The deadline timer keeps the loop from
+ * returning at once (and the caller from spinning) when nothing else is
+ * watched: a connection that went without completing the wait ends the
+ * process through deadline_cb, never in a busy loop. */
+static void
+run_until(struct ev_loop *loop, const bool *done, double seconds)
+{
+	ev_timer deadline;
+
+	ev_timer_init(&deadline, deadline_cb, seconds, seconds);
+	ev_timer_start(loop, &deadline);
+	while (!*done)
+		ev_run(loop, EVRUN_ONCE);
+	ev_timer_stop(loop, &deadline);
+}
+
 static void
 run_until_done(struct bench *b)
 {
-	while (!b->done)
-		ev_run(b->loop, EVRUN_ONCE);
+	run_until(b->loop, &b->done, CALL_DEADLINE);
 }
 
 /* Get a reference to 'furl' through 'tub' into b->ref; FALSE on error. */
@@ -531,8 +561,7 @@ run_connect_mode(struct bench *b, const char *furl)
 		}
 		rpc_ref_call(cb.ref, "add", add_args(1, 2), trial_answer_cb,
 		    &tr);
-		while (!tr.done)
-			ev_run(b->loop, EVRUN_ONCE);
+		run_until(b->loop, &tr.done, CALL_DEADLINE);
 		t1 = now_us();
 		rpc_ref_unref(cb.ref);
 		rpc_tub_free(tub);
@@ -771,8 +800,7 @@ cmd_call(struct ev_loop *loop, const struct opts *o, int argc, char **argv)
 		goto out;
 	}
 	rpc_ref_call(b.ref, method, args, one_answer_cb, &c);
-	while (!c.done)
-		ev_run(loop, EVRUN_ONCE);
+	run_until(loop, &c.done, CALL_DEADLINE);
 	rc = c.ok ? 0 : 1;
 
 out:
