@@ -18,6 +18,7 @@
 #include "grid/intro_client.h"
 #include "grid/introducer.h"
 #include "grid/storage.h"
+#include "node/dir.h"
 #include "rpc/common.h"
 #include "rpc/err.h"
 #include "tests/unit/tubtest.h"
@@ -277,6 +278,15 @@ test_intro_publish_subscribe(void **state)
 	run_until_seen(loop, &s, "storage0/6");
 	assert_true(seen_has(&s, "storage0/6"));
 	assert_false(seen_has(&s, "old/4"));
+	/* An equal seqnum changes nothing either (the introducer keeps the
+	 * first): only the later 7 arrives. */
+	grid_ic_publish(pic, grid_ann_sign(rpc_tub_ident(pub), "storage",
+	    "same", sfurl, "", 6, NULL));
+	grid_ic_publish(pic, grid_ann_sign(rpc_tub_ident(pub), "storage",
+	    "storage0", sfurl, "", 7, NULL));
+	run_until_seen(loop, &s, "storage0/7");
+	assert_true(seen_has(&s, "storage0/7"));
+	assert_false(seen_has(&s, "same/6"));
 
 	/* A tampered announcement sent straight to the introducer is
 	 * refused and never relayed. */
@@ -536,6 +546,46 @@ test_broker_stops_with_version_pending(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* The broker's own seqnum check: what a lying or replaying introducer
+ * relays with an older or equal seqnum changes nothing; a newer one does. */
+static void
+test_broker_seqnum_order(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	rpc_tub *srv = tt_tub_listening(loop, NULL);
+	rpc_tub *cli = tt_tub_listening(loop, NULL);
+	g_autofree char *furl = furl_for(rpc_tub_ident(srv));
+	grid_broker *b = grid_broker_new(cli, NULL, 0);
+	static const struct {
+		guint64		 seq;
+		const char	*nick;
+		const char	*want;
+	} steps[] = {
+		{ 5, "five", "five" }, { 5, "again", "five" },
+		{ 4, "older", "five" }, { 6, "six", "six" },
+	};
+	guint i;
+
+	RPC_UNUSED(state);
+	for (i = 0; i < G_N_ELEMENTS(steps); i++) {
+		grid_ann *a = grid_ann_sign(rpc_tub_ident(srv), "storage",
+		    steps[i].nick, furl, "", steps[i].seq, NULL);
+		json_t *servers = json_array();
+
+		grid_broker_announce(b, a);
+		grid_ann_free(a);
+		grid_broker_status(b, servers);
+		assert_int_equal(json_array_size(servers), 1);
+		assert_string_equal(json_string_value(json_object_get(
+		    json_array_get(servers, 0), "nickname")), steps[i].want);
+		json_decref(servers);
+	}
+	grid_broker_free(b);
+	rpc_tub_free(cli);
+	rpc_tub_free(srv);
+	ev_loop_destroy(loop);
+}
+
 /* A peer keeps its reference to the storage server after the service
  * has stopped: calls are refused with grid.Gone, nothing freed is used. */
 static void
@@ -571,8 +621,8 @@ test_storage_gone_refuses_calls(void **state)
 	rpc_tub_free(cli);
 	rpc_tub_free(srv);
 	ev_loop_destroy(loop);
-	g_rmdir(sdir);
-	g_rmdir(dir);
+	/* The server left its database and share directories there. */
+	node_remove_tree(dir);
 }
 
 int
@@ -589,6 +639,7 @@ main(void)
 		cmocka_unit_test(test_subscriber_checks_relayed),
 		cmocka_unit_test(test_intro_heavy_and_foreign),
 		cmocka_unit_test(test_broker_stops_with_version_pending),
+		cmocka_unit_test(test_broker_seqnum_order),
 		cmocka_unit_test(test_storage_gone_refuses_calls),
 	};
 

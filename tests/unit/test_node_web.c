@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -931,6 +932,10 @@ test_ephemeral_port_names_url(void **state)
 	assert_string_equal(url, want);
 }
 
+/* A test that could not run here: automake's SKIP (77) for the program,
+ * so that a missing case is seen, not counted as a pass. */
+static bool skipped_any;
+
 static void
 test_ipv6_url_has_brackets(void **state)
 {
@@ -951,6 +956,7 @@ test_ipv6_url_has_brackets(void **state)
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) != 0) {
 		if (fd >= 0)
 			close(fd);
+		skipped_any = true;
 		skip();
 	}
 	close(fd);
@@ -1032,5 +1038,7 @@ main(void)
 #undef T
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	return r == 0 && skipped_any ? 77 : r;
 }
