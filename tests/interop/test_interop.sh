@@ -23,6 +23,27 @@ cat "$T/pyclient.out"
 [ $rc -eq 0 ] || fail "Python client against the C server (exit $rc)"
 ok "Python client against the C server"
 
+# forge FILE OUT: the FURL in FILE under another valid tubid (the first
+# character changed), same address and swissnum.
+forge() {
+	furl=$(cat "$1")
+	rest=${furl#pb://}
+	tubid=${rest%%@*}
+	case $tubid in a*) other=b${tubid#?} ;; *) other=a${tubid#?} ;; esac
+	printf '%s\n' "pb://$other@${rest#*@}" >"$2"
+}
+
+# 1b. The Python client refuses a C server that is not the FURL's tub.
+forge "$T/c.furl" "$T/c-forged.furl"
+if timeout 60 "$PY" "$TOP_SRCDIR/tests/interop/peer.py" client \
+    --furl-file "$T/c-forged.furl" >"$T/pyforged.out" 2>&1; then
+	cat "$T/pyforged.out"
+	fail "the Python client accepted a server with another tubid"
+fi
+grep -qi "mismatch" "$T/pyforged.out" ||
+    fail "the Python client did not say why: $(cat "$T/pyforged.out")"
+ok "Python client: a FURL with a wrong tubid is refused"
+
 # 2. C client -> Python server.
 spawn pyserver "$PY" "$TOP_SRCDIR/tests/interop/peer.py" serve \
     --furl-file "$T/py.furl"
@@ -35,4 +56,15 @@ rc=$?
 cat "$T/cclient.out"
 [ $rc -eq 0 ] || { cat "$T/pyserver.err"; fail "C client against the Python server (exit $rc)"; }
 ok "C client against the Python server"
-echo "2 passed, 0 failed"
+
+# 2b. The C client refuses a Python server that is not the FURL's tub.
+forge "$T/py.furl" "$T/py-forged.furl"
+if timeout 60 "$PEER" client --furl-file "$T/py-forged.furl" \
+    >"$T/cforged.out" 2>&1; then
+	cat "$T/cforged.out"
+	fail "the C client accepted a server with another tubid"
+fi
+grep -qi "mismatch" "$T/cforged.out" ||
+    fail "the C client did not say why: $(cat "$T/cforged.out")"
+ok "C client: a FURL with a wrong tubid is refused"
+echo "4 passed, 0 failed"
