@@ -38,6 +38,8 @@
 #define WEB_LISTEN_BACKLOG	16
 /* What Tahoe-LAFS listens on when web.port names no interface. */
 #define WEB_DEFAULT_HOST	"127.0.0.1"
+/* Bytes MHD asks a streamed answer for at a time. */
+#define WEB_STREAM_BLOCK	(256 * 1024)
 
 struct node_web {
 	struct ev_loop		*loop;	/* borrowed */
@@ -84,7 +86,9 @@ struct node_web_req {
 	GBytes			*full;
 	guint64			 length;
 	char			*range;
-	GByteArray		*buf;		/* stream bytes not yet sent */
+	GByteArray		*buf;		/* stream bytes; sent up to
+						 * buf_off */
+	gsize			 buf_off;
 	gboolean		 ended, end_ok, app_done;
 	node_web_req_fn		*drain, *gone;
 	void			*drain_arg, *gone_arg;
@@ -270,7 +274,8 @@ web_idle_cb(struct ev_loop *loop, ev_idle *idle, int revents)
 				fn(r, r->gone_arg);
 		}
 		if (r->want_drain && r->drain != NULL && !r->app_done &&
-		    r->buf != NULL && r->buf->len < NODE_WEB_STREAM_HIGH / 2) {
+		    r->buf != NULL && r->buf->len - r->buf_off <
+		    NODE_WEB_STREAM_HIGH / 2) {
 			r->want_drain = FALSE;
 			r->drain(r, r->drain_arg);
 		}
@@ -308,11 +313,22 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	size_t n;
 
 	RPC_UNUSED(pos);
-	if (r->buf != NULL && r->buf->len > 0) {
-		n = MIN(max, r->buf->len);
-		memcpy(buf, r->buf->data, n);
-		g_byte_array_remove_range(r->buf, 0, (guint)n);
-		if (r->want_drain && r->buf->len < NODE_WEB_STREAM_HIGH / 2)
+	if (r->buf != NULL && r->buf->len > r->buf_off) {
+		n = MIN(max, r->buf->len - r->buf_off);
+		memcpy(buf, r->buf->data + r->buf_off, n);
+		r->buf_off += n;
+		/* Sent bytes are dropped from the front only when they are
+		 * most of the buffer: moving the rest at every read would
+		 * copy the queue over and over. */
+		if (r->buf_off == r->buf->len) {
+			g_byte_array_set_size(r->buf, 0);
+			r->buf_off = 0;
+		} else if (r->buf_off > r->buf->len / 2) {
+			g_byte_array_remove_range(r->buf, 0, (guint)r->buf_off);
+			r->buf_off = 0;
+		}
+		if (r->want_drain && r->buf->len - r->buf_off <
+		    NODE_WEB_STREAM_HIGH / 2)
 			req_note(r);
 		return (ssize_t)n;
 	}
@@ -350,8 +366,8 @@ queue_answer(node_web_req *r)
 		    MHD_RESPMEM_MUST_COPY);
 	} else {
 		r->refs++;	/* the response's */
-		rsp = MHD_create_response_from_callback(r->length, 64 * 1024,
-		    stream_read, r, stream_free);
+		rsp = MHD_create_response_from_callback(r->length,
+		    WEB_STREAM_BLOCK, stream_read, r, stream_free);
 		if (rsp == NULL)
 			r->refs--;
 	}
@@ -600,7 +616,7 @@ node_web_req_write(node_web_req *req, const void *p, size_t len)
 		return FALSE;		/* gone: the bytes go nowhere */
 	g_byte_array_append(req->buf, p, (guint)len);
 	req_resume(req);
-	if (req->buf->len >= NODE_WEB_STREAM_HIGH) {
+	if (req->buf->len - req->buf_off >= NODE_WEB_STREAM_HIGH) {
 		req->want_drain = TRUE;
 		return FALSE;
 	}
