@@ -18,6 +18,11 @@
 #include "rpc/reconnect.h"
 
 #define SUB_MAX_BATCH	1000	/* matches the introducer's batches */
+/* A refused or failed publish or subscribe is tried again, while the
+ * connection stays up, after 1 s, then twice as long each time up to
+ * 5 minutes (a new connection starts again at 1 s). */
+#define RETRY_FIRST	1.0
+#define RETRY_MAX	300.0
 
 struct grid_ic {
 	rpc_tub		*tub;		/* borrowed */
@@ -32,36 +37,81 @@ struct grid_ic {
 	rpc_ref		*watched;	/* the reference ic_lost watches */
 	guint		 watch_id;
 	guint		 n_received, n_bad;
+	struct ev_loop	*loop;		/* borrowed */
+	ev_timer	 retry;		/* a refused call again */
+	double		 backoff;
+	gboolean	 redo_sub, redo_pub;
+	GPtrArray	*pending;	/* struct call_ctx* outstanding */
 };
 
-static void
-publish_done(const msgpack_object *result, const GError *err, void *arg)
+/* An outstanding publish or subscribe: forgets its client if the client
+ * goes first. */
+struct call_ctx {
+	grid_ic		*ic;		/* NULL once the client is freed */
+	gboolean	 sub;		/* subscribe, else publish */
+};
+
+static struct call_ctx *
+ctx_new(grid_ic *ic, gboolean sub)
 {
-	RPC_UNUSED(result);
-	RPC_UNUSED(arg);
-	if (err != NULL && !g_error_matches(err, RPC_ERROR, RPC_E_CLOSED))
-		g_warning("the introducer refused our announcement: %s",
-		    err->message);
+	struct call_ctx *c = g_new0(struct call_ctx, 1);
+
+	c->ic = ic;
+	c->sub = sub;
+	g_ptr_array_add(ic->pending, c);
+	return c;
+}
+
+/* Try the refused call again later, with backoff. */
+static void
+schedule_retry(grid_ic *ic, gboolean sub)
+{
+	if (sub)
+		ic->redo_sub = TRUE;
+	else
+		ic->redo_pub = TRUE;
+	if (ev_is_active(&ic->retry))
+		return;
+	ev_timer_set(&ic->retry, ic->backoff, 0.0);
+	ev_timer_start(ic->loop, &ic->retry);
+	ic->backoff = MIN(ic->backoff * 2, RETRY_MAX);
 }
 
 static void
-subscribe_done(const msgpack_object *result, const GError *err, void *arg)
+call_done(const msgpack_object *result, const GError *err, void *arg)
 {
+	struct call_ctx *c = arg;
+	grid_ic *ic = c->ic;
+	gboolean sub = c->sub;
+
 	RPC_UNUSED(result);
-	RPC_UNUSED(arg);
-	if (err != NULL && !g_error_matches(err, RPC_ERROR, RPC_E_CLOSED))
-		g_warning("the introducer refused our subscription: %s",
-		    err->message);
+	if (ic != NULL)
+		g_ptr_array_remove_fast(ic->pending, c);
+	g_free(c);
+	if (ic == NULL || (err != NULL && (g_error_matches(err, RPC_ERROR,
+	    RPC_E_CLOSED) || g_error_matches(err, RPC_ERROR,
+	    RPC_E_CANCELLED))))
+		return;		/* a new connection sends them again */
+	if (err == NULL) {
+		if (!ev_is_active(&ic->retry))
+			ic->backoff = RETRY_FIRST;
+		return;
+	}
+	g_warning("the introducer refused our %s: %s (trying again in "
+	    "%.0f s)", sub ? "subscription" : "announcement", err->message,
+	    ev_is_active(&ic->retry) ? ev_timer_remaining(ic->loop,
+	    &ic->retry) : ic->backoff);
+	schedule_retry(ic, sub);
 }
 
 static void
-publish_one(rpc_ref *ref, const grid_ann *a)
+publish_one(grid_ic *ic, rpc_ref *ref, const grid_ann *a)
 {
 	rpc_pack *p = rpc_pack_new();
 
 	/* The arguments of publish() are the announcement's three parts. */
 	grid_ann_pack(a, p);
-	rpc_ref_call(ref, "publish", p, publish_done, NULL);
+	rpc_ref_call(ref, "publish", p, call_done, ctx_new(ic, FALSE));
 }
 
 static void
@@ -72,7 +122,26 @@ subscribe_one(grid_ic *ic, rpc_ref *ref)
 	rpc_pack_array(p, 2);
 	rpc_pack_obj(p, ic->subscriber);
 	rpc_pack_str(p, ic->service);
-	rpc_ref_call(ref, "subscribe", p, subscribe_done, NULL);
+	rpc_ref_call(ref, "subscribe", p, call_done, ctx_new(ic, TRUE));
+}
+
+static void
+retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	grid_ic *ic = RPC_CONTAINER_OF(w, grid_ic, retry);
+	guint i;
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	if (ic->watched == NULL)
+		return;		/* the next connection sends everything */
+	if (ic->redo_pub)
+		for (i = 0; i < ic->pubs->len; i++)
+			publish_one(ic, ic->watched,
+			    g_ptr_array_index(ic->pubs, i));
+	if (ic->redo_sub && ic->service != NULL)
+		subscribe_one(ic, ic->watched);
+	ic->redo_pub = ic->redo_sub = FALSE;
 }
 
 static void
@@ -106,8 +175,12 @@ ic_connected(rpc_ref *ref, void *arg)
 	unwatch(ic);
 	ic->watched = rpc_ref_ref(ref);
 	ic->watch_id = rpc_ref_notify_on_disconnect(ref, ic_lost, ic);
+	/* Everything goes now: no retry is owed on a new connection. */
+	ev_timer_stop(ic->loop, &ic->retry);
+	ic->redo_pub = ic->redo_sub = FALSE;
+	ic->backoff = RETRY_FIRST;
 	for (i = 0; i < ic->pubs->len; i++)
-		publish_one(ref, g_ptr_array_index(ic->pubs, i));
+		publish_one(ic, ref, g_ptr_array_index(ic->pubs, i));
 	if (ic->service != NULL)
 		subscribe_one(ic, ref);
 }
@@ -180,6 +253,10 @@ grid_ic_new(rpc_tub *tub, const char *furl, GError **error)
 	location = rpc_furl_location(f);
 	ic = g_new0(grid_ic, 1);
 	ic->tub = tub;
+	ic->loop = rpc_tub_loop(tub);
+	ic->backoff = RETRY_FIRST;
+	ic->pending = g_ptr_array_new();
+	ev_init(&ic->retry, retry_cb);
 	ic->address = location;
 	ic->pubs = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)grid_ann_free);
@@ -192,8 +269,15 @@ grid_ic_new(rpc_tub *tub, const char *furl, GError **error)
 void
 grid_ic_free(grid_ic *ic)
 {
+	guint i;
+
 	if (ic == NULL)
 		return;
+	ev_timer_stop(ic->loop, &ic->retry);
+	for (i = 0; i < ic->pending->len; i++)
+		((struct call_ctx *)g_ptr_array_index(ic->pending, i))->ic =
+		    NULL;
+	g_ptr_array_unref(ic->pending);
 	unwatch(ic);
 	rpc_reconnector_free(ic->rc);
 	g_ptr_array_unref(ic->pubs);
@@ -217,7 +301,7 @@ grid_ic_publish(grid_ic *ic, grid_ann *a)
 		}
 	g_ptr_array_add(ic->pubs, a);
 	if (ref != NULL)
-		publish_one(ref, a);
+		publish_one(ic, ref, a);
 }
 
 void

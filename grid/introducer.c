@@ -27,6 +27,7 @@ struct grid_intro {
 	GHashTable	*anns;		/* "service key" -> grid_ann */
 	GPtrArray	*subs;		/* struct sub */
 	guint		 n_published, n_dropped;
+	guint		 max_subs;
 	gsize		 bytes;		/* of the kept announcements */
 };
 
@@ -150,6 +151,13 @@ intro_publish(rpc_incall *call, rpc_mp *args, void *data)
 		    err->message);
 		return;
 	}
+	if (!grid_intro_known_service(a->service, strlen(a->service))) {
+		in->n_dropped++;
+		grid_ann_free(a);
+		rpc_incall_fail(call, "grid.UnknownService", "this introducer "
+		    "relays only 'storage' announcements");
+		return;
+	}
 	if (!is_peers_key(a, rpc_incall_peer(call))) {
 		in->n_dropped++;
 		g_info("refused an announcement for another node's key from "
@@ -215,6 +223,14 @@ intro_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 		rpc_incall_fail(call, "violation", "bad arguments");
 		return;
 	}
+	/* Only known services: one connection must not fill the table
+	 * with subscriptions to made-up names. */
+	if (!grid_intro_known_service(service, strlen(service))) {
+		g_free(service);
+		rpc_incall_fail(call, "grid.UnknownService", "this introducer "
+		    "relays only 'storage' announcements");
+		return;
+	}
 	/* A peer subscribing again (after a reconnection, or a second time
 	 * on one connection) replaces its earlier subscription. */
 	for (i = 0; i < in->subs->len; i++) {
@@ -226,7 +242,7 @@ intro_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 			break;
 		}
 	}
-	if (in->subs->len >= GRID_INTRO_MAX_SUBS) {
+	if (in->subs->len >= in->max_subs) {
 		g_free(service);
 		rpc_incall_fail(call, "grid.Overloaded", "too many subscribers");
 		return;
@@ -276,6 +292,7 @@ grid_intro_new(rpc_tub *tub, const char *furl_file, GError **error)
 	in->anns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    (GDestroyNotify)grid_ann_free);
 	in->subs = g_ptr_array_new_with_free_func(sub_free);
+	in->max_subs = GRID_INTRO_MAX_SUBS;
 	in->obj = grid_owned_obj_new(&intro_iface, in);
 	furl = rpc_tub_register(tub, in->obj, NULL, furl_file, error);
 	if (furl == NULL) {
@@ -313,6 +330,25 @@ grid_intro_write_furl(const char *furl_file, const rpc_ident *id,
 	ok = rpc_file_write_atomic(furl_file, line, strlen(line), 0600, error);
 	sodium_memzero(line, strlen(line));
 	return ok;
+}
+
+gboolean
+grid_intro_known_service(const char *service, size_t len)
+{
+	static const char *const known[] = { "storage" };
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(known); i++)
+		if (len == strlen(known[i]) && memcmp(service, known[i], len) ==
+		    0)
+			return TRUE;
+	return FALSE;
+}
+
+void
+grid_intro_set_max_subs(grid_intro *in, guint max)
+{
+	in->max_subs = MIN(max, GRID_INTRO_MAX_SUBS);
 }
 
 void

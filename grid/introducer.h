@@ -24,7 +24,8 @@
 #define GRID_INTRO_MAX_BYTES	(64 * 1024 * 1024) /* and their bytes: a grid
 					 * of 10000 nodes announces ~30 MB */
 #define GRID_INTRO_STATUS_MAX	1000	/* listed in the status */
-#define GRID_INTRO_MAX_SUBS	10000	/* subscribers */
+#define GRID_INTRO_MAX_SUBS	10000	/* subscribers in all; a peer has at
+					 * most one per known service */
 #define GRID_INTRO_BATCH	1000	/* announcements per announce() */
 #define GRID_INTRO_BATCH_BYTES	(1024 * 1024)	/* and bytes: a frame is 4 MiB */
 
@@ -35,6 +36,14 @@ typedef struct grid_intro grid_intro;
 grid_intro *grid_intro_new(rpc_tub *tub, const char *furl_file,
     GError **error);
 void grid_intro_free(grid_intro *in);			/* NULL is a no-op */
+
+/* Whether 'service' is one the introducer relays ("storage"); others are
+ * refused in publish and subscribe, so one peer holds at most one
+ * subscription and one announcement per known service. */
+gboolean grid_intro_known_service(const char *service, size_t len);
+
+/* Lower the subscriber cap below GRID_INTRO_MAX_SUBS (tests). */
+void grid_intro_set_max_subs(grid_intro *in, guint max);
 
 /* Write a new introducer FURL for the tub of 'id' at 'location' (its
  * hints) to 'furl_file' (mode 0600, atomically), with a random swissnum

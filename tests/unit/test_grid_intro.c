@@ -546,6 +546,97 @@ test_broker_stops_with_version_pending(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* One connection cannot fill the subscriber table: made-up service names
+ * are refused and a peer has one subscription per known service; a
+ * client whose subscription was refused (the table full) tries again,
+ * with backoff, and gets announcements once there is room. */
+static void
+test_intro_subscription_limits_and_retry(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	rpc_tub *itub = tt_tub_listening(loop, NULL);
+	rpc_tub *pub = tt_tub_listening(loop, NULL);
+	rpc_tub *hog = tt_tub_listening(loop, NULL);
+	rpc_tub *late = tt_tub_listening(loop, NULL);
+	g_autoptr(GError) err = NULL;
+	g_autofree char *ifurl = NULL, *sfurl = NULL;
+	struct seen s = { g_ptr_array_new_with_free_func(g_free) };
+	json_t *st = json_object();
+	grid_intro *in;
+	grid_ic *pic, *lic;
+	rpc_obj *sub_obj;
+	rpc_ref *raw;
+	int i, refused = 0;
+
+	RPC_UNUSED(state);
+	{
+		g_autofree char *dir = g_dir_make_tmp("gi-XXXXXX", NULL);
+		g_autofree char *ff = g_build_filename(dir, "i.furl", NULL);
+
+		in = grid_intro_new(itub, ff, &err);
+		assert_non_null(in);
+		assert_true(g_file_get_contents(ff, &ifurl, NULL, NULL));
+		g_strstrip(ifurl);
+		g_unlink(ff);
+		g_rmdir(dir);
+	}
+	grid_intro_set_max_subs(in, 1);
+	/* The hog subscribes raw, with a reference to an object of its own,
+	 * under 30 names. */
+	raw = tt_get_ref(hog, ifurl, &err);
+	assert_non_null(raw);
+	sub_obj = tt_calc_new(NULL);
+	for (i = 0; i < 30; i++) {
+		g_autofree char *name = i == 0 ? g_strdup("storage") :
+		    g_strdup_printf("made-up-%d", i);
+		rpc_pack *p = rpc_pack_new();
+		tt_answer a;
+
+		rpc_pack_array(p, 2);
+		rpc_pack_obj(p, sub_obj);
+		rpc_pack_str(p, name);
+		tt_answer_init(&a);
+		assert_true(tt_call(loop, raw, "subscribe", p, &a));
+		if (a.err != NULL) {
+			assert_string_equal(rpc_remote_error_type(a.err),
+			    "grid.UnknownService");
+			refused++;
+		}
+		tt_answer_clear(&a);
+	}
+	assert_int_equal(refused, 29);
+	grid_intro_status(in, st);
+	assert_int_equal(json_integer_value(json_object_get(st,
+	    "subscribers")), 1);
+	json_decref(st);
+	/* The table (of 1) is full: a real client is refused, and tries
+	 * again. */
+	lic = grid_ic_new(late, ifurl, &err);
+	assert_non_null(lic);
+	grid_ic_subscribe(lic, "storage", seen_cb, &s);
+	pic = grid_ic_new(pub, ifurl, &err);
+	sfurl = furl_for(rpc_tub_ident(pub));
+	grid_ic_publish(pic, grid_ann_sign(rpc_tub_ident(pub), "storage",
+	    "storage0", sfurl, "", 1, NULL));
+	tt_run_for(loop, 0.5);
+	assert_false(seen_has(&s, "storage0/1"));
+	/* The hog goes: the next try finds room. */
+	rpc_ref_unref(raw);
+	rpc_tub_free(hog);
+	for (i = 0; i < 100 && !seen_has(&s, "storage0/1"); i++)
+		tt_run_for(loop, 0.05);
+	assert_true(seen_has(&s, "storage0/1"));
+	grid_ic_free(pic);
+	grid_ic_free(lic);
+	grid_intro_free(in);
+	rpc_obj_unref(sub_obj);
+	rpc_tub_free(late);
+	rpc_tub_free(pub);
+	rpc_tub_free(itub);
+	ev_loop_destroy(loop);
+	g_ptr_array_unref(s.nicks);
+}
+
 /* The broker's own seqnum check: what a lying or replaying introducer
  * relays with an older or equal seqnum changes nothing; a newer one does. */
 static void
@@ -640,6 +731,7 @@ main(void)
 		cmocka_unit_test(test_intro_heavy_and_foreign),
 		cmocka_unit_test(test_broker_stops_with_version_pending),
 		cmocka_unit_test(test_broker_seqnum_order),
+		cmocka_unit_test(test_intro_subscription_limits_and_retry),
 		cmocka_unit_test(test_storage_gone_refuses_calls),
 	};
 
