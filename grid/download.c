@@ -501,7 +501,7 @@ open_step(grid_download *d, guint i)
 	if (sl->state == SL_HEAD) {
 		if (!grid_chk_reader_meta_range(sl->head->data, sl->head->len,
 		    &sl->tail_off, &sl->tail_want, NULL) ||
-		    sl->tail_want > 64 * GRID_SS_MAX_IO) {
+		    sl->tail_want > GRID_DOWNLOAD_MAX_TAIL) {
 			drop_source(d, i, TRUE, "bad share header");
 			return;
 		}
