@@ -324,7 +324,7 @@ test_intro_publish_subscribe(void **state)
 
 /* Announcements weighing more than a frame in all reach a new subscriber
  * (in several batches), and a node may publish only its own key. */
-#define HEAVY_NODES	90		/* x ~60 KB > the 4 MiB frame */
+#define HEAVY_NODES	320		/* x ~14 KB > the 4 MiB frame */
 
 static void
 test_intro_heavy_and_foreign(void **state)
@@ -352,9 +352,9 @@ test_intro_heavy_and_foreign(void **state)
 	assert_non_null(in);
 	assert_true(g_file_get_contents(ff, &ifurl, NULL, NULL));
 	g_strstrip(ifurl);
-	/* Certificate-shaped padding: 15 x ~4000 bytes. */
+	/* Certificate-shaped padding: 15 x ~930 bytes, near GRID_ANN_MAX. */
 	cert = g_strdup_printf("{\"certificate\":\"%0*d\",\"signature\":"
-	    "\"x\"}", 3900, 0);
+	    "\"x\"}", 900, 0);
 	for (i = 0; i < 15; i++)
 		certs[i] = cert;
 	certs[15] = NULL;
