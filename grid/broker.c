@@ -25,13 +25,23 @@
 #include "rpc/reconnect.h"
 
 /* Each server costs a connection (a file descriptor) and a reconnector;
- * an introducer announcing more is more likely hostile than a big grid. */
+ * an introducer announcing more is more likely hostile than a big grid.
+ * When the table is full a newcomer takes the place of the least useful
+ * server only if it is more useful (see rank()). */
 #define BROKER_MAX_SERVERS	500
+/* New connections are started at most this many per second, after a
+ * burst of as many: a flood of announcements must not make the client
+ * dial hundreds of addresses at once. */
+#define BROKER_DIALS_PER_S	20
 
 struct grid_broker {
 	rpc_tub		*tub;		/* borrowed */
 	GArray		*gm_keys;	/* uint8_t[32] each, flattened */
 	GHashTable	*servers;	/* key_text -> struct server */
+	GQueue		 to_dial;	/* struct server* waiting to dial */
+	double		 tokens;	/* dials allowed now */
+	ev_timer	 dial_timer;
+	gint64		 next_order;	/* first-seen order of servers */
 };
 
 struct server {
@@ -52,6 +62,9 @@ struct server {
 	gint64		 last_seen_us;
 	char		*last_error;
 	guint64		 max_share;	/* from get_version */
+	grid_broker	*b;		/* borrowed */
+	gint64		 order;		/* when first seen (a counter) */
+	rpc_furl	*pending;	/* to dial once a token comes */
 	GBytes		*perm_seed;	/* bytes for the permuted ring */
 	uint8_t		 tubid[32];	/* raw, of its FURL */
 };
@@ -85,6 +98,10 @@ server_free(void *p)
 
 	server_drop_ref(s);
 	rpc_reconnector_free(s->rc);
+	if (s->pending != NULL) {
+		g_queue_remove(&s->b->to_dial, s);
+		rpc_furl_free(s->pending);
+	}
 	g_free(s->key_text);
 	g_free(s->nickname);
 	if (s->furl != NULL)
@@ -169,12 +186,120 @@ server_connected(rpc_ref *ref, void *arg)
 	    version_done, s->version_ctx);
 }
 
+/* Start the reconnector of a server whose turn came. */
+static void
+dial(grid_broker *b, struct server *s)
+{
+	rpc_furl *f = g_steal_pointer(&s->pending);
+
+	s->rc = rpc_reconnector_new_furl(b->tub, f, NULL, server_connected,
+	    s);
+	rpc_furl_free(f);
+}
+
+static void
+dial_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	grid_broker *b = RPC_CONTAINER_OF(w, grid_broker, dial_timer);
+	struct server *s;
+
+	RPC_UNUSED(revents);
+	b->tokens = MIN(b->tokens + 1, BROKER_DIALS_PER_S);
+	while (b->tokens >= 1 && (s = g_queue_pop_head(&b->to_dial)) != NULL) {
+		b->tokens -= 1;
+		dial(b, s);
+	}
+	if (g_queue_is_empty(&b->to_dial) && b->tokens >= BROKER_DIALS_PER_S)
+		ev_timer_stop(loop, w);
+}
+
+/* Dial now if a token is left, else in turn. */
+static void
+dial_paced(grid_broker *b, struct server *s, rpc_furl *f)
+{
+	struct ev_loop *loop = rpc_tub_loop(b->tub);
+
+	s->pending = f;
+	if (b->tokens >= 1 && g_queue_is_empty(&b->to_dial)) {
+		b->tokens -= 1;
+		dial(b, s);
+	} else {
+		g_queue_push_tail(&b->to_dial, s);
+	}
+	if (!ev_is_active(&b->dial_timer))
+		ev_timer_again(loop, &b->dial_timer);
+}
+
+/* How much a server is worth keeping when the table is full: certified by
+ * a trusted grid manager (or no manager trusted) first, then connected;
+ * among equals, the one known longer. */
+static int
+rank(grid_broker *b, const uint8_t *key, GPtrArray *certs, gboolean conn)
+{
+	size_t nk = b->gm_keys->len / RPC_PK_LEN;
+	gboolean cert = nk > 0 && grid_upload_permitted(
+	    (const uint8_t *)b->gm_keys->data, nk, key,
+	    (grid_cert *const *)certs->pdata, certs->len, g_get_real_time());
+
+	return (cert ? 2 : 0) + (conn ? 1 : 0);
+}
+
+static const char *server_state(const struct server *s);
+
+/* The table is full: make room for a newcomer worth more than the least
+ * useful server (lowest rank, and of those the latest known).  FALSE if
+ * the newcomer is worth no more than any. */
+static gboolean
+make_room(grid_broker *b, const grid_ann *a)
+{
+	g_autoptr(GPtrArray) certs = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)grid_cert_free);
+	struct server *worst = NULL;
+	int worst_rank = 0, mine;
+	GHashTableIter it;
+	gpointer v;
+	guint i;
+
+	for (i = 0; i < a->certs->len; i++) {
+		const char *t = g_ptr_array_index(a->certs, i);
+		grid_cert *c = grid_cert_parse(t, strlen(t), NULL);
+
+		if (c != NULL)
+			g_ptr_array_add(certs, c);
+	}
+	mine = rank(b, a->key, certs, FALSE);
+	g_hash_table_iter_init(&it, b->servers);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct server *s = v;
+		int r;
+
+		if (s->self)
+			continue;
+		r = rank(b, s->key, s->certs,
+		    strcmp(server_state(s), "connected") == 0);
+		if (worst == NULL || r < worst_rank ||
+		    (r == worst_rank && s->order > worst->order)) {
+			worst = s;
+			worst_rank = r;
+		}
+	}
+	if (worst == NULL || mine <= worst_rank)
+		return FALSE;
+	g_info("storage server %s replaces %s in a full table", a->nickname,
+	    worst->nickname);
+	g_hash_table_remove(b->servers, worst->key_text);
+	return TRUE;
+}
+
 grid_broker *
 grid_broker_new(rpc_tub *tub, const uint8_t *gm_keys, size_t n_gm_keys)
 {
 	grid_broker *b = g_new0(grid_broker, 1);
 
 	b->tub = tub;
+	b->tokens = BROKER_DIALS_PER_S;
+	g_queue_init(&b->to_dial);
+	ev_timer_init(&b->dial_timer, dial_cb, 0.0, 1.0 / BROKER_DIALS_PER_S);
 	b->gm_keys = g_array_new(FALSE, FALSE, 1);
 	g_array_append_vals(b->gm_keys, gm_keys, n_gm_keys * RPC_PK_LEN);
 	b->servers = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
@@ -187,7 +312,9 @@ grid_broker_free(grid_broker *b)
 {
 	if (b == NULL)
 		return;
+	ev_timer_stop(rpc_tub_loop(b->tub), &b->dial_timer);
 	g_hash_table_unref(b->servers);
+	g_queue_clear(&b->to_dial);
 	g_array_unref(b->gm_keys);
 	g_free(b);
 }
@@ -223,12 +350,16 @@ grid_broker_announce(grid_broker *b, const grid_ann *a)
 	if (s != NULL && s->seqnum >= a->seqnum)
 		return;
 	if (s == NULL) {
-		if (g_hash_table_size(b->servers) >= BROKER_MAX_SERVERS) {
+		if (g_hash_table_size(b->servers) >= BROKER_MAX_SERVERS &&
+		    !make_room(b, a)) {
 			g_warning("ignoring storage server %s: already %d "
-			    "servers", a->nickname, BROKER_MAX_SERVERS);
+			    "servers worth as much", a->nickname,
+			    BROKER_MAX_SERVERS);
 			return;
 		}
 		s = g_new0(struct server, 1);
+		s->b = b;
+		s->order = b->next_order++;
 		s->key_text = g_strdup(a->key_text);
 		memcpy(s->key, a->key, RPC_PK_LEN);
 		s->certs = g_ptr_array_new_with_free_func(
@@ -256,6 +387,10 @@ grid_broker_announce(grid_broker *b, const grid_ann *a)
 	    G_GUINT64_FORMAT, a->nickname, a->key_text + 7, a->seqnum);
 	server_drop_ref(s);
 	rpc_reconnector_free(g_steal_pointer(&s->rc));
+	if (s->pending != NULL) {
+		g_queue_remove(&b->to_dial, s);
+		rpc_furl_free(g_steal_pointer(&s->pending));
+	}
 	if (s->furl != NULL)
 		sodium_memzero(s->furl, strlen(s->furl));
 	g_free(s->furl);
@@ -275,8 +410,7 @@ grid_broker_announce(grid_broker *b, const grid_ann *a)
 		s->last_error = g_strdup(err->message);
 		return;
 	}
-	s->rc = rpc_reconnector_new_furl(b->tub, f, NULL, server_connected,
-	    s);
+	dial_paced(b, s, g_steal_pointer(&f));
 }
 
 static const char *
@@ -286,6 +420,8 @@ server_state(const struct server *s)
 		return "connected";
 	if (s->ref != NULL && s->version_call == NULL && s->last_error == NULL)
 		return "connected";
+	if (s->pending != NULL)
+		return "waiting to dial";
 	if (s->rc == NULL)
 		return "failed";
 	if (s->ref != NULL)
