@@ -388,6 +388,44 @@ test_already_have_and_leases(void **state)
 	grid_leasedb_free(db);
 }
 
+/* Leases on one share are bounded: new renew secrets past the limit are
+ * refused, a renewal still works. */
+static void
+test_lease_count_bounded(void **state)
+{
+	fixture *f = *state;
+	grid_leasedb *db;
+	gint64 latest;
+	guint i;
+
+	upload_one(f, 0, "abc");
+	db = open_db(f);
+	for (i = 1; i < GRID_LEASES_MAX_PER_SHARE; i++) {
+		uint8_t r[GRID_SECRET_LEN] = { 0 };
+		guint n;
+
+		memcpy(r, &i, sizeof(i));
+		assert_true(grid_leasedb_add_lease(db, SI, 0, r, r, 1, &n,
+		    NULL));
+	}
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 0, &latest),
+	    GRID_LEASES_MAX_PER_SHARE);
+	grid_leasedb_free(db);
+	{
+		const uint8_t other[GRID_SECRET_LEN] = { 0xee };
+		g_autofree char *e = lease_args_call(f, SI, other);
+
+		assert_non_null(e);
+		assert_string_equal(e, "grid.TooManyLeases");
+	}
+	/* The first client's renewal is still accepted. */
+	assert_null(lease_args_call(f, SI, RENEW));
+	db = open_db(f);
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 0, &latest),
+	    GRID_LEASES_MAX_PER_SHARE);
+	grid_leasedb_free(db);
+}
+
 /* A writer whose client goes away before close() is aborted: no file is
  * left in incoming/ nor in shares/, and the space is released. */
 static void
@@ -800,6 +838,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_write_close_read, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_already_have_and_leases,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lease_count_bounded,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_aborts_writer,
 		    setup, teardown),
