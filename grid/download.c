@@ -610,6 +610,10 @@ buckets_cb(const msgpack_object *result, const GError *err, void *arg)
 	if (err != NULL || result->type != MSGPACK_OBJECT_ARRAY) {
 		d->server_bad[c->server] = TRUE;
 	} else {
+		gboolean had[GRID_FEC_MAX_SHARES] = { FALSE };
+
+		/* At most one source per share number and server, however
+		 * many a server lists. */
 		for (i = 0; i < result->via.array.size; i++) {
 			const msgpack_object *pair = &result->via.array.ptr[i];
 			rpc_ref *r = NULL;
@@ -620,9 +624,11 @@ buckets_cb(const msgpack_object *result, const GError *err, void *arg)
 			    pair->via.array.ptr[0].type !=
 			    MSGPACK_OBJECT_POSITIVE_INTEGER ||
 			    pair->via.array.ptr[0].via.u64 >= d->cap.n ||
+			    had[pair->via.array.ptr[0].via.u64] ||
 			    !rpc_value_ref(&pair->via.array.ptr[1], &r, NULL) ||
 			    r == NULL)
 				continue;
+			had[pair->via.array.ptr[0].via.u64] = TRUE;
 			s = g_new0(source, 1);
 			s->server = c->server;
 			s->shnum = (unsigned)pair->via.array.ptr[0].via.u64;
