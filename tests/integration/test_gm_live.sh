@@ -12,7 +12,9 @@
 #   and status; one for another key and an unreadable one are warned about
 #   at start;
 # - `tahoe admin remove-grid-manager-cert` and `tahoe remove-grid-manager`
-#   on running nodes undo both, at once.
+#   on running nodes undo both, at once;
+# - a tahoe.cfg the running node refuses changes nothing in it, and the
+#   command fails with the node's one-line reason.
 # Every command runs under a time limit.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 TAHOE=$BUILD/cli/tahoe
@@ -197,6 +199,18 @@ t 60 "$TAHOE" -d alice put f3 >cap3 2>err || fail "put after remove-grid-manager
 check alice 'assert d["trusted_grid_managers"] == [] and gm["storage0"]["grid_manager"] is None, d' ||
     fail "alice's status after remove-grid-manager"
 ok "remove-grid-manager on a running client applies to the next upload"
+# A tahoe.cfg the running node refuses: the command fails with the node's
+# reason, and the node goes on as it was.
+printf '\n[grid_managers]\nbroken = pub-v0-nope\n' >>alice/tahoe.cfg
+if t 20 "$TAHOE" -d alice add-grid-manager work-grid "$GM" >out 2>err; then
+	fail "add-grid-manager succeeded with a broken tahoe.cfg: $(cat out)"
+fi
+[ "$(wc -l <err)" -eq 1 ] && grep -q "did not apply it" err &&
+    grep -q "\[grid_managers\] broken" err || fail "refused reload: $(cat err)"
+check alice 'assert d["trusted_grid_managers"] == [], d' ||
+    fail "alice applied part of a refused tahoe.cfg"
+t 60 "$TAHOE" -d alice put f1 >/dev/null 2>err || fail "put after a refused reload: $(cat err)"
+ok "a running node that refuses the new tahoe.cfg keeps what it had"
 for c in cap1 cap2 cap3; do
 	t 60 "$TAHOE" -d alice get "$(cat $c)" got || fail "get $c"
 done
