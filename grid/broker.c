@@ -37,6 +37,7 @@
 struct grid_broker {
 	rpc_tub		*tub;		/* borrowed */
 	GArray		*gm_keys;	/* uint8_t[32] each, flattened */
+	GPtrArray	*gm_names;	/* char *, one per key */
 	GHashTable	*servers;	/* key_text -> struct server */
 	GQueue		 to_dial;	/* struct server* waiting to dial */
 	double		 tokens;	/* dials allowed now */
@@ -301,7 +302,8 @@ grid_broker_new(rpc_tub *tub, const uint8_t *gm_keys, size_t n_gm_keys)
 	g_queue_init(&b->to_dial);
 	ev_timer_init(&b->dial_timer, dial_cb, 0.0, 1.0 / BROKER_DIALS_PER_S);
 	b->gm_keys = g_array_new(FALSE, FALSE, 1);
-	g_array_append_vals(b->gm_keys, gm_keys, n_gm_keys * RPC_PK_LEN);
+	b->gm_names = g_ptr_array_new_with_free_func(g_free);
+	grid_broker_set_gm_keys(b, gm_keys, n_gm_keys, NULL);
 	b->servers = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 	    server_free);
 	return b;
@@ -316,7 +318,41 @@ grid_broker_free(grid_broker *b)
 	g_hash_table_unref(b->servers);
 	g_queue_clear(&b->to_dial);
 	g_array_unref(b->gm_keys);
+	g_ptr_array_unref(b->gm_names);
 	g_free(b);
+}
+
+void
+grid_broker_set_gm_keys(grid_broker *b, const uint8_t *gm_keys,
+    size_t n_gm_keys, char *const *names)
+{
+	size_t i;
+
+	g_array_set_size(b->gm_keys, 0);
+	g_array_append_vals(b->gm_keys, gm_keys, n_gm_keys * RPC_PK_LEN);
+	g_ptr_array_set_size(b->gm_names, 0);
+	for (i = 0; i < n_gm_keys; i++)
+		g_ptr_array_add(b->gm_names, names != NULL ?
+		    g_strdup(names[i]) : g_strdup_printf("%zu", i + 1));
+}
+
+void
+grid_broker_gm_status(grid_broker *b, json_t *out)
+{
+	guint i;
+
+	for (i = 0; i < b->gm_names->len; i++) {
+		json_t *o = json_object();
+		g_autofree char *k = rpc_base32_encode(
+		    (const uint8_t *)b->gm_keys->data + i * RPC_PK_LEN,
+		    RPC_PK_LEN);
+		g_autofree char *key = g_strconcat("pub-v0-", k, NULL);
+
+		node_status_set_str(o, "name",
+		    g_ptr_array_index(b->gm_names, i));
+		node_status_set_str(o, "key", key);
+		json_array_append_new(out, o);
+	}
 }
 
 /* The bytes that place a server on the ring permuted by storage index,
@@ -504,14 +540,19 @@ cmp_servers(gconstpointer pa, gconstpointer pb)
 }
 
 /* "grid_manager": null without trusted managers; else "certified: valid
- * until ..." for the certificate that lasts longest, or "not certified:
- * REASON" with the reason of the last certificate judged. */
+ * until DATE, valid for N days, by grid manager NAME" for the valid
+ * certificate that lasts longest, or "not certified: REASON" with the
+ * reason of the last certificate judged ("no certificate" without one);
+ * "certified_by" and "certificate_expires" hold the manager's name and
+ * the expiry of that certificate (null when not certified). */
 static void
-set_gm_verdict(json_t *o, const struct server *s, const uint8_t *keys,
-    size_t nk)
+set_gm_verdict(json_t *o, const struct server *s, const grid_broker *b)
 {
+	const uint8_t *keys = (const uint8_t *)b->gm_keys->data;
+	size_t nk = b->gm_keys->len / RPC_PK_LEN;
 	g_autofree char *best = NULL, *last = NULL;
-	gint64 best_exp = 0, now = g_get_real_time();
+	const grid_cert *bc = NULL;
+	gint64 now = g_get_real_time();
 	guint i;
 
 	if (nk == 0) {
@@ -523,25 +564,35 @@ set_gm_verdict(json_t *o, const struct server *s, const uint8_t *keys,
 		char *why = NULL;
 
 		if (grid_cert_check(c, keys, nk, s->key, now, &why) ==
-		    GRID_CERT_VALID && (best == NULL ||
-		    c->expires_us > best_exp)) {
+		    GRID_CERT_VALID && (bc == NULL ||
+		    c->expires_us > bc->expires_us)) {
 			g_free(best);
 			best = why;
-			best_exp = c->expires_us;
+			bc = c;
 		} else {
 			g_free(last);
 			last = why;
 		}
 	}
-	if (best != NULL) {
-		g_autofree char *t = g_strdup_printf("certified: %s", best);
+	if (bc != NULL) {
+		int k = grid_cert_signer(bc, keys, nk);
+		const char *name = k >= 0 && (guint)k < b->gm_names->len ?
+		    g_ptr_array_index(b->gm_names, k) : "?";
+		g_autofree char *left = grid_duration_human(bc->expires_us -
+		    now);
+		g_autofree char *t = g_strdup_printf("certified: %s, valid "
+		    "for %s, by grid manager %s", best, left, name);
 
 		node_status_set_str(o, "grid_manager", t);
+		node_status_set_str(o, "certified_by", name);
+		set_time(o, "certificate_expires", bc->expires_us);
 	} else {
 		g_autofree char *t = g_strdup_printf("not certified: %s",
 		    last != NULL ? last : "no certificate");
 
 		node_status_set_str(o, "grid_manager", t);
+		json_object_set_new(o, "certified_by", json_null());
+		json_object_set_new(o, "certificate_expires", json_null());
 	}
 }
 
@@ -561,8 +612,6 @@ grid_broker_status(grid_broker *b, json_t *servers)
 		struct server *s = g_ptr_array_index(list, i);
 		json_t *o = json_object();
 		const char *state = server_state(s);
-		size_t nk = b->gm_keys->len / RPC_PK_LEN;
-
 		node_status_set_str(o, "nickname", s->nickname);
 		node_status_set_str(o, "node_id", s->key_text);
 		node_status_set_str(o, "address", s->address);
@@ -583,7 +632,7 @@ grid_broker_status(grid_broker *b, json_t *servers)
 		else
 			json_object_set_new(o, "last_error", json_null());
 		json_object_set_new(o, "this_node", json_boolean(s->self));
-		set_gm_verdict(o, s, (const uint8_t *)b->gm_keys->data, nk);
+		set_gm_verdict(o, s, b);
 		json_array_append_new(servers, o);
 	}
 }

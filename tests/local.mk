@@ -96,11 +96,13 @@ tests_interop_interop_peer_LDADD = $(RPC_LIBS)
 # Integration: real processes on loopback.
 TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
-	tests/integration/test_grid_put_get.sh
+	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
+	tests/integration/test_welcome_browser.sh
 check_PROGRAMS += tests/integration/test_rpc_liveness
 EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
-	tests/integration/test_grid_put_get.sh tests/demo.sh
+	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
+	tests/integration/test_welcome_browser.sh tests/demo.sh
 
 # Fuzz targets: built as libFuzzer programs with --enable-fuzzing (clang);
 # always built against a replay driver (replay_NAME: fuzz_NAME.c and

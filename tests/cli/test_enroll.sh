@@ -1,7 +1,10 @@
 #!/bin/sh
-# Enrolling nodes in a managed grid: `tahoe admin add-grid-manager-cert` on
-# a storage node and `tahoe add-grid-manager` on a client edit tahoe.cfg
-# (keeping what was there), and refuse bad input without changing anything.
+# Enrolling nodes in a managed grid: `tahoe admin add-grid-manager-cert` and
+# `remove-grid-manager-cert` on a storage node, `tahoe add-grid-manager` and
+# `remove-grid-manager` on a client edit tahoe.cfg of a node that is not
+# running (keeping what was there), say the change applies at the next
+# start, and refuse bad input without changing anything.  (Applied to a
+# running node: tests/integration/test_gm_live.sh.)
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
@@ -30,7 +33,8 @@ CFG
 expect 0 "$TAHOE" -d storage0 admin add-grid-manager-cert \
     --filename storage0.cert --name default
 grep -q "There are now 1 certificates" out || fail "output: $(cat out)"
-grep -qi "restart" out || fail "no restart notice"
+grep -q "not running: it applies the change when it starts" out ||
+    fail "no notice that the change applies at the next start: $(cat out)"
 cmp -s storage0/default.cert storage0.cert || fail "certificate not kept as given"
 grep -q '^# written by hand' storage0/tahoe.cfg || fail "comment lost"
 grep -q '^nickname *= *storage0' storage0/tahoe.cfg || fail "nickname lost"
@@ -109,6 +113,27 @@ expect 1 "$TAHOE" -d storage1 admin add-grid-manager-cert \
     --filename storage0.cert --name old
 ok "[grid_management_keys] is read as [grid_manager_certificates]"
 
+# ---- remove-grid-manager-cert ----
+before=$(snapshot storage0)
+expect 1 "$TAHOE" -d storage0 admin remove-grid-manager-cert nosuch
+one_line_error "no certificate named 'nosuch'"
+expect 2 "$TAHOE" -d storage0 admin remove-grid-manager-cert
+[ "$(snapshot storage0)" = "$before" ] || fail "a refused remove changed storage0"
+cp storage0/second.cert kept.cert
+printf 'byhand = %s/kept.cert\n' "$(pwd)" >>storage0/tahoe.cfg
+expect 0 "$TAHOE" -d storage0 admin remove-grid-manager-cert second
+grep -q "There are now 2 certificates" out || fail "remove: $(cat out)"
+grep -q "not running" out || fail "remove: $(cat out)"
+grep -q '^second *=' storage0/tahoe.cfg && fail "second still listed"
+[ -e storage0/second.cert ] && fail "storage0/second.cert left behind"
+grep -q '^default *= *default.cert' storage0/tahoe.cfg || fail "default lost"
+grep -q '^# written by hand' storage0/tahoe.cfg || fail "comment lost"
+expect 0 "$TAHOE" -d storage0 admin remove-grid-manager-cert byhand
+[ -e kept.cert ] || fail "a certificate listed by hand was deleted"
+expect 0 "$TAHOE" -d storage1 admin remove-grid-manager-cert old
+grep -q '^old *=' storage1/tahoe.cfg && fail "[grid_management_keys] old still listed"
+ok "remove-grid-manager-cert"
+
 # ---- add-grid-manager on a client ----
 mkdir alice
 printf '[node]\nnickname = alice\n' >alice/tahoe.cfg
@@ -125,6 +150,22 @@ expect 2 "$TAHOE" -d alice add-grid-manager 'bad name' "$GM"
 [ "$(snapshot alice)" = "$before" ] || fail "a refused add changed alice"
 ok "add-grid-manager"
 
+# ---- remove-grid-manager ----
+before=$(snapshot alice)
+expect 1 "$TAHOE" -d alice remove-grid-manager nosuch
+one_line_error "no grid manager named 'nosuch'"
+expect 2 "$TAHOE" -d alice remove-grid-manager
+expect 2 "$TAHOE" -d alice remove-grid-manager a b
+[ "$(snapshot alice)" = "$before" ] || fail "a refused remove changed alice"
+expect 0 "$TAHOE" -d alice remove-grid-manager work-grid
+grep -q "not running" out || fail "remove-grid-manager: $(cat out)"
+grep -q "^work-grid" alice/tahoe.cfg && fail "work-grid still trusted"
+# The section goes with its last key: an empty [grid_managers] would be
+# warned about at start.
+grep -q '^\[grid_managers\]' alice/tahoe.cfg && fail "empty [grid_managers] left"
+grep -q '^nickname *= *alice' alice/tahoe.cfg || fail "nickname lost"
+ok "remove-grid-manager"
+
 # ---- the program itself ----
 expect 2 "$TAHOE"
 expect 2 "$TAHOE" frobnicate
@@ -135,5 +176,6 @@ grep -q "public-identity" out || fail "grid-manager --help"
 expect 0 "$TAHOE" admin --help
 expect 0 "$TAHOE" debug --help
 expect 0 "$TAHOE" add-grid-manager --help
+expect 0 "$TAHOE" remove-grid-manager --help
 ok "usage and --help"
 echo "$passed passed, 0 failed"
