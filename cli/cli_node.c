@@ -16,6 +16,7 @@
 #include "grid/json.h"
 #include "node/dir.h"
 #include "node/node.h"
+#include "rpc/common.h"
 #include "rpc/conn.h"
 #include "rpc/err.h"
 #include "rpc/file.h"
@@ -199,10 +200,12 @@ struct status_req {
 };
 
 static void
-status_answer(const msgpack_object *result, const GError *err, void *arg)
+status_answer(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct status_req *q = arg;
 
+	RPC_UNUSED(refs);
 	q->done = TRUE;
 	ev_break(q->loop, EVBREAK_ALL);
 	if (err != NULL) {

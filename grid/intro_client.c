@@ -35,8 +35,10 @@ struct grid_ic {
 };
 
 static void
-publish_done(const msgpack_object *result, const GError *err, void *arg)
+publish_done(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
+	RPC_UNUSED(refs);
 	RPC_UNUSED(result);
 	RPC_UNUSED(arg);
 	if (err != NULL && !g_error_matches(err, RPC_ERROR, RPC_E_CLOSED))
@@ -45,8 +47,10 @@ publish_done(const msgpack_object *result, const GError *err, void *arg)
 }
 
 static void
-subscribe_done(const msgpack_object *result, const GError *err, void *arg)
+subscribe_done(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
+	RPC_UNUSED(refs);
 	RPC_UNUSED(result);
 	RPC_UNUSED(arg);
 	if (err != NULL && !g_error_matches(err, RPC_ERROR, RPC_E_CLOSED))
