@@ -16,6 +16,7 @@
 #include "grid/json.h"
 #include "node/dir.h"
 #include "node/node.h"
+#include "rpc/common.h"
 #include "rpc/conn.h"
 #include "rpc/err.h"
 #include "rpc/file.h"
@@ -200,10 +201,12 @@ struct call_req {
 };
 
 static void
-call_answer(const msgpack_object *result, const GError *err, void *arg)
+call_answer(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct call_req *q = arg;
 
+	RPC_UNUSED(refs);
 	q->done = TRUE;
 	ev_break(q->loop, EVBREAK_ALL);
 	if (err != NULL) {

@@ -130,12 +130,14 @@ server_lost(void *arg)
 }
 
 static void
-version_done(const msgpack_object *result, const GError *err, void *arg)
+version_done(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct version_ctx *ctx = arg;
 	struct server *s = ctx->s;
 	rpc_ref *ref;
 
+	RPC_UNUSED(refs);
 	g_free(ctx);
 	if (s == NULL)
 		return;			/* given up */

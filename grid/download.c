@@ -296,8 +296,8 @@ pick_source(grid_download *d)
 	return best;
 }
 
-static void read_cb(const msgpack_object *result, const GError *err,
-    void *arg);
+static void read_cb(const msgpack_object *result,
+    const rpc_refctx *refs, const GError *err, void *arg);
 
 static void
 send_read(grid_download *d, guint i, uint64_t off, uint64_t len)
@@ -534,13 +534,15 @@ open_step(grid_download *d, guint i)
 }
 
 static void
-read_cb(const msgpack_object *result, const GError *err, void *arg)
+read_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	ctx *c = arg;
 	grid_download *d = c->d;
 	gboolean stale;
 	slot *sl;
 
+	RPC_UNUSED(refs);
 	if (!ctx_done(c, &stale) || stale)
 		goto out;
 	sl = &d->slots[c->slot];
@@ -597,7 +599,8 @@ out:
 }
 
 static void
-buckets_cb(const msgpack_object *result, const GError *err, void *arg)
+buckets_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	ctx *c = arg;
 	grid_download *d = c->d;
@@ -625,7 +628,8 @@ buckets_cb(const msgpack_object *result, const GError *err, void *arg)
 			    MSGPACK_OBJECT_POSITIVE_INTEGER ||
 			    pair->via.array.ptr[0].via.u64 >= d->cap.n ||
 			    had[pair->via.array.ptr[0].via.u64] ||
-			    !rpc_value_ref(&pair->via.array.ptr[1], &r, NULL) ||
+			    !rpc_value_ref(refs, &pair->via.array.ptr[1], &r,
+			    NULL) ||
 			    r == NULL)
 				continue;
 			had[pair->via.array.ptr[0].via.u64] = TRUE;

@@ -457,13 +457,15 @@ key_done(grid_upload *u, GError **err)
 /* ---- QUERY ---- */
 
 static void
-buckets_cb(const msgpack_object *result, const GError *err, void *arg)
+buckets_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	call_ctx *c = arg;
 	grid_upload *u = c->u;
 	target *t = c->t;
 	guint i;
 
+	RPC_UNUSED(refs);
 	if (!ctx_done(c))
 		return;
 	if (t->bad)
@@ -516,7 +518,8 @@ start_query(grid_upload *u)
 /* ---- PLACE ---- */
 
 static void
-allocate_cb(const msgpack_object *result, const GError *err, void *arg)
+allocate_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	call_ctx *c = arg;
 	grid_upload *u = c->u;
@@ -563,7 +566,8 @@ allocate_cb(const msgpack_object *result, const GError *err, void *arg)
 		    pair->via.array.ptr[0].type !=
 		    MSGPACK_OBJECT_POSITIVE_INTEGER ||
 		    (s = pair->via.array.ptr[0].via.u64) >= u->p.n ||
-		    !rpc_value_ref(&pair->via.array.ptr[1], &w, NULL) ||
+		    !rpc_value_ref(refs, &pair->via.array.ptr[1], &w,
+		    NULL) ||
 		    w == NULL)
 			continue;
 		if (u->shares[s].writer != NULL) {
@@ -652,12 +656,14 @@ place_round(grid_upload *u)
 /* ---- ENCODE ---- */
 
 static void
-write_cb(const msgpack_object *result, const GError *err, void *arg)
+write_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	call_ctx *c = arg;
 	grid_upload *u = c->u;
 	target *t = c->t;
 
+	RPC_UNUSED(refs);
 	RPC_UNUSED(result);
 	if (!ctx_done(c))
 		return;
@@ -724,13 +730,15 @@ window_full(grid_upload *u)
 }
 
 static void
-close_cb(const msgpack_object *result, const GError *err, void *arg)
+close_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	call_ctx *c = arg;
 	grid_upload *u = c->u;
 	target *t = c->t;
 	guint s = c->shnum;
 
+	RPC_UNUSED(refs);
 	RPC_UNUSED(result);
 	if (!ctx_done(c))
 		return;

@@ -116,7 +116,7 @@ buckets_clear(buckets *b)
 
 /* Read a list of [shnum, ref] pairs. */
 static void
-read_pairs(const msgpack_object *o, buckets *b)
+read_pairs(const rpc_refctx *refs, const msgpack_object *o, buckets *b)
 {
 	guint i;
 
@@ -128,13 +128,15 @@ read_pairs(const msgpack_object *o, buckets *b)
 		assert_int_equal(pair->type, MSGPACK_OBJECT_ARRAY);
 		assert_int_equal(pair->via.array.size, 2);
 		b->nums[b->n] = (guint)pair->via.array.ptr[0].via.u64;
-		assert_true(rpc_value_ref(&pair->via.array.ptr[1], &r, NULL));
+		assert_true(rpc_value_ref(refs, &pair->via.array.ptr[1], &r,
+		    NULL));
 		b->refs[b->n++] = rpc_ref_ref(r);
 	}
 }
 
 static void
-allocate_cb(const msgpack_object *result, const GError *err, void *arg)
+allocate_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	buckets *b = arg;
 	const msgpack_object *have;
@@ -150,11 +152,12 @@ allocate_cb(const msgpack_object *result, const GError *err, void *arg)
 	have = &result->via.array.ptr[0];
 	for (i = 0; i < have->via.array.size; i++)
 		b->have[b->n_have++] = (guint)have->via.array.ptr[i].via.u64;
-	read_pairs(&result->via.array.ptr[1], b);
+	read_pairs(refs, &result->via.array.ptr[1], b);
 }
 
 static void
-get_cb(const msgpack_object *result, const GError *err, void *arg)
+get_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	buckets *b = arg;
 
@@ -163,7 +166,7 @@ get_cb(const msgpack_object *result, const GError *err, void *arg)
 		b->err = g_error_copy(err);
 		return;
 	}
-	read_pairs(result, b);
+	read_pairs(refs, result, b);
 }
 
 static void
