@@ -81,7 +81,8 @@ tests_bench_rpc_bench_LDADD = $(RPC_LIBS)
 tests_bench_tcp_pingpong_LDADD =
 tests_bench_aead_speed_LDADD = $(RPC_LIBS)
 EXTRA_DIST += tests/bench/foolscap-bench.py tests/bench/run-bench.sh \
-	tests/bench/grid-bench.sh
+	tests/bench/grid-bench.sh tests/bench/capnp/bench.capnp \
+	tests/bench/capnp/capnp-bench.c++
 
 # Interop: the protocol document's vectors recomputed with PyNaCl, and an
 # independent Python peer of the protocol against the C tub both ways.
