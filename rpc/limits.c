@@ -19,6 +19,7 @@ rpc_limits_init(rpc_limits *lim)
 	lim->max_exports = 10000;
 	lim->max_imports = 10000;
 	lim->max_outbuf = 64u * 1024 * 1024;
+	lim->write_timeout = 60.0;
 	lim->max_gifts = 1024;
 	lim->accept_gifts = true;
 	lim->keepalive = 240.0;

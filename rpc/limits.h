@@ -26,9 +26,14 @@ typedef struct rpc_limits {
 					 * 10000 */
 	uint32_t	max_imports;	/* remote references per connection:
 					 * 10000 */
-	size_t		max_outbuf;	/* queued output bytes per connection
-					 * before new calls fail with
-					 * "overloaded": 64 MiB */
+	size_t		max_outbuf;	/* queued output bytes per connection,
+					 * answers included: reading pauses at
+					 * half, new calls fail "overloaded"
+					 * and anything else closes the
+					 * connection: 64 MiB */
+	double		write_timeout;	/* seconds queued output may wait with
+					 * nothing written before the
+					 * connection closes: 60; 0 never */
 	uint32_t	max_gifts;	/* gifts given per connection and not
 					 * yet redeemed: 1024 */
 	bool		accept_gifts;	/* redeem and give third-party
