@@ -116,9 +116,6 @@ void rpci_conn_set_tag(rpc_conn *c, void *tag);
 void *rpci_conn_tag(const rpc_conn *c);
 /* Client: the tubid hash (RPC_TUBID_RAW bytes) the peer must prove. */
 void rpci_conn_set_target(rpc_conn *c, const uint8_t *tubid_raw);
-/* A counter of unauthenticated connections (a listener's), decremented
- * once when this connection authenticates or closes. */
-void rpci_conn_set_unauth_counter(rpc_conn *c, uint32_t *counter);
 
 rpci_conn_state rpci_conn_state_of(const rpc_conn *c);
 /* Open and not closing: messages may be sent. */

@@ -46,10 +46,11 @@ struct rpc_conn {
 	void		*upper;		/* the owner's; freed with 'upper_free' */
 	GDestroyNotify	 upper_free;
 	void		*tag;		/* the owner's; not freed */
-	uint32_t	*n_unauth;	/* inbound, while unauthenticated */
 	int		 fd;
 	ev_io		 rd, wr;
-	ev_timer	 hs_timer;
+	ev_timer	 hs_timer;	/* handshake deadline (first the HELLO
+					 * deadline, for an inbound peer) */
+	ev_tstamp	 created;
 	rpci_conn_state	 state;
 	rpc_hs_role	 role;
 	rpc_hs		 hs;
@@ -126,7 +127,12 @@ rpci_conn_new(const rpci_conn_cfg *cfg, int fd, rpc_hs_role role,
 	g_strlcpy(c->peer_addr, peer_addr, sizeof(c->peer_addr));
 	ev_io_init(&c->rd, conn_read_cb, fd, EV_READ);
 	ev_io_init(&c->wr, conn_write_cb, fd, EV_WRITE);
+	c->created = ev_now(c->loop);
+	/* A peer that connects and sends nothing gets the shorter HELLO
+	 * deadline, so that it holds a handshake slot only briefly. */
 	ev_timer_init(&c->hs_timer, conn_hs_timeout_cb,
+	    role == RPC_HS_SERVER && c->lim->hello_timeout > 0 ?
+	    MIN(c->lim->hello_timeout, c->lim->handshake_timeout) :
 	    c->lim->handshake_timeout, 0.);
 	c->in = g_byte_array_new();
 	c->msg = g_byte_array_new();
@@ -430,10 +436,6 @@ rpci_conn_close(rpc_conn *c, int code, const char *fmt, ...)
 		close(c->fd);
 		c->fd = -1;
 	}
-	if (c->n_unauth != NULL) {
-		(*c->n_unauth)--;
-		c->n_unauth = NULL;
-	}
 	g_byte_array_set_size(c->out, 0);
 	c->out_off = 0;
 	g_byte_array_set_size(c->in, 0);
@@ -544,7 +546,12 @@ conn_hs_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	RPC_UNUSED(loop);
 	RPC_UNUSED(revents);
 	rpci_conn_ref(c);
-	if (c->state != RPCI_CONN_OPEN) {
+	if (c->state == RPCI_CONN_HELLO && c->role == RPC_HS_SERVER) {
+		g_message("closing connection %s: no HELLO in time",
+		    c->peer_addr);
+		rpci_conn_close(c, RPC_E_TIMEOUT, "handshake with %s timed out "
+		    "(no HELLO)", c->peer_addr);
+	} else if (c->state != RPCI_CONN_OPEN) {
 		g_message("closing connection %s: handshake timed out",
 		    c->peer_addr);
 		rpci_conn_close(c, RPC_E_TIMEOUT, "handshake with %s timed out",
@@ -642,6 +649,11 @@ handle_hello(rpc_conn *c, const uint8_t *p)
 	rpc_aead_init(&c->tx, c->hs.k_send);
 	rpc_aead_init(&c->rx, c->hs.k_recv);
 	c->state = RPCI_CONN_AUTH;
+	/* The rest of the handshake deadline, now that HELLO is in. */
+	ev_timer_stop(c->loop, &c->hs_timer);
+	ev_timer_set(&c->hs_timer, MAX(c->created +
+	    c->lim->handshake_timeout - ev_now(c->loop), 0.001), 0.);
+	ev_timer_start(c->loop, &c->hs_timer);
 	/* The client proves itself first; the server answers only after
 	 * checking it and deciding whether to keep the connection. */
 	if (c->role == RPC_HS_CLIENT)
@@ -690,10 +702,6 @@ handle_auth(rpc_conn *c, const uint8_t *pt, size_t len)
 	ev_timer_stop(c->loop, &c->hs_timer);
 	c->last_rx = c->last_ping = ev_now(c->loop);
 	conn_ka_schedule(c);
-	if (c->n_unauth != NULL) {
-		(*c->n_unauth)--;
-		c->n_unauth = NULL;
-	}
 	if (c->ops != NULL)
 		c->ops->opened(c, c->ops_arg);
 }
@@ -1020,12 +1028,6 @@ void
 rpci_conn_set_target(rpc_conn *c, const uint8_t *tubid_raw)
 {
 	memcpy(c->target, tubid_raw, RPC_TUBID_RAW);
-}
-
-void
-rpci_conn_set_unauth_counter(rpc_conn *c, uint32_t *counter)
-{
-	c->n_unauth = counter;
 }
 
 rpci_conn_state

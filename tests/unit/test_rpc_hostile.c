@@ -507,15 +507,128 @@ test_unauthenticated_connections_are_capped(void **state)
 	fixture *f = *state;
 	int fds[5], i;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		fds[i] = raw_connect(f);
-	/* The fifth is over max_unauth = 4 and is closed at once. */
-	assert_true(wait_closed(f, fds[4], 0.2));
-	for (i = 0; i < 4; i++)
+		tt_run_for(f->loop, 0.01);	/* accepted in this order */
+	}
+	/* The fifth is over max_unauth = 4: the oldest is closed to make
+	 * room for it. */
+	assert_true(wait_closed(f, fds[0], 0.2));
+	for (i = 1; i < 5; i++)
 		assert_false(wait_closed(f, fds[i], 0.02));
 	for (i = 0; i < 5; i++)
 		close(fds[i]);
 	tt_run_for(f->loop, 0.05);
+	assert_still_served(f);
+}
+
+/* Connect to the server from the loopback address 'src' (127.0.0.N). */
+static int
+raw_connect_from(fixture *f, const char *src)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, src, &sin.sin_addr), 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	sin.sin_port = htons(rpc_tub_port(f->server));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+static int
+setup_per_addr(void **state)
+{
+	rpc_limits lim;
+
+	rpc_limits_init(&lim);
+	lim.max_unauth = 16;
+	lim.max_unauth_per_addr = 3;
+	return setup_with(state, &lim);
+}
+
+static void
+test_unauthenticated_connections_per_address_are_capped(void **state)
+{
+	fixture *f = *state;
+	int fds[4], other, i;
+
+	for (i = 0; i < 4; i++) {
+		fds[i] = raw_connect_from(f, "127.0.0.2");
+		tt_run_for(f->loop, 0.01);
+	}
+	/* The fourth from 127.0.0.2 is over the per-address limit of 3;
+	 * another address is still admitted. */
+	assert_true(wait_closed(f, fds[3], 0.2));
+	for (i = 0; i < 3; i++)
+		assert_false(wait_closed(f, fds[i], 0.02));
+	other = raw_connect_from(f, "127.0.0.3");
+	assert_false(wait_closed(f, other, 0.1));
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+	close(other);
+	tt_run_for(f->loop, 0.05);
+	assert_still_served(f);
+}
+
+static void
+test_full_handshake_slots_do_not_lock_out_a_new_client(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(GError) err = NULL;
+	rpc_tub *late = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+	rpc_ref *ref;
+	int fds[4], i;
+
+	/* Four stalled sockets fill max_unauth = 4; a real client that
+	 * comes later still gets in (the oldest stalled one goes). */
+	for (i = 0; i < 4; i++) {
+		fds[i] = raw_connect(f);
+		tt_run_for(f->loop, 0.01);
+	}
+	ref = tt_get_ref(late, f->furl, &err);
+	assert_null(err);
+	assert_non_null(ref);
+	rpc_ref_unref(ref);
+	rpc_tub_free(late);
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+	tt_run_for(f->loop, 0.05);
+	assert_still_served(f);
+}
+
+static int
+setup_hello(void **state)
+{
+	rpc_limits lim;
+
+	rpc_limits_init(&lim);
+	lim.handshake_timeout = 5.0;
+	lim.hello_timeout = 0.2;
+	return setup_with(state, &lim);
+}
+
+static void
+test_silent_peer_gets_the_shorter_hello_deadline(void **state)
+{
+	fixture *f = *state;
+	uint8_t hello[RPC_HS_HELLO_LEN];
+	int silent = raw_connect(f), talker = raw_connect(f);
+	rpc_hs hs;
+
+	/* One sends its HELLO and stops; the other sends nothing. */
+	rpc_hs_init(&hs, RPC_HS_CLIENT, NULL);
+	rpc_hs_hello(&hs, hello);
+	write_all(talker, hello, sizeof(hello));
+	rpc_hs_clear(&hs);
+	assert_true(wait_closed(f, silent, 1.0));
+	/* The one that sent HELLO has the rest of the 5 s deadline. */
+	assert_false(wait_closed(f, talker, 0.5));
+	close(silent);
+	close(talker);
 	assert_still_served(f);
 }
 
@@ -839,6 +952,15 @@ main(void)
 		    test_valid_call_from_raw_client_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_decref_of_zero_closes_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unauthenticated_connections_per_address_are_capped,
+		    setup_per_addr, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_full_handshake_slots_do_not_lock_out_a_new_client,
+		    setup_cap, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_silent_peer_gets_the_shorter_hello_deadline,
+		    setup_hello, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_unauthenticated_connections_are_capped, setup_cap,
 		    teardown),
