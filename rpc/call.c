@@ -219,6 +219,17 @@ build_call(rpc_conn *c, uint64_t qid, uint32_t target, const char *method,
 	} else {
 		rpci_conn_build_raw(c, &empty, 1);
 	}
+	/* Our own calls never take the queue past the cap: they fail
+	 * "overloaded" instead (answers that would, close the connection:
+	 * conn.c). */
+	if (rpci_conn_built_size(c) <= rpci_conn_limits(c)->max_frame &&
+	    !rpci_conn_can_queue(c, rpci_conn_built_size(c))) {
+		rpci_conn_build_clear(c);
+		g_set_error(err, RPC_ERROR, RPC_E_TOOBIG, "overloaded: call "
+		    "to %s.%s: too much output queued",
+		    rpci_conn_peer_tubid(c), method);
+		return false;
+	}
 	if ((r = rpci_conn_send_built(c)) != 0) {
 		g_set_error(err, RPC_ERROR, r, "%scall to %s.%s: %s",
 		    r == RPC_E_TOOBIG ? "overloaded: " : "",
@@ -468,6 +479,47 @@ rpc_incall_fail(rpc_incall *call, const char *type, const char *fmt, ...)
 		g_free(msg);
 	}
 	incall_finish(call);
+}
+
+/* An ANSWER's bytes before its value: fixarray, type, qid (uint32). */
+#define ANSWER_HEAD_MAX	8
+
+gboolean
+rpc_incall_can_answer(const rpc_incall *call, size_t len)
+{
+	g_return_val_if_fail(call != NULL, FALSE);
+	return incall_live(call) && len <= SIZE_MAX - ANSWER_HEAD_MAX &&
+	    rpci_conn_can_queue(call->conn, len + ANSWER_HEAD_MAX);
+}
+
+struct room_wait {
+	rpc_incall		*call;
+	rpc_incall_room_fn	*fn;
+	void			*arg;
+};
+
+static void
+room_wait_cb(void *arg)
+{
+	struct room_wait *w = arg;
+
+	w->fn(w->call, w->arg);
+	g_free(w);
+}
+
+void
+rpc_incall_when_room(rpc_incall *call, size_t len, rpc_incall_room_fn *fn,
+    void *arg)
+{
+	struct room_wait *w;
+
+	g_return_if_fail(call != NULL && fn != NULL);
+	w = g_new0(struct room_wait, 1);
+	w->call = call;
+	w->fn = fn;
+	w->arg = arg;
+	rpci_conn_when_room(call->conn, len > SIZE_MAX - ANSWER_HEAD_MAX ?
+	    SIZE_MAX : len + ANSWER_HEAD_MAX, room_wait_cb, w);
 }
 
 const char *

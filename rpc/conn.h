@@ -85,6 +85,21 @@ void rpc_incall_return(rpc_incall *call, rpc_pack *result);
  * message.  No stack trace or secret should go in the message. */
 void rpc_incall_fail(rpc_incall *call, const char *type, const char *fmt,
     ...) G_GNUC_PRINTF(3, 4);
+/* Whether an answer whose value takes 'len' bytes (msgpack) can be queued
+ * on the caller's connection now without passing its output cap
+ * (doc/protocol.md §8).  An answer over the cap closes the connection (the
+ * peer does not read), so a handler with a large result (a storage read)
+ * asks first and, when this is FALSE, waits with rpc_incall_when_room().
+ * FALSE once the connection is gone or for a one-way call. */
+gboolean rpc_incall_can_answer(const rpc_incall *call, size_t len);
+/* Called once, never inside rpc_incall_when_room(): an answer of 'len'
+ * bytes now fits, or the connection is gone (rpc_incall_can_answer()
+ * says which).  Either way the handler must still finish 'call'. */
+typedef void rpc_incall_room_fn(rpc_incall *call, void *arg);
+/* Wait until an answer of 'len' bytes fits in the connection's output
+ * queue (waiters on one connection are served in order). */
+void rpc_incall_when_room(rpc_incall *call, size_t len,
+    rpc_incall_room_fn *fn, void *arg);
 /* The calling peer's tubid (borrowed; valid until the incall finishes). */
 const char *rpc_incall_peer(const rpc_incall *call);
 gboolean rpc_incall_is_oneway(const rpc_incall *call);
