@@ -9,11 +9,14 @@
 . "$TOP_SRCDIR/tests/cli/lib.sh"
 
 # A storage node directory (node.pubkey made for the test) and a manager.
-"$TAHOE" grid-manager --config gm create >/dev/null
-"$TAHOE" grid-manager --config nodekey create >/dev/null
-"$TAHOE" grid-manager --config otherkey create >/dev/null
-mkdir storage0
-"$TAHOE" grid-manager --config nodekey public-identity >storage0/node.pubkey
+step "$TAHOE" grid-manager --config gm create >/dev/null
+step "$TAHOE" grid-manager --config nodekey create >/dev/null
+step "$TAHOE" grid-manager --config otherkey create >/dev/null
+mkdir storage0 || fail "mkdir storage0"
+step "$TAHOE" grid-manager --config nodekey public-identity \
+    >storage0/node.pubkey
+grep -q '^pub-v0-' storage0/node.pubkey ||
+    fail "public-identity printed '$(cat storage0/node.pubkey)'"
 cat >storage0/tahoe.cfg <<'CFG'
 # written by hand
 [node]
@@ -24,11 +27,15 @@ tub.port = tcp:6003
 [storage]
 enabled = true
 CFG
-"$TAHOE" grid-manager --config gm add storage0 "$(cat storage0/node.pubkey)"
-"$TAHOE" grid-manager --config gm add other \
-    "$("$TAHOE" grid-manager --config otherkey public-identity)"
-"$TAHOE" grid-manager --config gm sign storage0 >storage0.cert
-"$TAHOE" grid-manager --config gm sign other >other.cert
+step "$TAHOE" grid-manager --config gm add storage0 \
+    "$(cat storage0/node.pubkey)" >/dev/null
+OTHER=$("$TAHOE" grid-manager --config otherkey public-identity) ||
+    fail "public-identity of otherkey"
+step "$TAHOE" grid-manager --config gm add other "$OTHER" >/dev/null
+step "$TAHOE" grid-manager --config gm sign storage0 >storage0.cert
+step "$TAHOE" grid-manager --config gm sign other >other.cert
+grep -q '"signature"' storage0.cert && grep -q '"signature"' other.cert ||
+    fail "sign printed no certificate"
 
 expect 0 "$TAHOE" -d storage0 admin add-grid-manager-cert \
     --filename storage0.cert --name default
@@ -60,18 +67,25 @@ grep -q "this node is" err || fail "other node: $(cat err)"
 printf '{"certificate": "x"}' >bad.cert
 expect 1 "$TAHOE" -d storage0 admin add-grid-manager-cert \
     --filename bad.cert --name third
+one_line_error "bad.cert: certificate file must contain 'certificate' and 'signature'"
 printf 'not json' >bad.cert
 expect 1 "$TAHOE" -d storage0 admin add-grid-manager-cert \
     --filename bad.cert --name third
+one_line_error "bad.cert: certificate file is not valid JSON"
 expect 1 "$TAHOE" -d storage0 admin add-grid-manager-cert \
     --filename nosuch.cert --name third
+one_line_error "nosuch.cert: No such file or directory"
 expect 2 "$TAHOE" -d storage0 admin add-grid-manager-cert \
     --filename storage0.cert
+one_line_error "both --filename and --name are required"
 expect 2 "$TAHOE" -d storage0 admin add-grid-manager-cert \
     --filename storage0.cert --name ../evil
+one_line_error "--name must be letters, digits"
 expect 2 "$TAHOE" -d storage0 admin frob
+one_line_error "unknown command 'frob'"
 expect 1 "$TAHOE" -d nosuchnode admin add-grid-manager-cert \
     --filename storage0.cert --name x
+one_line_error "nosuchnode: no such node directory"
 [ "$(snapshot storage0)" = "$before" ] || fail "a refused command changed the node"
 ok "add-grid-manager-cert refusals change nothing"
 
@@ -111,6 +125,8 @@ printf '[storage]\nenabled = true\n[grid_management_keys]\nold = old.cert\n' \
     >storage1/tahoe.cfg
 expect 1 "$TAHOE" -d storage1 admin add-grid-manager-cert \
     --filename storage0.cert --name old
+grep -q "there is already a certificate named 'old'" err ||
+    fail "[grid_management_keys] not read: $(cat err)"
 ok "[grid_management_keys] is read as [grid_manager_certificates]"
 
 # ---- remove-grid-manager-cert ----
@@ -137,16 +153,21 @@ ok "remove-grid-manager-cert"
 # ---- add-grid-manager on a client ----
 mkdir alice
 printf '[node]\nnickname = alice\n' >alice/tahoe.cfg
-GM=$("$TAHOE" grid-manager --config gm public-identity)
+GM=$("$TAHOE" grid-manager --config gm public-identity) ||
+    fail "public-identity of gm"
 expect 0 "$TAHOE" -d alice add-grid-manager work-grid "$GM"
 grep -q '^\[grid_managers\]' alice/tahoe.cfg &&
     grep -q "^work-grid *= *$GM" alice/tahoe.cfg || fail "not added"
 grep -q '^nickname *= *alice' alice/tahoe.cfg || fail "nickname lost"
 before=$(snapshot alice)
 expect 1 "$TAHOE" -d alice add-grid-manager work-grid "$GM"
+one_line_error "there is already a grid manager named 'work-grid'"
 expect 1 "$TAHOE" -d alice add-grid-manager other pub-v0-abc
+one_line_error "public key is not 32 bytes of base32 after 'pub-v0-'"
 expect 2 "$TAHOE" -d alice add-grid-manager onlyname
+one_line_error "expected NAME and PUBKEY"
 expect 2 "$TAHOE" -d alice add-grid-manager 'bad name' "$GM"
+one_line_error "NAME must be letters, digits"
 [ "$(snapshot alice)" = "$before" ] || fail "a refused add changed alice"
 ok "add-grid-manager"
 
@@ -155,7 +176,9 @@ before=$(snapshot alice)
 expect 1 "$TAHOE" -d alice remove-grid-manager nosuch
 one_line_error "no grid manager named 'nosuch'"
 expect 2 "$TAHOE" -d alice remove-grid-manager
+one_line_error "expected NAME"
 expect 2 "$TAHOE" -d alice remove-grid-manager a b
+one_line_error "expected NAME"
 [ "$(snapshot alice)" = "$before" ] || fail "a refused remove changed alice"
 expect 0 "$TAHOE" -d alice remove-grid-manager work-grid
 grep -q "not running" out || fail "remove-grid-manager: $(cat out)"
@@ -168,8 +191,11 @@ ok "remove-grid-manager"
 
 # ---- the program itself ----
 expect 2 "$TAHOE"
+one_line_error "no command given"
 expect 2 "$TAHOE" frobnicate
+one_line_error "unknown command 'frobnicate'"
 expect 2 "$TAHOE" --frob
+one_line_error "unknown option '--frob'"
 expect 0 "$TAHOE" --help
 expect 0 "$TAHOE" grid-manager --help
 grep -q "public-identity" out || fail "grid-manager --help"
