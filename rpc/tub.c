@@ -326,6 +326,12 @@ rpc_tub_n_connections(const rpc_tub *tub)
 	return g_hash_table_size(tub->conns);
 }
 
+gboolean
+rpc_tub_is_connected(const rpc_tub *tub, const char *tubid)
+{
+	return g_hash_table_lookup(tub->conns, tubid) != NULL;
+}
+
 /* ---- deferred work and output ---- */
 
 /* ---- connections ---- */
