@@ -25,6 +25,12 @@ typedef struct rpc_limits {
 	uint32_t	max_unauth_per_addr; /* of those, from one IP address
 					 * (a new one beyond is refused): 8 */
 	double		handshake_timeout; /* seconds: 30 */
+	uint32_t	max_conns;	/* authenticated connections per tub;
+					 * one more is closed once open:
+					 * 1000 */
+	double		accept_retry;	/* seconds a listener waits after
+					 * accept() ran out of descriptors:
+					 * 1 */
 	double		hello_timeout;	/* seconds an inbound peer has to send
 					 * its HELLO: 5 (at most
 					 * handshake_timeout) */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 
@@ -632,6 +633,82 @@ test_silent_peer_gets_the_shorter_hello_deadline(void **state)
 	assert_still_served(f);
 }
 
+static int
+setup_retry(void **state)
+{
+	rpc_limits lim;
+
+	rpc_limits_init(&lim);
+	lim.accept_retry = 0.2;
+	return setup_with(state, &lim);
+}
+
+static void
+test_out_of_descriptors_pauses_the_listener(void **state)
+{
+	fixture *f = *state;
+	struct rlimit old, low;
+	GArray *fill = g_array_new(FALSE, FALSE, sizeof(int));
+	uint8_t hello[RPC_HS_HELLO_LEN];
+	unsigned int before, spins;
+	int fd, i;
+
+	/* Leave this process one free descriptor under a low limit: the
+	 * client's socket takes it, so the server's accept() gets EMFILE
+	 * while the connection waits in the backlog. */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 64;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while ((fd = dup(0)) >= 0)
+		g_array_append_val(fill, fd);
+	assert_int_equal(errno, EMFILE);
+	assert_true(fill->len > 0);
+	close(g_array_index(fill, int, fill->len - 1));
+	g_array_set_size(fill, fill->len - 1);
+	fd = raw_connect(f);
+	/* Without the pause the listener's watcher fires again at once:
+	 * thousands of loop iterations in 0.3 s. */
+	before = ev_iteration(f->loop);
+	tt_run_for(f->loop, 0.3);
+	spins = ev_iteration(f->loop) - before;
+	for (i = 0; i < (int)fill->len; i++)
+		close(g_array_index(fill, int, i));
+	g_array_free(fill, TRUE);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(spins < 100);
+	/* With descriptors back, the retry accepts it: the server's HELLO
+	 * arrives. */
+	read_exact(f, fd, hello, sizeof(hello));
+	close(fd);
+	assert_still_served(f);
+}
+
+static int
+setup_one_conn(void **state)
+{
+	rpc_limits lim;
+
+	rpc_limits_init(&lim);
+	lim.max_conns = 1;
+	return setup_with(state, &lim);
+}
+
+static void
+test_connections_per_tub_are_capped(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(GError) err = NULL;
+	rpc_tub *late = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+
+	/* The fixture's client holds the one connection allowed. */
+	assert_null(tt_get_ref(late, f->furl, &err));
+	assert_non_null(err);
+	rpc_tub_free(late);
+	assert_int_equal(rpc_tub_n_connections(f->server), 1);
+	assert_still_served(f);
+}
+
 /* A raw client on a socketpair the server adopts, so that the test sees
  * the server's side of the connection.  Small socket buffers keep the
  * kernel from absorbing what the server queues. */
@@ -958,6 +1035,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_full_handshake_slots_do_not_lock_out_a_new_client,
 		    setup_cap, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_out_of_descriptors_pauses_the_listener, setup_retry,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_connections_per_tub_are_capped, setup_one_conn,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_silent_peer_gets_the_shorter_hello_deadline,
 		    setup_hello, teardown),
