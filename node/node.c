@@ -307,6 +307,11 @@ start_tub(node *n, GError **error)
 	    lim.max_conns, 1, 1000000, &max_conns, error))
 		return FALSE;
 	lim.max_conns = (uint32_t)max_conns;
+	/* No grid service passes on a reference it got from another tub
+	 * (the introducer's subscribers send references to their own
+	 * objects), so a node redeems no gifts: a gift would only let a
+	 * peer make the node dial an address of the peer's choosing. */
+	lim.accept_gifts = FALSE;
 	raise_nofile_limit();
 	lim.keepalive = (double)keepalive;	/* 0: never */
 	lim.disconnect_timeout = (double)disconnect;

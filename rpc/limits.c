@@ -26,6 +26,8 @@ rpc_limits_init(rpc_limits *lim)
 	lim->write_timeout = 60.0;
 	lim->max_gifts = 1024;
 	lim->accept_gifts = true;
+	lim->max_gift_dials = 8;
+	lim->max_tub_gift_dials = 64;
 	lim->keepalive = 240.0;
 	lim->disconnect_timeout = 0.0;
 }

@@ -49,7 +49,13 @@ typedef struct rpc_limits {
 	uint32_t	max_gifts;	/* gifts given per connection and not
 					 * yet redeemed: 1024 */
 	bool		accept_gifts;	/* redeem and give third-party
-					 * references: true */
+					 * references: true (node tubs turn
+					 * it off: no grid service needs
+					 * gifts) */
+	uint32_t	max_gift_dials;	/* gifts being redeemed at once per
+					 * connection (each may dial): 8 */
+	uint32_t	max_tub_gift_dials; /* the same for the whole tub:
+					 * 64 */
 	double		keepalive;	/* seconds without input before a
 					 * PING: 240 (Foolscap's); 0 never */
 	double		disconnect_timeout; /* seconds without input before

@@ -63,6 +63,8 @@ struct rpc_tub {
 	GHashTable	*connectors;	/* tubid text -> rpc_connector* */
 	GList		*all_conns;	/* unclosed rpc_conn (owned ref) */
 	GHashTable	*every_conn;	/* every allocated rpc_conn (weak) */
+	uint32_t	 n_redeeming;	/* gifts being redeemed, all
+					 * connections together */
 	bool		 freeing;
 };
 
@@ -395,10 +397,39 @@ tub_own_furl_for_obj(void *owner, rpc_obj *obj)
 	return tub_furl_for_obj(owner, obj);
 }
 
+struct tub_redeem {
+	rpc_tub		*tub;
+	rpci_ref_fn	*fn;
+	void		*arg;
+};
+
 static void
+tub_redeem_cb(rpc_ref *ref, const GError *err, void *arg)
+{
+	struct tub_redeem *r = arg;
+
+	r->tub->n_redeeming--;
+	r->fn(ref, err, r->arg);
+	g_free(r);
+}
+
+/* A gift: the peer chose the FURL, so the tub bounds how many it redeems
+ * (and so may dial) at once. */
+static int
 tub_own_get_ref(void *owner, rpc_furl *furl, rpci_ref_fn *fn, void *arg)
 {
-	tub_get_ref_take(owner, furl, fn, arg);
+	rpc_tub *tub = owner;
+	struct tub_redeem *r;
+
+	if (tub->n_redeeming >= tub->lim.max_tub_gift_dials)
+		return RPC_E_TOOBIG;
+	r = g_new0(struct tub_redeem, 1);
+	r->tub = tub;
+	r->fn = fn;
+	r->arg = arg;
+	tub->n_redeeming++;
+	tub_get_ref_take(tub, furl, tub_redeem_cb, r);
+	return 0;
 }
 
 static const rpci_sess_owner tub_sess_owner = {
