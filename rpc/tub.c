@@ -63,6 +63,8 @@ struct rpc_tub {
 	GHashTable	*connectors;	/* tubid text -> rpc_connector* */
 	GList		*all_conns;	/* unclosed rpc_conn (owned ref) */
 	GHashTable	*every_conn;	/* every allocated rpc_conn (weak) */
+	uint32_t	 n_redeeming;	/* gifts being redeemed, all
+					 * connections together */
 	bool		 freeing;
 };
 
@@ -72,6 +74,9 @@ struct rpc_listener {
 	uint16_t	 port;
 	ev_io		 io;
 	GQueue		 unauth;	/* struct unauth, oldest first */
+	ev_timer	 retry;		/* accepting again after EMFILE */
+	ev_tstamp	 last_full_log;	/* when EMFILE was last logged */
+	uint64_t	 full_since_log; /* pauses not logged since */
 };
 
 /* An inbound connection still in its handshake. */
@@ -267,6 +272,7 @@ rpc_tub_free(rpc_tub *tub)
 		rpc_listener *ln = g_ptr_array_index(tub->listeners, i);
 
 		ev_io_stop(tub->loop, &ln->io);
+		ev_timer_stop(tub->loop, &ln->retry);
 		close(ln->fd);
 		g_queue_clear_full(&ln->unauth, g_free);
 		g_free(ln);
@@ -397,10 +403,39 @@ tub_own_furl_for_obj(void *owner, rpc_obj *obj)
 	return tub_furl_for_obj(owner, obj);
 }
 
+struct tub_redeem {
+	rpc_tub		*tub;
+	rpci_ref_fn	*fn;
+	void		*arg;
+};
+
 static void
+tub_redeem_cb(rpc_ref *ref, const GError *err, void *arg)
+{
+	struct tub_redeem *r = arg;
+
+	r->tub->n_redeeming--;
+	r->fn(ref, err, r->arg);
+	g_free(r);
+}
+
+/* A gift: the peer chose the FURL, so the tub bounds how many it redeems
+ * (and so may dial) at once. */
+static int
 tub_own_get_ref(void *owner, rpc_furl *furl, rpci_ref_fn *fn, void *arg)
 {
-	tub_get_ref_take(owner, furl, fn, arg);
+	rpc_tub *tub = owner;
+	struct tub_redeem *r;
+
+	if (tub->n_redeeming >= tub->lim.max_tub_gift_dials)
+		return RPC_E_TOOBIG;
+	r = g_new0(struct tub_redeem, 1);
+	r->tub = tub;
+	r->fn = fn;
+	r->arg = arg;
+	tub->n_redeeming++;
+	tub_get_ref_take(tub, furl, tub_redeem_cb, r);
+	return 0;
 }
 
 static const rpci_sess_owner tub_sess_owner = {
@@ -721,6 +756,40 @@ listener_admit(rpc_listener *ln, const char *host, const char *addr)
 }
 
 static void
+listener_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	rpc_listener *ln = RPC_CONTAINER_OF(w, rpc_listener, retry);
+
+	RPC_UNUSED(revents);
+	ev_io_start(loop, &ln->io);
+}
+
+/* accept() ran out of descriptors (or memory): the pending connection
+ * stays in the backlog and the watcher would fire again at once, so stop
+ * it and try again after accept_retry seconds.  One line per minute at
+ * most says so. */
+static void
+listener_pause(rpc_listener *ln, int err)
+{
+	rpc_tub *tub = ln->tub;
+	ev_tstamp now = ev_now(tub->loop);
+
+	ev_io_stop(tub->loop, &ln->io);
+	ev_timer_set(&ln->retry, tub->lim.accept_retry > 0 ?
+	    tub->lim.accept_retry : 1.0, 0.);
+	ev_timer_start(tub->loop, &ln->retry);
+	ln->full_since_log++;
+	if (ln->last_full_log == 0 || now - ln->last_full_log >= 60.0) {
+		g_warning("accept on port %u: %s; not accepting for %.1f s "
+		    "(%" G_GUINT64_FORMAT " pauses since the last such line)",
+		    ln->port, g_strerror(err), tub->lim.accept_retry,
+		    ln->full_since_log);
+		ln->last_full_log = now;
+		ln->full_since_log = 0;
+	}
+}
+
+static void
 listener_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	rpc_listener *ln = RPC_CONTAINER_OF(w, rpc_listener, io);
@@ -740,10 +809,15 @@ listener_cb(struct ev_loop *loop, ev_io *w, int revents)
 		fd = accept4(ln->fd, (struct sockaddr *)&ss, &sl,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
+			int e = errno;
+
+			if (e == EMFILE || e == ENFILE || e == ENOBUFS ||
+			    e == ENOMEM)
+				listener_pause(ln, e);
+			else if (e != EAGAIN && e != EWOULDBLOCK &&
+			    e != EINTR && e != ECONNABORTED)
 				g_warning("accept on port %u: %s", ln->port,
-				    g_strerror(errno));
+				    g_strerror(e));
 			return;
 		}
 		format_addr((struct sockaddr *)&ss, addr, sizeof(addr));
@@ -814,6 +888,7 @@ rpc_tub_listen(rpc_tub *tub, const char *host, uint16_t port,
 	    ((struct sockaddr_in *)&ss)->sin_port :
 	    ((struct sockaddr_in6 *)&ss)->sin6_port);
 	ev_io_init(&ln->io, listener_cb, fd, EV_READ);
+	ev_timer_init(&ln->retry, listener_retry_cb, 0., 0.);
 	ev_io_start(tub->loop, &ln->io);
 	g_ptr_array_add(tub->listeners, ln);
 	if (*tub->location == '\0') {
@@ -1118,6 +1193,16 @@ tub_conn_opened(rpc_tub *tub, rpc_conn *c)
 	rpc_connector *k = rpci_conn_tag(c);
 
 	tub_unauth_forget(tub, c);
+	/* A connection to a new peer beyond max_conns is closed: the limit
+	 * on descriptors is then a decision, not an accident. */
+	if (old == NULL && g_hash_table_size(tub->conns) >=
+	    tub->lim.max_conns) {
+		g_message("closing connection %s (%s): %u connections "
+		    "already open", rpci_conn_peer_addr(c), peer,
+		    g_hash_table_size(tub->conns));
+		rpci_conn_abort(c, "overloaded: too many connections");
+		return;
+	}
 	if (old != NULL && old != c) {
 		keep = pick_survivor(tub, old, c);
 		drop = keep == c ? old : c;
