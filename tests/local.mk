@@ -51,8 +51,16 @@ grid_unit_tests = \
 	tests/unit/test_grid_chk \
 	tests/unit/test_grid_layout \
 	tests/unit/test_grid_happiness
-check_PROGRAMS += $(rpc_unit_tests) $(node_unit_tests) $(grid_unit_tests)
-TESTS += $(rpc_unit_tests) $(node_unit_tests) $(grid_unit_tests)
+acct_unit_tests = \
+	tests/unit/test_acct_mac \
+	tests/unit/test_acct_mgr
+check_PROGRAMS += $(rpc_unit_tests) $(node_unit_tests) $(grid_unit_tests) \
+	$(acct_unit_tests)
+TESTS += $(rpc_unit_tests) $(node_unit_tests) $(grid_unit_tests) \
+	$(acct_unit_tests)
+ACCT_TEST_LDADD = tests/unit/libtubtest.a $(ACCT_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_acct_mac_LDADD = $(ACCT_TEST_LDADD)
+tests_unit_test_acct_mgr_LDADD = $(ACCT_TEST_LDADD)
 tests_unit_test_node_cfg_LDADD = $(NODE_TEST_LDADD)
 tests_unit_test_node_web_LDADD = $(NODE_TEST_LDADD)
 tests_unit_test_node_dir_LDADD = $(NODE_TEST_LDADD)
@@ -96,11 +104,13 @@ tests_interop_interop_peer_LDADD = $(RPC_LIBS)
 # Integration: real processes on loopback.
 TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
-	tests/integration/test_grid_put_get.sh
+	tests/integration/test_grid_put_get.sh \
+	tests/integration/test_accounts.sh
 check_PROGRAMS += tests/integration/test_rpc_liveness
 EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
-	tests/integration/test_grid_put_get.sh tests/demo.sh
+	tests/integration/test_grid_put_get.sh tests/demo.sh \
+	tests/integration/test_accounts.sh
 
 # Fuzz targets: built as libFuzzer programs with --enable-fuzzing (clang);
 # always built against a replay driver (replay_NAME: fuzz_NAME.c and
