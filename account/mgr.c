@@ -116,15 +116,22 @@ acct_obj_get(void *data, rpc_incall *call, acct_info *info)
 	return m;
 }
 
-/* One get_storage_servers() call waiting for the servers' answers. */
+/* One get_storage_servers() call waiting for the servers' answers.  A
+ * server that does not answer within ACCT_PSS_TIMEOUT is left out of the
+ * answer (its call is cancelled), so one hostile or stuck server cannot
+ * hold every account's list.  The gather lives until every call has
+ * completed. */
 struct gather {
-	rpc_incall	*call;
+	rpc_incall	*call;		/* NULL once answered */
+	struct ev_loop	*loop;
+	ev_timer	 timer;
 	guint		 pending;
 	GPtrArray	*items;		/* struct item */
 };
 
 struct item {
 	struct gather	*g;
+	rpc_call	*call;		/* until it completes */
 	char		*key;
 	char		*nickname;
 	char		*furl;		/* NULL until answered (secret) */
@@ -145,7 +152,7 @@ item_free(void *p)
 }
 
 static void
-gather_finish(struct gather *g)
+gather_answer(struct gather *g)
 {
 	rpc_pack *p = rpc_pack_new();
 	guint i, n = 0;
@@ -169,8 +176,39 @@ gather_finish(struct gather *g)
 		rpc_pack_str(p, it->furl);
 	}
 	rpc_incall_return(g->call, p);
+	g->call = NULL;
+	ev_timer_stop(g->loop, &g->timer);
+}
+
+/* One of the gather's calls completed (or the initial count dropped). */
+static void
+gather_done_one(struct gather *g)
+{
+	if (--g->pending > 0)
+		return;
+	if (g->call != NULL)
+		gather_answer(g);
 	g_ptr_array_unref(g->items);
 	g_free(g);
+}
+
+static void
+gather_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gather *g = RPC_CONTAINER_OF(w, struct gather, timer);
+	guint i;
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	if (g->call != NULL)
+		gather_answer(g);
+	/* The cancelled calls complete later and free the gather. */
+	for (i = 0; i < g->items->len; i++) {
+		struct item *it = g_ptr_array_index(g->items, i);
+
+		if (it->call != NULL)
+			rpc_call_cancel(it->call);
+	}
 }
 
 /* A server's answer to pss_furl(num): kept only if it is a FURL of that
@@ -181,7 +219,10 @@ pss_answer(const msgpack_object *result, const GError *err, void *arg)
 	struct item *it = arg;
 	struct gather *g = it->g;
 
-	if (err == NULL && result->type == MSGPACK_OBJECT_STR &&
+	it->call = NULL;
+	if (g->call == NULL) {
+		/* Too late: answered already. */
+	} else if (err == NULL && result->type == MSGPACK_OBJECT_STR &&
 	    result->via.str.size <= ACCT_FURL_MAX) {
 		g_autofree char *t = g_strndup(result->via.str.ptr,
 		    result->via.str.size);
@@ -202,8 +243,7 @@ pss_answer(const msgpack_object *result, const GError *err, void *arg)
 		g_info("storage server %s: pss_furl failed: %s",
 		    it->nickname, err->message);
 	}
-	if (--g->pending == 0)
-		gather_finish(g);
+	gather_done_one(g);
 }
 
 static void
@@ -229,6 +269,8 @@ acct_get_storage_servers(rpc_incall *call, rpc_mp *args, void *data)
 	acct_info_clear(&info);
 	g = g_new0(struct gather, 1);
 	g->call = call;
+	g->loop = rpc_tub_loop(m->tub);
+	ev_timer_init(&g->timer, gather_timeout, ACCT_PSS_TIMEOUT, 0);
 	g->items = g_ptr_array_new_with_free_func(item_free);
 	g_hash_table_iter_init(&hi, m->regs);
 	while (g_hash_table_iter_next(&hi, NULL, &v)) {
@@ -253,10 +295,12 @@ acct_get_storage_servers(rpc_incall *call, rpc_mp *args, void *data)
 
 		rpc_pack_array(p, 1);
 		rpc_pack_uint(p, o->num);
-		rpc_ref_call(r->facet, "pss_furl", p, pss_answer, it);
+		it->call = rpc_ref_call(r->facet, "pss_furl", p, pss_answer,
+		    it);
 	}
-	if (--g->pending == 0)
-		gather_finish(g);
+	if (g->pending > 1)
+		ev_timer_start(g->loop, &g->timer);
+	gather_done_one(g);
 }
 
 static void

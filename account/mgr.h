@@ -39,6 +39,8 @@ typedef struct acct_mgr acct_mgr;
  * rather than Foolscap's hour: a restarted manager gets its servers and
  * subscribers back within a minute. */
 #define ACCT_RETRY_MAX		60.0
+/* Seconds the manager waits for a server's pss_furl() answer. */
+#define ACCT_PSS_TIMEOUT	10.0
 
 /* Serve on 'tub' (borrowed; free the manager just before the tub, with no
  * loop pass between: the tub keeps the lookup handler).  'db_path' is the

@@ -110,7 +110,7 @@ check_PROGRAMS += tests/integration/test_rpc_liveness
 EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
 	tests/integration/test_grid_put_get.sh tests/demo.sh \
-	tests/integration/test_accounts.sh
+	tests/integration/test_accounts.sh tests/demo_accounts.sh
 
 # Fuzz targets: built as libFuzzer programs with --enable-fuzzing (clang);
 # always built against a replay driver (replay_NAME: fuzz_NAME.c and
@@ -180,3 +180,5 @@ EXTRA_DIST += tests/cli/test_grid_manager.sh tests/cli/test_enroll.sh \
 	tests/cli/lib.sh
 noinst_PROGRAMS += tests/bench/chk-bench
 tests_bench_chk_bench_LDADD = $(GRID_LIBS)
+noinst_PROGRAMS += tests/bench/acct-bench
+tests_bench_acct_bench_LDADD = $(ACCT_LIBS)

@@ -431,6 +431,74 @@ test_register_checks_owner(void **state)
 	rpc_ref_unref(ref);
 }
 
+/* A facet whose pss_furl() never answers (until the test lets go). */
+static rpc_incall *stuck_call;
+
+static void
+stuck_pss_furl(rpc_incall *call, rpc_mp *args, void *data)
+{
+	RPC_UNUSED(args);
+	RPC_UNUSED(data);
+	stuck_call = call;
+}
+
+static const rpc_method stuck_methods[] = {
+	{ "pss_furl", stuck_pss_furl, NULL, 0, NULL },
+};
+static const rpc_iface stuck_iface = {
+	"test.stuck", stuck_methods, G_N_ELEMENTS(stuck_methods),
+};
+
+/* A server that registers and then never answers pss_furl() is left out
+ * of the list after ACCT_PSS_TIMEOUT; the others are still listed. */
+static void
+test_stuck_server_left_out(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *a = create_account(f, "alice", NULL);
+	g_autoptr(GError) e = NULL;
+	rpc_tub *st = tt_tub_listening(f->loop, NULL);
+	rpc_obj *obj = rpc_obj_new(&stuck_iface, NULL, NULL);
+	grid_ann *ann = grid_ann_sign(rpc_tub_ident(st), "storage", "stuck",
+	    NULL, "", 1, NULL);
+	rpc_ref *desk = tt_get_ref(st, f->desk_furl, &e);
+	rpc_ref *acct;
+	rpc_pack *p = rpc_pack_new();
+	tt_answer ans;
+	gint64 t0;
+
+	assert_non_null(desk);
+	rpc_pack_array(p, 2);
+	rpc_pack_obj(p, obj);
+	grid_ann_pack(ann, p);
+	tt_answer_init(&ans);
+	assert_true(tt_call(f->loop, desk, "register", p, &ans));
+	assert_null(ans.err);
+	tt_answer_clear(&ans);
+	start_server(f, 0);
+	assert_true(wait_registered(f, 0));
+	acct = tt_get_ref(f->cl, a, &e);
+	assert_non_null(acct);
+	tt_answer_init(&ans);
+	t0 = g_get_monotonic_time();
+	rpc_ref_call(acct, "get_storage_servers", NULL, tt_answer_cb, &ans);
+	assert_true(tt_run_until(f->loop, &ans.done, ACCT_PSS_TIMEOUT + 5));
+	assert_true(g_get_monotonic_time() - t0 >=
+	    (gint64)(ACCT_PSS_TIMEOUT * G_USEC_PER_SEC) - G_USEC_PER_SEC);
+	assert_null(ans.err);
+	assert_int_equal(ans.result.data.via.array.size, 1);
+	tt_answer_clear(&ans);
+	assert_non_null(stuck_call);
+	rpc_incall_fail(stuck_call, "test", "let go");
+	stuck_call = NULL;
+	rpc_ref_unref(acct);
+	rpc_ref_unref(desk);
+	grid_ann_free(ann);
+	rpc_obj_unref(obj);
+	tt_run_for(f->loop, 0.1);
+	rpc_tub_free(st);
+}
+
 static gboolean
 wait_servers(struct fx *f, acct_client *c, guint n)
 {
@@ -496,6 +564,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_register_checks_owner,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_follows_servers,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stuck_server_left_out,
 		    setup, teardown),
 	};
 
