@@ -23,9 +23,19 @@
 struct acct_node {
 	node		*n;		/* borrowed */
 	acct_mgr	*mgr;
-	acct_desk	*desk;
+	GPtrArray	*desks;		/* acct_desk *, the primary first */
 	acct_client	*client;
 };
+
+static void
+wipe_strv(char **v)
+{
+	guint i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		sodium_memzero(v[i], strlen(v[i]));
+	g_strfreev(v);
+}
 
 gboolean
 acct_node_is_manager(const char *dir)
@@ -60,30 +70,44 @@ acct_create_manager_sections(const char *dir, GKeyFile *kf,
 	return ok;
 }
 
-/* The first line of DIR/NAME (a FURL), or NULL if there is no file. */
-static char *
-read_furl_file(node *n, const char *name, GError **error)
+/* The non-empty lines of DIR/NAME (FURLs; '#' starts a comment line),
+ * at most 'max'; NULL if there is no file.  Caller g_strfreev()s (after
+ * wiping: they are capabilities). */
+static char **
+read_furl_lines(node *n, const char *name, guint max, GError **error)
 {
 	g_autofree char *path = g_build_filename(node_dir(n), name, NULL);
 	g_autoptr(GError) e = NULL;
-	char *text = NULL, *nl;
+	g_autoptr(GPtrArray) out = g_ptr_array_new();
+	char *text = NULL, **lines;
 	size_t len = 0;
+	guint i;
 
-	if (!rpc_file_read_capped(path, FURL_FILE_MAX, &text, &len, &e)) {
+	if (!rpc_file_read_capped(path, FURL_FILE_MAX * max, &text, &len,
+	    &e)) {
 		if (!g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT))
 			g_propagate_error(error, g_steal_pointer(&e));
 		return NULL;
 	}
-	if ((nl = strchr(text, '\n')) != NULL) {
-		if (nl[1] != '\0' && strspn(nl + 1, " \t\r\n") !=
-		    strlen(nl + 1))
-			g_warning("%s: only the first line is used (one "
-			    "account manager per server)", path);
-		sodium_memzero(nl, strlen(nl));
-		*nl = '\0';
+	lines = g_strsplit(text, "\n", -1);
+	sodium_memzero(text, len);
+	g_free(text);
+	for (i = 0; lines[i] != NULL; i++) {
+		char *l = g_strstrip(lines[i]);
+
+		if (l[0] == '\0' || l[0] == '#')
+			continue;
+		if (out->len >= max) {
+			g_set_error(error, ACCT_ERROR, ACCT_E_FORMAT, "%s: "
+			    "more than %u FURLs", path, max);
+			wipe_strv(lines);
+			return NULL;
+		}
+		g_ptr_array_add(out, g_strdup(l));
 	}
-	g_strstrip(text);
-	return text;
+	wipe_strv(lines);
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
 }
 
 static void
@@ -95,7 +119,13 @@ status_mgr(json_t *st, void *arg)
 static void
 status_desk(json_t *st, void *arg)
 {
-	acct_desk_status(((acct_node *)arg)->desk, st);
+	acct_node *a = arg;
+	json_t *rows = json_array();
+	guint i;
+
+	for (i = 0; i < a->desks->len; i++)
+		acct_desk_status(g_ptr_array_index(a->desks, i), rows);
+	json_object_set_new(st, "serverdesks", rows);
 }
 
 static void
@@ -125,17 +155,18 @@ static const node_status_section mgr_sections[] = {
 	    G_N_ELEMENTS(mgr_server_columns), "servers", "connected" },
 };
 
-static const node_status_field desk_facts[] = {
-	{ "state",		"State",		NODE_FIELD_STATE, 0 },
-	{ "since",		"Since",		NODE_FIELD_TIME, 0 },
-	{ "last_error",		"Last error",		0, 0 },
-	{ "registrations",	"Registrations",	0, 0 },
-	{ "pss_facets_made",	"Account facets made",	0, 0 },
+static const node_status_field desk_columns[] = {
+	{ "manager",		"Manager (tubid)",	NODE_FIELD_ID,	  20 },
+	{ "state",		"State",		NODE_FIELD_STATE, 13 },
+	{ "since",		"Since",		NODE_FIELD_TIME,  20 },
+	{ "registrations",	"Registrations",	0,		  13 },
+	{ "pss_facets_made",	"Facets made",		0,		  0 },
+	{ "last_error",		"Last error",		0,		  0 },
 };
 
 static const node_status_section desk_section = {
-	"Serverdesk (account manager)", "serverdesk", FALSE, desk_facts,
-	G_N_ELEMENTS(desk_facts), NULL, NULL,
+	"Account managers (serverdesks)", "serverdesks", TRUE, desk_columns,
+	G_N_ELEMENTS(desk_columns), "account managers", "connected",
 };
 
 static const node_status_field client_facts[] = {
@@ -164,7 +195,7 @@ acct_status_layout_add(node_status_layout *l, const char *kind,
 			node_status_layout_add(l, &mgr_sections[i]);
 		return TRUE;
 	}
-	if (json_object_get(doc, "serverdesk") != NULL)
+	if (json_object_get(doc, "serverdesks") != NULL)
 		node_status_layout_add(l, &desk_section);
 	if (json_object_get(doc, "account") != NULL)
 		node_status_layout_add(l, &client_section);
@@ -183,6 +214,8 @@ acct_node_start(node *n, grid_node *g, GError **error)
 	char *furl = NULL;
 
 	a->n = n;
+	a->desks = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)acct_desk_free);
 	if (g == NULL) {
 		g_autofree char *db = g_build_filename(node_dir(n),
 		    "accounts.sqlite", NULL);
@@ -196,37 +229,45 @@ acct_node_start(node *n, grid_node *g, GError **error)
 	}
 	if (grid_node_storage(g) != NULL && no_intro) {
 		g_autoptr(GError) e = NULL;
+		g_autofree char *db = g_build_filename(node_dir(n),
+		    "pss-accounts.sqlite", NULL);
+		char **furls = read_furl_lines(n, "serverdesk.furl",
+		    ACCT_DESK_MAX, &e);
+		guint i;
 
-		furl = read_furl_file(n, "serverdesk.furl", &e);
 		if (e != NULL) {
 			g_propagate_error(error, g_steal_pointer(&e));
 			goto fail;
 		}
-		if (furl != NULL) {
-			g_autofree char *db = g_build_filename(node_dir(n),
-			    "pss-accounts.sqlite", NULL);
+		for (i = 0; furls != NULL && furls[i] != NULL; i++) {
+			acct_desk *d = acct_desk_new(node_tub(n),
+			    grid_node_storage(g), furls[i], i == 0,
+			    node_nickname(n), priv, db, error);
 
-			a->desk = acct_desk_new(node_tub(n),
-			    grid_node_storage(g), furl, node_nickname(n), priv,
-			    db, error);
-			sodium_memzero(furl, strlen(furl));
-			g_clear_pointer(&furl, g_free);
-			if (a->desk == NULL) {
+			if (d == NULL) {
+				wipe_strv(furls);
 				g_prefix_error(error, "%s/", node_dir(n));
 				goto fail;
 			}
+			g_ptr_array_add(a->desks, d);
+		}
+		wipe_strv(furls);
+		if (a->desks->len > 0)
 			node_add_status_section(n, &desk_section, status_desk,
 			    a);
-		}
 	}
-	if (no_intro) {
+	if (no_intro && grid_node_broker(g) != NULL) {
 		g_autoptr(GError) e = NULL;
 
-		furl = read_furl_file(n, "account.furl", &e);
+		char **furls = read_furl_lines(n, "account.furl", 1, &e);
+
 		if (e != NULL) {
 			g_propagate_error(error, g_steal_pointer(&e));
 			goto fail;
 		}
+		if (furls != NULL && furls[0] != NULL)
+			furl = g_strdup(furls[0]);
+		wipe_strv(furls);
 		if (furl != NULL) {
 			g_autofree char *sj = g_build_filename(priv,
 			    "servers.json", NULL);
@@ -258,7 +299,7 @@ acct_node_stop(acct_node *a)
 	 * are stopped right after this). */
 	node_clear_status_sections(a->n);
 	acct_client_free(a->client);
-	acct_desk_free(a->desk);
+	g_ptr_array_unref(a->desks);
 	acct_mgr_free(a->mgr);
 	g_free(a);
 }

@@ -5,7 +5,14 @@
  * help), passing its private facet by reference and a fresh signed
  * announcement without an anonymous FURL.  The name-lookup handler mints
  * PSS facets from MAC'ed swissnums; the storage server's own method table
- * serves them (grid_ss_facet_new()). */
+ * serves them (grid_ss_facet_new()).
+ *
+ * A server may serve several managers, one desk each.  The primary one's
+ * account numbers are the lease owners as they are, MAC'ed with the
+ * server's secret S; every other manager's are MAC'ed with a key derived
+ * from S and that manager's tubid, and mapped to owners of their own
+ * (from ACCT_DESK_OWNER_BASE up, in pss-accounts.sqlite), so that two
+ * managers' account 5 never share leases. */
 #include "config.h"
 
 #include <string.h>
@@ -23,15 +30,19 @@
 #include "rpc/base32.h"
 #include "rpc/common.h"
 #include "rpc/conn.h"
+#include "rpc/furl.h"
 #include "rpc/ident.h"
 #include "rpc/reconnect.h"
 
 #define DESK_STATUS_MAX		16	/* bytes of a status name */
+#define DESK_KEY_CONTEXT	"tahoe-c pss key v1 "
 
 struct acct_desk {
 	rpc_tub		*tub;		/* borrowed */
 	grid_ss		*ss;		/* borrowed */
 	uint8_t		 key[ACCT_SECRET_LEN];
+	gboolean	 primary;
+	char		*am;		/* the manager's tubid, or "" */
 	char		*nickname;
 	rpc_obj		*facet;
 	rpc_reconnector	*rc;
@@ -51,17 +62,54 @@ struct reg_ctx {
 	acct_desk	*d;
 };
 
+guint32
+acct_desk_owner(acct_desk *d, guint32 num)
+{
+	/* Look first: an ignored INSERT would still use up an id. */
+	static const char *const sql[2] = {
+		"SELECT id FROM owners WHERE am = ? AND num = ?",
+		"INSERT INTO owners (am, num) VALUES (?, ?)",
+	};
+	sqlite3_int64 id = 0;
+	int i;
+
+	if (d->primary)
+		return num;
+	for (i = 0; i < 2 && id == 0; i++) {
+		sqlite3_stmt *q = NULL;
+		int rc;
+
+		if (sqlite3_prepare_v2(d->db, sql[i], -1, &q, NULL) !=
+		    SQLITE_OK)
+			return 0;
+		sqlite3_bind_text(q, 1, d->am, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, num);
+		rc = sqlite3_step(q);
+		if (i == 0 && rc == SQLITE_ROW)
+			id = sqlite3_column_int64(q, 0);
+		else if (i == 1 && rc == SQLITE_DONE)
+			id = sqlite3_last_insert_rowid(d->db);
+		sqlite3_finalize(q);
+		if (i == 1 && rc != SQLITE_DONE)
+			return 0;
+	}
+	if (id < 1 || id > (sqlite3_int64)(G_MAXUINT32 - ACCT_DESK_OWNER_BASE))
+		return 0;
+	return ACCT_DESK_OWNER_BASE + (guint32)id;
+}
+
 static rpc_obj *
 pss_lookup(rpc_tub *tub, const char *swissnum, void *arg)
 {
 	acct_desk *d = arg;
-	guint32 num;
+	guint32 num, owner;
 
 	RPC_UNUSED(tub);
-	if (!acct_mac_check(d->key, swissnum, &num))
+	if (!acct_mac_check(d->key, swissnum, &num) ||
+	    (owner = acct_desk_owner(d, num)) == 0)
 		return NULL;
 	d->n_minted++;
-	return grid_ss_facet_new(d->ss, num);
+	return grid_ss_facet_new(d->ss, owner);
 }
 
 char *
@@ -128,19 +176,20 @@ facet_set_account(rpc_incall *call, rpc_mp *args, void *data)
 		    "disabled or terminated");
 		return;
 	}
-	if (sqlite3_prepare_v2(d->db, "INSERT INTO accounts (num, status, "
-	    "quota) VALUES (?,?,?) ON CONFLICT (num) DO UPDATE SET "
-	    "status = excluded.status, quota = excluded.quota", -1, &q,
+	if (sqlite3_prepare_v2(d->db, "INSERT INTO accounts (am, num, "
+	    "status, quota) VALUES (?,?,?,?) ON CONFLICT (am, num) DO UPDATE "
+	    "SET status = excluded.status, quota = excluded.quota", -1, &q,
 	    NULL) != SQLITE_OK) {
 		rpc_incall_fail(call, "acct.Failed", "database");
 		return;
 	}
-	sqlite3_bind_int64(q, 1, (sqlite3_int64)num);
-	sqlite3_bind_text(q, 2, st, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 1, d->am, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)num);
+	sqlite3_bind_text(q, 3, st, -1, SQLITE_STATIC);
 	if (quota < 0)
-		sqlite3_bind_null(q, 3);
+		sqlite3_bind_null(q, 4);
 	else
-		sqlite3_bind_int64(q, 3, quota);
+		sqlite3_bind_int64(q, 4, quota);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE) {
@@ -242,41 +291,64 @@ desk_connected(rpc_ref *ref, void *arg)
 
 acct_desk *
 acct_desk_new(rpc_tub *tub, grid_ss *ss, const char *desk_furl,
-    const char *nickname, const char *private_dir, const char *db_path,
-    GError **error)
+    gboolean primary, const char *nickname, const char *private_dir,
+    const char *db_path, GError **error)
 {
 	acct_desk *d = g_new0(acct_desk, 1);
 	g_autofree char *secret = g_build_filename(private_dir, "pss-secret",
 	    NULL);
+	g_autoptr(rpc_furl) f = NULL;
 	char *msg = NULL;
 
 	d->tub = tub;
 	d->ss = ss;
+	d->primary = primary;
 	d->nickname = g_strdup(nickname != NULL ? nickname : "");
+	if (desk_furl != NULL && !rpc_furl_parse(desk_furl, &f, error)) {
+		g_prefix_error(error, "serverdesk.furl: ");
+		goto fail;
+	}
+	d->am = g_strdup(f != NULL ? rpc_furl_tubid(f) : "");
+	if (!primary && f == NULL) {
+		g_set_error(error, ACCT_ERROR, ACCT_E_FORMAT, "a secondary "
+		    "serverdesk needs its FURL");
+		goto fail;
+	}
 	if (!acct_secret_load_or_create(secret, d->key, error))
 		goto fail;
+	if (!primary) {
+		/* K_am = BLAKE2b-256(key = S, "tahoe-c pss key v1 " tubid) */
+		g_autofree char *ctx = g_strconcat(DESK_KEY_CONTEXT, d->am,
+		    NULL);
+		uint8_t k[ACCT_SECRET_LEN];
+
+		crypto_generichash(k, sizeof(k), (const unsigned char *)ctx,
+		    strlen(ctx), d->key, sizeof(d->key));
+		memcpy(d->key, k, sizeof(k));
+		sodium_memzero(k, sizeof(k));
+	}
 	if (sqlite3_open(db_path, &d->db) != SQLITE_OK ||
 	    sqlite3_exec(d->db, "PRAGMA journal_mode=WAL;"
-	    "CREATE TABLE IF NOT EXISTS accounts (num INTEGER PRIMARY KEY,"
-	    " status TEXT NOT NULL, quota INTEGER)", NULL, NULL, &msg) !=
-	    SQLITE_OK) {
+	    "CREATE TABLE IF NOT EXISTS accounts (am TEXT NOT NULL,"
+	    " num INTEGER NOT NULL, status TEXT NOT NULL, quota INTEGER,"
+	    " PRIMARY KEY (am, num));"
+	    "CREATE TABLE IF NOT EXISTS owners ("
+	    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " am TEXT NOT NULL, num INTEGER NOT NULL, UNIQUE (am, num))",
+	    NULL, NULL, &msg) != SQLITE_OK) {
 		g_set_error(error, ACCT_ERROR, ACCT_E_DB, "%s: %s", db_path,
 		    msg != NULL ? msg : sqlite3_errmsg(d->db));
 		sqlite3_free(msg);
 		goto fail;
 	}
 	d->facet = grid_owned_obj_new(&facet_iface, d);
-	if (desk_furl != NULL) {
+	if (f != NULL) {
 		rpc_backoff bo;
 
 		rpc_backoff_init(&bo);
 		bo.max = ACCT_RETRY_MAX;
-		d->rc = rpc_reconnector_new(tub, desk_furl, &bo,
-		    desk_connected, d, error);
-		if (d->rc == NULL) {
-			g_prefix_error(error, "serverdesk.furl: ");
-			goto fail;
-		}
+		d->rc = rpc_reconnector_new_furl(tub, f, &bo, desk_connected,
+		    d);
 	}
 	rpc_tub_add_lookup_handler(tub, pss_lookup, d);
 	return d;
@@ -298,6 +370,7 @@ acct_desk_free(acct_desk *d)
 	sqlite3_close(d->db);
 	sodium_memzero(d->key, sizeof(d->key));
 	g_free(d->nickname);
+	g_free(d->am);
 	g_free(d->last_error);
 	g_free(d);
 }
@@ -315,7 +388,7 @@ acct_desk_is_registered(const acct_desk *d)
 }
 
 void
-acct_desk_status(acct_desk *d, json_t *st)
+acct_desk_status(acct_desk *d, json_t *rows)
 {
 	json_t *o = json_object();
 	const char *state = d->registered ? "connected" :
@@ -339,5 +412,6 @@ acct_desk_status(acct_desk *d, json_t *st)
 	    json_integer(d->n_registered));
 	json_object_set_new(o, "pss_facets_made",
 	    json_integer((json_int_t)MIN(d->n_minted, G_MAXINT64)));
-	json_object_set_new(st, "serverdesk", o);
+	node_status_set_str(o, "manager", d->am);
+	json_array_append_new(rows, o);
 }

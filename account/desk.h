@@ -22,15 +22,26 @@
 
 typedef struct acct_desk acct_desk;
 
+/* Lease owners of a secondary manager's accounts start above every
+ * account number (ACCT_NUM_MAX). */
+#define ACCT_DESK_OWNER_BASE	((guint32)1 << 31)
+/* Managers a server may serve (lines of serverdesk.furl). */
+#define ACCT_DESK_MAX		16
+
 /* Serve PSS facets of 'ss' (borrowed, outlives the desk) on 'tub'
  * (borrowed; free the desk just before the tub: the tub keeps the lookup
  * handler) and register, through a reconnector, at the serverdesk FURL
- * 'desk_furl' (NULL: none, for tests) with an announcement signed by the
- * tub's key naming 'nickname'.  'private_dir' holds pss-secret and
- * 'db_path' the accounts the managers set.  NULL with an error. */
+ * 'desk_furl' (NULL: none, for tests and benchmarks) with an announcement
+ * signed by the tub's key naming 'nickname'.  The 'primary' manager's
+ * account numbers are the lease owners and its PSS swissnums are MAC'ed
+ * with the secret S itself; every other manager's are MAC'ed with
+ * BLAKE2b-256(key = S, "tahoe-c pss key v1 " + its tubid) and owned by
+ * numbers from ACCT_DESK_OWNER_BASE up (doc/protocol.md §11.3).
+ * 'private_dir' holds pss-secret (S) and 'db_path' what the managers set
+ * and the owner numbers given.  NULL with an error. */
 acct_desk *acct_desk_new(rpc_tub *tub, grid_ss *ss, const char *desk_furl,
-    const char *nickname, const char *private_dir, const char *db_path,
-    GError **error);
+    gboolean primary, const char *nickname, const char *private_dir,
+    const char *db_path, GError **error);
 void acct_desk_free(acct_desk *d);			/* NULL is a no-op */
 
 /* The private facet (borrowed), for tests. */
@@ -40,8 +51,12 @@ char *acct_desk_pss_furl(acct_desk *d, guint32 num);
 /* Whether the manager has accepted our registration on the current
  * connection. */
 gboolean acct_desk_is_registered(const acct_desk *d);
+/* The lease owner of this manager's account 'num' (given on first use
+ * for a secondary manager); 0 if the database fails. */
+guint32 acct_desk_owner(acct_desk *d, guint32 num);
 
-/* Add the "serverdesk" member (doc/status.md) to 'st'. */
-void acct_desk_status(acct_desk *d, json_t *st);
+/* Append this desk's row of the "serverdesks" table (doc/status.md) to
+ * the array 'rows'. */
+void acct_desk_status(acct_desk *d, json_t *rows);
 
 #endif

@@ -117,7 +117,8 @@ EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 # replay.c) so make check runs the corpora.
 fuzz_replays = tests/fuzz/replay_furl tests/fuzz/replay_frame \
 	tests/fuzz/replay_handshake tests/fuzz/replay_gm tests/fuzz/replay_announce \
-	tests/fuzz/replay_cap tests/fuzz/replay_ueb tests/fuzz/replay_share
+	tests/fuzz/replay_cap tests/fuzz/replay_ueb tests/fuzz/replay_share \
+	tests/fuzz/replay_swissnum
 check_PROGRAMS += $(fuzz_replays)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus tests/check-includes.sh
@@ -139,11 +140,15 @@ tests_fuzz_replay_ueb_SOURCES = tests/fuzz/fuzz_ueb.c tests/fuzz/replay.c
 tests_fuzz_replay_ueb_LDADD = $(GRID_LIBS)
 tests_fuzz_replay_share_SOURCES = tests/fuzz/fuzz_share.c tests/fuzz/replay.c
 tests_fuzz_replay_share_LDADD = $(GRID_LIBS)
+tests_fuzz_replay_swissnum_SOURCES = tests/fuzz/fuzz_swissnum.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_swissnum_LDADD = $(ACCT_LIBS)
 if FUZZING
 # fuzz_NAME is fuzz_NAME.c alone, linked with libFuzzer's main.
 noinst_PROGRAMS += tests/fuzz/fuzz_furl tests/fuzz/fuzz_frame \
 	tests/fuzz/fuzz_handshake tests/fuzz/fuzz_gm tests/fuzz/fuzz_announce \
-	tests/fuzz/fuzz_cap tests/fuzz/fuzz_ueb tests/fuzz/fuzz_share
+	tests/fuzz/fuzz_cap tests/fuzz/fuzz_ueb tests/fuzz/fuzz_share \
+	tests/fuzz/fuzz_swissnum
 FUZZ_TARGET_COMPILE = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 FUZZ_TARGET_LINK = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_furl_CFLAGS = $(FUZZ_TARGET_COMPILE)
@@ -170,6 +175,9 @@ tests_fuzz_fuzz_ueb_LDADD = $(GRID_LIBS)
 tests_fuzz_fuzz_share_CFLAGS = $(FUZZ_TARGET_COMPILE)
 tests_fuzz_fuzz_share_LDFLAGS = $(FUZZ_TARGET_LINK)
 tests_fuzz_fuzz_share_LDADD = $(GRID_LIBS)
+tests_fuzz_fuzz_swissnum_CFLAGS = $(FUZZ_TARGET_COMPILE)
+tests_fuzz_fuzz_swissnum_LDFLAGS = $(FUZZ_TARGET_LINK)
+tests_fuzz_fuzz_swissnum_LDADD = $(ACCT_LIBS)
 endif
 
 # Command-level tests of the tahoe program.

@@ -133,7 +133,7 @@ main(int argc, char **argv)
 	if (g_mkdir(priv, 0700) != 0 ||
 	    !rpc_tub_listen(srv, "127.0.0.1", 0, &e) ||
 	    (ss = grid_ss_new(srv, sdir, 0, NULL, NULL, &e)) == NULL ||
-	    (desk = acct_desk_new(srv, ss, NULL, "bench", priv, pdb,
+	    (desk = acct_desk_new(srv, ss, NULL, TRUE, "bench", priv, pdb,
 	    &e)) == NULL) {
 		fprintf(stderr, "%s\n", e != NULL ? e->message : "mkdir");
 		return 1;

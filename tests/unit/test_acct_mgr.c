@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "account/client.h"
 #include "account/db.h"
@@ -32,6 +33,7 @@ struct server {
 	rpc_tub		*tub;
 	grid_ss		*ss;
 	acct_desk	*desk;
+	acct_desk	*desk2;		/* a second manager's, or NULL */
 	char		*dir;
 };
 
@@ -42,6 +44,8 @@ struct fx {
 	acct_mgr	*am;
 	char		*new_account_furl, *manage_furl, *desk_furl;
 	rpc_tub		*cl;
+	rpc_tub		*am2_tub;	/* a second manager, or NULL */
+	acct_mgr	*am2;
 	struct server	 s[2];
 	int		 n_servers;
 };
@@ -75,8 +79,8 @@ start_server(struct fx *f, int i)
 	s->tub = tt_tub_listening(f->loop, NULL);
 	s->ss = grid_ss_new(s->tub, sdir, 0, NULL, NULL, &e);
 	assert_non_null(s->ss);
-	s->desk = acct_desk_new(s->tub, s->ss, f->desk_furl, nick, priv, db,
-	    &e);
+	s->desk = acct_desk_new(s->tub, s->ss, f->desk_furl, TRUE, nick,
+	    priv, db, &e);
 	if (s->desk == NULL)
 		fail_msg("acct_desk_new: %s", e->message);
 	f->n_servers = i + 1;
@@ -115,11 +119,14 @@ teardown(void **state)
 
 	rpc_tub_free(f->cl);
 	for (i = 0; i < f->n_servers; i++) {
+		acct_desk_free(f->s[i].desk2);
 		acct_desk_free(f->s[i].desk);
 		grid_ss_free(f->s[i].ss);
 		rpc_tub_free(f->s[i].tub);
 		g_free(f->s[i].dir);
 	}
+	acct_mgr_free(f->am2);
+	rpc_tub_free(f->am2_tub);
 	acct_mgr_free(f->am);
 	rpc_tub_free(f->am_tub);
 	ev_loop_destroy(f->loop);
@@ -133,13 +140,14 @@ teardown(void **state)
 	return 0;
 }
 
-/* create_account(name) through the new-account FURL: the account FURL,
- * or NULL with the remote error type in *type. */
+/* create_account(name) through the new-account FURL 'na': the account
+ * FURL, or NULL with the remote error type in *type. */
 static char *
-create_account(struct fx *f, const char *name, char **type)
+create_account_at(struct fx *f, const char *na, const char *name,
+    char **type)
 {
 	g_autoptr(GError) e = NULL;
-	rpc_ref *ref = tt_get_ref(f->cl, f->new_account_furl, &e);
+	rpc_ref *ref = tt_get_ref(f->cl, na, &e);
 	rpc_pack *p = rpc_pack_new();
 	tt_answer a;
 	char *furl = NULL;
@@ -159,6 +167,12 @@ create_account(struct fx *f, const char *name, char **type)
 	tt_answer_clear(&a);
 	rpc_ref_unref(ref);
 	return furl;
+}
+
+static char *
+create_account(struct fx *f, const char *name, char **type)
+{
+	return create_account_at(f, f->new_account_furl, name, type);
 }
 
 static void
@@ -547,6 +561,145 @@ test_client_follows_servers(void **state)
 	grid_broker_free(b);
 }
 
+/* The writer of share 0 from an allocate_buckets() answer. */
+static void
+alloc_cb(const msgpack_object *result, const GError *err, void *arg)
+{
+	rpc_ref **writer = arg;
+	const msgpack_object *pairs;
+	rpc_ref *r = NULL;
+
+	assert_null(err);
+	assert_int_equal(result->type, MSGPACK_OBJECT_ARRAY);
+	pairs = &result->via.array.ptr[1];
+	assert_int_equal(pairs->via.array.size, 1);
+	assert_true(rpc_value_ref(&pairs->via.array.ptr[0].via.array.ptr[1],
+	    &r, NULL));
+	*writer = rpc_ref_ref(r);
+}
+
+/* Store share 0 of storage index SI(si_byte) through the facet at
+ * 'furl'. */
+static void
+store_share(struct fx *f, const char *furl, uint8_t si_byte)
+{
+	g_autoptr(GError) e = NULL;
+	rpc_ref *ref = tt_get_ref(f->cl, furl, &e);
+	rpc_ref *writer = NULL;
+	uint8_t si[16], secret[32], data[16];
+	rpc_pack *p = rpc_pack_new();
+	tt_answer a;
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	assert_non_null(ref);
+	memset(si, si_byte, sizeof(si));
+	memset(secret, si_byte, sizeof(secret));
+	memset(data, 'x', sizeof(data));
+	rpc_pack_array(p, 5);
+	rpc_pack_bin(p, si, sizeof(si));
+	rpc_pack_bin(p, secret, sizeof(secret));
+	rpc_pack_bin(p, secret, sizeof(secret));
+	rpc_pack_array(p, 1);
+	rpc_pack_uint(p, 0);
+	rpc_pack_uint(p, sizeof(data));
+	rpc_ref_call(ref, "allocate_buckets", p, alloc_cb, &writer);
+	while (writer == NULL && g_get_monotonic_time() < end)
+		tt_run_for(f->loop, 0.01);
+	assert_non_null(writer);
+	p = rpc_pack_new();
+	rpc_pack_array(p, 2);
+	rpc_pack_uint(p, 0);
+	rpc_pack_bin(p, data, sizeof(data));
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, writer, "write", p, &a));
+	assert_null(a.err);
+	tt_answer_clear(&a);
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, writer, "close", NULL, &a));
+	assert_null(a.err);
+	tt_answer_clear(&a);
+	rpc_ref_unref(writer);
+	rpc_ref_unref(ref);
+}
+
+/* The owners of the leases on storage index SI(si_byte) on server 0. */
+static gint64
+lease_owner(struct fx *f, uint8_t si_byte)
+{
+	g_autofree char *path = g_build_filename(f->s[0].dir, "storage",
+	    "leases.sqlite", NULL);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	uint8_t si[16];
+	gint64 owner = -1;
+
+	memset(si, si_byte, sizeof(si));
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT owner FROM leases "
+	    "WHERE si = ?", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_blob(q, 1, si, sizeof(si), SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		owner = sqlite3_column_int64(q, 0);
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);	/* one lease */
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return owner;
+}
+
+/* A server serving two managers: account 1 of each gets its own PSS
+ * FURL, and their leases distinct owners (the primary's number as it is,
+ * the other's from ACCT_DESK_OWNER_BASE up). */
+static void
+test_two_managers(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *dir2 = g_build_filename(f->dir, "am2", NULL);
+	g_autofree char *priv2 = g_build_filename(dir2, "private", NULL);
+	g_autofree char *db2 = g_build_filename(dir2, "accounts.sqlite", NULL);
+	g_autofree char *na2 = NULL, *desk2 = NULL, *a = NULL, *c = NULL;
+	g_autofree char *pa = NULL, *pc = NULL, *sp = NULL, *pdb = NULL;
+	g_autoptr(GError) e = NULL;
+	gint64 end;
+	guint n = 0;
+
+	assert_int_equal(g_mkdir_with_parents(priv2, 0700), 0);
+	f->am2_tub = tt_tub_listening(f->loop, NULL);
+	f->am2 = acct_mgr_new(f->am2_tub, db2, priv2, &e);
+	assert_non_null(f->am2);
+	na2 = read_furl(dir2, "new-account.furl");
+	desk2 = read_furl(dir2, "serverdesk.furl");
+	start_server(f, 0);
+	sp = g_build_filename(f->s[0].dir, "private", NULL);
+	pdb = g_build_filename(f->s[0].dir, "pss-accounts.sqlite", NULL);
+	f->s[0].desk2 = acct_desk_new(f->s[0].tub, f->s[0].ss, desk2, FALSE,
+	    "storage0", sp, pdb, &e);
+	assert_non_null(f->s[0].desk2);
+	assert_true(wait_registered(f, 0));
+	end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (!acct_desk_is_registered(f->s[0].desk2) &&
+	    g_get_monotonic_time() < end)
+		tt_run_for(f->loop, 0.02);
+	assert_true(acct_desk_is_registered(f->s[0].desk2));
+	a = create_account(f, "alice", NULL);
+	c = create_account_at(f, na2, "carol", NULL);
+	assert_true(strstr(a, "/1-") != NULL);
+	assert_true(strstr(c, "/1-") != NULL);
+	pa = first_pss(f, a, &n);
+	assert_int_equal(n, 1);
+	pc = first_pss(f, c, &n);
+	assert_int_equal(n, 1);
+	assert_string_not_equal(strrchr(pa, '/'), strrchr(pc, '/'));
+	store_share(f, pa, 0xaa);
+	store_share(f, pc, 0xcc);
+	assert_int_equal(lease_owner(f, 0xaa), 1);
+	assert_int_equal(lease_owner(f, 0xcc), (gint64)ACCT_DESK_OWNER_BASE + 1);
+	assert_int_equal(acct_desk_owner(f->s[0].desk2, 1),
+	    ACCT_DESK_OWNER_BASE + 1);
+	assert_int_equal(acct_desk_owner(f->s[0].desk2, 7),
+	    ACCT_DESK_OWNER_BASE + 2);
+}
+
 int
 main(void)
 {
@@ -567,6 +720,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stuck_server_left_out,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_managers, setup,
+		    teardown),
 	};
 
 	if (sodium_init() < 0)
