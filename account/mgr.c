@@ -64,6 +64,7 @@ struct acct_mgr {
 	struct life	*life;
 	GHashTable	*regs;		/* key -> struct reg (connected) */
 	GPtrArray	*subs;		/* struct sub */
+	ev_timer	 notify;	/* servers_changed, coalesced */
 	guint		 n_objs;	/* account objects alive */
 	guint64		 n_refused;	/* lookups refused */
 };
@@ -593,15 +594,28 @@ reg_gone(void *arg)
 }
 
 static void
-tell_subscribers(acct_mgr *m)
+notify_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	acct_mgr *m = RPC_CONTAINER_OF(w, acct_mgr, notify);
 	guint i;
 
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
 	for (i = 0; i < m->subs->len; i++) {
 		struct sub *s = g_ptr_array_index(m->subs, i);
 
 		rpc_ref_call_oneway(s->ref, "servers_changed", NULL);
 	}
+}
+
+/* Registrations come in bursts (every server after a restart of the
+ * manager): subscribers are told once per ACCT_NOTIFY_DELAY, not once per
+ * server, so they do not all ask for the list again for each. */
+static void
+tell_subscribers(acct_mgr *m)
+{
+	if (!ev_is_active(&m->notify))
+		ev_timer_start(rpc_tub_loop(m->tub), &m->notify);
 }
 
 static void
@@ -716,6 +730,7 @@ acct_mgr_new(rpc_tub *tub, const char *db_path, const char *private_dir,
 	m->life = g_new0(struct life, 1);
 	m->life->m = m;
 	m->life->refs = 1;
+	ev_timer_init(&m->notify, notify_cb, ACCT_NOTIFY_DELAY, 0);
 	if (!acct_secret_load_or_create(secret, m->key, error) ||
 	    (m->db = acct_db_open(db_path, error)) == NULL)
 		goto fail;
@@ -756,6 +771,7 @@ acct_mgr_free(acct_mgr *m)
 		}
 		grid_owned_obj_release(m->objs[i]);
 	}
+	ev_timer_stop(rpc_tub_loop(m->tub), &m->notify);
 	g_ptr_array_unref(m->subs);
 	g_hash_table_unref(m->regs);
 	acct_db_free(m->db);

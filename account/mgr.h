@@ -17,7 +17,7 @@
  *
  *   account.get_storage_servers() -> [{key, nickname, pss_furl}...]
  *   account.subscribe(observer: ref) -> nil; the AM later calls
- *       observer.servers_changed() (one-way) whenever a server registers
+ *       observer.servers_changed() (one-way) after servers register
  *   account.get_usage() -> {num, name, status, quota, usage}
  */
 #ifndef ACCT_MGR_H
@@ -39,6 +39,9 @@ typedef struct acct_mgr acct_mgr;
  * rather than Foolscap's hour: a restarted manager gets its servers and
  * subscribers back within a minute. */
 #define ACCT_RETRY_MAX		60.0
+/* Seconds between a registration and telling subscribers (one message
+ * for a burst of registrations). */
+#define ACCT_NOTIFY_DELAY	1.0
 /* Seconds the manager waits for a server's pss_furl() answer. */
 #define ACCT_PSS_TIMEOUT	10.0
 
