@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "account/acctnode.h"
 #include "cli/cli.h"
 #include "grid/gcfg.h"
 #include "grid/gnode.h"
@@ -31,15 +32,28 @@
 #define CREATE_USAGE(cmd) \
 	"usage: tahoe " cmd " [OPTIONS] NODEDIR\n"
 
+/* Write 'furl' (checked) to DIR/account.furl, mode 0600. */
+static gboolean
+write_account_furl(const char *dir, const char *furl, GError **error)
+{
+	g_autofree char *path = g_build_filename(dir, "account.furl", NULL);
+	g_autofree char *line = g_strconcat(furl, "\n", NULL);
+	gboolean ok = rpc_file_write_atomic(path, line, strlen(line), 0600,
+	    error);
+
+	sodium_memzero(line, strlen(line));
+	return ok;
+}
+
 static int
 create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
-    int argc, char **argv)
+    node_create_fn *services, int argc, char **argv)
 {
 	node_create_opts o = { .kind = kind };
 	grid_create_opts gopts = { 0, 0, 0, NULL };
 	char *nick = NULL, *intro = NULL, *listen = NULL, *port = NULL;
 	char *location = NULL, *hostname = NULL, *webport = NULL;
-	char *storage_dir = NULL;
+	char *storage_dir = NULL, *account_furl = NULL;
 	int need = 0, happy = 0, total = 0;
 	g_autoptr(GError) e = NULL;
 	const char *dir;
@@ -70,6 +84,9 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
 		    "shares per file (default 10)", "N" },
 		{ "storage-dir", 0, 0, G_OPTION_ARG_FILENAME, &storage_dir,
 		    "where shares are kept (default NODEDIR/storage)", "PATH" },
+		{ "account-furl", 0, 0, G_OPTION_ARG_STRING, &account_furl,
+		    "use this account (written to NODEDIR/account.furl) "
+		    "instead of an introducer", "FURL" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 
@@ -78,7 +95,7 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
 	if (kind == NODE_KIND_INTRODUCER)
 		memset(&common[6], 0, sizeof(common[6]));
 	else if (kind != NODE_KIND_NODE)
-		memset(&common[10], 0, sizeof(common[10]));
+		memmove(&common[10], &common[11], 2 * sizeof(common[10]));
 	r = cli_parse(cmd, usage, "Create a node directory.", common, &argc,
 	    &argv);
 	if (r >= 0)
@@ -89,6 +106,19 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
 		goto out;
 	}
 	dir = argc == 2 ? argv[1] : ctx->node_dir;
+	if (account_furl != NULL) {
+		g_autoptr(rpc_furl) f = NULL;
+
+		if (intro != NULL && intro[0] != '\0') {
+			r = cli_usage_error(cmd, usage, "--account-furl and "
+			    "--introducer exclude each other");
+			goto out;
+		}
+		if (!rpc_furl_parse(account_furl, &f, &e)) {
+			r = cli_error("--account-furl: %s", e->message);
+			goto out;
+		}
+	}
 	o.nickname = nick;
 	o.introducer_furl = intro;
 	o.listen = listen;
@@ -100,14 +130,28 @@ create(cli_ctx *ctx, node_kind kind, const char *cmd, const char *usage,
 	gopts.shares_happy = happy;
 	gopts.shares_total = total;
 	gopts.storage_dir = storage_dir;
-	o.services = grid_create_sections;
+	o.services = services != NULL ? services : grid_create_sections;
 	o.services_arg = &gopts;
 	if (!node_dir_create(dir, &o, &e)) {
 		r = cli_error("%s", e->message);
 		goto out;
 	}
+	if (account_furl != NULL && !write_account_furl(dir, account_furl,
+	    &e)) {
+		r = cli_error("%s", e->message);
+		goto out;
+	}
 	printf("Node created in %s\n", dir);
-	if (kind == NODE_KIND_INTRODUCER)
+	if (services == acct_create_manager_sections) {
+		/* Made as an introducer's directory; its marker says what
+		 * it is instead. */
+		g_autofree char *tac = g_build_filename(dir,
+		    "tahoe-introducer.tac", NULL);
+
+		(void)remove(tac);
+		printf("At its first start it writes private/new-account.furl, "
+		    "private/manage-accounts.furl and private/serverdesk.furl\n");
+	} else if (kind == NODE_KIND_INTRODUCER)
 		printf("Its FURL is in %s/private/introducer.furl\n", dir);
 	printf("Please look at %s/tahoe.cfg, then run 'tahoe -d %s run'.\n",
 	    dir, dir);
@@ -121,6 +165,9 @@ out:
 	g_free(hostname);
 	g_free(webport);
 	g_free(storage_dir);
+	if (account_furl != NULL)
+		sodium_memzero(account_furl, strlen(account_furl));
+	g_free(account_furl);
 	return r;
 }
 
@@ -128,31 +175,47 @@ int
 cli_cmd_create_introducer(cli_ctx *ctx, int argc, char **argv)
 {
 	return create(ctx, NODE_KIND_INTRODUCER, "create-introducer",
-	    CREATE_USAGE("create-introducer"), argc, argv);
+	    CREATE_USAGE("create-introducer"), NULL, argc, argv);
 }
 
 int
 cli_cmd_create_node(cli_ctx *ctx, int argc, char **argv)
 {
 	return create(ctx, NODE_KIND_NODE, "create-node",
-	    CREATE_USAGE("create-node"), argc, argv);
+	    CREATE_USAGE("create-node"), NULL, argc, argv);
 }
 
 int
 cli_cmd_create_client(cli_ctx *ctx, int argc, char **argv)
 {
 	return create(ctx, NODE_KIND_CLIENT, "create-client",
-	    CREATE_USAGE("create-client"), argc, argv);
+	    CREATE_USAGE("create-client"), NULL, argc, argv);
+}
+
+int
+cli_cmd_create_account_manager(cli_ctx *ctx, int argc, char **argv)
+{
+	return create(ctx, NODE_KIND_INTRODUCER, "create-account-manager",
+	    CREATE_USAGE("create-account-manager"),
+	    acct_create_manager_sections, argc, argv);
 }
 
 /* ---- run ---- */
 
 #define RUN_USAGE "usage: tahoe [-d NODEDIR] run [NODEDIR]\n"
 
+struct running {
+	grid_node	*g;
+	acct_node	*a;
+};
+
 static void
-stop_grid(void *arg)
+stop_services(void *arg)
 {
-	grid_node_stop(arg);
+	struct running *s = arg;
+
+	acct_node_stop(s->a);
+	grid_node_stop(s->g);
 }
 
 int
@@ -161,7 +224,7 @@ cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
 	struct ev_loop *loop;
 	g_autoptr(GError) e = NULL;
 	const char *dir;
-	grid_node *g;
+	struct running s = { NULL, NULL };
 	node *n;
 	int r;
 
@@ -176,13 +239,18 @@ cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
 	loop = ev_default_loop(0);
 	if ((n = node_open(loop, dir, &e)) == NULL)
 		return cli_error("%s", e->message);
-	if (!node_start(n, &e) || (g = grid_node_start(n, &e)) == NULL) {
+	/* An account manager runs account services only; every other node
+	 * runs grid's, and account's if its files ask for them. */
+	if (!node_start(n, &e) || (!acct_node_is_manager(dir) &&
+	    (s.g = grid_node_start(n, &e)) == NULL) ||
+	    (s.a = acct_node_start(n, s.g, &e)) == NULL) {
 		/* Into the log, and once to stderr. */
 		g_message("cannot start: %s", e->message);
+		grid_node_stop(s.g);
 		node_free(n);
 		return cli_error("%s", e->message);
 	}
-	r = node_run(n, stop_grid, g);
+	r = node_run(n, stop_services, &s);
 	node_free(n);
 	return r;
 }
@@ -314,8 +382,13 @@ print_status(json_t *doc)
 {
 	g_autoptr(node_status_layout) l = node_status_layout_new();
 	g_autofree char *text = NULL;
+	const char *kind = grid_json_str(doc, "kind");
 
-	grid_status_layout_add(l, grid_json_str(doc, "kind"));
+	/* Grid's sections, then account's; an account manager has only
+	 * account's. */
+	if (kind == NULL || strcmp(kind, "account-manager") != 0)
+		grid_status_layout_add(l, kind);
+	(void)acct_status_layout_add(l, kind, doc);
 	node_status_repair(doc);
 	text = node_status_text(doc, l);
 	fputs(text, stdout);

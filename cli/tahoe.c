@@ -137,6 +137,8 @@ static const struct {
 	{ "create-introducer", cli_cmd_create_introducer },
 	{ "create-node", cli_cmd_create_node },
 	{ "create-client", cli_cmd_create_client },
+	{ "create-account-manager", cli_cmd_create_account_manager },
+	{ "create-account", cli_cmd_create_account },
 	{ "run", cli_cmd_run },
 	{ "status", cli_cmd_status },
 	{ "put", cli_cmd_put },

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <sodium.h>
 
 #include "grid/announce.h"
@@ -54,6 +55,7 @@ struct grid_node {
 	GPtrArray	*ann_certs;	/* certificate texts announced */
 	guint64		 ann_seqnum;
 	GPtrArray	*own_certs;	/* struct own_cert, by name */
+	gboolean	 accounts_only;	/* serverdesk.furl, no introducer */
 };
 
 /* A certificate a storage node lists in tahoe.cfg. */
@@ -652,6 +654,16 @@ start_storage(grid_node *g, GError **error)
 	log_own_certs(g);
 	if (!load_expiry(n, &expiry, error))
 		return FALSE;
+	if (g->accounts_only) {
+		/* Only per-account facets serve (account/desk.c): no
+		 * anonymous FURL is registered, written or announced. */
+		if ((g->ss = grid_ss_new(tub, dir, reserved, NULL, NULL,
+		    error)) == NULL)
+			return FALSE;
+		(void)g_unlink(furl_file);
+		grid_ss_set_expiry(g->ss, &expiry);
+		return TRUE;
+	}
 	if ((g->ss = grid_ss_new(tub, dir, reserved, furl_file, &g->ann_furl,
 	    error)) == NULL)
 		return FALSE;
@@ -743,6 +755,13 @@ grid_node_start(node *n, GError **error)
 	grid_broker_set_gm_keys(g->broker, (const uint8_t *)keys->data,
 	    keys->len, names);
 	furl = node_config_get(cfg, "client", "introducer.furl");
+	{
+		g_autofree char *desk = g_build_filename(node_dir(n),
+		    "serverdesk.furl", NULL);
+
+		g->accounts_only = (furl == NULL || furl[0] == '\0') &&
+		    g_file_test(desk, G_FILE_TEST_EXISTS);
+	}
 	if (furl != NULL && furl[0] != '\0') {
 		g->ic = grid_ic_new(node_tub(n), furl, error);
 		sodium_memzero(furl, strlen(furl));
@@ -770,6 +789,18 @@ grid_node_start(node *n, GError **error)
 fail:
 	grid_node_stop(g);
 	return NULL;
+}
+
+grid_ss *
+grid_node_storage(const grid_node *g)
+{
+	return g->ss;
+}
+
+grid_broker *
+grid_node_broker(const grid_node *g)
+{
+	return g->broker;
 }
 
 void

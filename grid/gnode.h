@@ -14,6 +14,17 @@ typedef struct grid_node grid_node;
  * result) and hook them into its status.  NULL with a one-line error
  * naming the file, section and key of a bad setting. */
 grid_node *grid_node_start(node *n, GError **error);
+/* The node's storage server (NULL if it serves none) and storage broker
+ * (NULL on an introducer), borrowed, for services built on grid/
+ * (account/): a storage node whose directory holds serverdesk.furl and
+ * whose introducer.furl is empty registers no anonymous storage facet, and
+ * its PSS facets are made from this server; a client given servers by an
+ * account manager hands them to this broker. */
+struct grid_ss;
+struct grid_broker;
+struct grid_ss *grid_node_storage(const grid_node *g);
+struct grid_broker *grid_node_broker(const grid_node *g);
+
 /* Stop them (before node_free()).  NULL is a no-op. */
 void grid_node_stop(grid_node *g);
 

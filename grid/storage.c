@@ -1195,7 +1195,8 @@ grid_ss_new(rpc_tub *tub, const char *dir, guint64 reserved,
 	grid_ss *ss;
 	rpc_furl *f = NULL;
 
-	*furl = NULL;
+	if (furl != NULL)
+		*furl = NULL;
 	if (g_mkdir_with_parents(dir, 0700) != 0) {
 		g_set_error(error, GRID_ERROR, GRID_E_IO, "%s: %s", dir,
 		    g_strerror(errno));
@@ -1223,6 +1224,10 @@ grid_ss_new(rpc_tub *tub, const char *dir, guint64 reserved,
 		return NULL;
 	}
 	ss->obj = grid_ss_facet_new(ss, 0);
+	/* Without 'furl' the anonymous facet is not registered at all
+	 * (a server that serves accounts only). */
+	if (furl == NULL)
+		return ss;
 	*furl = rpc_tub_register(tub, ss->obj, NULL, furl_file, error);
 	if (*furl == NULL) {
 		grid_ss_free(ss);

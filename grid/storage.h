@@ -46,6 +46,8 @@ typedef struct grid_ss grid_ss;
  * 'dir'/leases.sqlite) keeping 'reserved' bytes of the disk free,
  * registered on 'tub' (borrowed) under the name kept in 'furl_file' (NULL:
  * a new random name).  Store the FURL in *furl (caller g_free()s; secret).
+ * With 'furl' NULL the anonymous facet is not registered: only facets
+ * made with grid_ss_facet_new() serve (account-managed servers).
  * At start incoming/ is emptied and the database is brought in step with
  * the share files (shares copied in get a row, with the leases their
  * containers hold; rows whose file is gone are dropped). */

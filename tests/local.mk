@@ -51,8 +51,16 @@ grid_unit_tests = \
 	tests/unit/test_grid_chk \
 	tests/unit/test_grid_layout \
 	tests/unit/test_grid_happiness
-check_PROGRAMS += $(rpc_unit_tests) $(node_unit_tests) $(grid_unit_tests)
-TESTS += $(rpc_unit_tests) $(node_unit_tests) $(grid_unit_tests)
+acct_unit_tests = \
+	tests/unit/test_acct_mac \
+	tests/unit/test_acct_mgr
+check_PROGRAMS += $(rpc_unit_tests) $(node_unit_tests) $(grid_unit_tests) \
+	$(acct_unit_tests)
+TESTS += $(rpc_unit_tests) $(node_unit_tests) $(grid_unit_tests) \
+	$(acct_unit_tests)
+ACCT_TEST_LDADD = tests/unit/libtubtest.a $(ACCT_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_acct_mac_LDADD = $(ACCT_TEST_LDADD)
+tests_unit_test_acct_mgr_LDADD = $(ACCT_TEST_LDADD)
 tests_unit_test_node_cfg_LDADD = $(NODE_TEST_LDADD)
 tests_unit_test_node_web_LDADD = $(NODE_TEST_LDADD)
 tests_unit_test_node_dir_LDADD = $(NODE_TEST_LDADD)
@@ -98,19 +106,22 @@ tests_interop_interop_peer_LDADD = $(RPC_LIBS)
 TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
 	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
-	tests/integration/test_welcome_browser.sh
+	tests/integration/test_welcome_browser.sh \
+	tests/integration/test_accounts.sh
 check_PROGRAMS += tests/integration/test_rpc_liveness
 EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
 	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
-	tests/integration/test_welcome_browser.sh tests/demo.sh
+	tests/integration/test_welcome_browser.sh tests/demo.sh \
+	tests/integration/test_accounts.sh tests/demo_accounts.sh
 
 # Fuzz targets: built as libFuzzer programs with --enable-fuzzing (clang);
 # always built against a replay driver (replay_NAME: fuzz_NAME.c and
 # replay.c) so make check runs the corpora.
 fuzz_replays = tests/fuzz/replay_furl tests/fuzz/replay_frame \
 	tests/fuzz/replay_handshake tests/fuzz/replay_gm tests/fuzz/replay_announce \
-	tests/fuzz/replay_cap tests/fuzz/replay_ueb tests/fuzz/replay_share
+	tests/fuzz/replay_cap tests/fuzz/replay_ueb tests/fuzz/replay_share \
+	tests/fuzz/replay_swissnum
 check_PROGRAMS += $(fuzz_replays)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus tests/check-includes.sh
@@ -132,11 +143,15 @@ tests_fuzz_replay_ueb_SOURCES = tests/fuzz/fuzz_ueb.c tests/fuzz/replay.c
 tests_fuzz_replay_ueb_LDADD = $(GRID_LIBS)
 tests_fuzz_replay_share_SOURCES = tests/fuzz/fuzz_share.c tests/fuzz/replay.c
 tests_fuzz_replay_share_LDADD = $(GRID_LIBS)
+tests_fuzz_replay_swissnum_SOURCES = tests/fuzz/fuzz_swissnum.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_swissnum_LDADD = $(ACCT_LIBS)
 if FUZZING
 # fuzz_NAME is fuzz_NAME.c alone, linked with libFuzzer's main.
 noinst_PROGRAMS += tests/fuzz/fuzz_furl tests/fuzz/fuzz_frame \
 	tests/fuzz/fuzz_handshake tests/fuzz/fuzz_gm tests/fuzz/fuzz_announce \
-	tests/fuzz/fuzz_cap tests/fuzz/fuzz_ueb tests/fuzz/fuzz_share
+	tests/fuzz/fuzz_cap tests/fuzz/fuzz_ueb tests/fuzz/fuzz_share \
+	tests/fuzz/fuzz_swissnum
 FUZZ_TARGET_COMPILE = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 FUZZ_TARGET_LINK = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_furl_CFLAGS = $(FUZZ_TARGET_COMPILE)
@@ -163,6 +178,9 @@ tests_fuzz_fuzz_ueb_LDADD = $(GRID_LIBS)
 tests_fuzz_fuzz_share_CFLAGS = $(FUZZ_TARGET_COMPILE)
 tests_fuzz_fuzz_share_LDFLAGS = $(FUZZ_TARGET_LINK)
 tests_fuzz_fuzz_share_LDADD = $(GRID_LIBS)
+tests_fuzz_fuzz_swissnum_CFLAGS = $(FUZZ_TARGET_COMPILE)
+tests_fuzz_fuzz_swissnum_LDFLAGS = $(FUZZ_TARGET_LINK)
+tests_fuzz_fuzz_swissnum_LDADD = $(ACCT_LIBS)
 endif
 
 # Command-level tests of the tahoe program.
@@ -173,3 +191,5 @@ EXTRA_DIST += tests/cli/test_grid_manager.sh tests/cli/test_enroll.sh \
 	tests/cli/lib.sh
 noinst_PROGRAMS += tests/bench/chk-bench
 tests_bench_chk_bench_LDADD = $(GRID_LIBS)
+noinst_PROGRAMS += tests/bench/acct-bench
+tests_bench_acct_bench_LDADD = $(ACCT_LIBS)

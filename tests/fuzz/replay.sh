@@ -5,7 +5,7 @@
 top_builddir=${TOP_BUILDDIR:?TOP_BUILDDIR is not set}
 top_srcdir=${TOP_SRCDIR:?TOP_SRCDIR is not set}
 status=0
-for target in furl frame handshake gm announce cap ueb share; do
+for target in furl frame handshake gm announce cap ueb share swissnum; do
 	prog=$top_builddir/tests/fuzz/replay_$target
 	corpus=$top_srcdir/tests/fuzz/corpus/$target
 	if [ ! -x "$prog" ]; then

@@ -1,0 +1,824 @@
+/* account/mgr.c -- the account manager.
+ *
+ * Three objects are registered under FURLs kept in private/; account
+ * objects are not registered at all: the tub asks acct_lookup() for any
+ * name it does not know, and an account FURL's swissnum carries the
+ * account number and a MAC of it (account/mac.h), so the object is made
+ * on the spot and dropped with its last reference.
+ *
+ * Servers register at the serverdesk with a reference to their private
+ * facet and a signed announcement.  The list of servers is kept in the
+ * database (it survives restarts; servers register again on their own);
+ * the facet references live only in memory, for as long as each server
+ * stays connected.  An account's server list is asked of the facets each
+ * time (pss_furl(num)): the AM keeps nothing it cannot ask again. */
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "account/db.h"
+#include "account/err.h"
+#include "account/mac.h"
+#include "account/mgr.h"
+#include "grid/announce.h"
+#include "grid/owner.h"
+#include "node/status.h"
+#include "rpc/base32.h"
+#include "rpc/common.h"
+#include "rpc/conn.h"
+#include "rpc/furl.h"
+#include "rpc/ident.h"
+
+/* The shared part that minted account objects point at: it outlives the
+ * manager if a peer still holds an account reference, and is emptied
+ * when the manager goes, so such objects then refuse calls. */
+struct life {
+	acct_mgr	*m;
+	guint		 refs;
+};
+
+struct reg {
+	acct_mgr	*m;
+	char		*key;		/* "pub-v0-..." */
+	char		*nickname;
+	rpc_ref		*facet;
+	guint		 watch;
+};
+
+struct sub {
+	acct_mgr	*m;
+	guint32		 num;
+	char		*peer;
+	rpc_ref		*ref;
+	guint		 watch;
+};
+
+struct acct_mgr {
+	rpc_tub		*tub;		/* borrowed */
+	acct_db		*db;
+	uint8_t		 key[ACCT_SECRET_LEN];
+	rpc_obj		*objs[3];	/* new-account, manage, serverdesk */
+	char		*names[3];	/* their swissnums (secret) */
+	struct life	*life;
+	GHashTable	*regs;		/* key -> struct reg (connected) */
+	GPtrArray	*subs;		/* struct sub */
+	ev_timer	 notify;	/* servers_changed, coalesced */
+	guint		 n_objs;	/* account objects alive */
+	guint64		 n_refused;	/* lookups refused */
+};
+
+static void
+life_unref(struct life *l)
+{
+	if (--l->refs == 0)
+		g_free(l);
+}
+
+/* ---- account objects ---- */
+
+struct acct_obj {
+	struct life	*life;
+	guint32		 num;
+};
+
+static void
+acct_obj_destroy(void *p)
+{
+	struct acct_obj *o = p;
+
+	if (o->life->m != NULL)
+		o->life->m->n_objs--;
+	life_unref(o->life);
+	g_free(o);
+}
+
+/* The manager and the account behind a call, checked now: a reference
+ * minted before the account was terminated stops working with it. */
+static acct_mgr *
+acct_obj_get(void *data, rpc_incall *call, acct_info *info)
+{
+	struct acct_obj *o = data;
+	acct_mgr *m = o->life->m;
+	g_autoptr(GError) e = NULL;
+
+	if (m == NULL) {
+		rpc_incall_fail(call, "acct.Gone", "the account manager has "
+		    "stopped");
+		return NULL;
+	}
+	if (!acct_db_get(m->db, o->num, info, &e) ||
+	    info->status == ACCT_TERMINATED) {
+		acct_info_clear(info);
+		rpc_incall_fail(call, "no-such-object", "not found");
+		return NULL;
+	}
+	return m;
+}
+
+/* One get_storage_servers() call waiting for the servers' answers.  A
+ * server that does not answer within ACCT_PSS_TIMEOUT is left out of the
+ * answer (its call is cancelled), so one hostile or stuck server cannot
+ * hold every account's list.  The gather lives until every call has
+ * completed. */
+struct gather {
+	rpc_incall	*call;		/* NULL once answered */
+	struct ev_loop	*loop;
+	ev_timer	 timer;
+	guint		 pending;
+	GPtrArray	*items;		/* struct item */
+};
+
+struct item {
+	struct gather	*g;
+	rpc_call	*call;		/* until it completes */
+	char		*key;
+	char		*nickname;
+	char		*furl;		/* NULL until answered (secret) */
+	uint8_t		 tubid[32];
+};
+
+static void
+item_free(void *p)
+{
+	struct item *it = p;
+
+	g_free(it->key);
+	g_free(it->nickname);
+	if (it->furl != NULL)
+		sodium_memzero(it->furl, strlen(it->furl));
+	g_free(it->furl);
+	g_free(it);
+}
+
+static void
+gather_answer(struct gather *g)
+{
+	rpc_pack *p = rpc_pack_new();
+	guint i, n = 0;
+
+	for (i = 0; i < g->items->len; i++)
+		if (((struct item *)g_ptr_array_index(g->items, i))->furl !=
+		    NULL)
+			n++;
+	rpc_pack_array(p, n);
+	for (i = 0; i < g->items->len; i++) {
+		struct item *it = g_ptr_array_index(g->items, i);
+
+		if (it->furl == NULL)
+			continue;
+		rpc_pack_map(p, 3);
+		rpc_pack_str(p, "key");
+		rpc_pack_str(p, it->key);
+		rpc_pack_str(p, "nickname");
+		rpc_pack_str(p, it->nickname);
+		rpc_pack_str(p, "pss_furl");
+		rpc_pack_str(p, it->furl);
+	}
+	rpc_incall_return(g->call, p);
+	g->call = NULL;
+	ev_timer_stop(g->loop, &g->timer);
+}
+
+/* One of the gather's calls completed (or the initial count dropped). */
+static void
+gather_done_one(struct gather *g)
+{
+	if (--g->pending > 0)
+		return;
+	if (g->call != NULL)
+		gather_answer(g);
+	g_ptr_array_unref(g->items);
+	g_free(g);
+}
+
+static void
+gather_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gather *g = RPC_CONTAINER_OF(w, struct gather, timer);
+	guint i;
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	if (g->call != NULL)
+		gather_answer(g);
+	/* The cancelled calls complete later and free the gather. */
+	for (i = 0; i < g->items->len; i++) {
+		struct item *it = g_ptr_array_index(g->items, i);
+
+		if (it->call != NULL)
+			rpc_call_cancel(it->call);
+	}
+}
+
+/* A server's answer to pss_furl(num): kept only if it is a FURL of that
+ * server's own tub. */
+static void
+pss_answer(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
+{
+	struct item *it = arg;
+	struct gather *g = it->g;
+
+	RPC_UNUSED(refs);
+	it->call = NULL;
+	if (g->call == NULL) {
+		/* Too late: answered already. */
+	} else if (err == NULL && result->type == MSGPACK_OBJECT_STR &&
+	    result->via.str.size <= ACCT_FURL_MAX) {
+		g_autofree char *t = g_strndup(result->via.str.ptr,
+		    result->via.str.size);
+		rpc_furl *f = NULL;
+
+		if (strlen(t) == result->via.str.size &&
+		    rpc_furl_parse(t, &f, NULL) &&
+		    sodium_memcmp(rpc_furl_tubid_raw(f), it->tubid, 32) == 0)
+			it->furl = g_steal_pointer(&t);
+		else
+			g_warning("storage server %s answered pss_furl with "
+			    "something else than a FURL of its own",
+			    it->nickname);
+		rpc_furl_free(f);
+		if (t != NULL)
+			sodium_memzero(t, strlen(t));
+	} else if (err != NULL) {
+		g_info("storage server %s: pss_furl failed: %s",
+		    it->nickname, err->message);
+	}
+	gather_done_one(g);
+}
+
+static void
+acct_get_storage_servers(rpc_incall *call, rpc_mp *args, void *data)
+{
+	struct acct_obj *o = data;
+	acct_info info = { 0 };
+	acct_mgr *m = acct_obj_get(data, call, &info);
+	struct gather *g;
+	GHashTableIter hi;
+	gpointer v;
+	guint i;
+
+	RPC_UNUSED(args);
+	if (m == NULL)
+		return;
+	if (info.status != ACCT_ACTIVE) {
+		acct_info_clear(&info);
+		rpc_incall_fail(call, "acct.Disabled", "this account is "
+		    "disabled");
+		return;
+	}
+	acct_info_clear(&info);
+	g = g_new0(struct gather, 1);
+	g->call = call;
+	g->loop = rpc_tub_loop(m->tub);
+	ev_timer_init(&g->timer, gather_timeout, ACCT_PSS_TIMEOUT, 0);
+	g->items = g_ptr_array_new_with_free_func(item_free);
+	g_hash_table_iter_init(&hi, m->regs);
+	while (g_hash_table_iter_next(&hi, NULL, &v)) {
+		struct reg *r = v;
+		struct item *it = g_new0(struct item, 1);
+		uint8_t pk[RPC_PK_LEN];
+
+		it->g = g;
+		it->key = g_strdup(r->key);
+		it->nickname = g_strdup(r->nickname);
+		if (rpc_pubkey_parse(r->key, pk, NULL))
+			rpc_tubid_from_pk(pk, it->tubid);
+		g_ptr_array_add(g->items, it);
+	}
+	/* Count every call before the first can answer (answers never run
+	 * inside rpc_ref_call(), but keep the count simple to follow). */
+	g->pending = g->items->len + 1;
+	for (i = 0; i < g->items->len; i++) {
+		struct item *it = g_ptr_array_index(g->items, i);
+		struct reg *r = g_hash_table_lookup(m->regs, it->key);
+		rpc_pack *p = rpc_pack_new();
+
+		rpc_pack_array(p, 1);
+		rpc_pack_uint(p, o->num);
+		it->call = rpc_ref_call(r->facet, "pss_furl", p, pss_answer,
+		    it);
+	}
+	if (g->pending > 1)
+		ev_timer_start(g->loop, &g->timer);
+	gather_done_one(g);
+}
+
+static void
+sub_free(void *p)
+{
+	struct sub *s = p;
+
+	if (s->ref != NULL) {
+		rpc_ref_dont_notify(s->ref, s->watch);
+		rpc_ref_unref(s->ref);
+	}
+	g_free(s->peer);
+	g_free(s);
+}
+
+static void
+sub_gone(void *arg)
+{
+	struct sub *s = arg;
+
+	rpc_ref_unref(g_steal_pointer(&s->ref));
+	g_ptr_array_remove(s->m->subs, s);
+}
+
+static void
+acct_subscribe(rpc_incall *call, rpc_mp *args, void *data)
+{
+	struct acct_obj *o = data;
+	acct_info info = { 0 };
+	acct_mgr *m = acct_obj_get(data, call, &info);
+	rpc_ref *ref = NULL;
+	struct sub *s;
+	guint i;
+
+	if (m == NULL)
+		return;
+	acct_info_clear(&info);
+	if (rpc_arg_ref(args, &ref, NULL) != 0) {
+		rpc_incall_fail(call, "violation", "expected a reference");
+		return;
+	}
+	/* A peer subscribing again for the same account replaces its
+	 * earlier subscription. */
+	for (i = 0; i < m->subs->len; i++) {
+		struct sub *old = g_ptr_array_index(m->subs, i);
+
+		if (old->num == o->num &&
+		    strcmp(old->peer, rpc_incall_peer(call)) == 0) {
+			g_ptr_array_remove_index(m->subs, i);
+			break;
+		}
+	}
+	if (m->subs->len >= ACCT_MGR_MAX_SUBS) {
+		rpc_incall_fail(call, "acct.Overloaded", "too many "
+		    "subscriptions");
+		return;
+	}
+	s = g_new0(struct sub, 1);
+	s->m = m;
+	s->num = o->num;
+	s->peer = g_strdup(rpc_incall_peer(call));
+	s->ref = rpc_ref_ref(ref);
+	s->watch = rpc_ref_notify_on_disconnect(s->ref, sub_gone, s);
+	g_ptr_array_add(m->subs, s);
+	rpc_incall_return(call, NULL);
+}
+
+static void
+acct_get_usage(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_info info = { 0 };
+	acct_mgr *m = acct_obj_get(data, call, &info);
+	rpc_pack *p;
+
+	RPC_UNUSED(args);
+	if (m == NULL)
+		return;
+	p = rpc_pack_new();
+	rpc_pack_map(p, 5);
+	rpc_pack_str(p, "num");
+	rpc_pack_uint(p, info.num);
+	rpc_pack_str(p, "name");
+	rpc_pack_str(p, info.name);
+	rpc_pack_str(p, "status");
+	rpc_pack_str(p, acct_status_name(info.status));
+	rpc_pack_str(p, "quota");
+	if (info.quota < 0)
+		rpc_pack_nil(p);
+	else
+		rpc_pack_int(p, info.quota);
+	/* Usage is counted by the servers and not yet gathered here:
+	 * nil says "unknown", never a made-up number. */
+	rpc_pack_str(p, "usage");
+	rpc_pack_nil(p);
+	acct_info_clear(&info);
+	rpc_incall_return(call, p);
+}
+
+static const rpc_schema no_args[] = { RPC_S_NIL };
+static const rpc_schema ref_args[] = { RPC_S_REF };
+static const rpc_schema nil_result = RPC_S_NIL;
+
+static const rpc_method account_methods[] = {
+	{ "get_storage_servers", acct_get_storage_servers, no_args, 0,
+	    NULL },
+	{ "subscribe", acct_subscribe, ref_args, 1, &nil_result },
+	{ "get_usage", acct_get_usage, no_args, 0, NULL },
+};
+
+static const rpc_iface account_iface = {
+	"acct.account", account_methods, G_N_ELEMENTS(account_methods),
+};
+
+/* The name-lookup handler: a valid MAC of an account that exists and is
+ * not terminated gives a new account object; anything else is "not
+ * found", whatever was wrong with it. */
+static rpc_obj *
+acct_lookup(rpc_tub *tub, const char *swissnum, void *arg)
+{
+	acct_mgr *m = arg;
+	acct_info info = { 0 };
+	struct acct_obj *o;
+	guint32 num;
+
+	RPC_UNUSED(tub);
+	if (!acct_mac_check(m->key, swissnum, &num) ||
+	    !acct_db_get(m->db, num, &info, NULL) ||
+	    info.status == ACCT_TERMINATED) {
+		acct_info_clear(&info);
+		m->n_refused++;
+		return NULL;
+	}
+	acct_info_clear(&info);
+	o = g_new0(struct acct_obj, 1);
+	o->life = m->life;
+	m->life->refs++;
+	o->num = num;
+	m->n_objs++;
+	return rpc_obj_new(&account_iface, o, acct_obj_destroy);
+}
+
+char *
+acct_mgr_account_furl(acct_mgr *m, guint32 num)
+{
+	g_autofree char *swiss = acct_mac_swissnum(m->key, num);
+	char *furl = rpc_tub_furl_for_name(m->tub, swiss);
+
+	sodium_memzero(swiss, strlen(swiss));
+	return furl;
+}
+
+/* ---- new-account ---- */
+
+static void
+new_account_create(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_mgr *m = grid_owner_get(data, call);
+	g_autoptr(GError) e = NULL;
+	char *name = NULL;
+	char *furl;
+	guint32 num;
+
+	if (m == NULL)
+		return;
+	if (rpc_mp_strdup(args, ACCT_NAME_MAX_BYTES, &name) != 0) {
+		rpc_incall_fail(call, "acct.BadName", "an account name is 1 "
+		    "to %d printable characters", ACCT_NAME_MAX_CHARS);
+		return;
+	}
+	if (!acct_db_create(m->db, name, (gint64)(g_get_real_time() /
+	    G_USEC_PER_SEC), &num, &e)) {
+		g_free(name);
+		rpc_incall_fail(call, e->code == ACCT_E_EXISTS ?
+		    "acct.Exists" : e->code == ACCT_E_FORMAT ?
+		    "acct.BadName" : "acct.Failed", "%s", e->message);
+		return;
+	}
+	g_message("account %u created", num);
+	g_free(name);
+	furl = acct_mgr_account_furl(m, num);
+	{
+		rpc_pack *p = rpc_pack_new();
+
+		rpc_pack_str(p, furl);
+		sodium_memzero(furl, strlen(furl));
+		g_free(furl);
+		rpc_incall_return(call, p);
+	}
+}
+
+static const rpc_schema create_args[] = {
+	RPC_S_STR(ACCT_NAME_MAX_BYTES),
+};
+static const rpc_schema str_result = RPC_S_STR(ACCT_FURL_MAX);
+
+static const rpc_method new_account_methods[] = {
+	{ "create_account", new_account_create, create_args, 1,
+	    &str_result },
+};
+
+static const rpc_iface new_account_iface = {
+	"acct.new-account", new_account_methods,
+	G_N_ELEMENTS(new_account_methods),
+};
+
+/* ---- manage-accounts ---- */
+
+static void
+manage_list(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_mgr *m = grid_owner_get(data, call);
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)acct_info_free);
+	g_autoptr(GError) e = NULL;
+	uint64_t offset = 0, limit = 0;
+	rpc_pack *p;
+	guint i;
+
+	if (m == NULL)
+		return;
+	if (rpc_mp_uint(args, G_MAXINT64, &offset) != 0 ||
+	    rpc_mp_uint(args, ACCT_LIST_MAX, &limit) != 0) {
+		rpc_incall_fail(call, "violation", "bad arguments");
+		return;
+	}
+	if (!acct_db_list(m->db, offset, (guint)limit, list, &e)) {
+		rpc_incall_fail(call, "acct.Failed", "%s", e->message);
+		return;
+	}
+	p = rpc_pack_new();
+	rpc_pack_array(p, list->len);
+	for (i = 0; i < list->len; i++) {
+		const acct_info *a = g_ptr_array_index(list, i);
+
+		rpc_pack_map(p, 5);
+		rpc_pack_str(p, "num");
+		rpc_pack_uint(p, a->num);
+		rpc_pack_str(p, "name");
+		rpc_pack_str(p, a->name);
+		rpc_pack_str(p, "status");
+		rpc_pack_str(p, acct_status_name(a->status));
+		rpc_pack_str(p, "quota");
+		if (a->quota < 0)
+			rpc_pack_nil(p);
+		else
+			rpc_pack_int(p, a->quota);
+		rpc_pack_str(p, "created");
+		rpc_pack_int(p, a->created);
+	}
+	rpc_incall_return(call, p);
+}
+
+static const rpc_schema list_args[] = {
+	RPC_S_INT(0, G_MAXINT64), RPC_S_INT(0, ACCT_LIST_MAX),
+};
+
+static const rpc_method manage_methods[] = {
+	{ "list", manage_list, list_args, 2, NULL },
+};
+
+static const rpc_iface manage_iface = {
+	"acct.manage-accounts", manage_methods, G_N_ELEMENTS(manage_methods),
+};
+
+/* ---- serverdesk ---- */
+
+static void
+reg_free(void *p)
+{
+	struct reg *r = p;
+
+	if (r->facet != NULL) {
+		rpc_ref_dont_notify(r->facet, r->watch);
+		rpc_ref_unref(r->facet);
+	}
+	g_free(r->key);
+	g_free(r->nickname);
+	g_free(r);
+}
+
+static void
+reg_gone(void *arg)
+{
+	struct reg *r = arg;
+
+	g_message("storage server %s disconnected from the serverdesk",
+	    r->nickname);
+	rpc_ref_unref(g_steal_pointer(&r->facet));
+	g_hash_table_remove(r->m->regs, r->key);
+}
+
+static void
+notify_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	acct_mgr *m = RPC_CONTAINER_OF(w, acct_mgr, notify);
+	guint i;
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	for (i = 0; i < m->subs->len; i++) {
+		struct sub *s = g_ptr_array_index(m->subs, i);
+
+		rpc_ref_call_oneway(s->ref, "servers_changed", NULL);
+	}
+}
+
+/* Registrations come in bursts (every server after a restart of the
+ * manager): subscribers are told once per ACCT_NOTIFY_DELAY, not once per
+ * server, so they do not all ask for the list again for each. */
+static void
+tell_subscribers(acct_mgr *m)
+{
+	if (!ev_is_active(&m->notify))
+		ev_timer_start(rpc_tub_loop(m->tub), &m->notify);
+}
+
+static void
+desk_register(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_mgr *m = grid_owner_get(data, call);
+	g_autoptr(GError) e = NULL;
+	g_autoptr(grid_ann) a = NULL;
+	const uint8_t *msg = NULL, *sig = NULL;
+	const char *key = NULL;
+	size_t ml = 0, sl = 0, kl = 0;
+	uint8_t raw[32];
+	g_autofree char *tubid = NULL;
+	rpc_ref *facet = NULL;
+	acct_server s;
+	struct reg *r;
+	gboolean changed;
+	rpc_mp ann;
+
+	if (m == NULL)
+		return;
+	if (rpc_arg_ref(args, &facet, NULL) != 0 ||
+	    rpc_mp_sub(args, &ann, 3, 3) != 0 ||
+	    rpc_mp_bin(&ann, GRID_ANN_MAX, &msg, &ml) != 0 ||
+	    rpc_mp_bin(&ann, RPC_SIG_LEN, &sig, &sl) != 0 ||
+	    rpc_mp_str(&ann, 128, &key, &kl) != 0) {
+		rpc_incall_fail(call, "violation", "expected a reference and "
+		    "an announcement [msg, sig, key]");
+		return;
+	}
+	if ((a = grid_ann_verify(msg, ml, sig, sl, key, kl, &e)) == NULL) {
+		rpc_incall_fail(call, "acct.BadAnnouncement", "%s",
+		    e->message);
+		return;
+	}
+	/* The facet must be the registering node's own object, and the
+	 * node the key's: so no one registers a facet of somebody else. */
+	rpc_tubid_from_pk(a->key, raw);
+	tubid = rpc_base32_encode(raw, sizeof(raw));
+	if (strcmp(a->service, "storage") != 0 || a->furl != NULL ||
+	    strcmp(rpc_ref_tubid(facet), tubid) != 0 ||
+	    strcmp(rpc_incall_peer(call), tubid) != 0) {
+		rpc_incall_fail(call, "acct.BadAnnouncement", "a serverdesk "
+		    "takes a storage announcement without an anonymous "
+		    "FURL, signed by the node that registers its own facet");
+		return;
+	}
+	if (g_hash_table_lookup(m->regs, a->key_text) == NULL &&
+	    g_hash_table_size(m->regs) >= ACCT_MGR_MAX_SERVERS) {
+		rpc_incall_fail(call, "acct.Overloaded", "too many servers");
+		return;
+	}
+	s.key = a->key_text;
+	s.nickname = a->nickname;
+	s.msg = a->msg;
+	s.sig = g_bytes_new_static(a->sig, sizeof(a->sig));
+	s.registered = (gint64)(g_get_real_time() / G_USEC_PER_SEC);
+	if (!acct_db_server_put(m->db, &s, &changed, &e)) {
+		g_bytes_unref(s.sig);
+		rpc_incall_fail(call, "acct.Failed", "%s", e->message);
+		return;
+	}
+	g_bytes_unref(s.sig);
+	r = g_new0(struct reg, 1);
+	r->m = m;
+	r->key = g_strdup(a->key_text);
+	r->nickname = g_strdup(a->nickname);
+	r->facet = rpc_ref_ref(facet);
+	r->watch = rpc_ref_notify_on_disconnect(facet, reg_gone, r);
+	g_hash_table_replace(m->regs, r->key, r);
+	g_message("storage server %s (%.16s...) registered", r->nickname,
+	    r->key + 7);
+	rpc_incall_return(call, NULL);
+	/* A server that (re)connects may be new to the accounts' lists
+	 * or reachable again: subscribers ask for the list anew. */
+	tell_subscribers(m);
+}
+
+static const rpc_schema register_args[] = {
+	RPC_S_REF, RPC_S_LIST(3, NULL),
+};
+
+static const rpc_method desk_methods[] = {
+	{ "register", desk_register, register_args, 2, &nil_result },
+};
+
+static const rpc_iface desk_iface = {
+	"acct.serverdesk", desk_methods, G_N_ELEMENTS(desk_methods),
+};
+
+/* ---- life ---- */
+
+acct_mgr *
+acct_mgr_new(rpc_tub *tub, const char *db_path, const char *private_dir,
+    GError **error)
+{
+	static const char *const files[3] = {
+		"new-account.furl", "manage-accounts.furl", "serverdesk.furl",
+	};
+	static const rpc_iface *const ifaces[3] = {
+		&new_account_iface, &manage_iface, &desk_iface,
+	};
+	acct_mgr *m = g_new0(acct_mgr, 1);
+	g_autofree char *secret = g_build_filename(private_dir,
+	    "account-secret", NULL);
+	guint i;
+
+	m->tub = tub;
+	m->regs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+	    reg_free);
+	m->subs = g_ptr_array_new_with_free_func(sub_free);
+	m->life = g_new0(struct life, 1);
+	m->life->m = m;
+	m->life->refs = 1;
+	ev_timer_init(&m->notify, notify_cb, ACCT_NOTIFY_DELAY, 0);
+	if (!acct_secret_load_or_create(secret, m->key, error) ||
+	    (m->db = acct_db_open(db_path, error)) == NULL)
+		goto fail;
+	for (i = 0; i < 3; i++) {
+		g_autofree char *path = g_build_filename(private_dir,
+		    files[i], NULL);
+		g_autofree char *furl = NULL;
+		rpc_furl *f = NULL;
+
+		m->objs[i] = grid_owned_obj_new(ifaces[i], m);
+		furl = rpc_tub_register(tub, m->objs[i], NULL, path, error);
+		if (furl == NULL)
+			goto fail;
+		if (rpc_furl_parse(furl, &f, NULL))
+			m->names[i] = g_strdup(rpc_furl_swissnum(f));
+		rpc_furl_free(f);
+		sodium_memzero(furl, strlen(furl));
+	}
+	rpc_tub_add_lookup_handler(tub, acct_lookup, m);
+	return m;
+fail:
+	acct_mgr_free(m);
+	return NULL;
+}
+
+void
+acct_mgr_free(acct_mgr *m)
+{
+	guint i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < 3; i++) {
+		if (m->names[i] != NULL) {
+			rpc_tub_unregister(m->tub, m->names[i]);
+			sodium_memzero(m->names[i], strlen(m->names[i]));
+			g_free(m->names[i]);
+		}
+		grid_owned_obj_release(m->objs[i]);
+	}
+	ev_timer_stop(rpc_tub_loop(m->tub), &m->notify);
+	g_ptr_array_unref(m->subs);
+	g_hash_table_unref(m->regs);
+	acct_db_free(m->db);
+	sodium_memzero(m->key, sizeof(m->key));
+	/* Account objects that peers still hold refuse calls from now on;
+	 * the tub keeps the lookup handler (it has no way to drop one), so
+	 * it is freed right after the manager (mgr.h). */
+	m->life->m = NULL;
+	life_unref(m->life);
+	g_free(m);
+}
+
+guint
+acct_mgr_n_account_objs(const acct_mgr *m)
+{
+	return m->n_objs;
+}
+
+void
+acct_mgr_status(acct_mgr *m, json_t *st)
+{
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)acct_server_free);
+	json_t *servers = json_array();
+	guint i;
+
+	node_status_set_str(st, "kind", "account-manager");
+	json_object_set_new(st, "accounts",
+	    json_integer((json_int_t)MIN(acct_db_count(m->db), G_MAXINT64)));
+	json_object_set_new(st, "subscriptions",
+	    json_integer(m->subs->len));
+	json_object_set_new(st, "lookups_refused",
+	    json_integer((json_int_t)MIN(m->n_refused, G_MAXINT64)));
+	(void)acct_db_servers(m->db, all, NULL);
+	for (i = 0; i < all->len; i++) {
+		const acct_server *s = g_ptr_array_index(all, i);
+		json_t *o = json_object();
+
+		node_status_set_str(o, "nickname", s->nickname);
+		node_status_set_str(o, "node_id", s->key);
+		node_status_set_str(o, "state", g_hash_table_lookup(m->regs,
+		    s->key) != NULL ? "connected" : "disconnected");
+		json_object_set_new(o, "registered",
+		    json_real((double)s->registered));
+		json_array_append_new(servers, o);
+	}
+	json_object_set_new(st, "servers", servers);
+}

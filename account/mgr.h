@@ -1,0 +1,65 @@
+/* account/mgr.h -- the account manager (AM): accounts in a database,
+ * account objects reached through MAC'ed FURLs, and the serverdesk at
+ * which storage servers register.  See doc/protocol.md §11 and
+ * doc/accounts.md.
+ *
+ * Registered objects (FURLs kept in the node's private/ directory, the
+ * same on every start):
+ *
+ *   new-account.create_account(name: str) -> str (an account FURL)
+ *   manage-accounts.list(offset: int, limit: int) -> [{num, name, status,
+ *       quota, created}...]
+ *   serverdesk.register(facet: ref, announcement: [msg, sig, key]) -> nil
+ *
+ * Account objects, minted by a name-lookup handler for each valid
+ * swissnum of an account that is not terminated (nothing per account is
+ * kept in memory once its references are gone):
+ *
+ *   account.get_storage_servers() -> [{key, nickname, pss_furl}...]
+ *   account.subscribe(observer: ref) -> nil; the AM later calls
+ *       observer.servers_changed() (one-way) after servers register
+ *   account.get_usage() -> {num, name, status, quota, usage}
+ */
+#ifndef ACCT_MGR_H
+#define ACCT_MGR_H
+
+#include <glib.h>
+#include <jansson.h>
+
+#include "rpc/tub.h"
+
+typedef struct acct_mgr acct_mgr;
+
+/* Limits.  Servers and subscriptions cost a reference (and memory) each;
+ * beyond these a peer is more likely hostile than the grid big. */
+#define ACCT_MGR_MAX_SERVERS	500
+#define ACCT_MGR_MAX_SUBS	10000
+#define ACCT_FURL_MAX		1024	/* bytes of a FURL passed to us */
+/* Servers and clients retry the manager at least this often (seconds),
+ * rather than Foolscap's hour: a restarted manager gets its servers and
+ * subscribers back within a minute. */
+#define ACCT_RETRY_MAX		60.0
+/* Seconds between a registration and telling subscribers (one message
+ * for a burst of registrations). */
+#define ACCT_NOTIFY_DELAY	1.0
+/* Seconds the manager waits for a server's pss_furl() answer. */
+#define ACCT_PSS_TIMEOUT	10.0
+
+/* Serve on 'tub' (borrowed; free the manager just before the tub, with no
+ * loop pass between: the tub keeps the lookup handler).  'db_path' is the
+ * account database, 'private_dir' holds the MAC secret (account-secret)
+ * and the three FURL files.  NULL with an error. */
+acct_mgr *acct_mgr_new(rpc_tub *tub, const char *db_path,
+    const char *private_dir, GError **error);
+void acct_mgr_free(acct_mgr *m);			/* NULL is a no-op */
+
+/* The FURL of account 'num' (caller g_free()s; a capability). */
+char *acct_mgr_account_furl(acct_mgr *m, guint32 num);
+
+/* Add the AM's status members (doc/status.md) to 'st'. */
+void acct_mgr_status(acct_mgr *m, json_t *st);
+
+/* For tests: the number of account objects alive now. */
+guint acct_mgr_n_account_objs(const acct_mgr *m);
+
+#endif

@@ -1,0 +1,731 @@
+/* tests/unit/test_acct_mgr.c -- the account manager, a storage server's
+ * serverdesk side and a client's account, on tubs in one process: accounts
+ * created through new-account, account and PSS FURLs refused in every
+ * forged form with "not found", servers registered and listed, leases
+ * owned by the account, terminated accounts, and the subscription that
+ * tells a client of a new server. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "account/client.h"
+#include "account/db.h"
+#include "account/desk.h"
+#include "account/mac.h"
+#include "account/mgr.h"
+#include "grid/broker.h"
+#include "grid/storage.h"
+#include "node/dir.h"
+#include "rpc/common.h"
+#include "rpc/err.h"
+#include "rpc/furl.h"
+#include "tests/unit/tubtest.h"
+
+struct server {
+	rpc_tub		*tub;
+	grid_ss		*ss;
+	acct_desk	*desk;
+	acct_desk	*desk2;		/* a second manager's, or NULL */
+	char		*dir;
+};
+
+struct fx {
+	struct ev_loop	*loop;
+	char		*dir;
+	rpc_tub		*am_tub;
+	acct_mgr	*am;
+	char		*new_account_furl, *manage_furl, *desk_furl;
+	rpc_tub		*cl;
+	rpc_tub		*am2_tub;	/* a second manager, or NULL */
+	acct_mgr	*am2;
+	struct server	 s[2];
+	int		 n_servers;
+};
+
+static char *
+read_furl(const char *dir, const char *name)
+{
+	g_autofree char *p = g_build_filename(dir, "private", name, NULL);
+	char *t = NULL;
+	GStatBuf st;
+
+	assert_true(g_file_get_contents(p, &t, NULL, NULL));
+	assert_int_equal(g_stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	return g_strstrip(t);
+}
+
+static void
+start_server(struct fx *f, int i)
+{
+	struct server *s = &f->s[i];
+	g_autofree char *sdir = NULL, *priv = NULL, *db = NULL;
+	g_autoptr(GError) e = NULL;
+	g_autofree char *nick = g_strdup_printf("storage%d", i);
+
+	s->dir = g_build_filename(f->dir, nick, NULL);
+	sdir = g_build_filename(s->dir, "storage", NULL);
+	priv = g_build_filename(s->dir, "private", NULL);
+	db = g_build_filename(s->dir, "pss-accounts.sqlite", NULL);
+	assert_int_equal(g_mkdir_with_parents(priv, 0700), 0);
+	s->tub = tt_tub_listening(f->loop, NULL);
+	s->ss = grid_ss_new(s->tub, sdir, 0, NULL, NULL, &e);
+	assert_non_null(s->ss);
+	s->desk = acct_desk_new(s->tub, s->ss, f->desk_furl, TRUE, nick,
+	    priv, db, &e);
+	if (s->desk == NULL)
+		fail_msg("acct_desk_new: %s", e->message);
+	f->n_servers = i + 1;
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = g_new0(struct fx, 1);
+	g_autofree char *priv = NULL, *db = NULL;
+	g_autoptr(GError) e = NULL;
+
+	f->loop = ev_loop_new(EVFLAG_AUTO);
+	f->dir = g_dir_make_tmp("acct-mgr-XXXXXX", NULL);
+	priv = g_build_filename(f->dir, "private", NULL);
+	db = g_build_filename(f->dir, "accounts.sqlite", NULL);
+	assert_int_equal(g_mkdir(priv, 0700), 0);
+	f->am_tub = tt_tub_listening(f->loop, NULL);
+	f->am = acct_mgr_new(f->am_tub, db, priv, &e);
+	if (f->am == NULL)
+		fail_msg("acct_mgr_new: %s", e->message);
+	f->new_account_furl = read_furl(f->dir, "new-account.furl");
+	f->manage_furl = read_furl(f->dir, "manage-accounts.furl");
+	f->desk_furl = read_furl(f->dir, "serverdesk.furl");
+	f->cl = tt_tub_listening(f->loop, NULL);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *cmd = NULL;
+	int i;
+
+	rpc_tub_free(f->cl);
+	for (i = 0; i < f->n_servers; i++) {
+		acct_desk_free(f->s[i].desk2);
+		acct_desk_free(f->s[i].desk);
+		grid_ss_free(f->s[i].ss);
+		rpc_tub_free(f->s[i].tub);
+		g_free(f->s[i].dir);
+	}
+	acct_mgr_free(f->am2);
+	rpc_tub_free(f->am2_tub);
+	acct_mgr_free(f->am);
+	rpc_tub_free(f->am_tub);
+	ev_loop_destroy(f->loop);
+	cmd = g_strdup_printf("rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	g_free(f->dir);
+	g_free(f->new_account_furl);
+	g_free(f->manage_furl);
+	g_free(f->desk_furl);
+	g_free(f);
+	return 0;
+}
+
+/* create_account(name) through the new-account FURL 'na': the account
+ * FURL, or NULL with the remote error type in *type. */
+static char *
+create_account_at(struct fx *f, const char *na, const char *name,
+    char **type)
+{
+	g_autoptr(GError) e = NULL;
+	rpc_ref *ref = tt_get_ref(f->cl, na, &e);
+	rpc_pack *p = rpc_pack_new();
+	tt_answer a;
+	char *furl = NULL;
+
+	assert_non_null(ref);
+	rpc_pack_array(p, 1);
+	rpc_pack_str(p, name);
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, "create_account", p, &a));
+	if (a.err == NULL) {
+		assert_int_equal(a.result.data.type, MSGPACK_OBJECT_STR);
+		furl = g_strndup(a.result.data.via.str.ptr,
+		    a.result.data.via.str.size);
+	} else if (type != NULL) {
+		*type = g_strdup(rpc_remote_error_type(a.err));
+	}
+	tt_answer_clear(&a);
+	rpc_ref_unref(ref);
+	return furl;
+}
+
+static char *
+create_account(struct fx *f, const char *name, char **type)
+{
+	return create_account_at(f, f->new_account_furl, name, type);
+}
+
+static void
+assert_not_found(struct fx *f, const char *furl)
+{
+	g_autoptr(GError) e = NULL;
+	rpc_ref *ref = tt_get_ref(f->cl, furl, &e);
+
+	assert_null(ref);
+	assert_non_null(e);
+	assert_true(g_error_matches(e, RPC_ERROR, RPC_E_REMOTE));
+	assert_string_equal(rpc_remote_error_type(e), "not-found");
+}
+
+static char *
+with_swissnum(const char *furl, const char *swiss)
+{
+	const char *slash = strrchr(furl, '/');
+
+	return g_strdup_printf("%.*s/%s", (int)(slash - furl), furl, swiss);
+}
+
+static void
+test_create_and_lookup(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *a = create_account(f, "alice", NULL);
+	g_autofree char *b = create_account(f, "bob", NULL);
+	g_autofree char *type = NULL, *type2 = NULL, *dup = NULL, *bad = NULL;
+	g_autoptr(GError) e = NULL;
+	rpc_ref *ref;
+	tt_answer ans;
+	const msgpack_object *name;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(strstr(a, "/1-") != NULL);
+	assert_true(strstr(b, "/2-") != NULL);
+	dup = create_account(f, "alice", &type);
+	assert_null(dup);
+	assert_string_equal(type, "acct.Exists");
+	bad = create_account(f, " ", &type2);
+	assert_null(bad);
+	assert_string_equal(type2, "acct.BadName");
+	ref = tt_get_ref(f->cl, a, &e);
+	assert_non_null(ref);
+	tt_answer_init(&ans);
+	assert_true(tt_call(f->loop, ref, "get_usage", NULL, &ans));
+	assert_null(ans.err);
+	name = rpc_mp_map_get(&ans.result.data, "name");
+	assert_non_null(name);
+	assert_int_equal(name->via.str.size, 5);
+	assert_memory_equal(name->via.str.ptr, "alice", 5);
+	/* Usage is not gathered yet: nil, never a made-up number. */
+	assert_int_equal(rpc_mp_map_get(&ans.result.data, "usage")->type,
+	    MSGPACK_OBJECT_NIL);
+	tt_answer_clear(&ans);
+	assert_int_equal(acct_mgr_n_account_objs(f->am), 1);
+	rpc_ref_unref(ref);
+	/* Nothing per account stays once the references are gone. */
+	tt_run_for(f->loop, 0.2);
+	assert_int_equal(acct_mgr_n_account_objs(f->am), 0);
+}
+
+static void
+test_account_furl_forgeries_not_found(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *a = create_account(f, "alice", NULL);
+	g_autofree char *b = create_account(f, "bob", NULL);
+	const char *sa = strrchr(a, '/') + 1, *sb = strrchr(b, '/') + 1;
+	uint8_t other[ACCT_SECRET_LEN];
+	g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL, *t4 = NULL;
+	g_autofree char *o1 = NULL, *sw = NULL, *t5 = NULL;
+	g_autoptr(GError) e = NULL;
+	rpc_ref *ref;
+	char *c;
+
+	/* Bob's MAC with Alice's number. */
+	t1 = g_strdup_printf("%.*s1-%s", (int)(strlen(a) - strlen(sa)), a,
+	    strchr(sb, '-') + 1);
+	assert_not_found(f, t1);
+	/* One character changed. */
+	t2 = g_strdup(a);
+	c = t2 + strlen(t2) - 1;
+	*c = *c == 'a' ? 'b' : 'a';
+	assert_not_found(f, t2);
+	/* A number without a MAC, an overlong number. */
+	t3 = with_swissnum(a, "1");
+	assert_not_found(f, t3);
+	t4 = with_swissnum(a, "1-");
+	assert_not_found(f, t4);
+	t5 = g_strdup_printf("%.*s/99999999999999999999999%s",
+	    (int)(sa - a - 1), a, sa + 1);
+	assert_not_found(f, t5);
+	/* Another manager's secret. */
+	memset(other, 9, sizeof(other));
+	sw = acct_mac_swissnum(other, 1);
+	o1 = with_swissnum(a, sw);
+	assert_not_found(f, o1);
+	/* The real ones work. */
+	ref = tt_get_ref(f->cl, a, &e);
+	assert_non_null(ref);
+	rpc_ref_unref(ref);
+}
+
+static void
+test_terminated_not_found(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *a = create_account(f, "alice", NULL);
+	g_autofree char *path = g_build_filename(f->dir, "accounts.sqlite",
+	    NULL);
+	g_autoptr(GError) e = NULL;
+	acct_db *db;
+	rpc_ref *ref;
+
+	ref = tt_get_ref(f->cl, a, &e);
+	assert_non_null(ref);
+	rpc_ref_unref(ref);
+	db = acct_db_open(path, &e);
+	assert_non_null(db);
+	assert_true(acct_db_set(db, 1, ACCT_TERMINATED, -1, &e));
+	acct_db_free(db);
+	assert_not_found(f, a);
+}
+
+static void
+test_manage_list(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *a = create_account(f, "alice", NULL);
+	g_autofree char *b = create_account(f, "bob", NULL);
+	g_autoptr(GError) e = NULL;
+	rpc_ref *ref = tt_get_ref(f->cl, f->manage_furl, &e);
+	tt_answer ans;
+
+	assert_non_null(ref);
+	tt_answer_init(&ans);
+	assert_true(tt_call(f->loop, ref, "list", tt_args_ints(1, 10), &ans));
+	assert_null(ans.err);
+	assert_int_equal(ans.result.data.type, MSGPACK_OBJECT_ARRAY);
+	assert_int_equal(ans.result.data.via.array.size, 1);
+	tt_answer_clear(&ans);
+	tt_answer_init(&ans);
+	assert_true(tt_call(f->loop, ref, "list", tt_args_ints(0, 100000),
+	    &ans));
+	assert_non_null(ans.err);
+	assert_string_equal(rpc_remote_error_type(ans.err), "violation");
+	tt_answer_clear(&ans);
+	rpc_ref_unref(ref);
+}
+
+static gboolean
+wait_registered(struct fx *f, int i)
+{
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	while (!acct_desk_is_registered(f->s[i].desk) &&
+	    g_get_monotonic_time() < end)
+		tt_run_for(f->loop, 0.02);
+	return acct_desk_is_registered(f->s[i].desk);
+}
+
+/* The list for account 'furl': the PSS FURL of the first server. */
+static char *
+first_pss(struct fx *f, const char *furl, guint *n)
+{
+	g_autoptr(GError) e = NULL;
+	rpc_ref *ref = tt_get_ref(f->cl, furl, &e);
+	tt_answer ans;
+	char *pss = NULL;
+
+	assert_non_null(ref);
+	tt_answer_init(&ans);
+	assert_true(tt_call(f->loop, ref, "get_storage_servers", NULL, &ans));
+	assert_null(ans.err);
+	assert_int_equal(ans.result.data.type, MSGPACK_OBJECT_ARRAY);
+	*n = ans.result.data.via.array.size;
+	if (*n > 0) {
+		const msgpack_object *m = rpc_mp_map_get(
+		    &ans.result.data.via.array.ptr[0], "pss_furl");
+
+		pss = g_strndup(m->via.str.ptr, m->via.str.size);
+	}
+	tt_answer_clear(&ans);
+	rpc_ref_unref(ref);
+	return pss;
+}
+
+static void
+test_serverdesk_and_pss(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *a = create_account(f, "alice", NULL);
+	g_autofree char *b = create_account(f, "bob", NULL);
+	g_autofree char *pa = NULL, *pb = NULL, *t1 = NULL, *t2 = NULL;
+	g_autofree char *t3 = NULL, *t4 = NULL, *sw = NULL, *o = NULL;
+	g_autoptr(GError) e = NULL;
+	uint8_t other[ACCT_SECRET_LEN];
+	const char *sb;
+	rpc_ref *ref;
+	tt_answer ans;
+	guint n = 0;
+
+	start_server(f, 0);
+	assert_true(wait_registered(f, 0));
+	pa = first_pss(f, a, &n);
+	assert_int_equal(n, 1);
+	pb = first_pss(f, b, &n);
+	assert_non_null(pa);
+	assert_non_null(pb);
+	assert_string_not_equal(pa, pb);
+	assert_true(strstr(pa, "/1-") != NULL);
+	assert_true(g_str_has_prefix(pa + 5, rpc_tub_tubid(f->s[0].tub)));
+	ref = tt_get_ref(f->cl, pa, &e);
+	assert_non_null(ref);
+	tt_answer_init(&ans);
+	assert_true(tt_call(f->loop, ref, "get_version", NULL, &ans));
+	assert_null(ans.err);
+	tt_answer_clear(&ans);
+	rpc_ref_unref(ref);
+	/* Forged PSS FURLs: another account's MAC, one character changed,
+	 * another server's secret, a number without a MAC, an overlong
+	 * number. */
+	sb = strrchr(pb, '/') + 1;
+	t1 = g_strdup_printf("%.*s/1-%s", (int)(strrchr(pa, '/') - pa), pa,
+	    strchr(sb, '-') + 1);
+	assert_not_found(f, t1);
+	t2 = g_strdup(pa);
+	t2[strlen(t2) - 2] = t2[strlen(t2) - 2] == 'q' ? 'r' : 'q';
+	assert_not_found(f, t2);
+	memset(other, 3, sizeof(other));
+	sw = acct_mac_swissnum(other, 1);
+	o = with_swissnum(pa, sw);
+	assert_not_found(f, o);
+	t3 = with_swissnum(pa, "1");
+	assert_not_found(f, t3);
+	t4 = with_swissnum(pa, "11111111111111111111111111111-"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_not_found(f, t4);
+}
+
+/* A server registering with a facet that is not its own is refused. */
+static void
+test_register_checks_owner(void **state)
+{
+	struct fx *f = *state;
+	g_autoptr(GError) e = NULL;
+	g_autoptr(rpc_ident) id = rpc_ident_new();
+	rpc_ref *ref = tt_get_ref(f->cl, f->desk_furl, &e);
+	tt_calc calc = { 0 };
+	rpc_obj *obj = tt_calc_new(&calc);
+	grid_ann *ann = grid_ann_sign(id, "storage", "x", NULL, "", 1, NULL);
+	rpc_pack *p = rpc_pack_new();
+	tt_answer a;
+
+	assert_non_null(ref);
+	rpc_pack_array(p, 2);
+	rpc_pack_obj(p, obj);
+	grid_ann_pack(ann, p);
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, "register", p, &a));
+	assert_non_null(a.err);
+	assert_string_equal(rpc_remote_error_type(a.err),
+	    "acct.BadAnnouncement");
+	tt_answer_clear(&a);
+	grid_ann_free(ann);
+	rpc_obj_unref(obj);
+	rpc_ref_unref(ref);
+}
+
+/* A facet whose pss_furl() never answers (until the test lets go). */
+static rpc_incall *stuck_call;
+
+static void
+stuck_pss_furl(rpc_incall *call, rpc_mp *args, void *data)
+{
+	RPC_UNUSED(args);
+	RPC_UNUSED(data);
+	stuck_call = call;
+}
+
+static const rpc_method stuck_methods[] = {
+	{ "pss_furl", stuck_pss_furl, NULL, 0, NULL },
+};
+static const rpc_iface stuck_iface = {
+	"test.stuck", stuck_methods, G_N_ELEMENTS(stuck_methods),
+};
+
+/* A server that registers and then never answers pss_furl() is left out
+ * of the list after ACCT_PSS_TIMEOUT; the others are still listed. */
+static void
+test_stuck_server_left_out(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *a = create_account(f, "alice", NULL);
+	g_autoptr(GError) e = NULL;
+	rpc_tub *st = tt_tub_listening(f->loop, NULL);
+	rpc_obj *obj = rpc_obj_new(&stuck_iface, NULL, NULL);
+	grid_ann *ann = grid_ann_sign(rpc_tub_ident(st), "storage", "stuck",
+	    NULL, "", 1, NULL);
+	rpc_ref *desk = tt_get_ref(st, f->desk_furl, &e);
+	rpc_ref *acct;
+	rpc_pack *p = rpc_pack_new();
+	tt_answer ans;
+	gint64 t0;
+
+	assert_non_null(desk);
+	rpc_pack_array(p, 2);
+	rpc_pack_obj(p, obj);
+	grid_ann_pack(ann, p);
+	tt_answer_init(&ans);
+	assert_true(tt_call(f->loop, desk, "register", p, &ans));
+	assert_null(ans.err);
+	tt_answer_clear(&ans);
+	start_server(f, 0);
+	assert_true(wait_registered(f, 0));
+	acct = tt_get_ref(f->cl, a, &e);
+	assert_non_null(acct);
+	tt_answer_init(&ans);
+	t0 = g_get_monotonic_time();
+	rpc_ref_call(acct, "get_storage_servers", NULL, tt_answer_cb, &ans);
+	assert_true(tt_run_until(f->loop, &ans.done, ACCT_PSS_TIMEOUT + 5));
+	assert_true(g_get_monotonic_time() - t0 >=
+	    (gint64)(ACCT_PSS_TIMEOUT * G_USEC_PER_SEC) - G_USEC_PER_SEC);
+	assert_null(ans.err);
+	assert_int_equal(ans.result.data.via.array.size, 1);
+	tt_answer_clear(&ans);
+	assert_non_null(stuck_call);
+	rpc_incall_fail(stuck_call, "test", "let go");
+	stuck_call = NULL;
+	rpc_ref_unref(acct);
+	rpc_ref_unref(desk);
+	grid_ann_free(ann);
+	rpc_obj_unref(obj);
+	tt_run_for(f->loop, 0.1);
+	rpc_tub_free(st);
+}
+
+static gboolean
+wait_servers(struct fx *f, acct_client *c, guint n)
+{
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	while (acct_client_n_servers(c) < n && g_get_monotonic_time() < end)
+		tt_run_for(f->loop, 0.02);
+	return acct_client_n_servers(c) >= n;
+}
+
+/* A client learns its servers, keeps them on disk, hears of a new one
+ * through its subscription, and reads the file back at the next start. */
+static void
+test_client_follows_servers(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *a = create_account(f, "alice", NULL);
+	g_autofree char *path = g_build_filename(f->dir, "servers.json",
+	    NULL);
+	g_autoptr(GError) e = NULL;
+	grid_broker *b = grid_broker_new(f->cl, NULL, 0);
+	acct_client *c;
+	GStatBuf st;
+
+	start_server(f, 0);
+	assert_true(wait_registered(f, 0));
+	c = acct_client_new(f->cl, b, a, path, &e);
+	assert_non_null(c);
+	assert_true(wait_servers(f, c, 1));
+	start_server(f, 1);
+	assert_true(wait_registered(f, 1));
+	assert_true(wait_servers(f, c, 2));
+	assert_int_equal(grid_broker_n_servers(b), 2);
+	assert_int_equal(g_stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	acct_client_free(c);
+	grid_broker_free(b);
+	/* From the file alone, with the manager unreachable. */
+	b = grid_broker_new(f->cl, NULL, 0);
+	c = acct_client_new(f->cl, b, "pb://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaa@tcp:127.0.0.1:1/1-x", path, &e);
+	assert_non_null(c);
+	assert_int_equal(acct_client_n_servers(c), 2);
+	assert_int_equal(grid_broker_n_servers(b), 2);
+	acct_client_free(c);
+	grid_broker_free(b);
+}
+
+/* The writer of share 0 from an allocate_buckets() answer. */
+static void
+alloc_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
+{
+	rpc_ref **writer = arg;
+	const msgpack_object *pairs;
+	rpc_ref *r = NULL;
+
+	assert_null(err);
+	assert_int_equal(result->type, MSGPACK_OBJECT_ARRAY);
+	pairs = &result->via.array.ptr[1];
+	assert_int_equal(pairs->via.array.size, 1);
+	assert_true(rpc_value_ref(refs,
+	    &pairs->via.array.ptr[0].via.array.ptr[1], &r, NULL));
+	*writer = rpc_ref_ref(r);
+}
+
+/* Store share 0 of storage index SI(si_byte) through the facet at
+ * 'furl'. */
+static void
+store_share(struct fx *f, const char *furl, uint8_t si_byte)
+{
+	g_autoptr(GError) e = NULL;
+	rpc_ref *ref = tt_get_ref(f->cl, furl, &e);
+	rpc_ref *writer = NULL;
+	uint8_t si[16], secret[32], data[16];
+	rpc_pack *p = rpc_pack_new();
+	tt_answer a;
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	assert_non_null(ref);
+	memset(si, si_byte, sizeof(si));
+	memset(secret, si_byte, sizeof(secret));
+	memset(data, 'x', sizeof(data));
+	rpc_pack_array(p, 5);
+	rpc_pack_bin(p, si, sizeof(si));
+	rpc_pack_bin(p, secret, sizeof(secret));
+	rpc_pack_bin(p, secret, sizeof(secret));
+	rpc_pack_array(p, 1);
+	rpc_pack_uint(p, 0);
+	rpc_pack_uint(p, sizeof(data));
+	rpc_ref_call(ref, "allocate_buckets", p, alloc_cb, &writer);
+	while (writer == NULL && g_get_monotonic_time() < end)
+		tt_run_for(f->loop, 0.01);
+	assert_non_null(writer);
+	p = rpc_pack_new();
+	rpc_pack_array(p, 2);
+	rpc_pack_uint(p, 0);
+	rpc_pack_bin(p, data, sizeof(data));
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, writer, "write", p, &a));
+	assert_null(a.err);
+	tt_answer_clear(&a);
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, writer, "close", NULL, &a));
+	assert_null(a.err);
+	tt_answer_clear(&a);
+	rpc_ref_unref(writer);
+	rpc_ref_unref(ref);
+}
+
+/* The owners of the leases on storage index SI(si_byte) on server 0. */
+static gint64
+lease_owner(struct fx *f, uint8_t si_byte)
+{
+	g_autofree char *path = g_build_filename(f->s[0].dir, "storage",
+	    "leases.sqlite", NULL);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	uint8_t si[16];
+	gint64 owner = -1;
+
+	memset(si, si_byte, sizeof(si));
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT owner FROM leases "
+	    "WHERE si = ?", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_blob(q, 1, si, sizeof(si), SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		owner = sqlite3_column_int64(q, 0);
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);	/* one lease */
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return owner;
+}
+
+/* A server serving two managers: account 1 of each gets its own PSS
+ * FURL, and their leases distinct owners (the primary's number as it is,
+ * the other's from ACCT_DESK_OWNER_BASE up). */
+static void
+test_two_managers(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *dir2 = g_build_filename(f->dir, "am2", NULL);
+	g_autofree char *priv2 = g_build_filename(dir2, "private", NULL);
+	g_autofree char *db2 = g_build_filename(dir2, "accounts.sqlite", NULL);
+	g_autofree char *na2 = NULL, *desk2 = NULL, *a = NULL, *c = NULL;
+	g_autofree char *pa = NULL, *pc = NULL, *sp = NULL, *pdb = NULL;
+	g_autoptr(GError) e = NULL;
+	gint64 end;
+	guint n = 0;
+
+	assert_int_equal(g_mkdir_with_parents(priv2, 0700), 0);
+	f->am2_tub = tt_tub_listening(f->loop, NULL);
+	f->am2 = acct_mgr_new(f->am2_tub, db2, priv2, &e);
+	assert_non_null(f->am2);
+	na2 = read_furl(dir2, "new-account.furl");
+	desk2 = read_furl(dir2, "serverdesk.furl");
+	start_server(f, 0);
+	sp = g_build_filename(f->s[0].dir, "private", NULL);
+	pdb = g_build_filename(f->s[0].dir, "pss-accounts.sqlite", NULL);
+	f->s[0].desk2 = acct_desk_new(f->s[0].tub, f->s[0].ss, desk2, FALSE,
+	    "storage0", sp, pdb, &e);
+	assert_non_null(f->s[0].desk2);
+	assert_true(wait_registered(f, 0));
+	end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (!acct_desk_is_registered(f->s[0].desk2) &&
+	    g_get_monotonic_time() < end)
+		tt_run_for(f->loop, 0.02);
+	assert_true(acct_desk_is_registered(f->s[0].desk2));
+	a = create_account(f, "alice", NULL);
+	c = create_account_at(f, na2, "carol", NULL);
+	assert_true(strstr(a, "/1-") != NULL);
+	assert_true(strstr(c, "/1-") != NULL);
+	pa = first_pss(f, a, &n);
+	assert_int_equal(n, 1);
+	pc = first_pss(f, c, &n);
+	assert_int_equal(n, 1);
+	assert_string_not_equal(strrchr(pa, '/'), strrchr(pc, '/'));
+	store_share(f, pa, 0xaa);
+	store_share(f, pc, 0xcc);
+	assert_int_equal(lease_owner(f, 0xaa), 1);
+	assert_int_equal(lease_owner(f, 0xcc), (gint64)ACCT_DESK_OWNER_BASE + 1);
+	assert_int_equal(acct_desk_owner(f->s[0].desk2, 1),
+	    ACCT_DESK_OWNER_BASE + 1);
+	assert_int_equal(acct_desk_owner(f->s[0].desk2, 7),
+	    ACCT_DESK_OWNER_BASE + 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_and_lookup,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_account_furl_forgeries_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_terminated_not_found,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manage_list, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_serverdesk_and_pss,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_register_checks_owner,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_follows_servers,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stuck_server_left_out,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_managers, setup,
+		    teardown),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
