@@ -1047,8 +1047,8 @@ send_gifts(int fd, rpc_aead *tx, uint32_t qid, uint32_t id, int n,
 	for (i = 0; i < n; i++) {
 		g_autoptr(rpc_ident) other = rpc_ident_new();
 		g_autofree char *furl = g_strdup_printf(
-		    "pb://%s@tcp:127.0.0.1:%u/abcdefghijklmnopqrstuvwxyz234567",
-		    rpc_ident_tubid(other), port);
+		    "pb://%s@tcp:127.0.0.1:%u/%s", rpc_ident_tubid(other),
+		    port, "abcdefghijklmnopqrstuvwxyz234567");
 		uint8_t gid[4] = { 0, 0, 0, (uint8_t)(i + 1) };
 
 		msgpack_pack_ext(&pk, sizeof(gid) + strlen(furl),
@@ -1114,8 +1114,8 @@ test_gift_dials_are_capped_and_held_messages_counted(void **state)
 	end = ev_time() + 1.0;
 	while (ev_time() < end && sent < 40) {
 		if (frame == NULL) {
-			frame = sealed_call(&tx, (uint32_t)sent + 3, id, "echo",
-			    callsize, 0);
+			frame = sealed_call(&tx, (uint32_t)sent + 3, id,
+			    "echo", callsize, 0);
 			off = 0;
 		}
 		assert_true(send_some(fd, frame, &off));
