@@ -549,8 +549,8 @@ conn_hs_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (c->state == RPCI_CONN_HELLO && c->role == RPC_HS_SERVER) {
 		g_message("closing connection %s: no HELLO in time",
 		    c->peer_addr);
-		rpci_conn_close(c, RPC_E_TIMEOUT, "handshake with %s timed out "
-		    "(no HELLO)", c->peer_addr);
+		rpci_conn_close(c, RPC_E_TIMEOUT, "handshake with %s timed "
+		    "out (no HELLO)", c->peer_addr);
 	} else if (c->state != RPCI_CONN_OPEN) {
 		g_message("closing connection %s: handshake timed out",
 		    c->peer_addr);

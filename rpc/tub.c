@@ -41,6 +41,8 @@
 #define FURLFILE_MAX	(RPC_FURL_MAX + 2)
 
 typedef struct rpc_listener rpc_listener;
+typedef struct rpc_resolver rpc_resolver;
+struct resolve_job;
 typedef struct rpc_connector rpc_connector;
 typedef struct rpc_getref rpc_getref;
 
@@ -65,6 +67,7 @@ struct rpc_tub {
 	GHashTable	*every_conn;	/* every allocated rpc_conn (weak) */
 	uint32_t	 n_redeeming;	/* gifts being redeemed, all
 					 * connections together */
+	rpc_resolver	*resolver;	/* made at the first host name */
 	bool		 freeing;
 };
 
@@ -108,6 +111,36 @@ struct rpc_connector {
 	GError		*last_error;
 	ev_timer	 delay;		/* before dialling, when waiting for
 					 * the peer's own connection */
+	struct resolve_job *job;	/* a host name being resolved */
+	bool		 ai_ready;	/* 'ai'/'ai_rc' hold hint 'ai_hint' */
+	size_t		 ai_hint;
+	struct addrinfo	*ai;
+	int		 ai_rc;
+};
+
+/* Host names are resolved by getaddrinfo() in a thread of their own, one
+ * per name, which touches nothing of the tub: it hands its result back
+ * through an ev_async watcher (STYLE.md §5; doc/protocol.md §8).  The
+ * resolver outlives the tub while a thread still runs: the tub marks it
+ * dead and the last thread frees it. */
+struct rpc_resolver {
+	GMutex		 lock;
+	int		 refs;		/* the tub's, and one per thread */
+	bool		 dead;		/* the tub is gone */
+	struct ev_loop	*loop;
+	ev_async	 async;
+	GQueue		 done;		/* struct resolve_job, finished */
+};
+
+struct resolve_job {
+	rpc_resolver	*r;
+	rpc_connector	*k;		/* loop thread only; NULL once the
+					 * connector is gone */
+	size_t		 hint;
+	char		*host;
+	char		 port[8];
+	struct addrinfo	*res;
+	int		 rc;
 };
 
 struct lookup_handler {
@@ -125,6 +158,7 @@ struct reg {
 };
 
 static void connector_next(rpc_connector *k);
+static void resolver_stop(rpc_tub *tub);
 static void send_lookup(rpc_conn *c, rpc_getref *g);
 static void requeue_lookup(rpc_tub *tub, rpc_getref *g);
 static void tub_get_ref_take(rpc_tub *tub, rpc_furl *furl,
@@ -268,6 +302,7 @@ rpc_tub_free(rpc_tub *tub)
 		g_hash_table_destroy(tub->every_conn);
 	}
 	rpci_sched_free(tub->sched);
+	resolver_stop(tub);
 	for (i = 0; i < tub->listeners->len; i++) {
 		rpc_listener *ln = g_ptr_array_index(tub->listeners, i);
 
@@ -943,8 +978,151 @@ getref_defer_error(rpc_getref *g, GError *err)
 }
 
 static void
+resolver_release(rpc_resolver *r)
+{
+	bool last;
+
+	g_mutex_lock(&r->lock);
+	last = --r->refs == 0;
+	g_mutex_unlock(&r->lock);
+	if (last) {
+		g_mutex_clear(&r->lock);
+		g_free(r);
+	}
+}
+
+static void
+resolve_job_free(struct resolve_job *j)
+{
+	if (j->res != NULL)
+		freeaddrinfo(j->res);
+	g_free(j->host);
+	g_free(j);
+}
+
+static gpointer
+resolve_thread(gpointer arg)
+{
+	struct resolve_job *j = arg;
+	rpc_resolver *r = j->r;
+	struct addrinfo hints;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	j->rc = getaddrinfo(j->host, j->port, &hints, &j->res);
+	g_mutex_lock(&r->lock);
+	if (!r->dead) {
+		g_queue_push_tail(&r->done, j);
+		ev_async_send(r->loop, &r->async);
+		j = NULL;
+	}
+	g_mutex_unlock(&r->lock);
+	if (j != NULL)
+		resolve_job_free(j);
+	resolver_release(r);
+	return NULL;
+}
+
+static void
+resolver_async_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	rpc_resolver *r = RPC_CONTAINER_OF(w, rpc_resolver, async);
+	struct resolve_job *j;
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	for (;;) {
+		rpc_connector *k;
+
+		g_mutex_lock(&r->lock);
+		j = g_queue_pop_head(&r->done);
+		g_mutex_unlock(&r->lock);
+		if (j == NULL)
+			break;
+		k = j->k;
+		if (k != NULL) {
+			k->job = NULL;
+			k->ai_ready = true;
+			k->ai_hint = j->hint;
+			k->ai = j->res;
+			k->ai_rc = j->rc;
+			j->res = NULL;
+			connector_next(k);
+		}
+		resolve_job_free(j);
+	}
+}
+
+/* Resolve hint 'i' of 'k' (host 'host') in a thread; connector_next()
+ * runs again once it is done. */
+static void
+resolve_start(rpc_connector *k, size_t i, const char *host,
+    const char *port)
+{
+	rpc_tub *tub = k->tub;
+	rpc_resolver *r = tub->resolver;
+	struct resolve_job *j;
+
+	if (r == NULL) {
+		r = tub->resolver = g_new0(rpc_resolver, 1);
+		g_mutex_init(&r->lock);
+		r->refs = 1;
+		r->loop = tub->loop;
+		ev_async_init(&r->async, resolver_async_cb);
+		ev_async_start(tub->loop, &r->async);
+		ev_unref(tub->loop);	/* it alone keeps no loop running */
+	}
+	j = g_new0(struct resolve_job, 1);
+	j->r = r;
+	j->k = k;
+	j->hint = i;
+	j->host = g_strdup(host);
+	g_strlcpy(j->port, port, sizeof(j->port));
+	k->job = j;
+	g_mutex_lock(&r->lock);
+	r->refs++;
+	g_mutex_unlock(&r->lock);
+	g_thread_unref(g_thread_new("rpc-resolve", resolve_thread, j));
+}
+
+/* The tub is going: no thread reports to it any more. */
+static void
+resolver_stop(rpc_tub *tub)
+{
+	rpc_resolver *r = tub->resolver;
+	struct resolve_job *j;
+
+	if (r == NULL)
+		return;
+	g_mutex_lock(&r->lock);
+	r->dead = true;
+	while ((j = g_queue_pop_head(&r->done)) != NULL)
+		resolve_job_free(j);
+	g_mutex_unlock(&r->lock);
+	ev_ref(tub->loop);
+	ev_async_stop(tub->loop, &r->async);
+	tub->resolver = NULL;
+	resolver_release(r);
+}
+
+static bool
+host_is_numeric(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	return inet_pton(AF_INET, host, &a4) == 1 ||
+	    inet_pton(AF_INET6, host, &a6) == 1;
+}
+
+static void
 connector_free(rpc_connector *k)
 {
+	if (k->job != NULL)
+		k->job->k = NULL;	/* its result will be dropped */
+	if (k->ai != NULL)
+		freeaddrinfo(k->ai);
 	ev_timer_stop(k->tub->loop, &k->delay);
 	g_hash_table_remove(k->tub->connectors, k->tubid);
 	rpc_furl_free(k->furl);
@@ -969,12 +1147,24 @@ connector_next(rpc_connector *k)
 		g_snprintf(port, sizeof(port), "%u",
 		    rpc_furl_hint_port(k->furl, i));
 		g_snprintf(addr, sizeof(addr), "%s:%s", host, port);
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_NUMERICSERV;
-		/* A DNS name blocks the loop while it resolves; numeric
-		 * hosts, the common case on a grid, do not. */
-		rc = getaddrinfo(host, port, &hints, &res);
+		if (k->ai_ready && k->ai_hint == i) {
+			/* Resolved in a thread (resolve_start()). */
+			res = k->ai;
+			rc = k->ai_rc;
+			k->ai = NULL;
+			k->ai_ready = false;
+		} else if (!host_is_numeric(host)) {
+			/* A name would block the loop while it resolves. */
+			k->next_hint = i;
+			if (k->job == NULL)
+				resolve_start(k, i, host, port);
+			return;
+		} else {
+			memset(&hints, 0, sizeof(hints));
+			hints.ai_socktype = SOCK_STREAM;
+			hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+			rc = getaddrinfo(host, port, &hints, &res);
+		}
 		if (rc != 0) {
 			g_clear_error(&k->last_error);
 			k->last_error = g_error_new(RPC_ERROR, RPC_E_SYSTEM,

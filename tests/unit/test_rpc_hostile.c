@@ -1047,8 +1047,8 @@ send_gifts(int fd, rpc_aead *tx, uint32_t qid, uint32_t id, int n,
 	for (i = 0; i < n; i++) {
 		g_autoptr(rpc_ident) other = rpc_ident_new();
 		g_autofree char *furl = g_strdup_printf(
-		    "pb://%s@tcp:127.0.0.1:%u/abcdefghijklmnopqrstuvwxyz234567",
-		    rpc_ident_tubid(other), port);
+		    "pb://%s@tcp:127.0.0.1:%u/%s", rpc_ident_tubid(other),
+		    port, "abcdefghijklmnopqrstuvwxyz234567");
 		uint8_t gid[4] = { 0, 0, 0, (uint8_t)(i + 1) };
 
 		msgpack_pack_ext(&pk, sizeof(gid) + strlen(furl),
@@ -1114,8 +1114,8 @@ test_gift_dials_are_capped_and_held_messages_counted(void **state)
 	end = ev_time() + 1.0;
 	while (ev_time() < end && sent < 40) {
 		if (frame == NULL) {
-			frame = sealed_call(&tx, (uint32_t)sent + 3, id, "echo",
-			    callsize, 0);
+			frame = sealed_call(&tx, (uint32_t)sent + 3, id,
+			    "echo", callsize, 0);
 			off = 0;
 		}
 		assert_true(send_some(fd, frame, &off));
@@ -1142,6 +1142,55 @@ test_gift_dials_are_capped_and_held_messages_counted(void **state)
 	rpc_aead_clear(&rx);
 	rpc_aead_clear(&tx2);
 	rpc_aead_clear(&rx2);
+}
+
+/* 'furl' with its host replaced by 'host' (caller g_free()s). */
+static char *
+furl_with_host(const char *furl, const char *host)
+{
+	const char *at = strstr(furl, "@tcp:127.0.0.1:");
+
+	assert_non_null(at);
+	return g_strdup_printf("%.*s@tcp:%s:%s", (int)(at - furl), furl,
+	    host, at + strlen("@tcp:127.0.0.1:"));
+}
+
+static void
+tt_getref_ignore(rpc_ref *ref, const GError *err, void *arg)
+{
+	RPC_UNUSED(err);
+	RPC_UNUSED(arg);
+	rpc_ref_unref(ref);
+}
+
+static void
+test_host_names_are_resolved_off_the_loop(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(GError) err = NULL, err2 = NULL;
+	g_autofree char *named = furl_with_host(f->furl, "localhost");
+	g_autofree char *bad = furl_with_host(f->furl, "no-such-host.invalid");
+	rpc_tub *late = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+	rpc_ref *ref;
+
+	/* A name resolves in a thread and the dial goes on from there
+	 * (tt_get_ref() checks that nothing completes inside the call). */
+	ref = tt_get_ref(late, named, &err);
+	assert_null(err);
+	assert_non_null(ref);
+	rpc_ref_unref(ref);
+	rpc_tub_free(late);
+	/* A name that does not resolve fails the get_ref, not the loop
+	 * (a new tub: the first one would use its open connection); a tub
+	 * freed while a thread may still be resolving is safe. */
+	late = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+	assert_null(tt_get_ref(late, bad, &err2));
+	assert_non_null(err2);
+	rpc_tub_free(late);
+	late = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+	rpc_tub_get_ref(late, bad, tt_getref_ignore, NULL);
+	rpc_tub_free(late);
+	assert_still_served(f);
 }
 
 int
@@ -1190,6 +1239,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_gift_dials_are_capped_and_held_messages_counted,
 		    setup_gifts, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_host_names_are_resolved_off_the_loop, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_silent_peer_gets_the_shorter_hello_deadline,
 		    setup_hello, teardown),
