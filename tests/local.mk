@@ -84,8 +84,9 @@ EXTRA_DIST += tests/unit/grid_testutil.h tests/interop/zfec_vectors.py \
 
 # Benchmark and two-process test peer.
 noinst_PROGRAMS += tests/bench/rpc-bench tests/bench/tcp-pingpong \
-	tests/bench/aead-speed
+	tests/bench/aead-speed tests/bench/conn-bench
 tests_bench_rpc_bench_LDADD = $(RPC_LIBS)
+tests_bench_conn_bench_LDADD = $(RPC_LIBS)
 tests_bench_tcp_pingpong_LDADD =
 tests_bench_aead_speed_LDADD = $(RPC_LIBS)
 EXTRA_DIST += tests/bench/foolscap-bench.py tests/bench/run-bench.sh \
