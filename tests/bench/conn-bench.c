@@ -294,6 +294,7 @@ main(int argc, char **argv)
 	ssize_t r;
 	size_t got = 0;
 	long rss0, rss_prev, rss, rss_step1 = -1;
+	long conns_prev = 0, conns_step1 = -1;
 	double t, t_prev, t_start;
 	ev_timer deadline;
 
@@ -370,11 +371,15 @@ main(int argc, char **argv)
 			rss_step1 = rss;
 		printf("{\"mode\":\"idle\",\"conns\":%ld,\"server_rss_kib\":"
 		    "%ld,\"kib_per_conn_step\":%.2f,\"connects_per_s\":%.0f}\n",
-		    want, rss, (double)(rss - rss_prev) / (double)step,
-		    (double)step / (t - t_prev));
+		    b.connected, rss, (double)(rss - rss_prev) /
+		    (double)(b.connected - conns_prev),
+		    (double)(b.connected - conns_prev) / (t - t_prev));
 		fflush(stdout);
+		if (conns_step1 < 0)
+			conns_step1 = b.connected;
 		rss_prev = rss;
 		t_prev = t;
+		conns_prev = b.connected;
 	}
 	t = now_s();
 	printf("{\"mode\":\"connect\",\"conns\":%ld,\"seconds\":%.2f,"
@@ -400,8 +405,8 @@ main(int argc, char **argv)
 	    "\"bytes_per_idle_conn_after_first_step\":%.0f,"
 	    "\"all_answered\":%s}\n", conns, rss0, rss_prev,
 	    (double)(rss_prev - rss0) * 1024.0 / (double)conns,
-	    conns > step ? (double)(rss_prev - rss_step1) * 1024.0 /
-	    (double)(conns - step) : 0.0,
+	    conns > conns_step1 ? (double)(rss_prev - rss_step1) * 1024.0 /
+	    (double)(conns - conns_step1) : 0.0,
 	    b.answered == conns ? "true" : "false");
 	fflush(stdout);
 
