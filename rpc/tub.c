@@ -754,8 +754,10 @@ tub_unauth_forget(rpc_tub *tub, rpc_conn *c)
 
 /* Whether to admit a connection from 'host' to 'ln': refuse it if that
  * address already has max_unauth_per_addr connections in handshake;
- * when the listener is full, close its oldest handshake instead (an
- * attacker who keeps reconnecting then only pushes out his own). */
+ * when the listener is full, close its oldest handshake that has not
+ * sent its HELLO, or else its oldest handshake, instead (an attacker who
+ * keeps reconnecting then only pushes out his own: a client sends its
+ * HELLO at once, so silent sockets go first however fast they come). */
 static bool
 listener_admit(rpc_listener *ln, const char *host, const char *addr)
 {
@@ -778,10 +780,18 @@ listener_admit(rpc_listener *ln, const char *host, const char *addr)
 		rpc_conn *old;
 
 		u = g_queue_peek_head(&ln->unauth);
+		for (l = ln->unauth.head; l != NULL; l = l->next)
+			if (rpci_conn_state_of(((struct unauth *)
+			    l->data)->conn) == RPCI_CONN_HELLO) {
+				u = l->data;
+				break;
+			}
 		old = rpci_conn_ref(u->conn);
 		g_message("closing connection %s: %u connections in "
-		    "handshake, this one the oldest", rpci_conn_peer_addr(old),
-		    g_queue_get_length(&ln->unauth));
+		    "handshake, this one the oldest%s", rpci_conn_peer_addr(old),
+		    g_queue_get_length(&ln->unauth),
+		    rpci_conn_state_of(old) == RPCI_CONN_HELLO ?
+		    " without a HELLO" : "");
 		/* Closing takes it out of the queue (tub_conn_closed). */
 		rpci_conn_close(old, RPC_E_CLOSED, "closed to admit a newer "
 		    "connection: too many in handshake");

@@ -9,11 +9,16 @@
  * since the last step; then it calls add(1, 2) once on every connection
  * (256 calls in flight) and checks every answer; then the server's memory
  * again.  One JSON line per measurement, then a summary with the memory
- * per idle connection (the slope from 0 to --conns).  Not a test:
- * nothing is asserted beyond every call being answered.
+ * per idle connection (the slope from 0 to --conns).  Then, with the
+ * connections still open, an unauthenticated flood: --flood sockets from
+ * 200 addresses (127.0.0.2 to 127.0.0.201) that connect and never send
+ * a byte, each reopened as soon as the server closes it; meanwhile
+ * --trials new clients (new identities, from 127.0.0.1) connect and call
+ * add(1, 2) one after another, and their times are reported.  Not a
+ * test: nothing is asserted beyond every call being answered.
  *
  *   conn-bench [--conns N] [--step S] [--parallel P] [--limit SECONDS]
- *              [--hold SECONDS]
+ *              [--hold SECONDS] [--flood F] [--trials T]
  *
  * --hold keeps the connections open that long before the calls (the
  * server's pid is printed on stderr: look at /proc/PID/smaps).
@@ -23,11 +28,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -133,6 +142,16 @@ serve(int fd, long conns)
 	size_t len;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The server's per-connection log lines (evictions during the
+	 * flood) are not what is measured. */
+	{
+		int nul = open("/dev/null", O_WRONLY);
+
+		if (nul >= 0) {
+			dup2(nul, STDERR_FILENO);
+			close(nul);
+		}
+	}
 	rpc_limits_init(&lim);
 	lim.max_conns = (uint32_t)conns + 16;
 	tub = rpc_tub_new(loop, rpc_ident_new(), &lim);
@@ -143,6 +162,14 @@ serve(int fd, long conns)
 	rpc_obj_unref(obj);
 	if (furl == NULL)
 		die("server: %s", err->message);
+	{
+		char port[16];
+		int pl = snprintf(port, sizeof(port), "%u\n",
+		    (unsigned)rpc_tub_port(tub));
+
+		if (write(fd, port, (size_t)pl) != pl)
+			die("server: cannot hand over the port");
+	}
 	len = strlen(furl);
 	if (write(fd, furl, len) != (ssize_t)len)
 		die("server: cannot hand over the FURL");
@@ -283,13 +310,161 @@ settle(struct ev_loop *loop, double seconds)
 		ev_run(loop, EVRUN_NOWAIT), g_usleep(10000);
 }
 
+/* ---- the flood ---- */
+
+#define FLOOD_ADDRS	200
+
+struct flood;
+struct fsock {
+	ev_io		 w;
+	struct flood	*f;
+	int		 i;
+};
+struct flood {
+	struct ev_loop	*loop;
+	uint16_t	 port;
+	struct fsock	*s;
+	long		 n, opened, closed_by_server;
+};
+
+static void flood_cb(struct ev_loop *loop, ev_io *w, int revents);
+
+static void
+flood_open(struct flood *f, int i)
+{
+	struct sockaddr_in src, dst;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	char addr[32];
+
+	if (fd < 0)
+		die("flood socket: %s", g_strerror(errno));
+	memset(&src, 0, sizeof(src));
+	src.sin_family = AF_INET;
+	g_snprintf(addr, sizeof(addr), "127.0.0.%d", 2 + i % FLOOD_ADDRS);
+	inet_pton(AF_INET, addr, &src.sin_addr);
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0)
+		die("flood bind %s: %s", addr, g_strerror(errno));
+	memset(&dst, 0, sizeof(dst));
+	dst.sin_family = AF_INET;
+	dst.sin_port = htons(f->port);
+	inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
+	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) != 0 &&
+	    errno != EINPROGRESS)
+		die("flood connect: %s", g_strerror(errno));
+	f->s[i].f = f;
+	f->s[i].i = i;
+	ev_io_init(&f->s[i].w, flood_cb, fd, EV_READ);
+	ev_io_start(f->loop, &f->s[i].w);
+	f->opened++;
+}
+
+/* The server spoke (ignored: the flood never answers) or closed the
+ * socket (open another at once: the attacker reconnects). */
+static void
+flood_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct fsock *s = RPC_CONTAINER_OF(w, struct fsock, w);
+	char buf[512];
+	ssize_t r = read(w->fd, buf, sizeof(buf));
+
+	RPC_UNUSED(revents);
+	if (r > 0 || (r < 0 && (errno == EAGAIN || errno == EINTR)))
+		return;
+	ev_io_stop(loop, w);
+	close(w->fd);
+	s->f->closed_by_server++;
+	flood_open(s->f, s->i);
+}
+
+static void
+flood_stop(struct flood *f)
+{
+	long i;
+
+	for (i = 0; i < f->n; i++) {
+		ev_io_stop(f->loop, &f->s[i].w);
+		close(f->s[i].w.fd);
+	}
+	g_free(f->s);
+}
+
+/* One new client during the flood: connect, call, time it. */
+struct trial {
+	bool		 done, ok;
+	rpc_ref		*ref;
+};
+
+static void
+trial_ref_cb(rpc_ref *ref, const GError *err, void *arg)
+{
+	struct trial *tr = arg;
+
+	if (err != NULL)
+		tr->done = true;
+	else
+		tr->ref = rpc_ref_ref(ref);
+}
+
+static void
+trial_add_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
+{
+	struct trial *tr = arg;
+
+	RPC_UNUSED(refs);
+	tr->done = true;
+	tr->ok = err == NULL && result->type ==
+	    MSGPACK_OBJECT_POSITIVE_INTEGER && result->via.u64 == 3;
+}
+
+/* Connect and call within 'limit' seconds; the time taken, or -1. */
+static double
+trial_run(struct ev_loop *loop, const char *furl, double limit)
+{
+	struct trial tr = { false, false, NULL };
+	rpc_tub *tub = rpc_tub_new(loop, rpc_ident_new(), NULL);
+	double t0 = now_s(), end = t0 + limit, t;
+	bool called = false;
+
+	rpc_tub_get_ref(tub, furl, trial_ref_cb, &tr);
+	while (!tr.done && now_s() < end) {
+		ev_run(loop, EVRUN_ONCE);
+		if (tr.ref != NULL && !called) {
+			rpc_pack *p = rpc_pack_new();
+
+			rpc_pack_array(p, 2);
+			rpc_pack_int(p, 1);
+			rpc_pack_int(p, 2);
+			rpc_ref_call(tr.ref, "add", p, trial_add_cb, &tr);
+			called = true;
+		}
+	}
+	t = now_s();
+	rpc_ref_unref(tr.ref);
+	rpc_tub_free(tub);
+	/* The tub's cancelled call answered as it went. */
+	return tr.ok ? t - t0 : -1;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 int
 main(int argc, char **argv)
 {
 	long conns = 10000, step = 1000, parallel = 8, limit = 600, hold = 0;
+	long nflood = 1000, trials = 20;
 	struct bench b;
 	struct rlimit rl;
 	int fds[2], i;
+	char *furl;
+	uint16_t port;
 	char buf[512];
 	ssize_t r;
 	size_t got = 0;
@@ -311,9 +486,14 @@ main(int argc, char **argv)
 			limit = parse_long("--limit", v, 1, 86400);
 		else if (strcmp(argv[i], "--hold") == 0)
 			hold = parse_long("--hold", v, 0, 3600);
+		else if (strcmp(argv[i], "--flood") == 0)
+			nflood = parse_long("--flood", v, 0, 100000);
+		else if (strcmp(argv[i], "--trials") == 0)
+			trials = parse_long("--trials", v, 1, 10000);
 		else
 			die("usage: conn-bench [--conns N] [--step S] "
-			    "[--parallel P] [--limit SECONDS] [--hold SECONDS]");
+			    "[--parallel P] [--limit SECONDS] [--hold SECONDS] "
+			    "[--flood F] [--trials T]");
 		i++;
 	}
 	if (sodium_init() < 0)
@@ -323,9 +503,10 @@ main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if ((rlim_t)conns + 64 > rl.rlim_cur)
-		die("%ld connections need %ld descriptors; the limit is %lu",
-		    conns, conns + 64, (unsigned long)rl.rlim_cur);
+	if ((rlim_t)(conns + nflood) + 64 > rl.rlim_cur)
+		die("%ld connections and %ld flood sockets need %ld "
+		    "descriptors; the limit is %lu", conns, nflood,
+		    conns + nflood + 64, (unsigned long)rl.rlim_cur);
 	if (pipe(fds) != 0)
 		die("pipe: %s", g_strerror(errno));
 	fflush(stdout);
@@ -342,12 +523,14 @@ main(int argc, char **argv)
 		got += (size_t)r;
 	close(fds[0]);
 	buf[got] = '\0';
-	if (got == 0)
+	if (got == 0 || (furl = strchr(buf, '\n')) == NULL)
 		die("the server did not start");
+	*furl++ = '\0';
+	port = (uint16_t)parse_long("server port", buf, 1, 65535);
 
 	memset(&b, 0, sizeof(b));
 	b.loop = ev_default_loop(0);
-	b.furl = buf;
+	b.furl = furl;
 	b.n = conns;
 	b.parallel = parallel;
 	b.tubs = g_new0(rpc_tub *, (gsize)conns);
@@ -400,6 +583,32 @@ main(int argc, char **argv)
 	printf("{\"mode\":\"calls\",\"conns\":%ld,\"answered\":%ld,"
 	    "\"seconds\":%.2f,\"server_rss_kib\":%ld}\n", conns, b.answered,
 	    t - t_start, rss);
+	if (nflood > 0) {
+		struct flood f = { b.loop, port, NULL, nflood, 0, 0 };
+		g_autofree double *times = g_new0(double, (gsize)trials);
+		long ok = 0, k;
+
+		f.s = g_new0(struct fsock, (gsize)nflood);
+		for (k = 0; k < nflood; k++)
+			flood_open(&f, (int)k);
+		settle(b.loop, 1.0);
+		for (k = 0; k < trials; k++) {
+			double d = trial_run(b.loop, furl, 10.0);
+
+			if (d >= 0)
+				times[ok++] = d * 1e3;
+		}
+		rss = server_rss_kib();
+		qsort(times, (size_t)ok, sizeof(double), cmp_double);
+		printf("{\"mode\":\"flood\",\"conns\":%ld,\"flood_sockets\":"
+		    "%ld,\"flood_opened\":%ld,\"closed_by_server\":%ld,"
+		    "\"trials\":%ld,\"trials_ok\":%ld,\"connect_call_ms_p50\":"
+		    "%.1f,\"connect_call_ms_max\":%.1f,\"server_rss_kib\":"
+		    "%ld}\n", conns, nflood, f.opened, f.closed_by_server,
+		    trials, ok, ok > 0 ? times[(ok - 1) / 2] : -1.0,
+		    ok > 0 ? times[ok - 1] : -1.0, rss);
+		flood_stop(&f);
+	}
 	printf("{\"summary\":true,\"conns\":%ld,\"server_rss_kib_0\":%ld,"
 	    "\"server_rss_kib_n\":%ld,\"bytes_per_idle_conn\":%.0f,"
 	    "\"bytes_per_idle_conn_after_first_step\":%.0f,"

@@ -524,6 +524,45 @@ test_unauthenticated_connections_are_capped(void **state)
 	assert_still_served(f);
 }
 
+
+static int raw_connect_from(fixture *f, const char *src);
+
+/* A full listener closes a silent socket before a peer that has sent
+ * its HELLO, however old: a flood of silent reconnections cannot push
+ * out a client in the middle of its handshake. */
+static void
+test_full_listener_closes_silent_sockets_first(void **state)
+{
+	fixture *f = *state;
+	uint8_t hello[RPC_HS_HELLO_LEN];
+	int talker = raw_connect(f), silent[8], i;
+	rpc_hs hs;
+
+	rpc_hs_init(&hs, RPC_HS_CLIENT, NULL);
+	rpc_hs_hello(&hs, hello);
+	write_all(talker, hello, sizeof(hello));
+	rpc_hs_clear(&hs);
+	tt_run_for(f->loop, 0.02);
+	for (i = 0; i < 8; i++) {
+		g_autofree char *src = g_strdup_printf("127.0.0.%d", 2 + i);
+
+		silent[i] = raw_connect_from(f, src);
+		tt_run_for(f->loop, 0.01);	/* accepted in this order */
+	}
+	/* Nine connections for four places: the first five silent ones
+	 * went, the talker (the oldest of all) stays. */
+	for (i = 0; i < 5; i++)
+		assert_true(wait_closed(f, silent[i], 0.2));
+	for (i = 5; i < 8; i++)
+		assert_false(wait_closed(f, silent[i], 0.02));
+	assert_false(wait_closed(f, talker, 0.05));
+	for (i = 0; i < 8; i++)
+		close(silent[i]);
+	close(talker);
+	tt_run_for(f->loop, 0.05);
+	assert_still_served(f);
+}
+
 /* Connect to the server from the loopback address 'src' (127.0.0.N). */
 static int
 raw_connect_from(fixture *f, const char *src)
@@ -1247,6 +1286,9 @@ main(void)
 		    setup_hello, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_unauthenticated_connections_are_capped, setup_cap,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_full_listener_closes_silent_sockets_first, setup_cap,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_writing_to_vanished_peer_raises_no_sigpipe, setup,
