@@ -124,6 +124,10 @@ bool rpci_conn_is_closed(const rpc_conn *c);
 /* Closed as the loser of two connections between the same tubs
  * (doc/protocol.md §3.4), by either side. */
 bool rpci_conn_is_dup(const rpc_conn *c);
+/* Give back the buffers that hold nothing (an idle connection): whether
+ * there were any; when it last read or wrote. */
+bool rpci_conn_trim(rpc_conn *c);
+ev_tstamp rpci_conn_last_active(const rpc_conn *c);
 void rpci_conn_set_dup(rpc_conn *c);
 rpc_hs_role rpci_conn_role(const rpc_conn *c);
 /* The authenticated peer (valid once open). */

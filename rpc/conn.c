@@ -27,14 +27,12 @@
 
 /* Read at least this much at a time (a big frame grows the buffer). */
 #define READ_CHUNK	(128 * 1024)
-/* An idle connection holds no buffers: after a read of less than
- * IDLE_READ bytes that left nothing unconsumed, and after a flush of at
- * most IDLE_WRITE bytes, the input and output buffers are freed (a
- * stream of large messages, whose reads and writes are larger, keeps
- * them).  This is what keeps an idle connection small (doc/performance.md,
- * "Many connections"). */
-#define IDLE_READ	(READ_CHUNK / 2)
-#define IDLE_WRITE	(64 * 1024)
+/* Until a connection has received EAGER_TRIM bytes (its handshake and
+ * a few calls) its input buffers go as soon as a read leaves nothing
+ * behind, so that fresh connections, most of which then sit idle, stay
+ * small; afterwards only the tub's trim pass takes them, so that a
+ * stream of large messages does not pay for allocating them again. */
+#define EAGER_TRIM	(1024 * 1024)
 /* While sealing a large message, write out what is sealed whenever this
  * much is queued, so the peer decrypts while we encrypt. */
 #define WRITE_EARLY	(128 * 1024)
@@ -77,6 +75,7 @@ struct rpc_conn {
 	bool		 in_flushq;
 	bool		 reading;
 	bool		 closing;	/* close once 'out' is written */
+	uint64_t	 rx_total;	/* bytes read, up to EAGER_TRIM */
 	bool		 dup;		/* closed as a duplicate connection */
 	GByteArray	*msg;		/* parts of a multi-frame message */
 	uint8_t		*pt;		/* plaintext scratch */
@@ -380,18 +379,7 @@ rpci_conn_flush(rpc_conn *c)
 		c->out_off += (size_t)w;
 		c->tx_since = ev_now(c->loop);
 	}
-	if (c->out->len <= IDLE_WRITE) {
-		g_byte_array_unref(c->out);
-		c->out = g_byte_array_new();
-		if (c->sb.size == 0 && c->sb.data != NULL) {
-			/* The message builder's buffer too (msgpack-c's
-			 * first allocation is 8 KiB). */
-			msgpack_sbuffer_destroy(&c->sb);
-			msgpack_sbuffer_init(&c->sb);
-		}
-	} else {
-		g_byte_array_set_size(c->out, 0);
-	}
+	g_byte_array_set_size(c->out, 0);
 	c->out_off = 0;
 	ev_io_stop(c->loop, &c->wr);
 	ev_timer_stop(c->loop, &c->wr_timer);
@@ -835,11 +823,18 @@ process_input(rpc_conn *c)
 	return 0;
 }
 
-/* Everything read was consumed and the peer is not streaming: give the
- * buffers back (the plaintext one wiped). */
-static void
-release_input(rpc_conn *c)
+/* An idle connection holds no buffers: the tub's trim pass (rpc/tub.c)
+ * gives back the input, plaintext, output and message-builder buffers of
+ * every connection that has had no traffic since the pass before, when
+ * they hold nothing (the plaintext one wiped).  A busy connection keeps
+ * them, so a stream of large messages does not pay for allocating them
+ * again (doc/performance.md, "Many connections"). */
+static bool
+conn_trim_input(rpc_conn *c)
 {
+	if (c->closing || c->in_off != c->in->len || c->msg->len != 0 ||
+	    (c->in->data == NULL && c->pt == NULL))
+		return false;
 	g_byte_array_unref(c->in);
 	c->in = g_byte_array_new();
 	c->in_off = 0;
@@ -851,6 +846,36 @@ release_input(rpc_conn *c)
 		c->pt = NULL;
 		c->pt_cap = 0;
 	}
+	return true;
+}
+
+bool
+rpci_conn_trim(rpc_conn *c)
+{
+	bool any;
+
+	if (c->state != RPCI_CONN_OPEN || c->closing)
+		return false;
+	any = conn_trim_input(c);
+	if (c->out_off == c->out->len && c->out->data != NULL) {
+		any = true;
+		g_byte_array_unref(c->out);
+		c->out = g_byte_array_new();
+		c->out_off = 0;
+	}
+	if (c->sb.size == 0 && c->sb.data != NULL) {
+		/* msgpack-c's first allocation is 8 KiB. */
+		any = true;
+		msgpack_sbuffer_destroy(&c->sb);
+		msgpack_sbuffer_init(&c->sb);
+	}
+	return any;
+}
+
+ev_tstamp
+rpci_conn_last_active(const rpc_conn *c)
+{
+	return MAX(c->last_rx, c->tx_since);
 }
 
 static void
@@ -890,9 +915,11 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		goto out;
 	}
 	c->need = process_input(c);
-	if ((size_t)n < IDLE_READ && c->in_off == c->in->len &&
-	    c->msg->len == 0 && c->state == RPCI_CONN_OPEN && !c->closing)
-		release_input(c);
+	if (c->rx_total < EAGER_TRIM) {
+		c->rx_total += (uint64_t)n;
+		if (c->state == RPCI_CONN_OPEN)
+			conn_trim_input(c);
+	}
 out:
 	rpci_conn_unref(c);
 }

@@ -15,6 +15,9 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -64,6 +67,7 @@ struct rpc_tub {
 	GHashTable	*conns;		/* tubid text -> rpc_conn* (OPEN) */
 	GHashTable	*connectors;	/* tubid text -> rpc_connector* */
 	GList		*all_conns;	/* unclosed rpc_conn (owned ref) */
+	ev_timer	 trim;		/* idle connections' buffers go */
 	GHashTable	*every_conn;	/* every allocated rpc_conn (weak) */
 	uint32_t	 n_redeeming;	/* gifts being redeemed, all
 					 * connections together */
@@ -222,6 +226,34 @@ name_key(const char *name, size_t len, uint8_t *key)
 	crypto_generichash(key, 32, (const uint8_t *)name, len, NULL, 0);
 }
 
+/* Every TRIM_EVERY seconds the connections that have had no traffic
+ * since the pass before give back their empty buffers
+ * (rpci_conn_trim()): an idle connection then costs about 5 KiB. */
+#define TRIM_EVERY	2.0
+#define TRIM_RELEASE	16	/* connections trimmed before malloc_trim() */
+
+static void
+trim_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	rpc_tub *tub = RPC_CONTAINER_OF(w, rpc_tub, trim);
+	ev_tstamp now = ev_now(loop);
+	GList *l;
+
+	guint n = 0;
+
+	RPC_UNUSED(revents);
+	for (l = tub->all_conns; l != NULL; l = l->next)
+		if (now - rpci_conn_last_active(l->data) >= TRIM_EVERY &&
+		    rpci_conn_trim(l->data))
+			n++;
+#ifdef __GLIBC__
+	/* Freed buffers lie between live allocations: hand whole free
+	 * pages back to the system, or the process keeps them. */
+	if (n >= TRIM_RELEASE)
+		malloc_trim(0);
+#endif
+}
+
 rpc_tub *
 rpc_tub_new(struct ev_loop *loop, rpc_ident *id, const rpc_limits *lim)
 {
@@ -249,6 +281,10 @@ rpc_tub_new(struct ev_loop *loop, rpc_ident *id, const rpc_limits *lim)
 	tub->connectors = g_hash_table_new(g_str_hash, g_str_equal);
 	tub->every_conn = g_hash_table_new(g_direct_hash, g_direct_equal);
 	tub->sched = rpci_sched_new(loop);
+	/* The trim pass must not keep a loop running by itself. */
+	ev_timer_init(&tub->trim, trim_cb, TRIM_EVERY, TRIM_EVERY);
+	ev_timer_start(loop, &tub->trim);
+	ev_unref(loop);
 	return tub;
 }
 
@@ -261,6 +297,8 @@ rpc_tub_free(rpc_tub *tub)
 	if (tub == NULL)
 		return;
 	tub->freeing = true;
+	ev_ref(tub->loop);
+	ev_timer_stop(tub->loop, &tub->trim);
 	rpci_sched_stop(tub->sched);
 	/* Connectors first: their waiters fail rather than retry. */
 	while (g_hash_table_size(tub->connectors) > 0) {

@@ -8,7 +8,9 @@
  * it prints the server's resident memory (VmRSS) and the connect rate
  * since the last step; then it calls add(1, 2) once on every connection
  * (256 calls in flight) and checks every answer; then the server's memory
- * again.  One JSON line per measurement, then a summary with the memory
+ * again.  The per-step figures are of connections just opened; the
+ * "idle_settled" one is taken 5 s after the last, once the server's trim
+ * pass (rpc/tub.c, every 2 s) has given back idle connections' buffers.  One JSON line per measurement, then a summary with the memory
  * per idle connection (the slope from 0 to --conns).  Then, with the
  * connections still open, an unauthenticated flood: --flood sockets from
  * 200 addresses (127.0.0.2 to 127.0.0.201) that connect and never send
@@ -469,7 +471,7 @@ main(int argc, char **argv)
 	ssize_t r;
 	size_t got = 0;
 	long rss0, rss_prev, rss, rss_step1 = -1;
-	long conns_prev = 0, conns_step1 = -1;
+	long conns_prev = 0, conns_step1 = -1, rss_idle;
 	double t, t_prev, t_start;
 	ev_timer deadline;
 
@@ -568,6 +570,12 @@ main(int argc, char **argv)
 	printf("{\"mode\":\"connect\",\"conns\":%ld,\"seconds\":%.2f,"
 	    "\"connects_per_s\":%.0f}\n", conns, t - t_start,
 	    (double)conns / (t - t_start));
+	/* Idle: the server's trim pass (every 2 s) gives back the buffers
+	 * of connections without traffic since the pass before. */
+	settle(b.loop, 5.0);
+	rss_idle = server_rss_kib();
+	printf("{\"mode\":\"idle_settled\",\"conns\":%ld,\"server_rss_kib\":"
+	    "%ld}\n", conns, rss_idle);
 	if (hold > 0) {
 		fprintf(stderr, "conn-bench: server pid %d, holding %ld s\n",
 		    (int)server_pid, hold);
@@ -610,10 +618,11 @@ main(int argc, char **argv)
 		flood_stop(&f);
 	}
 	printf("{\"summary\":true,\"conns\":%ld,\"server_rss_kib_0\":%ld,"
-	    "\"server_rss_kib_n\":%ld,\"bytes_per_idle_conn\":%.0f,"
-	    "\"bytes_per_idle_conn_after_first_step\":%.0f,"
-	    "\"all_answered\":%s}\n", conns, rss0, rss_prev,
-	    (double)(rss_prev - rss0) * 1024.0 / (double)conns,
+	    "\"server_rss_kib_n_fresh\":%ld,\"server_rss_kib_n_idle\":%ld,"
+	    "\"bytes_per_idle_conn\":%.0f,"
+	    "\"bytes_per_fresh_conn_after_first_step\":%.0f,"
+	    "\"all_answered\":%s}\n", conns, rss0, rss_prev, rss_idle,
+	    (double)(rss_idle - rss0) * 1024.0 / (double)conns,
 	    conns > conns_step1 ? (double)(rss_prev - rss_step1) * 1024.0 /
 	    (double)(conns - conns_step1) : 0.0,
 	    b.answered == conns ? "true" : "false");
