@@ -109,14 +109,17 @@ TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness
 	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
 	tests/integration/test_welcome_browser.sh \
 	tests/integration/test_accounts.sh \
-	tests/integration/test_attack_bench.sh
-check_PROGRAMS += tests/integration/test_rpc_liveness
+	tests/integration/test_attack_bench.sh \
+	tests/integration/test_node_gifts.sh
+check_PROGRAMS += tests/integration/test_rpc_liveness \
+	tests/integration/gift-check
 EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
 	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
 	tests/integration/test_welcome_browser.sh tests/demo.sh \
 	tests/integration/test_accounts.sh tests/demo_accounts.sh \
-	tests/integration/test_attack_bench.sh
+	tests/integration/test_attack_bench.sh \
+	tests/integration/test_node_gifts.sh
 
 # Fuzz targets: built as libFuzzer programs with --enable-fuzzing (clang);
 # always built against a replay driver (replay_NAME: fuzz_NAME.c and
