@@ -1101,6 +1101,9 @@ probe_getref_cb(rpc_ref *ref, const GError *err, void *arg)
 	p->t1 = now_s();
 	p->ok = err == NULL;
 	p->ref = ref;
+	if (err != NULL && p->c->measuring)
+		fprintf(stderr, "attack-bench: connect probe: %s\n",
+		    err->message);
 }
 
 static void
