@@ -88,9 +88,10 @@ EXTRA_DIST += tests/unit/grid_testutil.h tests/interop/zfec_vectors.py \
 
 # Benchmark and two-process test peer.
 noinst_PROGRAMS += tests/bench/rpc-bench tests/bench/tcp-pingpong \
-	tests/bench/aead-speed tests/bench/conn-bench
+	tests/bench/aead-speed tests/bench/conn-bench tests/bench/attack-bench
 tests_bench_rpc_bench_LDADD = $(RPC_LIBS)
 tests_bench_conn_bench_LDADD = $(RPC_LIBS)
+tests_bench_attack_bench_LDADD = $(RPC_LIBS)
 tests_bench_tcp_pingpong_LDADD =
 tests_bench_aead_speed_LDADD = $(RPC_LIBS)
 EXTRA_DIST += tests/bench/foolscap-bench.py tests/bench/run-bench.sh \
@@ -112,13 +113,18 @@ TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
 	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
 	tests/integration/test_welcome_browser.sh \
-	tests/integration/test_accounts.sh
-check_PROGRAMS += tests/integration/test_rpc_liveness
+	tests/integration/test_accounts.sh \
+	tests/integration/test_attack_bench.sh \
+	tests/integration/test_node_gifts.sh
+check_PROGRAMS += tests/integration/test_rpc_liveness \
+	tests/integration/gift-check
 EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
 	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
 	tests/integration/test_welcome_browser.sh tests/demo.sh \
-	tests/integration/test_accounts.sh tests/demo_accounts.sh
+	tests/integration/test_accounts.sh tests/demo_accounts.sh \
+	tests/integration/test_attack_bench.sh \
+	tests/integration/test_node_gifts.sh
 
 # Fuzz targets: built as libFuzzer programs with --enable-fuzzing (clang);
 # always built against a replay driver (replay_NAME: fuzz_NAME.c and
