@@ -306,11 +306,13 @@ got_usage(acct_client *c, const msgpack_object *result)
 
 /* The one answer callback of this module. */
 static void
-answered(const msgpack_object *result, const GError *err, void *arg)
+answered(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct q *q = arg;
 	acct_client *c = q->c;
 
+	RPC_UNUSED(refs);
 	if (c != NULL)
 		g_ptr_array_remove_fast(c->pending, q);
 	if (c == NULL || (err != NULL && g_error_matches(err, RPC_ERROR,

@@ -218,11 +218,13 @@ static const rpc_iface facet_iface = {
 };
 
 static void
-register_done(const msgpack_object *result, const GError *err, void *arg)
+register_done(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct reg_ctx *ctx = arg;
 	acct_desk *d = ctx->d;
 
+	RPC_UNUSED(refs);
 	RPC_UNUSED(result);
 	g_free(ctx);
 	if (d == NULL)

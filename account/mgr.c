@@ -215,11 +215,13 @@ gather_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 /* A server's answer to pss_furl(num): kept only if it is a FURL of that
  * server's own tub. */
 static void
-pss_answer(const msgpack_object *result, const GError *err, void *arg)
+pss_answer(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct item *it = arg;
 	struct gather *g = it->g;
 
+	RPC_UNUSED(refs);
 	it->call = NULL;
 	if (g->call == NULL) {
 		/* Too late: answered already. */

@@ -22,6 +22,7 @@ typedef int cli_cmd_fn(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_grid_manager(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_admin(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_add_grid_manager(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_remove_grid_manager(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_debug(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_create_introducer(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_create_node(cli_ctx *ctx, int argc, char **argv);
@@ -51,6 +52,15 @@ int cli_parse(const char *what, const char *usage, const char *summary,
 /* Read all of standard input, at most 'max' bytes; NULL with an error if
  * there is more or it cannot be read. */
 char *cli_read_stdin(gsize max, gsize *len, GError **error);
+
+/* Call 'method' (no arguments, answers a string) on the running node in
+ * 'node_dir' through its private/control.furl, waiting at most 10 s.
+ * CLI_OK with *answer set (caller g_free()s); CLI_NODE_NOT_RUNNING when
+ * there is no control.furl (the node is not running); CLI_ERROR
+ * otherwise.  'error' is set, one line, unless CLI_OK. */
+#define CLI_NODE_NOT_RUNNING	(-1)
+int cli_node_call(const char *node_dir, const char *method, char **answer,
+    GError **error);
 
 /* The current time in microseconds since the epoch, UTC. */
 gint64 cli_now_us(void);

@@ -32,10 +32,12 @@ struct req {
 };
 
 static void
-answered(const msgpack_object *result, const GError *err, void *arg)
+answered(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct req *q = arg;
 
+	RPC_UNUSED(refs);
 	q->done = TRUE;
 	ev_break(q->loop, EVBREAK_ALL);
 	if (err != NULL) {

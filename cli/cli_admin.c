@@ -1,6 +1,10 @@
 /* cli/cli_admin.c -- commands that enroll a node in a managed grid by
- * editing its tahoe.cfg: `tahoe admin add-grid-manager-cert` on a storage
- * node and `tahoe add-grid-manager` on a client. */
+ * editing its tahoe.cfg: `tahoe admin add-grid-manager-cert` and `tahoe
+ * admin remove-grid-manager-cert` on a storage node, `tahoe
+ * add-grid-manager` and `tahoe remove-grid-manager` on a client.  When
+ * the node is running, each then asks it (through its control FURL) to
+ * reload tahoe.cfg, so the change applies at once; otherwise at its next
+ * start. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -19,13 +23,49 @@
 #define ADMIN_USAGE \
 	"usage: tahoe [-d NODEDIR] admin add-grid-manager-cert " \
 	"--filename FILE|- --name NAME\n" \
+	"       tahoe [-d NODEDIR] admin remove-grid-manager-cert NAME\n" \
 	"Store a grid-manager certificate for this storage node as " \
-	"NODEDIR/NAME.cert\nand announce it after the next restart.\n"
+	"NODEDIR/NAME.cert\nand announce it (at once if the node runs), or " \
+	"stop announcing one.\n"
 
 #define ADDGM_USAGE \
 	"usage: tahoe [-d NODEDIR] add-grid-manager NAME PUBKEY\n" \
 	"Upload only to storage servers certified by grid manager PUBKEY\n" \
 	"(pub-v0-...), recorded as [grid_managers] NAME in tahoe.cfg.\n"
+
+#define RMGM_USAGE \
+	"usage: tahoe [-d NODEDIR] remove-grid-manager NAME\n" \
+	"Stop trusting grid manager NAME ([grid_managers] NAME in " \
+	"tahoe.cfg).\n"
+
+/* The saved tahoe.cfg is applied by the running node, if there is one;
+ * 'change' says what was saved.  A node that cannot apply it still has
+ * the change on disk for its next start. */
+static int
+apply_live(cli_ctx *ctx, const char *change)
+{
+	g_autofree char *answer = NULL;
+	g_autoptr(GError) e = NULL;
+	char *p;
+	int r;
+
+	r = cli_node_call(ctx->node_dir, "reload", &answer, &e);
+	if (r == CLI_NODE_NOT_RUNNING) {
+		printf("%s The node is not running: it applies the change "
+		    "when it starts.\n", change);
+		return CLI_OK;
+	}
+	if (r != CLI_OK)
+		return cli_error("%s in tahoe.cfg, but the running node did "
+		    "not apply it (%s): restart the node", change,
+		    e->message);
+	/* From another process: no control characters but newlines. */
+	for (p = answer; *p != '\0'; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\n') || *p == 0x7f)
+			*p = '?';
+	printf("%s The running node applied it:\n%s", change, answer);
+	return CLI_OK;
+}
 
 /* A name used as a file name and a tahoe.cfg key. */
 static gboolean
@@ -157,8 +197,53 @@ add_cert(cli_ctx *ctx, int argc, char **argv)
 		printf("There are now %u certificates.\n",
 		    g_hash_table_size(now));
 	}
-	printf("Restart the node for the certificate to be announced.\n");
-	return CLI_OK;
+	return apply_live(ctx, "Certificate added.");
+}
+
+static int
+remove_cert(cli_ctx *ctx, int argc, char **argv)
+{
+	const char *what = "admin remove-grid-manager-cert";
+	g_autoptr(node_config) cfg = NULL;
+	g_autoptr(GHashTable) certs = NULL;
+	g_autoptr(GError) e = NULL;
+	g_autofree char *ours = NULL, *path = NULL;
+	int r;
+
+	r = cli_parse(what, ADMIN_USAGE, "Stop announcing a grid-manager "
+	    "certificate.", NULL, &argc, &argv);
+	if (r >= 0)
+		return r;
+	if (argc != 2)
+		return cli_usage_error(what, ADMIN_USAGE,
+		    "expected the certificate's NAME");
+	if ((cfg = node_config_load(ctx->node_dir, &e)) == NULL)
+		return cli_error("%s", e->message);
+	certs = grid_cfg_gm_certificates(cfg);
+	if ((path = g_strdup(g_hash_table_lookup(certs, argv[1]))) == NULL)
+		return cli_error("there is no certificate named '%s' in %s",
+		    argv[1], node_config_path(cfg));
+	/* Listed under either name, or both. */
+	(void)node_config_remove(cfg, "grid_manager_certificates", argv[1]);
+	(void)node_config_remove(cfg, "grid_management_keys", argv[1]);
+	if (!node_config_save(cfg, &e))
+		return cli_error("%s", e->message);
+	/* The file add-grid-manager-cert wrote goes too; a file the
+	 * operator listed by hand stays. */
+	if (valid_name(argv[1])) {
+		g_autofree char *f = g_strconcat(argv[1], ".cert", NULL);
+
+		ours = g_build_filename(ctx->node_dir, f, NULL);
+		if (strcmp(ours, path) == 0)
+			g_unlink(ours);
+	}
+	{
+		g_autoptr(GHashTable) now = grid_cfg_gm_certificates(cfg);
+
+		printf("There are now %u certificates.\n",
+		    g_hash_table_size(now));
+	}
+	return apply_live(ctx, "Certificate removed.");
 }
 
 int
@@ -175,6 +260,8 @@ cli_cmd_admin(cli_ctx *ctx, int argc, char **argv)
 		    "no command given");
 	if (strcmp(argv[1], "add-grid-manager-cert") == 0)
 		return add_cert(ctx, argc - 1, argv + 1);
+	if (strcmp(argv[1], "remove-grid-manager-cert") == 0)
+		return remove_cert(ctx, argc - 1, argv + 1);
 	return cli_usage_error("admin", ADMIN_USAGE, "unknown command '%s'",
 	    argv[1]);
 }
@@ -206,7 +293,36 @@ cli_cmd_add_grid_manager(cli_ctx *ctx, int argc, char **argv)
 		return cli_error("%s", e->message);
 	if (!node_config_save(cfg, &e))
 		return cli_error("%s", e->message);
-	printf("Added grid manager '%s'. Restart the node for it to take "
-	    "effect.\n", argv[1]);
-	return CLI_OK;
+	{
+		g_autofree char *m = g_strdup_printf("Added grid manager "
+		    "'%s'.", argv[1]);
+
+		return apply_live(ctx, m);
+	}
+}
+
+int
+cli_cmd_remove_grid_manager(cli_ctx *ctx, int argc, char **argv)
+{
+	g_autoptr(node_config) cfg = NULL;
+	g_autoptr(GError) e = NULL;
+	g_autofree char *m = NULL;
+	int r;
+
+	r = cli_parse("remove-grid-manager", RMGM_USAGE,
+	    "Stop trusting a grid manager.", NULL, &argc, &argv);
+	if (r >= 0)
+		return r;
+	if (argc != 2)
+		return cli_usage_error("remove-grid-manager", RMGM_USAGE,
+		    "expected NAME");
+	if ((cfg = node_config_load(ctx->node_dir, &e)) == NULL)
+		return cli_error("%s", e->message);
+	if (!node_config_remove(cfg, "grid_managers", argv[1]))
+		return cli_error("there is no grid manager named '%s' in %s",
+		    argv[1], node_config_path(cfg));
+	if (!node_config_save(cfg, &e))
+		return cli_error("%s", e->message);
+	m = g_strdup_printf("Removed grid manager '%s'.", argv[1]);
+	return apply_live(ctx, m);
 }

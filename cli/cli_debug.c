@@ -1,9 +1,10 @@
 /* cli/cli_debug.c -- `tahoe debug`: diagnostics for operators.
  *
  *   check-grid-manager-certs --server-key PUBKEY [--grid-manager PUBKEY]...
- *       [--now ISO8601] CERTFILE...
+ *       [--now ISO8601] [CERTFILE...]
  * judges each certificate as a client trusting those grid managers would,
- * then says whether that client may upload to the server.  Exit 0 when it
+ * then says whether that client may upload to the server.  No file is a
+ * server that presents no certificate: usable only without managers.  Exit 0 when it
  * may, 3 when it may not, 1 on an error (an unreadable file), 2 on a usage
  * error.
  *
@@ -31,7 +32,7 @@
 
 #define DEBUG_USAGE \
 	"usage: tahoe debug check-grid-manager-certs --server-key PUBKEY\n" \
-	"           [--grid-manager PUBKEY]... [--now ISO8601] CERTFILE...\n" \
+	"           [--grid-manager PUBKEY]... [--now ISO8601] [CERTFILE...]\n" \
 	"       tahoe debug dump-share FILE\n"
 
 #define CHECK_NOT_PERMITTED	3
@@ -68,9 +69,6 @@ check_certs(int argc, char **argv)
 	if (server == NULL)
 		return cli_usage_error(what, DEBUG_USAGE,
 		    "--server-key is required");
-	if (argc < 2)
-		return cli_usage_error(what, DEBUG_USAGE,
-		    "no certificate files given");
 	if (!rpc_pubkey_parse(server, spk, &e))
 		return cli_usage_error(what, DEBUG_USAGE, "--server-key: %s",
 		    e->message);

@@ -17,13 +17,14 @@
 #include "grid/json.h"
 #include "node/dir.h"
 #include "node/node.h"
+#include "rpc/common.h"
 #include "rpc/conn.h"
 #include "rpc/err.h"
 #include "rpc/file.h"
 #include "rpc/ident.h"
 #include "rpc/tub.h"
 
-#define STATUS_TIMEOUT	10.0	/* seconds for `tahoe status` */
+#define CONTROL_TIMEOUT	10.0	/* seconds for a call to a running node */
 #define CONTROL_FURL_MAX	4096	/* bytes of private/control.furl */
 
 /* ---- create-* ---- */
@@ -258,19 +259,22 @@ cli_cmd_run(cli_ctx *ctx, int argc, char **argv)
 
 #define STATUS_USAGE "usage: tahoe [-d NODEDIR] status [--json]\n"
 
-struct status_req {
+struct call_req {
 	struct ev_loop	*loop;
-	char		*json;
+	const char	*method;
+	char		*answer;
 	char		*error;
 	gboolean	 done;
 	gboolean	 timed_out;
 };
 
 static void
-status_answer(const msgpack_object *result, const GError *err, void *arg)
+call_answer(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
-	struct status_req *q = arg;
+	struct call_req *q = arg;
 
+	RPC_UNUSED(refs);
 	q->done = TRUE;
 	ev_break(q->loop, EVBREAK_ALL);
 	if (err != NULL) {
@@ -281,13 +285,13 @@ status_answer(const msgpack_object *result, const GError *err, void *arg)
 		q->error = g_strdup("the node answered something else");
 		return;
 	}
-	q->json = g_strndup(result->via.str.ptr, result->via.str.size);
+	q->answer = g_strndup(result->via.str.ptr, result->via.str.size);
 }
 
 static void
-status_got_ref(rpc_ref *ref, const GError *err, void *arg)
+call_got_ref(rpc_ref *ref, const GError *err, void *arg)
 {
-	struct status_req *q = arg;
+	struct call_req *q = arg;
 
 	if (ref == NULL) {
 		q->done = TRUE;
@@ -296,18 +300,79 @@ status_got_ref(rpc_ref *ref, const GError *err, void *arg)
 		ev_break(q->loop, EVBREAK_ALL);
 		return;
 	}
-	rpc_ref_call(ref, "get_status", NULL, status_answer, q);
+	rpc_ref_call(ref, q->method, NULL, call_answer, q);
 	rpc_ref_unref(ref);
 }
 
 static void
-status_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+call_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct status_req *q = w->data;
+	struct call_req *q = w->data;
 
 	(void)revents;
 	q->timed_out = TRUE;
 	ev_break(loop, EVBREAK_ALL);
+}
+
+int
+cli_node_call(const char *node_dir, const char *method, char **answer,
+    GError **error)
+{
+	g_autofree char *path = NULL, *furl = NULL;
+	g_autoptr(GError) e = NULL;
+	struct call_req q = { NULL, method, NULL, NULL, FALSE, FALSE };
+	struct ev_loop *loop;
+	ev_timer timer;
+	rpc_tub *tub;
+	size_t len = 0;
+
+	*answer = NULL;
+	path = g_build_filename(node_dir, "private", "control.furl", NULL);
+	if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+		    "%s: no control.furl: is the node running?", node_dir);
+		return CLI_NODE_NOT_RUNNING;
+	}
+	if (!rpc_file_read_capped(path, CONTROL_FURL_MAX, &furl, &len, &e)) {
+		if (g_error_matches(e, RPC_ERROR, RPC_E_TOOBIG))
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			    "%s: not a FURL file", path);
+		else
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+			    "%s: no control.furl: is the node running?",
+			    node_dir);
+		return CLI_ERROR;
+	}
+	g_strstrip(furl);
+	loop = ev_loop_new(EVFLAG_AUTO);
+	q.loop = loop;
+	tub = rpc_tub_new(loop, rpc_ident_new(), NULL);
+	rpc_tub_get_ref(tub, furl, call_got_ref, &q);
+	sodium_memzero(furl, len);	/* the call keeps its own copy */
+	ev_timer_init(&timer, call_timeout, CONTROL_TIMEOUT, 0);
+	timer.data = &q;
+	ev_timer_start(loop, &timer);
+	ev_run(loop, 0);
+	ev_timer_stop(loop, &timer);
+	rpc_tub_free(tub);
+	ev_loop_destroy(loop);
+	if (q.timed_out) {
+		g_free(q.error);
+		g_free(q.answer);
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_AGAIN,
+		    "%s: the node did not answer within %.0f s", node_dir,
+		    CONTROL_TIMEOUT);
+		return CLI_ERROR;
+	}
+	if (q.error != NULL) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
+		    node_dir, q.error);
+		g_free(q.error);
+		g_free(q.answer);
+		return CLI_ERROR;
+	}
+	*answer = q.answer;
+	return CLI_OK;
 }
 
 /* Print the status document 'doc' as text, laid out by the node's own
@@ -338,14 +403,9 @@ cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 		    "print the status as JSON", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
-	g_autofree char *path = NULL, *furl = NULL;
 	g_autoptr(GError) e = NULL;
 	g_autoptr(json_t) root = NULL;
-	struct status_req q = { NULL, NULL, NULL, FALSE, FALSE };
-	struct ev_loop *loop;
-	ev_timer timer;
-	rpc_tub *tub;
-	size_t len = 0;
+	g_autofree char *text = NULL;
 	int r;
 
 	r = cli_parse("status", STATUS_USAGE, "Show what a running node "
@@ -356,48 +416,15 @@ cli_cmd_status(cli_ctx *ctx, int argc, char **argv)
 	if (argc > 1)
 		return cli_usage_error("status", STATUS_USAGE,
 		    "unexpected argument '%s'", argv[1]);
-	path = g_build_filename(ctx->node_dir, "private", "control.furl",
-	    NULL);
-	if (!rpc_file_read_capped(path, CONTROL_FURL_MAX, &furl, &len, &e))
-		return g_error_matches(e, RPC_ERROR, RPC_E_TOOBIG) ?
-		    cli_error("%s: not a FURL file", path) :
-		    cli_error("%s: no control.furl: is the node running?",
-		    ctx->node_dir);
-	g_strstrip(furl);
-	loop = ev_loop_new(EVFLAG_AUTO);
-	q.loop = loop;
-	tub = rpc_tub_new(loop, rpc_ident_new(), NULL);
-	rpc_tub_get_ref(tub, furl, status_got_ref, &q);
-	sodium_memzero(furl, len);	/* the call keeps its own copy */
-	ev_timer_init(&timer, status_timeout, STATUS_TIMEOUT, 0);
-	timer.data = &q;
-	ev_timer_start(loop, &timer);
-	ev_run(loop, 0);
-	ev_timer_stop(loop, &timer);
-	rpc_tub_free(tub);
-	ev_loop_destroy(loop);
-	if (q.timed_out) {
-		g_free(q.error);
-		g_free(q.json);
-		return cli_error("%s: the node did not answer within %.0f s",
-		    ctx->node_dir, STATUS_TIMEOUT);
-	}
-	if (q.error != NULL) {
-		r = cli_error("%s: %s", ctx->node_dir, q.error);
-		g_free(q.error);
-		return r;
-	}
-	/* From another process: strict JSON, an object, shallow. */
-	root = grid_json_load(q.json, strlen(q.json), "the node's status",
-	    &e);
-	if (root == NULL) {
-		g_free(q.json);
+	if (cli_node_call(ctx->node_dir, "get_status", &text, &e) != CLI_OK)
 		return cli_error("%s", e->message);
-	}
+	/* From another process: strict JSON, an object, shallow. */
+	root = grid_json_load(text, strlen(text), "the node's status", &e);
+	if (root == NULL)
+		return cli_error("%s", e->message);
 	if (json)
-		printf("%s\n", q.json);
+		printf("%s\n", text);
 	else
 		print_status(root);
-	g_free(q.json);
 	return CLI_OK;
 }

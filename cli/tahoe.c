@@ -23,8 +23,10 @@
 	"  put                 upload a file, print its cap\n" \
 	"  get                 download a file by its cap\n" \
 	"  grid-manager        create and run a grid manager (certificates)\n" \
-	"  admin               node administration (add-grid-manager-cert)\n" \
+	"  admin               node administration (add-grid-manager-cert,\n" \
+	"                      remove-grid-manager-cert)\n" \
 	"  add-grid-manager    trust a grid manager for uploads (client)\n" \
+	"  remove-grid-manager stop trusting a grid manager (client)\n" \
 	"  debug               diagnostics (check-grid-manager-certs)\n" \
 	"Run 'tahoe COMMAND --help' for a command's options.\n"
 
@@ -130,6 +132,7 @@ static const struct {
 	{ "grid-manager", cli_cmd_grid_manager },
 	{ "admin", cli_cmd_admin },
 	{ "add-grid-manager", cli_cmd_add_grid_manager },
+	{ "remove-grid-manager", cli_cmd_remove_grid_manager },
 	{ "debug", cli_cmd_debug },
 	{ "create-introducer", cli_cmd_create_introducer },
 	{ "create-node", cli_cmd_create_node },

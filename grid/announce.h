@@ -17,7 +17,11 @@
 #include "rpc/pack.h"
 
 #define GRID_ANN_CONTEXT	"tahoe-c announcement v1\n"
-#define GRID_ANN_MAX		(64 * 1024)	/* bytes of msg */
+/* Bytes of msg: what a storage announcement needs (its fields, a
+ * nickname, and up to GRID_ANN_CERTS_MAX grid-manager certificates of
+ * about 350 bytes each: under 8 KiB) with room to spare; a larger one is
+ * more likely an attempt on the introducer's memory than a node. */
+#define GRID_ANN_MAX		(16 * 1024)
 #define GRID_ANN_NICK_MAX	256
 #define GRID_ANN_CERTS_MAX	16
 #define GRID_ANN_SERVICE_MAX	64

@@ -25,13 +25,24 @@
 #include "rpc/reconnect.h"
 
 /* Each server costs a connection (a file descriptor) and a reconnector;
- * an introducer announcing more is more likely hostile than a big grid. */
+ * an introducer announcing more is more likely hostile than a big grid.
+ * When the table is full a newcomer takes the place of the least useful
+ * server only if it is more useful (see rank()). */
 #define BROKER_MAX_SERVERS	500
+/* New connections are started at most this many per second, after a
+ * burst of as many: a flood of announcements must not make the client
+ * dial hundreds of addresses at once. */
+#define BROKER_DIALS_PER_S	20
 
 struct grid_broker {
 	rpc_tub		*tub;		/* borrowed */
 	GArray		*gm_keys;	/* uint8_t[32] each, flattened */
+	GPtrArray	*gm_names;	/* char *, one per key */
 	GHashTable	*servers;	/* key_text -> struct server */
+	GQueue		 to_dial;	/* struct server* waiting to dial */
+	double		 tokens;	/* dials allowed now */
+	ev_timer	 dial_timer;
+	gint64		 next_order;	/* first-seen order of servers */
 };
 
 struct server {
@@ -52,6 +63,9 @@ struct server {
 	gint64		 last_seen_us;
 	char		*last_error;
 	guint64		 max_share;	/* from get_version */
+	grid_broker	*b;		/* borrowed */
+	gint64		 order;		/* when first seen (a counter) */
+	rpc_furl	*pending;	/* to dial once a token comes */
 	GBytes		*perm_seed;	/* bytes for the permuted ring */
 	uint8_t		 tubid[32];	/* raw, of its FURL */
 };
@@ -85,6 +99,10 @@ server_free(void *p)
 
 	server_drop_ref(s);
 	rpc_reconnector_free(s->rc);
+	if (s->pending != NULL) {
+		g_queue_remove(&s->b->to_dial, s);
+		rpc_furl_free(s->pending);
+	}
 	g_free(s->key_text);
 	g_free(s->nickname);
 	if (s->furl != NULL)
@@ -112,12 +130,14 @@ server_lost(void *arg)
 }
 
 static void
-version_done(const msgpack_object *result, const GError *err, void *arg)
+version_done(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct version_ctx *ctx = arg;
 	struct server *s = ctx->s;
 	rpc_ref *ref;
 
+	RPC_UNUSED(refs);
 	g_free(ctx);
 	if (s == NULL)
 		return;			/* given up */
@@ -169,14 +189,123 @@ server_connected(rpc_ref *ref, void *arg)
 	    version_done, s->version_ctx);
 }
 
+/* Start the reconnector of a server whose turn came. */
+static void
+dial(grid_broker *b, struct server *s)
+{
+	rpc_furl *f = g_steal_pointer(&s->pending);
+
+	s->rc = rpc_reconnector_new_furl(b->tub, f, NULL, server_connected,
+	    s);
+	rpc_furl_free(f);
+}
+
+static void
+dial_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	grid_broker *b = RPC_CONTAINER_OF(w, grid_broker, dial_timer);
+	struct server *s;
+
+	RPC_UNUSED(revents);
+	b->tokens = MIN(b->tokens + 1, BROKER_DIALS_PER_S);
+	while (b->tokens >= 1 && (s = g_queue_pop_head(&b->to_dial)) != NULL) {
+		b->tokens -= 1;
+		dial(b, s);
+	}
+	if (g_queue_is_empty(&b->to_dial) && b->tokens >= BROKER_DIALS_PER_S)
+		ev_timer_stop(loop, w);
+}
+
+/* Dial now if a token is left, else in turn. */
+static void
+dial_paced(grid_broker *b, struct server *s, rpc_furl *f)
+{
+	struct ev_loop *loop = rpc_tub_loop(b->tub);
+
+	s->pending = f;
+	if (b->tokens >= 1 && g_queue_is_empty(&b->to_dial)) {
+		b->tokens -= 1;
+		dial(b, s);
+	} else {
+		g_queue_push_tail(&b->to_dial, s);
+	}
+	if (!ev_is_active(&b->dial_timer))
+		ev_timer_again(loop, &b->dial_timer);
+}
+
+/* How much a server is worth keeping when the table is full: certified by
+ * a trusted grid manager (or no manager trusted) first, then connected;
+ * among equals, the one known longer. */
+static int
+rank(grid_broker *b, const uint8_t *key, GPtrArray *certs, gboolean conn)
+{
+	size_t nk = b->gm_keys->len / RPC_PK_LEN;
+	gboolean cert = nk > 0 && grid_upload_permitted(
+	    (const uint8_t *)b->gm_keys->data, nk, key,
+	    (grid_cert *const *)certs->pdata, certs->len, g_get_real_time());
+
+	return (cert ? 2 : 0) + (conn ? 1 : 0);
+}
+
+static const char *server_state(const struct server *s);
+
+/* The table is full: make room for a newcomer worth more than the least
+ * useful server (lowest rank, and of those the latest known).  FALSE if
+ * the newcomer is worth no more than any. */
+static gboolean
+make_room(grid_broker *b, const grid_ann *a)
+{
+	g_autoptr(GPtrArray) certs = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)grid_cert_free);
+	struct server *worst = NULL;
+	int worst_rank = 0, mine;
+	GHashTableIter it;
+	gpointer v;
+	guint i;
+
+	for (i = 0; i < a->certs->len; i++) {
+		const char *t = g_ptr_array_index(a->certs, i);
+		grid_cert *c = grid_cert_parse(t, strlen(t), NULL);
+
+		if (c != NULL)
+			g_ptr_array_add(certs, c);
+	}
+	mine = rank(b, a->key, certs, FALSE);
+	g_hash_table_iter_init(&it, b->servers);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct server *s = v;
+		int r;
+
+		if (s->self)
+			continue;
+		r = rank(b, s->key, s->certs,
+		    strcmp(server_state(s), "connected") == 0);
+		if (worst == NULL || r < worst_rank ||
+		    (r == worst_rank && s->order > worst->order)) {
+			worst = s;
+			worst_rank = r;
+		}
+	}
+	if (worst == NULL || mine <= worst_rank)
+		return FALSE;
+	g_info("storage server %s replaces %s in a full table", a->nickname,
+	    worst->nickname);
+	g_hash_table_remove(b->servers, worst->key_text);
+	return TRUE;
+}
+
 grid_broker *
 grid_broker_new(rpc_tub *tub, const uint8_t *gm_keys, size_t n_gm_keys)
 {
 	grid_broker *b = g_new0(grid_broker, 1);
 
 	b->tub = tub;
+	b->tokens = BROKER_DIALS_PER_S;
+	g_queue_init(&b->to_dial);
+	ev_timer_init(&b->dial_timer, dial_cb, 0.0, 1.0 / BROKER_DIALS_PER_S);
 	b->gm_keys = g_array_new(FALSE, FALSE, 1);
-	g_array_append_vals(b->gm_keys, gm_keys, n_gm_keys * RPC_PK_LEN);
+	b->gm_names = g_ptr_array_new_with_free_func(g_free);
+	grid_broker_set_gm_keys(b, gm_keys, n_gm_keys, NULL);
 	b->servers = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 	    server_free);
 	return b;
@@ -187,9 +316,45 @@ grid_broker_free(grid_broker *b)
 {
 	if (b == NULL)
 		return;
+	ev_timer_stop(rpc_tub_loop(b->tub), &b->dial_timer);
 	g_hash_table_unref(b->servers);
+	g_queue_clear(&b->to_dial);
 	g_array_unref(b->gm_keys);
+	g_ptr_array_unref(b->gm_names);
 	g_free(b);
+}
+
+void
+grid_broker_set_gm_keys(grid_broker *b, const uint8_t *gm_keys,
+    size_t n_gm_keys, char *const *names)
+{
+	size_t i;
+
+	g_array_set_size(b->gm_keys, 0);
+	g_array_append_vals(b->gm_keys, gm_keys, n_gm_keys * RPC_PK_LEN);
+	g_ptr_array_set_size(b->gm_names, 0);
+	for (i = 0; i < n_gm_keys; i++)
+		g_ptr_array_add(b->gm_names, names != NULL ?
+		    g_strdup(names[i]) : g_strdup_printf("%zu", i + 1));
+}
+
+void
+grid_broker_gm_status(grid_broker *b, json_t *out)
+{
+	guint i;
+
+	for (i = 0; i < b->gm_names->len; i++) {
+		json_t *o = json_object();
+		g_autofree char *k = rpc_base32_encode(
+		    (const uint8_t *)b->gm_keys->data + i * RPC_PK_LEN,
+		    RPC_PK_LEN);
+		g_autofree char *key = g_strconcat("pub-v0-", k, NULL);
+
+		node_status_set_str(o, "name",
+		    g_ptr_array_index(b->gm_names, i));
+		node_status_set_str(o, "key", key);
+		json_array_append_new(out, o);
+	}
 }
 
 /* The bytes that place a server on the ring permuted by storage index,
@@ -223,12 +388,16 @@ grid_broker_announce(grid_broker *b, const grid_ann *a)
 	if (s != NULL && s->seqnum >= a->seqnum)
 		return;
 	if (s == NULL) {
-		if (g_hash_table_size(b->servers) >= BROKER_MAX_SERVERS) {
+		if (g_hash_table_size(b->servers) >= BROKER_MAX_SERVERS &&
+		    !make_room(b, a)) {
 			g_warning("ignoring storage server %s: already %d "
-			    "servers", a->nickname, BROKER_MAX_SERVERS);
+			    "servers worth as much", a->nickname,
+			    BROKER_MAX_SERVERS);
 			return;
 		}
 		s = g_new0(struct server, 1);
+		s->b = b;
+		s->order = b->next_order++;
 		s->key_text = g_strdup(a->key_text);
 		memcpy(s->key, a->key, RPC_PK_LEN);
 		s->certs = g_ptr_array_new_with_free_func(
@@ -256,6 +425,10 @@ grid_broker_announce(grid_broker *b, const grid_ann *a)
 	    G_GUINT64_FORMAT, a->nickname, a->key_text + 7, a->seqnum);
 	server_drop_ref(s);
 	rpc_reconnector_free(g_steal_pointer(&s->rc));
+	if (s->pending != NULL) {
+		g_queue_remove(&b->to_dial, s);
+		rpc_furl_free(g_steal_pointer(&s->pending));
+	}
 	if (s->furl != NULL)
 		sodium_memzero(s->furl, strlen(s->furl));
 	g_free(s->furl);
@@ -275,8 +448,7 @@ grid_broker_announce(grid_broker *b, const grid_ann *a)
 		s->last_error = g_strdup(err->message);
 		return;
 	}
-	s->rc = rpc_reconnector_new_furl(b->tub, f, NULL, server_connected,
-	    s);
+	dial_paced(b, s, g_steal_pointer(&f));
 }
 
 static const char *
@@ -286,6 +458,8 @@ server_state(const struct server *s)
 		return "connected";
 	if (s->ref != NULL && s->version_call == NULL && s->last_error == NULL)
 		return "connected";
+	if (s->pending != NULL)
+		return "waiting to dial";
 	if (s->rc == NULL)
 		return "failed";
 	if (s->ref != NULL)
@@ -368,14 +542,19 @@ cmp_servers(gconstpointer pa, gconstpointer pb)
 }
 
 /* "grid_manager": null without trusted managers; else "certified: valid
- * until ..." for the certificate that lasts longest, or "not certified:
- * REASON" with the reason of the last certificate judged. */
+ * until DATE, valid for N days, by grid manager NAME" for the valid
+ * certificate that lasts longest, or "not certified: REASON" with the
+ * reason of the last certificate judged ("no certificate" without one);
+ * "certified_by" and "certificate_expires" hold the manager's name and
+ * the expiry of that certificate (null when not certified). */
 static void
-set_gm_verdict(json_t *o, const struct server *s, const uint8_t *keys,
-    size_t nk)
+set_gm_verdict(json_t *o, const struct server *s, const grid_broker *b)
 {
+	const uint8_t *keys = (const uint8_t *)b->gm_keys->data;
+	size_t nk = b->gm_keys->len / RPC_PK_LEN;
 	g_autofree char *best = NULL, *last = NULL;
-	gint64 best_exp = 0, now = g_get_real_time();
+	const grid_cert *bc = NULL;
+	gint64 now = g_get_real_time();
 	guint i;
 
 	if (nk == 0) {
@@ -387,25 +566,35 @@ set_gm_verdict(json_t *o, const struct server *s, const uint8_t *keys,
 		char *why = NULL;
 
 		if (grid_cert_check(c, keys, nk, s->key, now, &why) ==
-		    GRID_CERT_VALID && (best == NULL ||
-		    c->expires_us > best_exp)) {
+		    GRID_CERT_VALID && (bc == NULL ||
+		    c->expires_us > bc->expires_us)) {
 			g_free(best);
 			best = why;
-			best_exp = c->expires_us;
+			bc = c;
 		} else {
 			g_free(last);
 			last = why;
 		}
 	}
-	if (best != NULL) {
-		g_autofree char *t = g_strdup_printf("certified: %s", best);
+	if (bc != NULL) {
+		int k = grid_cert_signer(bc, keys, nk);
+		const char *name = k >= 0 && (guint)k < b->gm_names->len ?
+		    g_ptr_array_index(b->gm_names, k) : "?";
+		g_autofree char *left = grid_duration_human(bc->expires_us -
+		    now);
+		g_autofree char *t = g_strdup_printf("certified: %s, valid "
+		    "for %s, by grid manager %s", best, left, name);
 
 		node_status_set_str(o, "grid_manager", t);
+		node_status_set_str(o, "certified_by", name);
+		set_time(o, "certificate_expires", bc->expires_us);
 	} else {
 		g_autofree char *t = g_strdup_printf("not certified: %s",
 		    last != NULL ? last : "no certificate");
 
 		node_status_set_str(o, "grid_manager", t);
+		json_object_set_new(o, "certified_by", json_null());
+		json_object_set_new(o, "certificate_expires", json_null());
 	}
 }
 
@@ -425,8 +614,6 @@ grid_broker_status(grid_broker *b, json_t *servers)
 		struct server *s = g_ptr_array_index(list, i);
 		json_t *o = json_object();
 		const char *state = server_state(s);
-		size_t nk = b->gm_keys->len / RPC_PK_LEN;
-
 		node_status_set_str(o, "nickname", s->nickname);
 		node_status_set_str(o, "node_id", s->key_text);
 		node_status_set_str(o, "address", s->address);
@@ -447,7 +634,7 @@ grid_broker_status(grid_broker *b, json_t *servers)
 		else
 			json_object_set_new(o, "last_error", json_null());
 		json_object_set_new(o, "this_node", json_boolean(s->self));
-		set_gm_verdict(o, s, (const uint8_t *)b->gm_keys->data, nk);
+		set_gm_verdict(o, s, b);
 		json_array_append_new(servers, o);
 	}
 }

@@ -21,6 +21,15 @@ grid_broker *grid_broker_new(rpc_tub *tub, const uint8_t *gm_keys,
     size_t n_gm_keys);
 void grid_broker_free(grid_broker *b);			/* NULL is a no-op */
 
+/* Trust these grid managers from now on (a reload of tahoe.cfg): the
+ * next upload is judged by them.  'names' (n_gm_keys strings, copied; may
+ * be NULL) are the [grid_managers] names the status shows. */
+void grid_broker_set_gm_keys(grid_broker *b, const uint8_t *gm_keys,
+    size_t n_gm_keys, char *const *names);
+
+/* Append {"name", "key"} for each trusted grid manager to 'out'. */
+void grid_broker_gm_status(grid_broker *b, json_t *out);
+
 /* Take note of a verified storage announcement ('a' borrowed): a new
  * server, or a newer announcement of a known one (a new FURL means a new
  * reconnector).  The node's own announcement ('a' signed by the tub's own
@@ -28,7 +37,9 @@ void grid_broker_free(grid_broker *b);			/* NULL is a no-op */
 void grid_broker_announce(grid_broker *b, const grid_ann *a);
 
 /* Append one object per server to 'servers': nickname, node_id,
- * address, state, since, last_seen, last_error, grid_manager. */
+ * address, state, since, last_seen, last_error, this_node, grid_manager
+ * and, with trusted managers, certified_by, certificate_expires (see
+ * doc/status.md). */
 void grid_broker_status(grid_broker *b, json_t *servers);
 
 /* Append to 'out' (an array of grid_upload_server) every connected

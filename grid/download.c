@@ -296,8 +296,8 @@ pick_source(grid_download *d)
 	return best;
 }
 
-static void read_cb(const msgpack_object *result, const GError *err,
-    void *arg);
+static void read_cb(const msgpack_object *result,
+    const rpc_refctx *refs, const GError *err, void *arg);
 
 static void
 send_read(grid_download *d, guint i, uint64_t off, uint64_t len)
@@ -501,7 +501,7 @@ open_step(grid_download *d, guint i)
 	if (sl->state == SL_HEAD) {
 		if (!grid_chk_reader_meta_range(sl->head->data, sl->head->len,
 		    &sl->tail_off, &sl->tail_want, NULL) ||
-		    sl->tail_want > 64 * GRID_SS_MAX_IO) {
+		    sl->tail_want > GRID_DOWNLOAD_MAX_TAIL) {
 			drop_source(d, i, TRUE, "bad share header");
 			return;
 		}
@@ -534,13 +534,15 @@ open_step(grid_download *d, guint i)
 }
 
 static void
-read_cb(const msgpack_object *result, const GError *err, void *arg)
+read_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	ctx *c = arg;
 	grid_download *d = c->d;
 	gboolean stale;
 	slot *sl;
 
+	RPC_UNUSED(refs);
 	if (!ctx_done(c, &stale) || stale)
 		goto out;
 	sl = &d->slots[c->slot];
@@ -597,7 +599,8 @@ out:
 }
 
 static void
-buckets_cb(const msgpack_object *result, const GError *err, void *arg)
+buckets_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	ctx *c = arg;
 	grid_download *d = c->d;
@@ -610,6 +613,10 @@ buckets_cb(const msgpack_object *result, const GError *err, void *arg)
 	if (err != NULL || result->type != MSGPACK_OBJECT_ARRAY) {
 		d->server_bad[c->server] = TRUE;
 	} else {
+		gboolean had[GRID_FEC_MAX_SHARES] = { FALSE };
+
+		/* At most one source per share number and server, however
+		 * many a server lists. */
 		for (i = 0; i < result->via.array.size; i++) {
 			const msgpack_object *pair = &result->via.array.ptr[i];
 			rpc_ref *r = NULL;
@@ -620,9 +627,12 @@ buckets_cb(const msgpack_object *result, const GError *err, void *arg)
 			    pair->via.array.ptr[0].type !=
 			    MSGPACK_OBJECT_POSITIVE_INTEGER ||
 			    pair->via.array.ptr[0].via.u64 >= d->cap.n ||
-			    !rpc_value_ref(&pair->via.array.ptr[1], &r, NULL) ||
+			    had[pair->via.array.ptr[0].via.u64] ||
+			    !rpc_value_ref(refs, &pair->via.array.ptr[1], &r,
+			    NULL) ||
 			    r == NULL)
 				continue;
+			had[pair->via.array.ptr[0].via.u64] = TRUE;
 			s = g_new0(source, 1);
 			s->server = c->server;
 			s->shnum = (unsigned)pair->via.array.ptr[0].via.u64;

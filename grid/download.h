@@ -22,6 +22,11 @@
 
 #define GRID_DOWNLOAD_STALL	30.0	/* seconds a server may keep us
 					 * waiting before it is replaced */
+/* Largest tail (hash trees and UEB) read from one share: what a server
+ * can make the client hold per share in use.  The two trees take about
+ * 128 bytes per segment, so this fits 256 Ki segments: files of 256 GiB
+ * in 1 MiB segments. */
+#define GRID_DOWNLOAD_MAX_TAIL	(32 * 1024 * 1024)
 #define GRID_DOWNLOAD_FIND_GRACE 0.5	/* seconds the other servers get to
 					 * say what they hold once k share
 					 * numbers are known */

@@ -931,6 +931,93 @@ grid_cert_check(const grid_cert *c, const uint8_t *keys, size_t n_keys,
 	return v;
 }
 
+int
+grid_cert_signer(const grid_cert *c, const uint8_t *keys, size_t n_keys)
+{
+	size_t i;
+
+	g_return_val_if_fail(c != NULL && (keys != NULL || n_keys == 0), -1);
+	crypto_ready();
+	for (i = 0; i < n_keys && i < G_MAXINT; i++)
+		if (crypto_sign_verify_detached(c->signature,
+		    (const uint8_t *)c->certificate, strlen(c->certificate),
+		    keys + i * RPC_PK_LEN) == 0)
+			return (int)i;
+	return -1;
+}
+
+char *
+grid_duration_human(gint64 us)
+{
+	/* |us| without overflowing at G_MININT64. */
+	guint64 s = (us < 0 ? (guint64)-(us + 1) + 1 : (guint64)us) /
+	    G_USEC_PER_SEC;
+	guint64 v;
+	const char *unit;
+
+	if (s >= 86400) {
+		v = s / 86400;
+		unit = "day";
+	} else if (s >= 3600) {
+		v = s / 3600;
+		unit = "hour";
+	} else if (s >= 60) {
+		v = s / 60;
+		unit = "minute";
+	} else {
+		return g_strdup("less than a minute");
+	}
+	return g_strdup_printf("%" G_GUINT64_FORMAT " %s%s", v, unit,
+	    v == 1 ? "" : "s");
+}
+
+grid_own_cert_verdict
+grid_cert_check_own(const grid_cert *c, const uint8_t *own_pk, gint64 now_us,
+    char **why)
+{
+	g_autofree char *reason = NULL, *t = NULL, *d = NULL;
+	grid_own_cert_verdict v;
+	uint8_t named[RPC_PK_LEN];
+
+	if (why != NULL)
+		*why = NULL;
+	g_return_val_if_fail(c != NULL && own_pk != NULL,
+	    GRID_OWN_CERT_OTHER_KEY);
+	t = grid_time_format_human(c->expires_us);
+	/* Saturating: expiry times are bounded to years 1..9999. */
+	d = grid_duration_human(c->expires_us - now_us);
+	if (c->version != CERT_VERSION) {
+		v = GRID_OWN_CERT_VERSION;
+		reason = g_strdup_printf("unknown certificate version %"
+		    G_GINT64_FORMAT, c->version);
+	} else if (!rpc_pubkey_parse(c->public_key, named, NULL)) {
+		v = GRID_OWN_CERT_OTHER_KEY;
+		reason = g_strdup("names no server (its public_key is not a "
+		    "valid pub-v0- key)");
+	} else if (sodium_memcmp(named, own_pk, RPC_PK_LEN) != 0) {
+		v = GRID_OWN_CERT_OTHER_KEY;
+		/* Valid key text is ASCII, safe to quote. */
+		reason = g_strdup_printf("names another server (%.*s...), "
+		    "not this node", (int)(strlen(PUB_PREFIX) + KEY_ABBREV),
+		    c->public_key);
+	} else if (c->expires_us <= now_us) {
+		v = GRID_OWN_CERT_EXPIRED;
+		reason = g_strdup_printf("expired at %s (%s ago)", t, d);
+	} else if (c->expires_us - now_us <=
+	    (gint64)GRID_CERT_RENEW_DAYS * 86400 * G_USEC_PER_SEC) {
+		v = GRID_OWN_CERT_EXPIRING;
+		reason = g_strdup_printf("expires at %s, in %s: renew it", t,
+		    d);
+	} else {
+		v = GRID_OWN_CERT_OK;
+		reason = g_strdup_printf("valid until %s (valid for %s)", t,
+		    d);
+	}
+	if (why != NULL)
+		*why = g_steal_pointer(&reason);
+	return v;
+}
+
 bool
 grid_upload_permitted(const uint8_t *keys, size_t n_keys,
     const uint8_t *server_pk, grid_cert *const *certs, size_t n_certs,

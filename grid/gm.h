@@ -164,6 +164,37 @@ typedef enum {
 grid_cert_verdict grid_cert_check(const grid_cert *c, const uint8_t *keys,
     size_t n_keys, const uint8_t *server_pk, gint64 now_us, char **why);
 
+/* The index (0 .. n_keys-1) of the first of 'keys' under which the
+ * signature of 'c' verifies, or -1 if none. */
+int grid_cert_signer(const grid_cert *c, const uint8_t *keys, size_t n_keys);
+
+/* A span of time for people, rounded down to its largest unit: "29 days",
+ * "1 day", "5 hours", "3 minutes", "less than a minute" (negative spans
+ * as their size).  Caller g_free()s. */
+char *grid_duration_human(gint64 us);
+
+/* A certificate expiring within this many days is warned about by the
+ * storage node that holds it, so it can be renewed in time. */
+#define GRID_CERT_RENEW_DAYS	7
+
+typedef enum {
+	GRID_OWN_CERT_OK = 0,
+	GRID_OWN_CERT_OTHER_KEY,	/* names another key than the node's */
+	GRID_OWN_CERT_EXPIRED,		/* expires <= now */
+	GRID_OWN_CERT_EXPIRING,		/* within GRID_CERT_RENEW_DAYS */
+	GRID_OWN_CERT_VERSION,		/* version other than 1 */
+} grid_own_cert_verdict;
+
+/* What a storage node whose key is 'own_pk' (32 bytes) says of a
+ * certificate it holds, at 'now_us'.  It cannot check the signature
+ * without the manager's key, only its form (grid_cert_parse()).  If 'why'
+ * is not NULL, store one line (caller g_free()s): "valid until DATE
+ * (valid for 29 days)", "expires at DATE, in 3 days: renew it", "expired
+ * at DATE (2 days ago)", "names another server (pub-v0-abcdefgh...), not
+ * this node", "unknown certificate version 2". */
+grid_own_cert_verdict grid_cert_check_own(const grid_cert *c,
+    const uint8_t *own_pk, gint64 now_us, char **why);
+
 /* May a client that trusts the 'n_keys' manager keys upload to the server
  * 'server_pk' holding 'n_certs' certificates?  Yes if n_keys is 0 (no grid
  * manager configured) or if any certificate is GRID_CERT_VALID.  NULL

@@ -4,8 +4,16 @@
  * certificates when [storage] grid_management is on) through the
  * introducer; every client subscribes to storage announcements and keeps
  * the servers in a broker.  The announcement's sequence number is kept in
- * private/announcement-seqnum and grows by one per start, so a restarted
- * node's announcement replaces the old one everywhere. */
+ * private/announcement-seqnum and grows by one per announcement, so a
+ * restarted node's announcement replaces the old one everywhere.
+ *
+ * A reload of tahoe.cfg (the control object's "reload", used by `tahoe
+ * admin add-grid-manager-cert` and `tahoe add-grid-manager` on a running
+ * node) applies the grid-manager settings live: a client trusts the new
+ * [grid_managers] from its next upload, and a storage node whose
+ * certificates changed announces them again with a new sequence number.
+ * A storage node checks its own certificates (form, key, expiry) at start
+ * and at each reload, warns in its log, and shows them in its status. */
 #include "config.h"
 
 #include <errno.h>
@@ -42,7 +50,31 @@ struct grid_node {
 	guint64		 n_gm_keys;
 	grid_shares	 shares;
 	gboolean	 accounts_only;	/* serverdesk.furl, no introducer */
+	/* A storage node's announcement, kept to announce it again. */
+	char		*ann_furl;	/* secret: wiped when freed */
+	char		*ann_seed;
+	GPtrArray	*ann_certs;	/* certificate texts announced */
+	guint64		 ann_seqnum;
+	GPtrArray	*own_certs;	/* struct own_cert, by name */
 };
+
+/* A certificate a storage node lists in tahoe.cfg. */
+struct own_cert {
+	char		*name;
+	grid_cert	*cert;		/* NULL when it cannot be read */
+	char		*error;		/* why not, or NULL */
+};
+
+static void
+own_cert_free(void *p)
+{
+	struct own_cert *o = p;
+
+	g_free(o->name);
+	grid_cert_free(o->cert);
+	g_free(o->error);
+	g_free(o);
+}
 
 static gboolean
 is_introducer(node *n)
@@ -63,6 +95,8 @@ static const node_status_field client_facts[] = {
 	{ "storage_shares",	"Shares stored",		NODE_FIELD_OPTIONAL, 0 },
 	{ "storage_bytes",	"Bytes stored",			NODE_FIELD_OPTIONAL, 0 },
 	{ "grid_managers",	"Grid managers trusted",	0, 0 },
+	{ "certificate_warnings", "Certificate warnings",
+	    NODE_FIELD_OPTIONAL, 0 },
 };
 
 static const node_status_field introducer_facts[] = {
@@ -90,14 +124,33 @@ static const node_status_field server_columns[] = {
 	{ "grid_manager",	"Grid manager",	0,		  0 },
 };
 
+static const node_status_field gm_columns[] = {
+	{ "name",		"Name",		0,		  18 },
+	{ "key",		"Public key",	NODE_FIELD_ID,	  60 },
+};
+
+static const node_status_field own_cert_columns[] = {
+	{ "name",		"Name",		0,		  16 },
+	{ "status",		"Status",	0,		  10 },
+	{ "expires",		"Expires",	NODE_FIELD_TIME,  20 },
+	{ "detail",		"Detail",	0,		  0 },
+};
+
+/* The last one only on storage nodes. */
 static const node_status_section client_sections[] = {
 	{ NULL, NULL, FALSE, client_facts, G_N_ELEMENTS(client_facts),
 	    NULL, NULL },
 	{ "Introducer", "introducer", FALSE, introducer_facts,
 	    G_N_ELEMENTS(introducer_facts), NULL, NULL },
+	{ "Grid managers trusted for uploads", "trusted_grid_managers", TRUE,
+	    gm_columns, G_N_ELEMENTS(gm_columns), "grid managers", NULL },
 	{ "Storage servers", "servers", TRUE, server_columns,
 	    G_N_ELEMENTS(server_columns), "servers", "connected" },
+	{ "This server's grid-manager certificates", "certificates", TRUE,
+	    own_cert_columns, G_N_ELEMENTS(own_cert_columns), "certificates",
+	    NULL },
 };
+#define N_CLIENT_SECTIONS	(G_N_ELEMENTS(client_sections) - 1)
 
 static const node_status_field intro_node_facts[] = {
 	{ "kind",		"Kind",			0, 0 },
@@ -124,14 +177,64 @@ void
 grid_status_layout_add(node_status_layout *l, const char *kind)
 {
 	const node_status_section *s = client_sections;
-	size_t i, n = G_N_ELEMENTS(client_sections);
+	size_t i, n = N_CLIENT_SECTIONS;
 
+	if (kind != NULL && strcmp(kind, "storage") == 0)
+		n = G_N_ELEMENTS(client_sections);
 	if (kind != NULL && strcmp(kind, "introducer") == 0) {
 		s = intro_node_sections;
 		n = G_N_ELEMENTS(intro_node_sections);
 	}
 	for (i = 0; i < n; i++)
 		node_status_layout_add(l, &s[i]);
+}
+
+static grid_own_cert_verdict
+own_verdict(const grid_node *g, const struct own_cert *o, char **why)
+{
+	return grid_cert_check_own(o->cert,
+	    rpc_ident_pk(rpc_tub_ident(node_tub(g->n))), g_get_real_time(),
+	    why);
+}
+
+/* Certificates this storage node holds that need the operator. */
+static json_int_t
+count_cert_warnings(const grid_node *g)
+{
+	json_int_t w = 0;
+	guint i;
+
+	for (i = 0; i < g->own_certs->len; i++) {
+		const struct own_cert *o = g_ptr_array_index(g->own_certs, i);
+
+		if (o->cert == NULL || own_verdict(g, o, NULL) !=
+		    GRID_OWN_CERT_OK)
+			w++;
+	}
+	return w;
+}
+
+/* Log what is wrong with a storage node's own certificates (at start and
+ * whenever they change). */
+static void
+log_own_certs(const grid_node *g)
+{
+	guint i;
+
+	for (i = 0; i < g->own_certs->len; i++) {
+		const struct own_cert *o = g_ptr_array_index(g->own_certs, i);
+		g_autofree char *why = NULL;
+
+		if (o->cert == NULL)
+			g_warning("grid-manager certificate %s not "
+			    "announced: %s", o->name, o->error);
+		else if (own_verdict(g, o, &why) != GRID_OWN_CERT_OK)
+			g_warning("grid-manager certificate %s: %s", o->name,
+			    why);
+		else
+			g_message("grid-manager certificate %s: %s", o->name,
+			    why);
+	}
 }
 
 /* The introducer's members: its counts and the announcements list. */
@@ -166,6 +269,64 @@ status_client_facts(json_t *st, void *arg)
 	}
 	json_object_set_new(st, "grid_managers",
 	    json_integer((json_int_t)g->n_gm_keys));
+	if (g->own_certs != NULL)
+		json_object_set_new(st, "certificate_warnings",
+		    json_integer(count_cert_warnings(g)));
+}
+
+static void
+status_gm(json_t *st, void *arg)
+{
+	grid_node *g = arg;
+	json_t *a = json_array();
+
+	grid_broker_gm_status(g->broker, a);
+	json_object_set_new(st, "trusted_grid_managers", a);
+}
+
+/* A storage node's own certificates, judged now. */
+static void
+status_own_certs(json_t *st, void *arg)
+{
+	grid_node *g = arg;
+	json_t *a = json_array();
+	guint i;
+
+	for (i = 0; i < g->own_certs->len; i++) {
+		const struct own_cert *o = g_ptr_array_index(g->own_certs, i);
+		json_t *r = json_object();
+		g_autofree char *why = NULL;
+		const char *st_text = "invalid";
+
+		node_status_set_str(r, "name", o->name);
+		if (o->cert != NULL) {
+			switch (own_verdict(g, o, &why)) {
+			case GRID_OWN_CERT_OK:
+				st_text = "valid";
+				break;
+			case GRID_OWN_CERT_EXPIRING:
+				st_text = "expiring";
+				break;
+			case GRID_OWN_CERT_EXPIRED:
+				st_text = "expired";
+				break;
+			case GRID_OWN_CERT_OTHER_KEY:
+			case GRID_OWN_CERT_VERSION:
+			default:
+				st_text = "invalid";
+				break;
+			}
+			json_object_set_new(r, "expires", json_real(
+			    (double)o->cert->expires_us / G_USEC_PER_SEC));
+		} else {
+			json_object_set_new(r, "expires", json_null());
+		}
+		node_status_set_str(r, "status", st_text);
+		node_status_set_str(r, "detail", why != NULL ? why :
+		    o->error);
+		json_array_append_new(a, r);
+	}
+	json_object_set_new(st, "certificates", a);
 }
 
 static void
@@ -232,50 +393,181 @@ next_seqnum(node *n, guint64 *seq, GError **error)
 	return rpc_file_write_atomic(path, line, strlen(line), 0600, error);
 }
 
-/* The certificate texts a storage node announces. */
-static GPtrArray *
-load_certs(node *n, GError **error)
+static int
+cmp_str(gconstpointer a, gconstpointer b)
 {
-	GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The certificates a storage node lists in 'cfg': their texts to
+ * announce (those that can be read), and in *own every one listed, by
+ * name.  NULL with an error for a bad [storage] grid_management or too
+ * many certificates. */
+static GPtrArray *
+load_certs(node_config *cfg, GPtrArray **own, GError **error)
+{
+	g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(
+	    own_cert_free);
 	g_autoptr(GHashTable) certs = NULL;
+	g_autoptr(GPtrArray) names = g_ptr_array_new();
 	gboolean on = FALSE;
 	GHashTableIter it;
-	gpointer k, v;
+	gpointer k;
+	guint i;
 
-	if (!node_config_get_bool(node_cfg(n), "storage", "grid_management",
-	    FALSE, &on, error)) {
-		g_ptr_array_unref(texts);
+	*own = NULL;
+	if (!node_config_get_bool(cfg, "storage", "grid_management", FALSE,
+	    &on, error))
 		return NULL;
+	if (!on) {
+		*own = g_steal_pointer(&list);
+		return g_steal_pointer(&texts);
 	}
-	if (!on)
-		return texts;
-	certs = grid_cfg_gm_certificates(node_cfg(n));
+	certs = grid_cfg_gm_certificates(cfg);
 	if (g_hash_table_size(certs) > GRID_ANN_CERTS_MAX) {
 		g_set_error(error, GRID_ERROR, GRID_E_RANGE,
-		    "%s/tahoe.cfg: [grid_manager_certificates] lists %u "
+		    "%s: [grid_manager_certificates] lists %u "
 		    "certificates; an announcement carries at most %d",
-		    node_dir(n), g_hash_table_size(certs),
+		    node_config_path(cfg), g_hash_table_size(certs),
 		    GRID_ANN_CERTS_MAX);
-		g_ptr_array_unref(texts);
 		return NULL;
 	}
 	g_hash_table_iter_init(&it, certs);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(names, k);
+	g_ptr_array_sort(names, cmp_str);
+	for (i = 0; i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
+		struct own_cert *o = g_new0(struct own_cert, 1);
 		g_autoptr(GError) e = NULL;
-		g_autoptr(grid_cert) c = grid_cert_load(v, &e);
 
-		if (c == NULL) {
-			g_warning("grid-manager certificate %s not "
-			    "announced: %s", (char *)k, e->message);
-			continue;
-		}
-		g_ptr_array_add(texts, g_steal_pointer(&c->text));
+		o->name = g_strdup(name);
+		o->cert = grid_cert_load(g_hash_table_lookup(certs, name), &e);
+		if (o->cert == NULL)
+			o->error = g_strdup(e->message);
+		else
+			g_ptr_array_add(texts, g_strdup(o->cert->text));
+		g_ptr_array_add(list, o);
 	}
 	if (texts->len == 0)
 		g_warning("[storage] grid_management is on but no "
 		    "certificate could be read: clients that trust a grid "
 		    "manager will not upload here");
-	return texts;
+	*own = g_steal_pointer(&list);
+	return g_steal_pointer(&texts);
+}
+
+/* Sign and publish the storage announcement with the next sequence
+ * number and the certificates in g->ann_certs. */
+static gboolean
+announce_storage(grid_node *g, GError **error)
+{
+	rpc_tub *tub = node_tub(g->n);
+	guint64 seq;
+	grid_ann *a;
+
+	if (!next_seqnum(g->n, &seq, error))
+		return FALSE;
+	g_ptr_array_add(g->ann_certs, NULL);
+	a = grid_ann_sign(rpc_tub_ident(tub), "storage", node_nickname(g->n),
+	    g->ann_furl, g->ann_seed, seq, (char *const *)g->ann_certs->pdata);
+	g_ptr_array_set_size(g->ann_certs, g->ann_certs->len - 1);
+	g->ann_seqnum = seq;
+	grid_broker_announce(g->broker, a);
+	if (g->ic != NULL)
+		grid_ic_publish(g->ic, a);
+	else
+		grid_ann_free(a);
+	return TRUE;
+}
+
+static gboolean
+same_texts(const GPtrArray *a, const GPtrArray *b)
+{
+	guint i;
+
+	if (a->len != b->len)
+		return FALSE;
+	for (i = 0; i < a->len; i++)
+		if (strcmp(g_ptr_array_index(a, i), g_ptr_array_index(b, i))
+		    != 0)
+			return FALSE;
+	return TRUE;
+}
+
+/* [grid_managers] of 'cfg': keys (appended) and names, in one order. */
+static GStrv
+load_managers(node_config *cfg, GArray *keys, GError **error)
+{
+	gboolean empty = FALSE;
+
+	if (!grid_cfg_grid_managers(cfg, keys, &empty, error))
+		return NULL;
+	if (empty)
+		g_warning("tahoe.cfg: [grid_managers] is empty: that means "
+		    "no grid manager, and uploads may go to any server");
+	return node_config_keys(cfg, "grid_managers");
+}
+
+/* node_reload_fn: apply [grid_managers] and a storage node's
+ * certificates from the new tahoe.cfg, each checked before anything
+ * changes. */
+static gboolean
+reload_grid(node_config *cfg, GString *report, void *arg, GError **error)
+{
+	grid_node *g = arg;
+	g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, RPC_PK_LEN);
+	g_autoptr(GPtrArray) texts = NULL, own = NULL;
+	g_auto(GStrv) names = NULL;
+	guint i;
+
+	if ((names = load_managers(cfg, keys, error)) == NULL)
+		return FALSE;
+	if (g->ss != NULL && (texts = load_certs(cfg, &own, error)) == NULL)
+		return FALSE;
+
+	grid_broker_set_gm_keys(g->broker, (const uint8_t *)keys->data,
+	    keys->len, names);
+	if (g->n_gm_keys != keys->len)
+		g_message("now trusting %u grid manager(s)", keys->len);
+	g->n_gm_keys = keys->len;
+	g_string_append_printf(report, "uploads: trusting %u grid "
+	    "manager(s)%s\n", keys->len, keys->len == 0 ?
+	    " (any server may be used)" : "");
+	for (i = 0; names[i] != NULL; i++)
+		g_string_append_printf(report, "  %s\n", names[i]);
+	if (g->ss == NULL)
+		return TRUE;
+	g_ptr_array_unref(g->own_certs);
+	g->own_certs = g_steal_pointer(&own);
+	log_own_certs(g);
+	if (same_texts(texts, g->ann_certs)) {
+		g_string_append_printf(report, "storage: certificates "
+		    "unchanged (announcement %" G_GUINT64_FORMAT ")\n",
+		    g->ann_seqnum);
+	} else {
+		g_ptr_array_unref(g->ann_certs);
+		g->ann_certs = g_steal_pointer(&texts);
+		if (!announce_storage(g, error))
+			return FALSE;
+		g_message("announcing %u grid-manager certificate(s), "
+		    "seqnum %" G_GUINT64_FORMAT, g->ann_certs->len,
+		    g->ann_seqnum);
+		g_string_append_printf(report, "storage: announcing %u "
+		    "certificate(s) (announcement %" G_GUINT64_FORMAT ")\n",
+		    g->ann_certs->len, g->ann_seqnum);
+	}
+	for (i = 0; i < g->own_certs->len; i++) {
+		const struct own_cert *o = g_ptr_array_index(g->own_certs, i);
+		g_autofree char *why = NULL;
+
+		if (o->cert != NULL)
+			(void)own_verdict(g, o, &why);
+		g_string_append_printf(report, "  %s: %s\n", o->name,
+		    why != NULL ? why : o->error);
+	}
+	return TRUE;
 }
 
 /* Tahoe's [storage] expire.* options. */
@@ -332,7 +624,7 @@ static gboolean
 start_storage(grid_node *g, GError **error)
 {
 	node *n = g->n;
-	guint64 reserved, seq;
+	guint64 reserved;
 	grid_ss_expiry expiry;
 	g_autofree char *sd = node_config_get(node_cfg(n), "storage",
 	    "storage_dir");
@@ -342,10 +634,7 @@ start_storage(grid_node *g, GError **error)
 	    g_canonicalize_filename(sd, node_dir(n)) :
 	    g_build_filename(node_dir(n), "storage", NULL);
 	g_autofree char *furl_file = node_private_path(n, "storage.furl");
-	g_autofree char *furl = NULL, *seed = NULL;
-	g_autoptr(GPtrArray) certs = NULL;
 	rpc_tub *tub = node_tub(n);
-	grid_ann *a;
 
 	g_autofree char *tubport = node_config_get(node_cfg(n), "node",
 	    "tub.port");
@@ -359,26 +648,23 @@ start_storage(grid_node *g, GError **error)
 		    "others can reach, not 'disabled'", node_dir(n));
 		return FALSE;
 	}
-	if ((certs = load_certs(n, error)) == NULL)
+	if ((g->ann_certs = load_certs(node_cfg(n), &g->own_certs, error)) ==
+	    NULL)
 		return FALSE;
+	log_own_certs(g);
 	if (!load_expiry(n, &expiry, error))
 		return FALSE;
-	if (g->accounts_only) {
-		/* Only per-account facets serve (account/desk.c): no
-		 * anonymous FURL is registered, written or announced. */
-		if ((g->ss = grid_ss_new(tub, dir, reserved, NULL, NULL,
-		    error)) == NULL)
-			return FALSE;
-		(void)g_unlink(furl_file);
-		grid_ss_set_expiry(g->ss, &expiry);
-		return TRUE;
-	}
-	if ((g->ss = grid_ss_new(tub, dir, reserved, furl_file, &furl,
+	/* With serverdesk.furl and no introducer, only per-account facets
+	 * serve (account/desk.c): no anonymous FURL is registered, written
+	 * or announced. */
+	if ((g->ss = grid_ss_new(tub, dir, reserved,
+	    g->accounts_only ? NULL : furl_file,
+	    g->accounts_only ? NULL : &g->ann_furl,
 	    error)) == NULL)
 		return FALSE;
+	if (g->accounts_only)
+		(void)g_unlink(furl_file);
 	grid_ss_set_expiry(g->ss, &expiry);
-	if (!next_seqnum(n, &seq, error))
-		return FALSE;
 	/* Tahoe-LAFS (client._init_permutation_seed) announces, for a node
 	 * with an Ed25519 key, the base32 of the key's own base32 text: the
 	 * ring is then permuted with those 52 ASCII bytes. */
@@ -386,19 +672,10 @@ start_storage(grid_node *g, GError **error)
 		g_autofree char *text = rpc_base32_encode(
 		    rpc_ident_pk(rpc_tub_ident(tub)), RPC_PK_LEN);
 
-		seed = rpc_base32_encode((const uint8_t *)text,
+		g->ann_seed = rpc_base32_encode((const uint8_t *)text,
 		    strlen(text));
 	}
-	g_ptr_array_add(certs, NULL);
-	a = grid_ann_sign(rpc_tub_ident(tub), "storage", node_nickname(n),
-	    furl, seed, seq, (char *const *)certs->pdata);
-	sodium_memzero(furl, strlen(furl));
-	grid_broker_announce(g->broker, a);
-	if (g->ic != NULL)
-		grid_ic_publish(g->ic, a);
-	else
-		grid_ann_free(a);
-	return TRUE;
+	return announce_storage(g, error);
 }
 
 /* Files: the client and, with a web server, Tahoe's web API. */
@@ -437,7 +714,8 @@ grid_node_start(node *n, GError **error)
 	grid_node *g = g_new0(grid_node, 1);
 	g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, RPC_PK_LEN);
 	g_autofree char *furl = NULL;
-	gboolean empty = FALSE, storage = FALSE;
+	g_auto(GStrv) names = NULL;
+	gboolean storage = FALSE;
 	node_config *cfg = node_cfg(n);
 
 	g->n = n;
@@ -458,14 +736,13 @@ grid_node_start(node *n, GError **error)
 	if (!node_config_get_bool(cfg, "storage", "enabled", FALSE, &storage,
 	    error))
 		goto fail;
-	if (!grid_cfg_grid_managers(cfg, keys, &empty, error))
+	if ((names = load_managers(cfg, keys, error)) == NULL)
 		goto fail;
-	if (empty)
-		g_warning("tahoe.cfg: [grid_managers] is empty: that means "
-		    "no grid manager, and uploads may go to any server");
 	g->n_gm_keys = keys->len;
 	g->broker = grid_broker_new(node_tub(n), (const uint8_t *)keys->data,
 	    g->n_gm_keys);
+	grid_broker_set_gm_keys(g->broker, (const uint8_t *)keys->data,
+	    keys->len, names);
 	furl = node_config_get(cfg, "client", "introducer.furl");
 	{
 		g_autofree char *desk = g_build_filename(node_dir(n),
@@ -491,7 +768,12 @@ grid_node_start(node *n, GError **error)
 	node_add_status_section(n, &client_sections[0], status_client_facts,
 	    g);
 	node_add_status_section(n, &client_sections[1], status_introducer, g);
-	node_add_status_section(n, &client_sections[2], status_servers, g);
+	node_add_status_section(n, &client_sections[2], status_gm, g);
+	node_add_status_section(n, &client_sections[3], status_servers, g);
+	if (g->ss != NULL)
+		node_add_status_section(n, &client_sections[4],
+		    status_own_certs, g);
+	node_add_reload_fn(n, reload_grid, g);
 	return g;
 fail:
 	grid_node_stop(g);
@@ -521,5 +803,13 @@ grid_node_stop(grid_node *g)
 	grid_broker_free(g->broker);
 	grid_ss_free(g->ss);
 	grid_intro_free(g->intro);
+	if (g->ann_furl != NULL)
+		sodium_memzero(g->ann_furl, strlen(g->ann_furl));
+	g_free(g->ann_furl);
+	g_free(g->ann_seed);
+	if (g->ann_certs != NULL)
+		g_ptr_array_unref(g->ann_certs);
+	if (g->own_certs != NULL)
+		g_ptr_array_unref(g->own_certs);
 	g_free(g);
 }

@@ -78,12 +78,14 @@ schedule_retry(grid_ic *ic, gboolean sub)
 }
 
 static void
-call_done(const msgpack_object *result, const GError *err, void *arg)
+call_done(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct call_ctx *c = arg;
 	grid_ic *ic = c->ic;
 	gboolean sub = c->sub;
 
+	RPC_UNUSED(refs);
 	RPC_UNUSED(result);
 	if (ic != NULL)
 		g_ptr_array_remove_fast(ic->pending, c);

@@ -54,8 +54,10 @@ sub_free(void *p)
 }
 
 static void
-announce_done(const msgpack_object *result, const GError *err, void *arg)
+announce_done(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
+	RPC_UNUSED(refs);
 	RPC_UNUSED(result);
 	RPC_UNUSED(arg);
 	if (err != NULL && !g_error_matches(err, RPC_ERROR, RPC_E_CLOSED))

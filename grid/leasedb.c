@@ -229,6 +229,16 @@ put_lease(grid_leasedb *db, const uint8_t *si, guint shnum, guint32 owner,
 		return FALSE;
 	if (sqlite3_changes(db->db) > 0)
 		return TRUE;
+	{
+		gint64 latest;
+
+		if (grid_leasedb_n_leases(db, si, shnum, &latest) >=
+		    GRID_LEASES_MAX_PER_SHARE) {
+			g_set_error(error, GRID_ERROR, GRID_E_RANGE, "share "
+			    "holds %d leases already", GRID_LEASES_MAX_PER_SHARE);
+			return FALSE;
+		}
+	}
 	s = db->st[ST_LEASE_ADD];
 	bind_key(s, si, shnum);
 	sqlite3_bind_int64(s, 3, owner);

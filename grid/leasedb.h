@@ -20,6 +20,10 @@
 /* Tahoe-LAFS's DEFAULT_RENEWAL_TIME: a lease lasts 31 days from its last
  * renewal. */
 #define GRID_LEASE_DURATION	(31 * 24 * 3600)
+/* Leases one share may hold: a renewal always works, a new lease beyond
+ * this is refused (GRID_E_RANGE), so that nobody can grow the database
+ * without bound by inventing renew secrets. */
+#define GRID_LEASES_MAX_PER_SHARE	1000
 
 typedef struct grid_leasedb grid_leasedb;
 
@@ -42,7 +46,9 @@ gboolean grid_leasedb_commit(grid_leasedb *db, GError **error);
 /* Record share (si, shnum) of 'size' bytes (replacing the size if it is
  * known).  With 'renew_hash' non-NULL also add or renew a lease: a lease
  * of 'owner' with the same renew hash gets 'expiry' (if later than what
- * it has), otherwise a new lease is added.  One transaction. */
+ * it has), otherwise a new lease is added (GRID_E_RANGE, nothing changed,
+ * if the share holds GRID_LEASES_MAX_PER_SHARE already).  One
+ * transaction. */
 gboolean grid_leasedb_add_share(grid_leasedb *db, const uint8_t *si,
     guint shnum, guint64 size, guint32 owner, const uint8_t *renew_hash,
     const uint8_t *cancel_hash, gint64 expiry, GError **error);

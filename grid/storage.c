@@ -539,6 +539,19 @@ arg_secret_hash(rpc_mp *args, uint8_t hash[GRID_SECRET_LEN])
 	return 0;
 }
 
+/* Refuse a call whose lease could not be recorded. */
+static void
+lease_failed(rpc_incall *call, const GError *err)
+{
+	if (g_error_matches(err, GRID_ERROR, GRID_E_RANGE)) {
+		rpc_incall_fail(call, "grid.TooManyLeases", "%s", err->message);
+		return;
+	}
+	g_warning("%s", err->message);
+	rpc_incall_fail(call, "grid.IOError", "the server could not record "
+	    "the lease");
+}
+
 static gboolean
 file_exists(const char *path)
 {
@@ -642,9 +655,7 @@ ss_allocate_buckets(rpc_incall *call, rpc_mp *args, void *data)
 		if (!grid_leasedb_add_lease(ss->db, si, f->account, renew,
 		    cancel, lease_expiry(ss),
 		    &n_leased, &err)) {
-			g_warning("%s", err->message);
-			rpc_incall_fail(call, "grid.IOError", "the server could "
-			    "not record the lease");
+			lease_failed(call, err);
 			return;
 		}
 	}
@@ -772,9 +783,7 @@ ss_add_lease(rpc_incall *call, rpc_mp *args, void *data)
 	/* Tahoe returns quietly when it holds no share of 'si'. */
 	if (!grid_leasedb_add_lease(ss->db, si, f->account, renew, cancel,
 	    lease_expiry(ss), &n, &err)) {
-		g_warning("%s", err->message);
-		rpc_incall_fail(call, "grid.IOError", "the server could not "
-		    "record the lease");
+		lease_failed(call, err);
 		return;
 	}
 	rpc_incall_return(call, NULL);

@@ -8,7 +8,10 @@
  *           happiness is short (Tahoe2ServerSelector.get_shareholders)
  *   ENCODE  read the file again a segment at a time into the encoder, whose
  *           pieces become write() calls, waiting while a server has more
- *           than GRID_UPLOAD_WINDOW bytes unanswered
+ *           than GRID_UPLOAD_WINDOW bytes unanswered.  Reading and encoding
+ *           a segment (AES-CTR, Reed-Solomon and the block and crypttext
+ *           hashes: most of the client's CPU) run on a worker thread while
+ *           the loop sends the segment before (see "The encoding worker")
  *   CLOSE   close() every writer; happiness is judged on what closed
  *
  * A server that fails a call (or stays silent for GRID_UPLOAD_STALL
@@ -34,6 +37,27 @@
 #define HASH_CHUNK	(1024 * 1024)	/* bytes hashed per loop pass */
 #define WRITE_COALESCE	(128 * 1024)	/* small pieces are sent together */
 #define QUERY_TIMEOUT	15.0		/* Tahoe's timeout_call(..., 15) */
+
+/* The encoding worker: one thread per upload in ENCODE, one segment at a
+ * time.  The loop hands it a segment to read and encode; the thread
+ * touches only the encoder, 'segbuf' and the job's outputs ('out'), never
+ * node state, and reports through 'job_async'.  Everything it shares with
+ * the loop is under 'job_mu'; the loop uses the encoder only while no job
+ * is out. */
+typedef struct job {
+	GThread		*thread;
+	GMutex		 mu;
+	GCond		 cv;
+	ev_async	 async;
+	gboolean	 started;	/* thread and async exist */
+	gboolean	 busy;		/* a segment is out (loop's view) */
+	gboolean	 go, done, quit; /* under mu */
+	guint64		 pos;		/* the segment: file offset, length */
+	size_t		 len;
+	GError		*err;		/* the worker's failure */
+	GByteArray	*out[GRID_HAPPY_MAX_SHARES];	/* encoder output */
+	guint64		 off[GRID_HAPPY_MAX_SHARES];	/* share offset of out[0] */
+} job;
 
 typedef enum {
 	PH_HASH, PH_QUERY, PH_PLACE, PH_ENCODE, PH_CLOSE, PH_DONE,
@@ -96,6 +120,8 @@ struct grid_upload {
 	gboolean	 notified;
 	grid_upload_fn	*fn;
 	void		*arg;
+	job		 job;
+	gboolean	 in_job;	/* the encoder writes to job.out */
 };
 
 /* One outstanding call.  'counted' while the phase waits for it: a call
@@ -109,6 +135,7 @@ typedef struct call_ctx {
 } call_ctx;
 
 static void step(grid_upload *u);
+static void worker_stop(grid_upload *u);
 
 static void
 upload_unref(grid_upload *u)
@@ -117,6 +144,7 @@ upload_unref(grid_upload *u)
 
 	if (--u->refs > 0)
 		return;
+	worker_stop(u);
 	for (i = 0; i < u->targets->len; i++) {
 		target *t = g_ptr_array_index(u->targets, i);
 
@@ -156,6 +184,9 @@ finish(grid_upload *u, const GError *err)
 	u->ph = PH_DONE;
 	ev_idle_stop(u->loop, &u->idle);
 	ev_timer_stop(u->loop, &u->stall);
+	/* A segment being read from the caller's file ends before the
+	 * caller hears (and may close it). */
+	worker_stop(u);
 	if (err != NULL) {
 		/* The servers abort the writers whose references go. */
 		for (i = 0; i < GRID_HAPPY_MAX_SHARES; i++) {
@@ -363,25 +394,39 @@ stall_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- HASH ---- */
 
+/* Exactly 'n' bytes at 'off' of 'fd'; FALSE and 'error' otherwise.  Safe
+ * on the worker thread. */
 static gboolean
-read_at(grid_upload *u, uint8_t *buf, size_t n, guint64 off)
+pread_full(int fd, uint8_t *buf, size_t n, guint64 off, GError **error)
 {
 	size_t done = 0;
 
 	while (done < n) {
-		ssize_t r = pread(u->fd, buf + done, n - done,
+		ssize_t r = pread(fd, buf + done, n - done,
 		    (off_t)(off + done));
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			fail(u, GRID_E_IO, "reading the file to upload: %s",
+			g_set_error(error, GRID_ERROR, GRID_E_IO,
+			    "reading the file to upload: %s",
 			    r < 0 ? g_strerror(errno) : "it got shorter");
 			return FALSE;
 		}
 		done += (size_t)r;
 	}
 	return TRUE;
+}
+
+static gboolean
+read_at(grid_upload *u, uint8_t *buf, size_t n, guint64 off)
+{
+	g_autoptr(GError) err = NULL;
+
+	if (pread_full(u->fd, buf, n, off, &err))
+		return TRUE;
+	finish(u, err);
+	return FALSE;
 }
 
 static int
@@ -457,13 +502,15 @@ key_done(grid_upload *u, GError **err)
 /* ---- QUERY ---- */
 
 static void
-buckets_cb(const msgpack_object *result, const GError *err, void *arg)
+buckets_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	call_ctx *c = arg;
 	grid_upload *u = c->u;
 	target *t = c->t;
 	guint i;
 
+	RPC_UNUSED(refs);
 	if (!ctx_done(c))
 		return;
 	if (t->bad)
@@ -516,7 +563,8 @@ start_query(grid_upload *u)
 /* ---- PLACE ---- */
 
 static void
-allocate_cb(const msgpack_object *result, const GError *err, void *arg)
+allocate_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	call_ctx *c = arg;
 	grid_upload *u = c->u;
@@ -563,7 +611,8 @@ allocate_cb(const msgpack_object *result, const GError *err, void *arg)
 		    pair->via.array.ptr[0].type !=
 		    MSGPACK_OBJECT_POSITIVE_INTEGER ||
 		    (s = pair->via.array.ptr[0].via.u64) >= u->p.n ||
-		    !rpc_value_ref(&pair->via.array.ptr[1], &w, NULL) ||
+		    !rpc_value_ref(refs, &pair->via.array.ptr[1], &w,
+		    NULL) ||
 		    w == NULL)
 			continue;
 		if (u->shares[s].writer != NULL) {
@@ -652,12 +701,14 @@ place_round(grid_upload *u)
 /* ---- ENCODE ---- */
 
 static void
-write_cb(const msgpack_object *result, const GError *err, void *arg)
+write_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	call_ctx *c = arg;
 	grid_upload *u = c->u;
 	target *t = c->t;
 
+	RPC_UNUSED(refs);
 	RPC_UNUSED(result);
 	if (!ctx_done(c))
 		return;
@@ -698,6 +749,14 @@ enc_write(unsigned shnum, uint64_t offset, const uint8_t *p, size_t len,
 	grid_upload *u = arg;
 	share *sh = &u->shares[shnum];
 
+	if (u->in_job) {	/* on the worker: keep it for the loop */
+		GByteArray *o = u->job.out[shnum];
+
+		if (o->len == 0)
+			u->job.off[shnum] = offset;
+		g_byte_array_append(o, p, (guint)len);
+		return;
+	}
 	/* The share headers come when the encoder is made, before the
 	 * writers exist: keep them until start_encode(). */
 	if (sh->writer == NULL && u->ph >= PH_ENCODE)
@@ -724,13 +783,15 @@ window_full(grid_upload *u)
 }
 
 static void
-close_cb(const msgpack_object *result, const GError *err, void *arg)
+close_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	call_ctx *c = arg;
 	grid_upload *u = c->u;
 	target *t = c->t;
 	guint s = c->shnum;
 
+	RPC_UNUSED(refs);
 	RPC_UNUSED(result);
 	if (!ctx_done(c))
 		return;
@@ -763,26 +824,150 @@ start_close(grid_upload *u)
 		step(u);
 }
 
+/* ---- the encoding worker ---- */
+
+static gpointer
+worker_main(gpointer arg)
+{
+	grid_upload *u = arg;
+	job *j = &u->job;
+
+	g_mutex_lock(&j->mu);
+	for (;;) {
+		GError *err = NULL;
+
+		while (!j->go && !j->quit)
+			g_cond_wait(&j->cv, &j->mu);
+		if (j->quit)
+			break;
+		j->go = FALSE;
+		g_mutex_unlock(&j->mu);
+		if (pread_full(u->fd, u->segbuf, j->len, j->pos, &err))
+			(void)grid_chk_encoder_write(u->enc, u->segbuf, j->len,
+			    &err);
+		g_mutex_lock(&j->mu);
+		j->err = err;
+		j->done = TRUE;
+		ev_async_send(u->loop, &j->async);
+	}
+	g_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+/* Stop the worker, waiting for the segment it is on (one segment: a few
+ * milliseconds); its output is dropped. */
+static void
+worker_stop(grid_upload *u)
+{
+	job *j = &u->job;
+	guint i;
+
+	if (!j->started)
+		return;
+	g_mutex_lock(&j->mu);
+	j->quit = TRUE;
+	g_cond_signal(&j->cv);
+	g_mutex_unlock(&j->mu);
+	g_thread_join(j->thread);
+	ev_async_stop(u->loop, &j->async);
+	g_mutex_clear(&j->mu);
+	g_cond_clear(&j->cv);
+	g_clear_error(&j->err);
+	for (i = 0; i < u->p.n; i++)
+		g_byte_array_unref(j->out[i]);
+	j->started = FALSE;
+	j->busy = FALSE;
+	u->in_job = FALSE;
+}
+
+static void encode_some(grid_upload *u);
+
+/* A segment is encoded: its pieces go out as from the loop's own
+ * encoder, then the next segment. */
+static void
+job_done_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	grid_upload *u = RPC_CONTAINER_OF(w, grid_upload, job.async);
+	job *j = &u->job;
+	GError *err;
+	guint s;
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	g_mutex_lock(&j->mu);
+	if (!j->done) {
+		g_mutex_unlock(&j->mu);
+		return;
+	}
+	j->done = FALSE;
+	err = g_steal_pointer(&j->err);
+	g_mutex_unlock(&j->mu);
+	j->busy = FALSE;
+	u->in_job = FALSE;
+	u->refs++;
+	if (err != NULL) {
+		finish(u, err);
+		g_error_free(err);
+		upload_unref(u);
+		return;
+	}
+	u->pos += j->len;
+	for (s = 0; s < u->p.n; s++) {
+		if (j->out[s]->len > 0)
+			enc_write(s, j->off[s], j->out[s]->data, j->out[s]->len,
+			    u);
+		g_byte_array_set_size(j->out[s], 0);
+	}
+	if (!u->notified)
+		encode_some(u);
+	upload_unref(u);
+}
+
+static void
+worker_start(grid_upload *u)
+{
+	job *j = &u->job;
+	guint i;
+
+	g_mutex_init(&j->mu);
+	g_cond_init(&j->cv);
+	for (i = 0; i < u->p.n; i++)
+		j->out[i] = g_byte_array_new();
+	ev_async_init(&j->async, job_done_cb);
+	ev_async_start(u->loop, &j->async);
+	j->thread = g_thread_new("upload-encode", worker_main, u);
+	j->started = TRUE;
+}
+
+/* The next segment to the worker; the encoder is then the worker's until
+ * job_done_cb. */
+static void
+job_submit(grid_upload *u, size_t len)
+{
+	job *j = &u->job;
+
+	j->pos = u->pos;
+	j->len = len;
+	j->busy = TRUE;
+	u->in_job = TRUE;
+	g_mutex_lock(&j->mu);
+	j->go = TRUE;
+	g_cond_signal(&j->cv);
+	g_mutex_unlock(&j->mu);
+}
+
 static void
 encode_some(grid_upload *u)
 {
 	g_autoptr(GError) err = NULL;
 	const grid_chk_sizes *sz = grid_chk_encoder_sizes(u->enc);
-	size_t n;
 
-	if (window_full(u)) {
-		ev_idle_stop(u->loop, &u->idle);	/* write_cb resumes */
+	/* Only the worker's completion or a write answer starts more. */
+	ev_idle_stop(u->loop, &u->idle);
+	if (u->job.busy || window_full(u))
 		return;
-	}
 	if (u->pos < u->size) {
-		n = (size_t)MIN(sz->segment_size, u->size - u->pos);
-		if (!read_at(u, u->segbuf, n, u->pos))
-			return;
-		if (!grid_chk_encoder_write(u->enc, u->segbuf, n, &err)) {
-			finish(u, err);
-			return;
-		}
-		u->pos += n;
+		job_submit(u, (size_t)MIN(sz->segment_size, u->size - u->pos));
 		return;
 	}
 	{
@@ -795,7 +980,7 @@ encode_some(grid_upload *u)
 		u->cap = grid_uri_to_string(&cap);
 		grid_uri_clear(&cap);
 	}
-	ev_idle_stop(u->loop, &u->idle);
+	worker_stop(u);
 	start_close(u);
 }
 
@@ -810,6 +995,7 @@ start_encode(grid_upload *u)
 			g_byte_array_set_size(u->shares[s].buf, 0);
 	u->segbuf = g_malloc(grid_chk_encoder_sizes(u->enc)->segment_size);
 	u->pos = 0;
+	worker_start(u);
 	ev_timer_set(&u->stall, 0.0, GRID_UPLOAD_STALL);
 	ev_idle_start(u->loop, &u->idle);
 }

@@ -216,6 +216,19 @@ node_config_set(node_config *cfg, const char *section, const char *key,
 }
 
 gboolean
+node_config_remove(node_config *cfg, const char *section, const char *key)
+{
+	g_auto(GStrv) left = NULL;
+
+	if (!g_key_file_remove_key(cfg->kf, section, key, NULL))
+		return FALSE;
+	left = g_key_file_get_keys(cfg->kf, section, NULL, NULL);
+	if (left != NULL && left[0] == NULL)
+		g_key_file_remove_group(cfg->kf, section, NULL);
+	return TRUE;
+}
+
+gboolean
 node_config_has_section(node_config *cfg, const char *section)
 {
 	return g_key_file_has_group(cfg->kf, section);

@@ -60,6 +60,10 @@ gboolean node_config_get_size(node_config *cfg, const char *section,
 
 void node_config_set(node_config *cfg, const char *section, const char *key,
     const char *value);
+/* Remove [section] key (in memory); a section left empty goes too.
+ * FALSE if there was no such key. */
+gboolean node_config_remove(node_config *cfg, const char *section,
+    const char *key);
 gboolean node_config_has_section(node_config *cfg, const char *section);
 /* Keys of a section (NULL-terminated, caller g_strfreev()s; empty array if
  * the section is missing). */

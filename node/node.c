@@ -33,6 +33,15 @@ struct filler {
 	void		*arg;
 };
 
+/* The reload report goes back over the control FURL; a tahoe.cfg with
+ * thousands of managers must not make it exceed the method's schema. */
+#define RELOAD_REPORT_MAX	(64 << 10)
+
+struct reloader {
+	node_reload_fn	*fn;
+	void		*arg;
+};
+
 struct node {
 	struct ev_loop	*loop;		/* borrowed */
 	char		*dir;
@@ -48,6 +57,7 @@ struct node {
 	char		*url_path;	/* node.url, once written */
 	node_status_layout *layout;	/* the sections, in order */
 	GArray		*fillers;	/* of struct filler, in order */
+	GArray		*reloaders;	/* of struct reloader, in order */
 	ev_signal	 sigint, sigterm;
 	gint64		 started_us;
 	int		 signo;
@@ -147,6 +157,7 @@ node_open(struct ev_loop *loop, const char *dir, GError **error)
 	n->lock_fd = -1;
 	n->layout = node_status_layout_new();
 	n->fillers = g_array_new(FALSE, FALSE, sizeof(struct filler));
+	n->reloaders = g_array_new(FALSE, FALSE, sizeof(struct reloader));
 	if ((n->cfg = node_config_load(dir, error)) == NULL)
 		goto fail;
 	if ((n->lock_fd = node_dir_lock(dir, error)) < 0)
@@ -187,16 +198,80 @@ control_get_status(rpc_incall *call, rpc_mp *args, void *data)
 	rpc_incall_return(call, p);
 }
 
+/* reload(): apply tahoe.cfg as it is now; answers the report, or fails
+ * with "node.ReloadFailed" and the one-line reason. */
+static void
+control_reload(rpc_incall *call, rpc_mp *args, void *data)
+{
+	node *n = data;
+	g_autoptr(GError) e = NULL;
+	g_autofree char *report = NULL;
+	rpc_pack *p;
+
+	RPC_UNUSED(args);
+	if ((report = node_reload(n, &e)) == NULL) {
+		g_warning("reload of tahoe.cfg failed: %s", e->message);
+		rpc_incall_fail(call, "node.ReloadFailed", "%s", e->message);
+		return;
+	}
+	p = rpc_pack_new();
+	rpc_pack_str(p, report);
+	rpc_incall_return(call, p);
+}
+
 static const rpc_schema control_status_result = RPC_S_STR(16 << 20);
+static const rpc_schema control_reload_result = RPC_S_STR(RELOAD_REPORT_MAX);
 
 static const rpc_method control_methods[] = {
 	{ "get_status", control_get_status, NULL, 0,
 	    &control_status_result },
+	{ "reload", control_reload, NULL, 0, &control_reload_result },
 };
 
 static const rpc_iface control_iface = {
 	"node.control", control_methods, G_N_ELEMENTS(control_methods),
 };
+
+/* ---- reload ---- */
+
+void
+node_add_reload_fn(node *n, node_reload_fn *fn, void *arg)
+{
+	struct reloader r = { fn, arg };
+
+	g_return_if_fail(n != NULL && fn != NULL);
+	g_array_append_val(n->reloaders, r);
+}
+
+char *
+node_reload(node *n, GError **error)
+{
+	g_autoptr(GString) report = g_string_new(NULL);
+	node_config *cfg;
+	guint i;
+
+	if ((cfg = node_config_load(n->dir, error)) == NULL)
+		return NULL;
+	for (i = 0; i < n->reloaders->len; i++) {
+		const struct reloader *r = &g_array_index(n->reloaders,
+		    struct reloader, i);
+
+		if (!r->fn(cfg, report, r->arg, error)) {
+			node_config_free(cfg);
+			return NULL;
+		}
+	}
+	node_config_free(n->cfg);
+	n->cfg = cfg;
+	g_message("tahoe.cfg reloaded");
+	if (report->len == 0)
+		g_string_append(report, "nothing to apply\n");
+	if (report->len > RELOAD_REPORT_MAX - 8) {
+		g_string_truncate(report, RELOAD_REPORT_MAX - 8);
+		g_string_append(report, "\n...\n");
+	}
+	return g_string_free(g_steal_pointer(&report), FALSE);
+}
 
 /* ---- status ---- */
 
@@ -245,6 +320,7 @@ node_clear_status_sections(node *n)
 	if (n->web != NULL)
 		node_web_set_layout(n->web, n->layout);
 	g_array_set_size(n->fillers, 0);
+	g_array_set_size(n->reloaders, 0);
 }
 
 static json_t *
@@ -400,6 +476,7 @@ node_free(node *n)
 	n->web = NULL;
 	node_status_layout_free(n->layout);
 	g_array_unref(n->fillers);
+	g_array_unref(n->reloaders);
 	if (n->tub != NULL)
 		rpc_tub_free(n->tub);
 	/* Let the connections' closes reach the peers before exit. */

@@ -37,8 +37,23 @@ gboolean node_start(node *n, GError **error);
 typedef void node_status_fn(json_t *status, void *arg);
 void node_add_status_section(node *n, const node_status_section *section,
     node_status_fn *fn, void *arg);
-/* Remove every section added (the services are stopping). */
+/* Remove every section and reload function added (the services are
+ * stopping). */
 void node_clear_status_sections(node *n);
+
+/* Apply a changed tahoe.cfg to the running node.  The control object's
+ * "reload" method (what `tahoe admin add-grid-manager-cert` and friends
+ * call) reads tahoe.cfg again and hands it (borrowed) to each function
+ * added here, in order; each checks what it reads before changing
+ * anything, appends a line for the user to 'report' and returns TRUE, or
+ * returns FALSE with a one-line error, which stops the reload and goes
+ * back to the caller.  When all succeed the node keeps the new
+ * configuration (node_cfg()). */
+typedef gboolean node_reload_fn(node_config *cfg, GString *report, void *arg,
+    GError **error);
+void node_add_reload_fn(node *n, node_reload_fn *fn, void *arg);
+/* Do what "reload" does; caller g_free()s the report. */
+char *node_reload(node *n, GError **error);
 
 /* A new status document (caller json_decref()s). */
 json_t *node_status(node *n);

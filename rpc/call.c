@@ -44,7 +44,8 @@ struct rpc_incall {
 	char		 peer[RPC_TUBID_LEN + 1];
 };
 
-static void call_dispatch(rpc_conn *c, rpc_msg *m);
+static void call_dispatch(rpc_conn *c, rpc_msg *m,
+    const rpc_refctx *refs);
 static void call_dispatch_failed(rpc_conn *c, rpc_msg *m, const GError *err);
 
 static const rpci_values_sink call_sink = {
@@ -67,7 +68,7 @@ call_deferred_cb(void *arg)
 	if (call->lookup_fn != NULL)
 		call->lookup_fn(NULL, call->error, NULL, call->lookup_arg);
 	else if (call->fn != NULL)
-		call->fn(NULL, call->error, call->arg);
+		call->fn(NULL, NULL, call->error, call->arg);
 	call_free(call);
 }
 
@@ -218,6 +219,17 @@ build_call(rpc_conn *c, uint64_t qid, uint32_t target, const char *method,
 	} else {
 		rpci_conn_build_raw(c, &empty, 1);
 	}
+	/* Our own calls never take the queue past the cap: they fail
+	 * "overloaded" instead (answers that would, close the connection:
+	 * conn.c). */
+	if (rpci_conn_built_size(c) <= rpci_conn_limits(c)->max_frame &&
+	    !rpci_conn_can_queue(c, rpci_conn_built_size(c))) {
+		rpci_conn_build_clear(c);
+		g_set_error(err, RPC_ERROR, RPC_E_TOOBIG, "overloaded: call "
+		    "to %s.%s: too much output queued",
+		    rpci_conn_peer_tubid(c), method);
+		return false;
+	}
 	if ((r = rpci_conn_send_built(c)) != 0) {
 		g_set_error(err, RPC_ERROR, r, "%scall to %s.%s: %s",
 		    r == RPC_E_TOOBIG ? "overloaded: " : "",
@@ -267,8 +279,8 @@ struct checked {
 };
 
 static void
-checked_answer_cb(const msgpack_object *result, const GError *err,
-    void *arg)
+checked_answer_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct checked *k = arg;
 	g_autoptr(GString) why = g_string_new(NULL);
@@ -280,10 +292,10 @@ checked_answer_cb(const msgpack_object *result, const GError *err,
 		    k->m->name, why->str);
 
 		rpc_set_remote_error(&e, "violation", msg);
-		k->fn(NULL, e, k->arg);
+		k->fn(NULL, NULL, e, k->arg);
 		g_error_free(e);
 	} else {
-		k->fn(result, err, k->arg);
+		k->fn(result, refs, err, k->arg);
 	}
 	g_free(k);
 }
@@ -293,7 +305,7 @@ checked_fail_cb(void *arg)
 {
 	rpc_call *call = arg;
 
-	call->fn(NULL, call->error, call->arg);
+	call->fn(NULL, NULL, call->error, call->arg);
 	call_free(call);
 }
 
@@ -469,6 +481,47 @@ rpc_incall_fail(rpc_incall *call, const char *type, const char *fmt, ...)
 	incall_finish(call);
 }
 
+/* An ANSWER's bytes before its value: fixarray, type, qid (uint32). */
+#define ANSWER_HEAD_MAX	8
+
+gboolean
+rpc_incall_can_answer(const rpc_incall *call, size_t len)
+{
+	g_return_val_if_fail(call != NULL, FALSE);
+	return incall_live(call) && len <= SIZE_MAX - ANSWER_HEAD_MAX &&
+	    rpci_conn_can_queue(call->conn, len + ANSWER_HEAD_MAX);
+}
+
+struct room_wait {
+	rpc_incall		*call;
+	rpc_incall_room_fn	*fn;
+	void			*arg;
+};
+
+static void
+room_wait_cb(void *arg)
+{
+	struct room_wait *w = arg;
+
+	w->fn(w->call, w->arg);
+	g_free(w);
+}
+
+void
+rpc_incall_when_room(rpc_incall *call, size_t len, rpc_incall_room_fn *fn,
+    void *arg)
+{
+	struct room_wait *w;
+
+	g_return_if_fail(call != NULL && fn != NULL);
+	w = g_new0(struct room_wait, 1);
+	w->call = call;
+	w->fn = fn;
+	w->arg = arg;
+	rpci_conn_when_room(call->conn, len > SIZE_MAX - ANSWER_HEAD_MAX ?
+	    SIZE_MAX : len + ANSWER_HEAD_MAX, room_wait_cb, w);
+}
+
 const char *
 rpc_incall_peer(const rpc_incall *call)
 {
@@ -491,7 +544,7 @@ send_error(rpc_conn *c, uint64_t qid, const char *type, const char *msg)
 }
 
 static void
-handle_call(rpc_conn *c, rpc_msg *m)
+handle_call(rpc_conn *c, rpc_msg *m, const rpc_refctx *refs)
 {
 	rpci_sess *s = rpci_sess_of(c);
 	rpc_obj *target = rpci_sess_exported(s, (uint32_t)m->target);
@@ -543,6 +596,7 @@ handle_call(rpc_conn *c, rpc_msg *m)
 	{
 		rpc_obj *obj = rpc_obj_ref(target);
 
+		rpc_mp_set_refs(&m->list, refs);
 		meth->fn(call, &m->list, rpc_obj_data(obj));
 		rpc_obj_unref(obj);
 	}
@@ -583,7 +637,7 @@ take_pending(rpc_conn *c, uint64_t qid)
 }
 
 static void
-handle_answer(rpc_conn *c, rpc_msg *m)
+handle_answer(rpc_conn *c, rpc_msg *m, const rpc_refctx *refs)
 {
 	rpc_call *call = take_pending(c, m->qid);
 	const msgpack_object *v = m->value;
@@ -599,7 +653,8 @@ handle_answer(rpc_conn *c, rpc_msg *m)
 		    "LOOKUP answered with a non-reference";
 		rpc_ref *ref = NULL;
 
-		if (!rpc_value_ref(v, &ref, NULL) || rpci_ref_conn(ref) != c) {
+		if (!rpc_value_ref(refs, v, &ref, NULL) ||
+		    rpci_ref_conn(ref) != c) {
 			call_defer_error(call, g_error_new_literal(RPC_ERROR,
 			    RPC_E_FORMAT, why));
 			rpci_conn_abort(c, why);
@@ -611,7 +666,7 @@ handle_answer(rpc_conn *c, rpc_msg *m)
 			    rpc_furl_copy(call->lookup_furl));
 		call->lookup_fn(ref, NULL, NULL, call->lookup_arg);
 	} else {
-		call->fn(v, NULL, call->arg);
+		call->fn(v, refs, NULL, call->arg);
 	}
 	call_free(call);
 }
@@ -634,20 +689,20 @@ handle_error(rpc_conn *c, rpc_msg *m)
 	if (call->lookup_fn != NULL)
 		call->lookup_fn(NULL, err, NULL, call->lookup_arg);
 	else
-		call->fn(NULL, err, call->arg);
+		call->fn(NULL, NULL, err, call->arg);
 	g_error_free(err);
 	call_free(call);
 }
 
 static void
-call_dispatch(rpc_conn *c, rpc_msg *m)
+call_dispatch(rpc_conn *c, rpc_msg *m, const rpc_refctx *refs)
 {
 	switch (m->type) {
 	case RPC_MSG_CALL:
-		handle_call(c, m);
+		handle_call(c, m, refs);
 		break;
 	case RPC_MSG_ANSWER:
-		handle_answer(c, m);
+		handle_answer(c, m, refs);
 		break;
 	case RPC_MSG_ERROR:
 		handle_error(c, m);
@@ -710,7 +765,7 @@ call_dispatch_failed(rpc_conn *c, rpc_msg *m, const GError *err)
 		GError *e = NULL;
 
 		rpc_set_remote_error(&e, "gift-failed", err->message);
-		call->fn(NULL, e, call->arg);
+		call->fn(NULL, NULL, e, call->arg);
 		g_error_free(e);
 	}
 	call_free(call);

@@ -101,7 +101,10 @@ void rpci_conn_build_raw(rpc_conn *c, const void *p, size_t len);
 void rpci_conn_build_clear(rpc_conn *c);
 int rpci_conn_send_built(rpc_conn *c);
 
-/* Start or stop reading (back-pressure); ignored unless open. */
+/* Start or stop reading (back-pressure); ignored unless open.  Reading
+ * also pauses by itself while half the output cap is queued, and a
+ * message that would take the queue past the cap closes the connection
+ * (on the next loop pass; the send fails with RPC_E_CLOSED). */
 void rpci_conn_set_reading(rpc_conn *c, bool want);
 
 /* The owner's data: 'upper' is freed with 'free_fn' when the last
@@ -113,9 +116,6 @@ void rpci_conn_set_tag(rpc_conn *c, void *tag);
 void *rpci_conn_tag(const rpc_conn *c);
 /* Client: the tubid hash (RPC_TUBID_RAW bytes) the peer must prove. */
 void rpci_conn_set_target(rpc_conn *c, const uint8_t *tubid_raw);
-/* A counter of unauthenticated connections (a listener's), decremented
- * once when this connection authenticates or closes. */
-void rpci_conn_set_unauth_counter(rpc_conn *c, uint32_t *counter);
 
 rpci_conn_state rpci_conn_state_of(const rpc_conn *c);
 /* Open and not closing: messages may be sent. */
@@ -136,6 +136,20 @@ const char *rpci_conn_error(const rpc_conn *c);
 int rpci_conn_error_code(const rpc_conn *c);
 /* Bytes queued and not yet written. */
 size_t rpci_conn_out_pending(const rpc_conn *c);
+/* Bytes that may still be queued before the output cap (max_outbuf) is
+ * reached; 0 unless open. */
+size_t rpci_conn_out_room(const rpc_conn *c);
+/* Whether a message of 'len' plaintext bytes, once sealed into frames,
+ * fits in rpci_conn_out_room(). */
+bool rpci_conn_can_queue(const rpc_conn *c, size_t len);
+/* Run 'fn(arg)' once, on a later loop pass, when a message of 'len'
+ * plaintext bytes fits in rpci_conn_out_room() (waiters are served in
+ * order), or when the connection closes.  It runs even if the owner
+ * detaches meanwhile. */
+void rpci_conn_when_room(rpc_conn *c, size_t len, rpci_task_fn *fn,
+    void *arg);
+/* Plaintext bytes of the message being built. */
+size_t rpci_conn_built_size(const rpc_conn *c);
 const rpc_limits *rpci_conn_limits(const rpc_conn *c);
 /* NULL once detached. */
 rpci_sched *rpci_conn_sched(const rpc_conn *c);

@@ -46,10 +46,11 @@ struct rpc_conn {
 	void		*upper;		/* the owner's; freed with 'upper_free' */
 	GDestroyNotify	 upper_free;
 	void		*tag;		/* the owner's; not freed */
-	uint32_t	*n_unauth;	/* inbound, while unauthenticated */
 	int		 fd;
 	ev_io		 rd, wr;
-	ev_timer	 hs_timer;
+	ev_timer	 hs_timer;	/* handshake deadline (first the HELLO
+					 * deadline, for an inbound peer) */
+	ev_tstamp	 created;
 	rpci_conn_state	 state;
 	rpc_hs_role	 role;
 	rpc_hs		 hs;
@@ -75,6 +76,12 @@ struct rpc_conn {
 	msgpack_sbuffer	 sb;		/* message being built */
 	msgpack_packer	 pk;
 	ev_timer	 ka_timer;	/* keepalive and disconnect timeout */
+	ev_timer	 wr_timer;	/* write deadline (limits.h) */
+	ev_tstamp	 tx_since;	/* output waiting and nothing written
+					 * since then */
+	bool		 in_inputq;	/* an input task is queued */
+	GQueue		 room_waiters;	/* struct room_waiter, in order */
+	size_t		 room_promised;	/* to waiters woken, not yet run */
 	ev_tstamp	 last_rx;	/* when a frame last arrived */
 	ev_tstamp	 last_ping;	/* when we last sent a PING */
 	char		*error;		/* why it closed */
@@ -86,6 +93,19 @@ static void conn_write_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void conn_hs_timeout_cb(struct ev_loop *loop, ev_timer *w,
     int revents);
 static void conn_ka_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void conn_wr_timeout_cb(struct ev_loop *loop, ev_timer *w,
+    int revents);
+static void conn_update_reading(rpc_conn *c);
+static void conn_wake_room_waiters(rpc_conn *c);
+
+/* Someone waiting for room in the output queue (rpci_conn_when_room). */
+struct room_waiter {
+	rpc_conn	*conn;		/* owned reference, once woken */
+	size_t		 len;		/* sealed bytes wanted */
+	rpci_task_fn	*fn;
+	void		*arg;
+};
+static void conn_close_soon(rpc_conn *c, int code, const char *why);
 
 rpc_conn *
 rpci_conn_new(const rpci_conn_cfg *cfg, int fd, rpc_hs_role role,
@@ -107,7 +127,12 @@ rpci_conn_new(const rpci_conn_cfg *cfg, int fd, rpc_hs_role role,
 	g_strlcpy(c->peer_addr, peer_addr, sizeof(c->peer_addr));
 	ev_io_init(&c->rd, conn_read_cb, fd, EV_READ);
 	ev_io_init(&c->wr, conn_write_cb, fd, EV_WRITE);
+	c->created = ev_now(c->loop);
+	/* A peer that connects and sends nothing gets the shorter HELLO
+	 * deadline, so that it holds a handshake slot only briefly. */
 	ev_timer_init(&c->hs_timer, conn_hs_timeout_cb,
+	    role == RPC_HS_SERVER && c->lim->hello_timeout > 0 ?
+	    MIN(c->lim->hello_timeout, c->lim->handshake_timeout) :
 	    c->lim->handshake_timeout, 0.);
 	c->in = g_byte_array_new();
 	c->msg = g_byte_array_new();
@@ -115,6 +140,7 @@ rpci_conn_new(const rpci_conn_cfg *cfg, int fd, rpc_hs_role role,
 	msgpack_sbuffer_init(&c->sb);
 	msgpack_packer_init(&c->pk, &c->sb, msgpack_sbuffer_write);
 	ev_timer_init(&c->ka_timer, conn_ka_cb, 0., 0.);
+	ev_timer_init(&c->wr_timer, conn_wr_timeout_cb, 0., 0.);
 	ev_timer_start(c->loop, &c->hs_timer);
 	return c;
 }
@@ -206,7 +232,35 @@ write_some(rpc_conn *c)
 		if (w <= 0)
 			return;
 		c->out_off += (size_t)w;
+		c->tx_since = ev_now(c->loop);
 	}
+}
+
+/* What 'len' bytes of one message take in the output queue once sealed
+ * into frames of at most RPC_FRAME_CHUNK bytes. */
+static size_t
+sealed_size(size_t len)
+{
+	size_t frames = len == 0 ? 1 : (len + RPC_FRAME_CHUNK - 1) /
+	    RPC_FRAME_CHUNK;
+
+	return len + frames * (RPC_FRAME_HDR + RPC_FRAME_TAG);
+}
+
+size_t
+rpci_conn_out_room(const rpc_conn *c)
+{
+	size_t pending = rpci_conn_out_pending(c);
+
+	if (!rpci_conn_is_open(c) || pending >= c->lim->max_outbuf)
+		return 0;
+	return c->lim->max_outbuf - pending;
+}
+
+bool
+rpci_conn_can_queue(const rpc_conn *c, size_t len)
+{
+	return sealed_size(len) <= rpci_conn_out_room(c);
 }
 
 /* Seal 'len' bytes of one message into the output queue, as frames of at
@@ -218,6 +272,26 @@ send_plain(rpc_conn *c, const uint8_t *pt, size_t len)
 
 	if (c->state == RPCI_CONN_CLOSED || c->closing)
 		return RPC_E_CLOSED;
+	/* Everything queued counts against the cap, answers included: a
+	 * peer that sends calls and never reads their answers loses its
+	 * connection here instead of growing the queue without bound.
+	 * Reading stopped long before (conn_may_read()), so this takes
+	 * handlers that answer later, all at once. */
+	if (c->state == RPCI_CONN_OPEN &&
+	    sealed_size(len) > c->lim->max_outbuf - MIN(c->lim->max_outbuf,
+	    rpci_conn_out_pending(c))) {
+		g_autofree char *why = g_strdup_printf("%s does not read: "
+		    "output over the %zu-byte cap", c->peer_tubid,
+		    c->lim->max_outbuf);
+
+		g_message("closing connection %s (%s): peer does not read "
+		    "(%zu bytes queued)", c->peer_addr, c->peer_tubid,
+		    rpci_conn_out_pending(c));
+		conn_close_soon(c, RPC_E_CLOSED, why);
+		return RPC_E_CLOSED;
+	}
+	if (c->out_off == c->out->len)
+		c->tx_since = ev_now(c->loop);	/* the queue was empty */
 	do {
 		size_t n = MIN(len - off, RPC_FRAME_CHUNK);
 		size_t old = c->out->len;
@@ -237,6 +311,7 @@ send_plain(rpc_conn *c, const uint8_t *pt, size_t len)
 			write_some(c);
 	} while (off < len);
 	rpci_conn_want_flush(c);
+	conn_update_reading(c);
 	return 0;
 }
 
@@ -278,6 +353,15 @@ rpci_conn_flush(rpc_conn *c)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			ev_io_start(c->loop, &c->wr);
+			conn_wake_room_waiters(c);
+			if (c->state == RPCI_CONN_OPEN &&
+			    c->lim->write_timeout > 0 &&
+			    !ev_is_active(&c->wr_timer)) {
+				ev_timer_set(&c->wr_timer,
+				    c->lim->write_timeout, 0.);
+				ev_timer_start(c->loop, &c->wr_timer);
+			}
+			conn_update_reading(c);
 			return;
 		}
 		if (w < 0) {
@@ -286,10 +370,14 @@ rpci_conn_flush(rpc_conn *c)
 			return;
 		}
 		c->out_off += (size_t)w;
+		c->tx_since = ev_now(c->loop);
 	}
 	g_byte_array_set_size(c->out, 0);
 	c->out_off = 0;
 	ev_io_stop(c->loop, &c->wr);
+	ev_timer_stop(c->loop, &c->wr_timer);
+	conn_update_reading(c);
+	conn_wake_room_waiters(c);
 	if (c->closing)
 		rpci_conn_close(c, c->error_code, "%s", c->error);
 }
@@ -342,20 +430,18 @@ rpci_conn_close(rpc_conn *c, int code, const char *fmt, ...)
 		ev_io_stop(c->loop, &c->wr);
 		ev_timer_stop(c->loop, &c->hs_timer);
 		ev_timer_stop(c->loop, &c->ka_timer);
+		ev_timer_stop(c->loop, &c->wr_timer);
 	}
 	if (c->fd >= 0) {
 		close(c->fd);
 		c->fd = -1;
-	}
-	if (c->n_unauth != NULL) {
-		(*c->n_unauth)--;
-		c->n_unauth = NULL;
 	}
 	g_byte_array_set_size(c->out, 0);
 	c->out_off = 0;
 	g_byte_array_set_size(c->in, 0);
 	c->in_off = 0;
 	g_byte_array_set_size(c->msg, 0);
+	conn_wake_room_waiters(c);
 	/* The owner fails what waited on this connection. */
 	if (c->ops != NULL)
 		c->ops->closed(c, c->ops_arg);
@@ -372,6 +458,58 @@ conn_close_after_flush(rpc_conn *c, int code, const char *why)
 	c->closing = true;
 	ev_io_stop(c->loop, &c->rd);
 	rpci_conn_flush(c);
+}
+
+static void
+conn_close_task(void *arg)
+{
+	rpc_conn *c = arg;
+
+	rpci_conn_close(c, c->error_code, "%s", c->error);
+	rpci_conn_unref(c);
+}
+
+/* Stop reading and sending now, and close on the next loop pass: for a
+ * breach found while sending, when the caller's frames (a handler, a
+ * gift being redeemed) are still using the connection's tables. */
+static void
+conn_close_soon(rpc_conn *c, int code, const char *why)
+{
+	g_free(c->error);
+	c->error = g_strdup(why);
+	c->error_code = code;
+	c->closing = true;
+	ev_io_stop(c->loop, &c->rd);
+	if (c->sched != NULL)
+		rpci_sched_defer(c->sched, conn_close_task, rpci_conn_ref(c));
+	else
+		rpci_conn_close(c, code, "%s", why);
+}
+
+/* The write deadline: output has waited 'write_timeout' seconds with
+ * nothing written. */
+static void
+conn_wr_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	rpc_conn *c = RPC_CONTAINER_OF(w, rpc_conn, wr_timer);
+	ev_tstamp left;
+
+	RPC_UNUSED(revents);
+	if (c->state == RPCI_CONN_CLOSED || rpci_conn_out_pending(c) == 0)
+		return;
+	left = c->tx_since + c->lim->write_timeout - ev_now(loop);
+	if (left > 0) {
+		ev_timer_set(&c->wr_timer, left, 0.);
+		ev_timer_start(loop, &c->wr_timer);
+		return;
+	}
+	rpci_conn_ref(c);
+	g_message("closing connection %s (%s): peer does not read "
+	    "(nothing written for %.1f s)", c->peer_addr, c->peer_tubid,
+	    c->lim->write_timeout);
+	rpci_conn_close(c, RPC_E_TIMEOUT, "%s does not read (nothing "
+	    "written for %.1f s)", c->peer_tubid, c->lim->write_timeout);
+	rpci_conn_unref(c);
 }
 
 void
@@ -408,7 +546,12 @@ conn_hs_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	RPC_UNUSED(loop);
 	RPC_UNUSED(revents);
 	rpci_conn_ref(c);
-	if (c->state != RPCI_CONN_OPEN) {
+	if (c->state == RPCI_CONN_HELLO && c->role == RPC_HS_SERVER) {
+		g_message("closing connection %s: no HELLO in time",
+		    c->peer_addr);
+		rpci_conn_close(c, RPC_E_TIMEOUT, "handshake with %s timed out "
+		    "(no HELLO)", c->peer_addr);
+	} else if (c->state != RPCI_CONN_OPEN) {
 		g_message("closing connection %s: handshake timed out",
 		    c->peer_addr);
 		rpci_conn_close(c, RPC_E_TIMEOUT, "handshake with %s timed out",
@@ -506,6 +649,11 @@ handle_hello(rpc_conn *c, const uint8_t *p)
 	rpc_aead_init(&c->tx, c->hs.k_send);
 	rpc_aead_init(&c->rx, c->hs.k_recv);
 	c->state = RPCI_CONN_AUTH;
+	/* The rest of the handshake deadline, now that HELLO is in. */
+	ev_timer_stop(c->loop, &c->hs_timer);
+	ev_timer_set(&c->hs_timer, MAX(c->created +
+	    c->lim->handshake_timeout - ev_now(c->loop), 0.001), 0.);
+	ev_timer_start(c->loop, &c->hs_timer);
 	/* The client proves itself first; the server answers only after
 	 * checking it and deciding whether to keep the connection. */
 	if (c->role == RPC_HS_CLIENT)
@@ -554,10 +702,6 @@ handle_auth(rpc_conn *c, const uint8_t *pt, size_t len)
 	ev_timer_stop(c->loop, &c->hs_timer);
 	c->last_rx = c->last_ping = ev_now(c->loop);
 	conn_ka_schedule(c);
-	if (c->n_unauth != NULL) {
-		(*c->n_unauth)--;
-		c->n_unauth = NULL;
-	}
 	if (c->ops != NULL)
 		c->ops->opened(c, c->ops_arg);
 }
@@ -596,6 +740,11 @@ process_input(rpc_conn *c)
 		uint8_t *dst;
 		bool more, part;
 		int r;
+
+		/* Paused (back-pressure): what was read waits in c->in
+		 * until conn_update_reading() resumes. */
+		if (c->state == RPCI_CONN_OPEN && !ev_is_active(&c->rd))
+			return 0;
 
 		if (c->state == RPCI_CONN_HELLO) {
 			if (avail < RPC_HS_HELLO_LEN)
@@ -729,6 +878,12 @@ rpci_conn_build_raw(rpc_conn *c, const void *p, size_t len)
 	msgpack_sbuffer_write(&c->sb, p, len);
 }
 
+size_t
+rpci_conn_built_size(const rpc_conn *c)
+{
+	return c->sb.size;
+}
+
 void
 rpci_conn_build_clear(rpc_conn *c)
 {
@@ -737,18 +892,109 @@ rpci_conn_build_clear(rpc_conn *c)
 
 /* ---- back-pressure ---- */
 
+/* Whether to take input now: the owner wants it (handlers keep up, no
+ * gift holds messages back) and the peer reads what we send, that is
+ * less than half the output cap is queued.  A peer that sends calls and
+ * does not read the answers is thus stopped after about half the cap,
+ * and the other half is room for the answers of calls already taken. */
+static bool
+conn_may_read(const rpc_conn *c)
+{
+	return c->reading && rpci_conn_out_pending(c) < c->lim->max_outbuf / 2;
+}
+
+static void
+conn_input_task(void *arg)
+{
+	rpc_conn *c = arg;
+
+	c->in_inputq = false;
+	if (c->state == RPCI_CONN_OPEN && !c->closing &&
+	    ev_is_active(&c->rd))
+		c->need = process_input(c);
+	rpci_conn_unref(c);
+}
+
+/* Start or stop the read watcher as conn_may_read() says.  Input read
+ * before a pause is processed on a later loop pass, never inside this
+ * call (which runs from inside sends and handlers). */
+static void
+conn_update_reading(rpc_conn *c)
+{
+	bool want;
+
+	if (c->sched == NULL || c->state != RPCI_CONN_OPEN || c->closing)
+		return;
+	want = conn_may_read(c);
+	if (want && !ev_is_active(&c->rd)) {
+		ev_io_start(c->loop, &c->rd);
+		if (c->in->len > c->in_off && !c->in_inputq) {
+			c->in_inputq = true;
+			rpci_sched_defer(c->sched, conn_input_task,
+			    rpci_conn_ref(c));
+		}
+	} else if (!want && ev_is_active(&c->rd)) {
+		ev_io_stop(c->loop, &c->rd);
+	}
+}
+
+/* Run the waiters at the head of the queue whose message now fits (all
+ * of them once the connection is closed), on a later loop pass. */
+static void
+room_waiter_run(void *arg)
+{
+	struct room_waiter *w = arg;
+	rpc_conn *c = w->conn;
+
+	c->room_promised -= w->len;
+	w->fn(w->arg);
+	g_free(w);
+	rpci_conn_unref(c);
+}
+
+static void
+conn_wake_room_waiters(rpc_conn *c)
+{
+	struct room_waiter *w;
+	bool open = c->state != RPCI_CONN_CLOSED && !c->closing;
+
+	while ((w = g_queue_peek_head(&c->room_waiters)) != NULL) {
+		size_t room = rpci_conn_out_room(c);
+
+		/* Room promised to a waiter woken earlier is not offered
+		 * again before that waiter has run. */
+		room -= MIN(room, c->room_promised);
+		if (open && w->len > room)
+			break;
+		g_queue_pop_head(&c->room_waiters);
+		w->conn = rpci_conn_ref(c);
+		c->room_promised += w->len;
+		if (c->sched != NULL)
+			rpci_sched_defer(c->sched, room_waiter_run, w);
+		else
+			room_waiter_run(w);
+	}
+}
+
+void
+rpci_conn_when_room(rpc_conn *c, size_t len, rpci_task_fn *fn, void *arg)
+{
+	struct room_waiter *w = g_new0(struct room_waiter, 1);
+
+	w->len = sealed_size(len);
+	w->fn = fn;
+	w->arg = arg;
+	g_queue_push_tail(&c->room_waiters, w);
+	conn_wake_room_waiters(c);
+}
+
 void
 rpci_conn_set_reading(rpc_conn *c, bool want)
 {
 	if (c->sched == NULL || c->state != RPCI_CONN_OPEN || c->closing)
 		return;
-	if (want && !c->reading) {
-		c->reading = true;
-		ev_io_start(c->loop, &c->rd);
-	} else if (!want && c->reading) {
-		c->reading = false;
-		ev_io_stop(c->loop, &c->rd);
-	}
+	c->reading = want;
+	conn_update_reading(c);
 }
 
 /* ---- accessors ---- */
@@ -782,12 +1028,6 @@ void
 rpci_conn_set_target(rpc_conn *c, const uint8_t *tubid_raw)
 {
 	memcpy(c->target, tubid_raw, RPC_TUBID_RAW);
-}
-
-void
-rpci_conn_set_unauth_counter(rpc_conn *c, uint32_t *counter)
-{
-	c->n_unauth = counter;
 }
 
 rpci_conn_state

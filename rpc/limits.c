@@ -15,10 +15,13 @@ rpc_limits_init(rpc_limits *lim)
 	lim->max_inflight = 256;
 	lim->max_outstanding = 4096;
 	lim->max_unauth = 64;
+	lim->max_unauth_per_addr = 8;
 	lim->handshake_timeout = 30.0;
+	lim->hello_timeout = 5.0;
 	lim->max_exports = 10000;
 	lim->max_imports = 10000;
 	lim->max_outbuf = 64u * 1024 * 1024;
+	lim->write_timeout = 60.0;
 	lim->max_gifts = 1024;
 	lim->accept_gifts = true;
 	lim->keepalive = 240.0;

@@ -20,15 +20,26 @@ typedef struct rpc_limits {
 	uint32_t	max_outstanding; /* outbound calls awaiting answers
 					 * per connection: 4096 */
 	uint32_t	max_unauth;	/* connections still in handshake per
-					 * listener: 64 */
+					 * listener (the oldest is closed to
+					 * admit a new one): 64 */
+	uint32_t	max_unauth_per_addr; /* of those, from one IP address
+					 * (a new one beyond is refused): 8 */
 	double		handshake_timeout; /* seconds: 30 */
+	double		hello_timeout;	/* seconds an inbound peer has to send
+					 * its HELLO: 5 (at most
+					 * handshake_timeout) */
 	uint32_t	max_exports;	/* objects exported per connection:
 					 * 10000 */
 	uint32_t	max_imports;	/* remote references per connection:
 					 * 10000 */
-	size_t		max_outbuf;	/* queued output bytes per connection
-					 * before new calls fail with
-					 * "overloaded": 64 MiB */
+	size_t		max_outbuf;	/* queued output bytes per connection,
+					 * answers included: reading pauses at
+					 * half, new calls fail "overloaded"
+					 * and anything else closes the
+					 * connection: 64 MiB */
+	double		write_timeout;	/* seconds queued output may wait with
+					 * nothing written before the
+					 * connection closes: 60; 0 never */
 	uint32_t	max_gifts;	/* gifts given per connection and not
 					 * yet redeemed: 1024 */
 	bool		accept_gifts;	/* redeem and give third-party

@@ -198,6 +198,7 @@ rpc_mp_open(rpc_mp *it, const msgpack_object *o, uint32_t min, uint32_t max)
 	g_return_val_if_fail(it != NULL, RPC_E_FORMAT);
 	it->items = NULL;
 	it->n = it->i = 0;
+	it->refs = NULL;
 	if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY)
 		return RPC_E_FORMAT;
 	if (o->via.array.size < min)
@@ -218,12 +219,21 @@ rpc_mp_sub(rpc_mp *it, rpc_mp *sub, uint32_t min, uint32_t max)
 	g_return_val_if_fail(sub != NULL, RPC_E_FORMAT);
 	sub->items = NULL;
 	sub->n = sub->i = 0;
+	sub->refs = NULL;
 	if ((o = mp_peek(it)) == NULL)
 		return RPC_E_FORMAT;
 	if ((r = rpc_mp_open(sub, o, min, max)) != 0)
 		return r;
+	sub->refs = it->refs;
 	it->i++;
 	return 0;
+}
+
+void
+rpc_mp_set_refs(rpc_mp *it, const rpc_refctx *refs)
+{
+	g_return_if_fail(it != NULL);
+	it->refs = refs;
 }
 
 int

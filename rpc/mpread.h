@@ -53,9 +53,16 @@ int rpc_mp_prescan(const uint8_t *p, size_t len,
  * left or the item has the wrong type or an integer is out of range,
  * RPC_E_TOOBIG when a str, bin, array or map is longer than allowed.  Out
  * parameters are cleared (0, NULL, false) on entry. */
+typedef struct rpc_refctx rpc_refctx;
+
 typedef struct rpc_mp {
 	const msgpack_object	*items;	/* borrowed; lives in the zone */
 	uint32_t		 n, i;
+	/* The references of the message the items came from (borrowed;
+	 * rpc/conn.h), for rpc_arg_ref(): set by the tub on the arguments
+	 * it hands a handler, inherited by rpc_mp_sub(), NULL after
+	 * rpc_mp_open() (set it with rpc_mp_set_refs()). */
+	const rpc_refctx	*refs;
 } rpc_mp;
 
 /* Open 'o', which must be an array of min..max items.  RPC_E_FORMAT if it
@@ -63,7 +70,10 @@ typedef struct rpc_mp {
  * range (RPC_E_FORMAT below min, RPC_E_TOOBIG above max). */
 int rpc_mp_open(rpc_mp *it, const msgpack_object *o, uint32_t min,
     uint32_t max);
-/* The next item is an array of min..max items: open a cursor on it. */
+/* Let 'it' resolve references through 'refs' (borrowed; may be NULL). */
+void rpc_mp_set_refs(rpc_mp *it, const rpc_refctx *refs);
+/* The next item is an array of min..max items: open a cursor on it, with
+ * the references of 'it'. */
 int rpc_mp_sub(rpc_mp *it, rpc_mp *sub, uint32_t min, uint32_t max);
 /* The next item is a non-negative integer <= max. */
 int rpc_mp_uint(rpc_mp *it, uint64_t max, uint64_t *v);

@@ -71,7 +71,14 @@ struct rpc_listener {
 	int		 fd;
 	uint16_t	 port;
 	ev_io		 io;
-	uint32_t	 n_unauth;
+	GQueue		 unauth;	/* struct unauth, oldest first */
+};
+
+/* An inbound connection still in its handshake. */
+struct unauth {
+	rpc_conn	*conn;		/* borrowed: leaves the queue when it
+					 * opens or closes */
+	char		 host[INET6_ADDRSTRLEN];
 };
 
 /* A pending rpc_tub_get_ref(). */
@@ -261,6 +268,7 @@ rpc_tub_free(rpc_tub *tub)
 
 		ev_io_stop(tub->loop, &ln->io);
 		close(ln->fd);
+		g_queue_clear_full(&ln->unauth, g_free);
 		g_free(ln);
 	}
 	g_ptr_array_free(tub->listeners, TRUE);
@@ -633,6 +641,79 @@ format_addr(const struct sockaddr *sa, char *out, size_t outlen)
 	}
 }
 
+/* The host part of a peer address (IP only, no port). */
+static void
+format_host(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	g_strlcpy(out, "?", outlen);
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, out, (socklen_t)outlen);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, out, (socklen_t)outlen);
+}
+
+/* Forget 'c' as unauthenticated (it opened or closed). */
+static void
+tub_unauth_forget(rpc_tub *tub, rpc_conn *c)
+{
+	guint i;
+
+	for (i = 0; i < tub->listeners->len; i++) {
+		rpc_listener *ln = g_ptr_array_index(tub->listeners, i);
+		GList *l;
+
+		for (l = ln->unauth.head; l != NULL; l = l->next) {
+			struct unauth *u = l->data;
+
+			if (u->conn == c) {
+				g_queue_delete_link(&ln->unauth, l);
+				g_free(u);
+				return;
+			}
+		}
+	}
+}
+
+/* Whether to admit a connection from 'host' to 'ln': refuse it if that
+ * address already has max_unauth_per_addr connections in handshake;
+ * when the listener is full, close its oldest handshake instead (an
+ * attacker who keeps reconnecting then only pushes out his own). */
+static bool
+listener_admit(rpc_listener *ln, const char *host, const char *addr)
+{
+	const rpc_limits *lim = &ln->tub->lim;
+	struct unauth *u;
+	uint32_t same = 0;
+	GList *l;
+
+	for (l = ln->unauth.head; l != NULL; l = l->next)
+		if (strcmp(((struct unauth *)l->data)->host, host) == 0)
+			same++;
+	if (same >= lim->max_unauth_per_addr) {
+		g_message("refusing connection from %s: %u connections from "
+		    "that address already in handshake", addr, same);
+		return false;
+	}
+	if (g_queue_get_length(&ln->unauth) >= lim->max_unauth) {
+		if (lim->max_unauth == 0)
+			return false;
+		rpc_conn *old;
+
+		u = g_queue_peek_head(&ln->unauth);
+		old = rpci_conn_ref(u->conn);
+		g_message("closing connection %s: %u connections in "
+		    "handshake, this one the oldest", rpci_conn_peer_addr(old),
+		    g_queue_get_length(&ln->unauth));
+		/* Closing takes it out of the queue (tub_conn_closed). */
+		rpci_conn_close(old, RPC_E_CLOSED, "closed to admit a newer "
+		    "connection: too many in handshake");
+		rpci_conn_unref(old);
+	}
+	return true;
+}
+
 static void
 listener_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -645,7 +726,8 @@ listener_cb(struct ev_loop *loop, ev_io *w, int revents)
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		char addr[64];
+		char addr[64], host[INET6_ADDRSTRLEN];
+		struct unauth *u;
 		rpc_conn *c;
 		int fd;
 
@@ -659,17 +741,17 @@ listener_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 		format_addr((struct sockaddr *)&ss, addr, sizeof(addr));
-		if (ln->n_unauth >= tub->lim.max_unauth) {
-			g_message("refusing connection from %s: %u "
-			    "connections already in handshake", addr,
-			    ln->n_unauth);
+		format_host((struct sockaddr *)&ss, host, sizeof(host));
+		if (!listener_admit(ln, host, addr)) {
 			close(fd);
 			continue;
 		}
 		set_socket_options(fd);
 		c = tub_conn_new(tub, fd, RPC_HS_SERVER, addr);
-		rpci_conn_set_unauth_counter(c, &ln->n_unauth);
-		ln->n_unauth++;
+		u = g_new0(struct unauth, 1);
+		u->conn = c;
+		g_strlcpy(u->host, host, sizeof(u->host));
+		g_queue_push_tail(&ln->unauth, u);
 		rpci_conn_start(c);
 	}
 }
@@ -1029,6 +1111,7 @@ tub_conn_opened(rpc_tub *tub, rpc_conn *c)
 	rpc_conn *keep = c, *drop = NULL;
 	rpc_connector *k = rpci_conn_tag(c);
 
+	tub_unauth_forget(tub, c);
 	if (old != NULL && old != c) {
 		keep = pick_survivor(tub, old, c);
 		drop = keep == c ? old : c;
@@ -1070,6 +1153,7 @@ tub_conn_closed(rpc_tub *tub, rpc_conn *c)
 
 	if (g_hash_table_lookup(tub->conns, peer) == c)
 		g_hash_table_remove(tub->conns, peer);
+	tub_unauth_forget(tub, c);
 	if (k != NULL && k->attempt == c) {
 		rpci_conn_set_tag(c, NULL);
 		k->attempt = NULL;

@@ -19,10 +19,12 @@
 struct held;
 
 /* Where a message goes once its references are live: 'dispatch' with the
- * message, or 'failed' when a reference could not be resolved (a gift
- * that failed is RPC_E_REMOTE; anything else breaks the protocol). */
+ * message and the context that resolves its references (borrowed, valid
+ * during the dispatch only), or 'failed' when a reference could not be
+ * resolved (a gift that failed is RPC_E_REMOTE; anything else breaks the
+ * protocol). */
 typedef struct rpci_values_sink {
-	void	(*dispatch)(rpc_conn *c, rpc_msg *m);
+	void	(*dispatch)(rpc_conn *c, rpc_msg *m, const rpc_refctx *refs);
 	void	(*failed)(rpc_conn *c, rpc_msg *m, const GError *err);
 } rpci_values_sink;
 

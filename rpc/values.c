@@ -26,23 +26,27 @@
  * into the references of the message being delivered.  No pointer ever
  * sits in a value, so a handler that packs a received value as it is
  * (instead of with rpc_value_pack()) sends nothing that reveals memory,
- * and a value kept past its callback resolves to nothing. */
+ * and the FURL a reference carried is gone from the zone. */
 #define VALREF_MAGIC	0x72656621u
 
 struct valref {
 	uint32_t	 magic;
-	uint32_t	 index;		/* into the delivery's 'keep' */
+	uint32_t	 index;		/* into the context's 'refs' */
 };
 
-/* The message being delivered (deliveries nest when a handler's work
- * delivers another message, so they form a stack). */
-struct delivery {
-	GPtrArray		*keep;		/* rpc_ref* / rpc_obj* */
-	GArray			*kinds;		/* 'r' / 'o' per entry */
-	struct delivery		*prev;
+/* One resolved reference of a delivery. */
+struct refent {
+	const msgpack_object	*where;	/* the ext value it replaced */
+	void			*p;	/* rpc_ref* ('r') or rpc_obj* ('o') */
+	char			 kind;
 };
 
-static struct delivery *current;
+/* The references of one message being delivered, handed to the handler
+ * (in its argument cursor) or to the answer callback.  It lives on the
+ * stack of rpci_values_deliver() for the duration of the dispatch. */
+struct rpc_refctx {
+	GArray			*refs;	/* struct refent */
+};
 
 /* A message waiting for its gifts. */
 struct held {
@@ -191,14 +195,14 @@ parse_ref_furl(const char *p, size_t n, GError **err)
 
 /* Walk 'o', replacing each reference with a struct valref.  Gifts take
  * their resolved values from 'h' in order.  Every reference taken is
- * appended to 'keep' (rpc_ref* with kind 'r', rpc_obj* with kind 'o' in
- * 'kinds'). */
+ * appended to 'ctx' (rpc_ref* with kind 'r', rpc_obj* with kind 'o'),
+ * with the address of the ext value it stands for. */
 static bool
 materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
-    struct held *h, guint *gift_i, GPtrArray *keep, GArray *kinds,
-    GError **err)
+    struct held *h, guint *gift_i, rpc_refctx *ctx, GError **err)
 {
 	struct valref *vr;
+	struct refent ent;
 	uint32_t i;
 	char kind;
 
@@ -206,15 +210,15 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 	case MSGPACK_OBJECT_ARRAY:
 		for (i = 0; i < o->via.array.size; i++)
 			if (!materialize(c, &o->via.array.ptr[i], zone, h,
-			    gift_i, keep, kinds, err))
+			    gift_i, ctx, err))
 				return false;
 		return true;
 	case MSGPACK_OBJECT_MAP:
 		for (i = 0; i < o->via.map.size; i++)
 			if (!materialize(c, &o->via.map.ptr[i].key, zone, h,
-			    gift_i, keep, kinds, err) ||
+			    gift_i, ctx, err) ||
 			    !materialize(c, &o->via.map.ptr[i].val, zone, h,
-			    gift_i, keep, kinds, err))
+			    gift_i, ctx, err))
 				return false;
 		return true;
 	case MSGPACK_OBJECT_EXT:
@@ -229,7 +233,7 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 	if (vr == NULL)
 		g_error("out of memory");
 	vr->magic = VALREF_MAGIC;
-	vr->index = keep->len;
+	vr->index = ctx->refs->len;
 	if (o->via.ext.type == RPC_EXT_MYREF) {
 		g_autoptr(rpc_furl) f = NULL;
 		const char *text;
@@ -291,26 +295,29 @@ materialize(rpc_conn *c, msgpack_object *o, msgpack_zone *zone,
 		return rpc_set_error(err, RPC_E_FORMAT, "unknown ext type %d",
 		    o->via.ext.type);
 	}
-	g_ptr_array_add(keep, kind == 'r' ? (void *)vref : (void *)vobj);
-	g_array_append_val(kinds, kind);
+	ent.where = o;
+	ent.p = kind == 'r' ? (void *)vref : (void *)vobj;
+	ent.kind = kind;
+	g_array_append_val(ctx->refs, ent);
 	o->via.ext.ptr = (const char *)vr;
 	o->via.ext.size = sizeof(*vr);
 	return true;
 }
 
 static void
-release_keep(GPtrArray *keep, GArray *kinds)
+release_refs(rpc_refctx *ctx)
 {
 	guint i;
 
-	for (i = 0; i < keep->len; i++) {
-		if (g_array_index(kinds, char, i) == 'r')
-			rpc_ref_unref(g_ptr_array_index(keep, i));
+	for (i = 0; i < ctx->refs->len; i++) {
+		struct refent *e = &g_array_index(ctx->refs, struct refent, i);
+
+		if (e->kind == 'r')
+			rpc_ref_unref(e->p);
 		else
-			rpc_obj_unref(g_ptr_array_index(keep, i));
+			rpc_obj_unref(e->p);
 	}
-	g_ptr_array_free(keep, TRUE);
-	g_array_free(kinds, TRUE);
+	g_array_free(ctx->refs, TRUE);
 }
 
 /* Count the gifts in 'o' and append their (gift id, FURL) ext values. */
@@ -570,58 +577,60 @@ void
 rpci_values_deliver(rpc_conn *c, rpc_msg *m, msgpack_unpacked *up,
     struct held *h, const rpci_values_sink *sink)
 {
-	GPtrArray *keep = g_ptr_array_new();
-	GArray *kinds = g_array_new(FALSE, FALSE, sizeof(char));
-	struct delivery d = { keep, kinds, current };
+	rpc_refctx ctx;
 	msgpack_object *v = NULL;
 	GError *err = NULL;
 	guint gift_i = 0;
 
+	ctx.refs = g_array_new(FALSE, FALSE, sizeof(struct refent));
 	if (m->type == RPC_MSG_CALL)
 		v = &up->data.via.array.ptr[4];
 	else if (m->type == RPC_MSG_ANSWER)
 		v = (msgpack_object *)m->value;
-	if (v != NULL && !materialize(c, v, up->zone, h, &gift_i, keep,
-	    kinds, &err)) {
+	if (v != NULL && !materialize(c, v, up->zone, h, &gift_i, &ctx,
+	    &err)) {
 		sink->failed(c, m, err);
 		g_error_free(err);
 	} else {
-		current = &d;
-		sink->dispatch(c, m);
-		current = d.prev;
+		sink->dispatch(c, m, &ctx);
 	}
-	release_keep(keep, kinds);
+	release_refs(&ctx);
 }
 
 /* ---- accessors ---- */
 
 gboolean
-rpc_value_ref(const msgpack_object *o, rpc_ref **ref, rpc_obj **obj)
+rpc_value_ref(const rpc_refctx *ctx, const msgpack_object *o, rpc_ref **ref,
+    rpc_obj **obj)
 {
 	const struct valref *vr;
-	char kind;
+	const struct refent *e;
 
 	*ref = NULL;
 	if (obj != NULL)
 		*obj = NULL;
-	if (o == NULL || o->type != MSGPACK_OBJECT_EXT ||
-	    o->via.ext.size != sizeof(struct valref) || current == NULL)
+	if (ctx == NULL || o == NULL || o->type != MSGPACK_OBJECT_EXT ||
+	    o->via.ext.size != sizeof(struct valref))
 		return FALSE;
 	vr = (const struct valref *)(const void *)o->via.ext.ptr;
-	if (vr->magic != VALREF_MAGIC || vr->index >= current->keep->len)
+	if (vr->magic != VALREF_MAGIC || vr->index >= ctx->refs->len)
 		return FALSE;
-	kind = g_array_index(current->kinds, char, vr->index);
-	if (kind == 'o' && obj == NULL)
+	e = &g_array_index(ctx->refs, struct refent, vr->index);
+	/* A copy of the value, or a value of another message, is not the
+	 * ext value this entry replaced. */
+	if (e->where != o)
 		return FALSE;
-	if (kind == 'r')
-		*ref = g_ptr_array_index(current->keep, vr->index);
+	if (e->kind == 'o' && obj == NULL)
+		return FALSE;
+	if (e->kind == 'r')
+		*ref = e->p;
 	else
-		*obj = g_ptr_array_index(current->keep, vr->index);
+		*obj = e->p;
 	return TRUE;
 }
 
 gboolean
-rpc_value_pack(rpc_pack *p, const msgpack_object *o)
+rpc_value_pack(rpc_pack *p, const rpc_refctx *ctx, const msgpack_object *o)
 {
 	rpc_ref *ref;
 	rpc_obj *obj;
@@ -631,18 +640,18 @@ rpc_value_pack(rpc_pack *p, const msgpack_object *o)
 	case MSGPACK_OBJECT_ARRAY:
 		rpc_pack_array(p, o->via.array.size);
 		for (i = 0; i < o->via.array.size; i++)
-			if (!rpc_value_pack(p, &o->via.array.ptr[i]))
+			if (!rpc_value_pack(p, ctx, &o->via.array.ptr[i]))
 				return FALSE;
 		return TRUE;
 	case MSGPACK_OBJECT_MAP:
 		rpc_pack_map(p, o->via.map.size);
 		for (i = 0; i < o->via.map.size; i++)
-			if (!rpc_value_pack(p, &o->via.map.ptr[i].key) ||
-			    !rpc_value_pack(p, &o->via.map.ptr[i].val))
+			if (!rpc_value_pack(p, ctx, &o->via.map.ptr[i].key) ||
+			    !rpc_value_pack(p, ctx, &o->via.map.ptr[i].val))
 				return FALSE;
 		return TRUE;
 	case MSGPACK_OBJECT_EXT:
-		if (!rpc_value_ref(o, &ref, &obj))
+		if (!rpc_value_ref(ctx, o, &ref, &obj))
 			return FALSE;	/* a stale or foreign reference */
 		if (ref != NULL)
 			rpc_pack_ref(p, ref);
@@ -666,7 +675,7 @@ rpc_arg_ref(rpc_mp *it, rpc_ref **ref, rpc_obj **obj)
 	if (it->i >= it->n)
 		return RPC_E_FORMAT;
 	o = &it->items[it->i];
-	if (!rpc_value_ref(o, ref, obj))
+	if (!rpc_value_ref(it->refs, o, ref, obj))
 		return RPC_E_FORMAT;
 	it->i++;
 	return 0;

@@ -89,7 +89,8 @@ tests_bench_rpc_bench_LDADD = $(RPC_LIBS)
 tests_bench_tcp_pingpong_LDADD =
 tests_bench_aead_speed_LDADD = $(RPC_LIBS)
 EXTRA_DIST += tests/bench/foolscap-bench.py tests/bench/run-bench.sh \
-	tests/bench/grid-bench.sh
+	tests/bench/grid-bench.sh tests/bench/capnp/bench.capnp \
+	tests/bench/capnp/capnp-bench.c++
 
 # Interop: the protocol document's vectors recomputed with PyNaCl, and an
 # independent Python peer of the protocol against the C tub both ways.
@@ -104,12 +105,14 @@ tests_interop_interop_peer_LDADD = $(RPC_LIBS)
 # Integration: real processes on loopback.
 TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
-	tests/integration/test_grid_put_get.sh \
+	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
+	tests/integration/test_welcome_browser.sh \
 	tests/integration/test_accounts.sh
 check_PROGRAMS += tests/integration/test_rpc_liveness
 EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
-	tests/integration/test_grid_put_get.sh tests/demo.sh \
+	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
+	tests/integration/test_welcome_browser.sh tests/demo.sh \
 	tests/integration/test_accounts.sh tests/demo_accounts.sh
 
 # Fuzz targets: built as libFuzzer programs with --enable-fuzzing (clang);

@@ -26,6 +26,7 @@
 #include "account/db.h"
 #include "account/desk.h"
 #include "grid/storage.h"
+#include "rpc/common.h"
 #include "rpc/conn.h"
 #include "rpc/ident.h"
 #include "rpc/tub.h"
@@ -49,10 +50,12 @@ got_ref(rpc_ref *ref, const GError *err, void *arg)
 }
 
 static void
-answered(const msgpack_object *result, const GError *err, void *arg)
+answered(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct step *s = arg;
 
+	RPC_UNUSED(refs);
 	(void)result;
 	s->done = TRUE;
 	s->failed = err != NULL;

@@ -4,14 +4,17 @@
 # k=3 happy=7 n=10, 1 MiB segments.  For a large file (SIZE_MB, default
 # 256) and for many small files (FILES of 4 KiB, default 1000), RUNS times
 # each (default 3): MB/s or files/s, and the client node's peak RSS
-# (VmHWM).  Prints one JSON line per measurement, then the medians.  Not a
-# test: nothing is asserted.
+# (VmHWM).  Beside them, for context, the tub's own bulk figure
+# (rpc-bench --mode bulk: 1 MiB echo calls on one connection) measured in
+# the same run.  Prints one JSON line per measurement, then the medians.
+# Not a test: nothing is asserted.
 #
 #   sh tests/bench/grid-bench.sh BUILD_DIR
 #   knobs: SIZE_MB=256 FILES=1000 RUNS=3 KEEP=1 (keep the grid's directory)
 set -eu
 BUILD=$(cd "${1:?usage: grid-bench.sh BUILD_DIR}" && pwd)
 TAHOE=$BUILD/cli/tahoe
+RPC=$BUILD/tests/bench/rpc-bench
 SIZE_MB=${SIZE_MB:-256}
 FILES=${FILES:-1000}
 RUNS=${RUNS:-3}
@@ -52,6 +55,26 @@ until "$TAHOE" -d client status 2>/dev/null | grep -q "10 of 10 connected"; do
 	[ $n -gt 300 ] && { echo "the grid did not come up" >&2; exit 1; }
 	sleep 0.1
 done
+rpc_bulk() {
+	rm -f rpc.furl
+	"$RPC" serve --furl-file rpc.furl >/dev/null 2>&1 &
+	rp=$!
+	PIDS="$PIDS $rp"
+	n=0
+	until [ -s rpc.furl ]; do
+		n=$((n + 1))
+		[ $n -gt 200 ] && { echo "rpc-bench did not start" >&2; exit 1; }
+		sleep 0.1
+	done
+	timeout -k 5 60 "$RPC" client --furl-file rpc.furl --mode bulk \
+	    --seconds 3 | "$PY" -c '
+import json, sys
+r = json.loads(sys.stdin.readline())
+print(json.dumps({"mode": "rpc_bulk", "run": int(sys.argv[1]), "mb_per_s": r["mb_per_s"]}))
+' "$1"
+	kill -TERM "$rp" 2>/dev/null || true
+	wait "$rp" 2>/dev/null || true
+}
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$pid_client/status; }
 
 r=0
@@ -73,6 +96,7 @@ for i in range(int(sys.argv[1])):
 	t2=$(now)
 	cmp -s big out || { echo "get returned other bytes" >&2; exit 1; }
 	rm -f out
+	rpc_bulk "$r"
 	"$PY" -c '
 import json, sys
 t0, t1, t2, size_mb, rss, r = map(float, sys.argv[1:])
@@ -106,5 +130,6 @@ print(json.dumps({"summary": True,
     "put_mb_per_s": med("put", "mb_per_s"), "get_mb_per_s": med("get", "mb_per_s"),
     "put_small_files_per_s": med("put_small", "files_per_s"),
     "get_small_files_per_s": med("get_small", "files_per_s"),
+    "rpc_bulk_mb_per_s": med("rpc_bulk", "mb_per_s"),
     "client_vmhwm_mib": max(r["vmhwm_mib"] for r in rows if r["mode"] == "client_rss")}))
 EOF

@@ -388,8 +388,8 @@ is_int(const msgpack_object *o, int64_t want)
 	return false;
 }
 
-static void bench_answer_cb(const msgpack_object *result, const GError *err,
-    void *arg);
+static void bench_answer_cb(const msgpack_object *result,
+    const rpc_refctx *refs, const GError *err, void *arg);
 
 static void
 bench_send(struct slot *s)
@@ -414,12 +414,14 @@ bench_start_timing(struct bench *b)
 }
 
 static void
-bench_answer_cb(const msgpack_object *result, const GError *err, void *arg)
+bench_answer_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct slot *s = arg;
 	struct bench *b = s->b;
 	double t = now_us();
 
+	RPC_UNUSED(refs);
 	b->outstanding--;
 	if (b->done)
 		return;
@@ -526,10 +528,12 @@ struct trial {
 };
 
 static void
-trial_answer_cb(const msgpack_object *result, const GError *err, void *arg)
+trial_answer_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct trial *tr = arg;
 
+	RPC_UNUSED(refs);
 	tr->done = true;
 	if (err != NULL)
 		tr->error = g_strdup_printf("call failed: %s", err->message);
@@ -712,10 +716,12 @@ struct one_call {
 };
 
 static void
-one_answer_cb(const msgpack_object *result, const GError *err, void *arg)
+one_answer_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct one_call *c = arg;
 
+	RPC_UNUSED(refs);
 	c->done = true;
 	if (err != NULL) {
 		fprintf(stderr, "rpc-bench: call failed: %s\n",

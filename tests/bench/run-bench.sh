@@ -4,9 +4,10 @@
 #   sh tests/bench/run-bench.sh [BUILD_DIR]      (or BUILD=DIR sh ...)
 #
 # For each mode (seq, window 64, bulk 1 MiB, connect) runs the C tub
-# (rpc-bench) and Foolscap (foolscap-bench.py) against their own servers,
-# RUNS times each, alternating C and Foolscap so that both see the same
-# machine noise; the TCP floor (tcp-pingpong) runs before each seq pair.  Every
+# (rpc-bench), Foolscap (foolscap-bench.py) and Cap'n Proto (capnp/, built
+# here with Debian's capnproto and libcapnp-dev when they are installed;
+# no connect mode) against their own servers, RUNS times each, taking
+# turns so that all see the same machine noise; the TCP floor (tcp-pingpong) runs before each seq pair.  Every
 # result is printed as one JSON line with an "impl" field added; a summary
 # of medians and the target ratios follows.  Environment:
 #   SECONDS_PER_RUN  measuring time of each run (default 3)
@@ -31,6 +32,7 @@ SIZE=1048576
 RPC=$BUILD/tests/bench/rpc-bench
 TCP=$BUILD/tests/bench/tcp-pingpong
 FOOL=$HERE/foolscap-bench.py
+CAPNP_SRC=$HERE/capnp
 
 for p in "$RPC" "$TCP"; do
 	if [ ! -x "$p" ]; then
@@ -75,6 +77,7 @@ RES=$D/results
 : >"$RES"
 c_pid=
 f_pid=
+k_pid=
 failed=0
 
 stop_server() {
@@ -91,6 +94,7 @@ stop_server() {
 cleanup() {
 	stop_server "$c_pid"
 	stop_server "$f_pid"
+	stop_server "$k_pid"
 	rm -rf "$D"
 }
 trap cleanup EXIT
@@ -163,6 +167,37 @@ else
 	    "skipping Foolscap (install python3-foolscap)"
 fi
 
+# Cap'n Proto: compiled here (C++, kj and capnp), not by make.
+have_capnp=0
+if command -v capnp >/dev/null 2>&1 && command -v c++ >/dev/null 2>&1 &&
+    pkg-config --exists capnp-rpc 2>/dev/null; then
+	mkdir "$D/capnp"
+	# shellcheck disable=SC2046
+	if capnp compile -oc++:"$D/capnp" --src-prefix="$CAPNP_SRC" \
+	    "$CAPNP_SRC/bench.capnp" 2>"$D/capnp.err" &&
+	    c++ -O2 -std=c++14 -I"$D/capnp" -o "$D/capnp/capnp-bench" \
+	    "$CAPNP_SRC/capnp-bench.c++" "$D/capnp/bench.capnp.c++" \
+	    $(pkg-config --cflags --libs capnp-rpc) 2>>"$D/capnp.err"; then
+		# shellcheck disable=SC2086
+		$SRV_PIN "$D/capnp/capnp-bench" serve --addr-file "$D/k.addr" \
+		    >"$D/k.out" 2>"$D/k.err" &
+		k_pid=$!
+		if wait_furl "$D/k.addr" "$k_pid"; then
+			have_capnp=1
+		else
+			echo "run-bench: capnp server did not start: $(cat "$D/k.err")" >&2
+			failed=1
+		fi
+	else
+		echo "run-bench: building the Cap'n Proto peer failed:" \
+		    "$(head -n 3 "$D/capnp.err")" >&2
+		failed=1
+	fi
+else
+	echo "# note: capnp, c++ or pkg-config capnp-rpc missing;" \
+	    "skipping Cap'n Proto (apt-get install capnproto libcapnp-dev)"
+fi
+
 for mode in seq window bulk connect; do
 	r=1
 	while [ $r -le "$RUNS" ]; do
@@ -179,6 +214,12 @@ for mode in seq window bulk connect; do
 			# shellcheck disable=SC2086
 			run foolscap "$PYTHON" "$FOOL" client \
 			    --furl-file "$D/f.furl" --mode $mode \
+			    --seconds "$SECS" $extra
+		fi
+		if [ $have_capnp = 1 ] && [ $mode != connect ]; then
+			# shellcheck disable=SC2086
+			run capnp "$D/capnp/capnp-bench" client \
+			    --addr-file "$D/k.addr" --mode $mode \
 			    --seconds "$SECS" $extra
 		fi
 		r=$((r + 1))
@@ -216,7 +257,7 @@ verdict() {
 echo
 echo "# summary: medians of $RUNS runs"
 printf '%-8s %-9s %12s %10s %10s %9s\n' impl mode ops_per_s p50_us p99_us mb_per_s
-for impl in tcp c foolscap; do
+for impl in tcp c foolscap capnp; do
 	for mode in tcp-pingpong seq window bulk connect; do
 		ops=$(med $impl $mode ops_per_s)
 		[ "$ops" = - ] && continue
@@ -230,14 +271,23 @@ seq_rtt=$(ratio "$(med c seq p50_us)" "$(med tcp tcp-pingpong p50_us)")
 win=$(ratio "$(med c window ops_per_s)" "$(med foolscap window ops_per_s)")
 bulk=$(ratio "$(med c bulk mb_per_s)" "$(med foolscap bulk mb_per_s)")
 conn=$(ratio "$(med c connect p50_us)" 1000)
+kbulk=$(ratio "$(med c bulk mb_per_s)" "$(med capnp bulk mb_per_s)")
+kwin=$(ratio "$(med c window ops_per_s)" "$(med capnp window ops_per_s)")
+bulk_mb=$(med c bulk mb_per_s)
 echo
 echo "# targets"
-printf 'seq_rtt_vs_tcp     %8s  (target <= 1.5)  %s\n' "$seq_rtt" \
-    "$(verdict "$seq_rtt" '<=' 1.5)"
+printf 'seq_rtt_vs_tcp     %8s  (target <= 1.3)  %s\n' "$seq_rtt" \
+    "$(verdict "$seq_rtt" '<=' 1.3)"
 printf 'window_vs_foolscap %8s  (target >= 10)   %s\n' "$win" \
     "$(verdict "$win" '>=' 10)"
 printf 'bulk_vs_foolscap   %8s  (target >= 10)   %s\n' "$bulk" \
     "$(verdict "$bulk" '>=' 10)"
 printf 'connect_ms         %8s  (target < 2)     %s\n' "$conn" \
     "$(verdict "$conn" '<' 2)"
+printf 'bulk_mb_per_s      %8s  (target >= 500)  %s\n' "$bulk_mb" \
+    "$(verdict "$bulk_mb" '>=' 500)"
+printf 'bulk_vs_capnp      %8s  (target >= 1.5)  %s\n' "$kbulk" \
+    "$(verdict "$kbulk" '>=' 1.5)"
+printf 'window_vs_capnp    %8s  (target >= 2)    %s\n' "$kwin" \
+    "$(verdict "$kwin" '>=' 2)"
 exit $failed

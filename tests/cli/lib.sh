@@ -19,10 +19,19 @@ expect() {
 	passed=$((passed + 1))
 }
 
+# step CMD...: a set-up step, which must succeed; its output goes to
+# stdout (redirect it), its errors end the test.
+step() {
+	"$@" 2>step.err || {
+		cat step.err
+		fail "set-up step '$*' exited $?"
+	}
+}
+
 # one_line_error TEXT: the first line of ./err mentions TEXT.
 one_line_error() {
 	[ "$(grep -c . err)" -ge 1 ] || fail "no error message"
-	head -1 err | grep -q "$1" || fail "error '$(head -1 err)' lacks '$1'"
+	head -1 err | grep -q -e "$1" || fail "error '$(head -1 err)' lacks '$1'"
 }
 
 # snapshot DIR: names and hashes of the files below DIR, to compare.

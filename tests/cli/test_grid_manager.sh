@@ -71,8 +71,13 @@ expect 0 "$TAHOE" debug check-grid-manager-certs \
 expect 1 "$TAHOE" debug check-grid-manager-certs \
     --server-key "$(cat storage0/node.pubkey)" --grid-manager "$GM" nosuch
 expect 2 "$TAHOE" debug check-grid-manager-certs storage0/gridmanager.cert
-expect 2 "$TAHOE" debug check-grid-manager-certs \
+# No certificate at all: usable without managers, not with one.
+expect 0 "$TAHOE" debug check-grid-manager-certs \
     --server-key "$(cat storage0/node.pubkey)"
+grep -q '^upload permitted: yes$' out || fail "no certs, no managers: $(cat out)"
+expect 3 "$TAHOE" debug check-grid-manager-certs \
+    --server-key "$(cat storage0/node.pubkey)" --grid-manager "$GM"
+grep -q '^upload permitted: no$' out || fail "no certs, a manager: $(cat out)"
 expect 2 "$TAHOE" debug check-grid-manager-certs --server-key pub-v0-x \
     storage0/gridmanager.cert
 ok "debug check-grid-manager-certs"

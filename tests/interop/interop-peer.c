@@ -63,7 +63,8 @@ struct pending {
 };
 
 static void
-callback_done(const msgpack_object *result, const GError *err, void *arg)
+callback_done(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct pending *p = arg;
 	rpc_pack *r;
@@ -73,7 +74,7 @@ callback_done(const msgpack_object *result, const GError *err, void *arg)
 		    err->message);
 	} else {
 		r = rpc_pack_new();
-		rpc_value_pack(r, result);
+		rpc_value_pack(r, refs, result);
 		rpc_incall_return(p->call, r);
 	}
 	g_free(p);
@@ -100,7 +101,7 @@ calc_echo(rpc_incall *call, rpc_mp *args, void *data)
 
 	RPC_UNUSED(data);
 	rpc_mp_any(args, &o);
-	rpc_value_pack(r, o);
+	rpc_value_pack(r, args->refs, o);
 	rpc_incall_return(call, r);
 }
 
@@ -273,7 +274,8 @@ static struct ev_loop *cloop;
 static int failures;
 
 static void
-answer_cb(const msgpack_object *result, const GError *err, void *arg)
+answer_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	answer *a = arg;
 	msgpack_packer pk;
@@ -286,7 +288,7 @@ answer_cb(const msgpack_object *result, const GError *err, void *arg)
 	msgpack_sbuffer_init(&a->copy);
 	msgpack_packer_init(&pk, &a->copy, msgpack_sbuffer_write);
 	msgpack_pack_object(&pk, *result);
-	if (rpc_value_ref(result, &a->ref, &a->obj)) {
+	if (rpc_value_ref(refs, result, &a->ref, &a->obj)) {
 		if (a->ref != NULL)
 			rpc_ref_ref(a->ref);
 		if (a->obj != NULL)

@@ -563,7 +563,8 @@ test_client_follows_servers(void **state)
 
 /* The writer of share 0 from an allocate_buckets() answer. */
 static void
-alloc_cb(const msgpack_object *result, const GError *err, void *arg)
+alloc_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	rpc_ref **writer = arg;
 	const msgpack_object *pairs;
@@ -573,8 +574,8 @@ alloc_cb(const msgpack_object *result, const GError *err, void *arg)
 	assert_int_equal(result->type, MSGPACK_OBJECT_ARRAY);
 	pairs = &result->via.array.ptr[1];
 	assert_int_equal(pairs->via.array.size, 1);
-	assert_true(rpc_value_ref(&pairs->via.array.ptr[0].via.array.ptr[1],
-	    &r, NULL));
+	assert_true(rpc_value_ref(refs,
+	    &pairs->via.array.ptr[0].via.array.ptr[1], &r, NULL));
 	*writer = rpc_ref_ref(r);
 }
 

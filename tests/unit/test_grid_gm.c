@@ -916,6 +916,110 @@ test_float_epoch_expiry_is_accepted(void **state)
 
 /* ---- malformed certificate files ---- */
 
+/* ---- which manager signed, time left, a server's own check ---- */
+
+static void
+test_signer_is_the_verifying_key(void **state)
+{
+	g_autoptr(grid_cert) c = cert_ok(EX_CERT);
+	g_autoptr(grid_gm) other = grid_gm_new();
+	uint8_t k[64];
+
+	RPC_UNUSED(state);
+	gm_pk(other, k);
+	pk_of(EX_GM_PUB, k + 32);
+	assert_int_equal(grid_cert_signer(c, k, 2), 1);
+	assert_int_equal(grid_cert_signer(c, k, 1), -1);
+	assert_int_equal(grid_cert_signer(c, NULL, 0), -1);
+}
+
+static void
+test_duration_is_rounded_down_to_its_largest_unit(void **state)
+{
+	static const struct {
+		gint64		 us;
+		const char	*text;
+	} v[] = {
+		{ 29 * DAY + 23 * 3600 * SEC, "29 days" },
+		{ DAY, "1 day" },
+		{ DAY - 1, "23 hours" },
+		{ 3600 * SEC, "1 hour" },
+		{ 119 * SEC, "1 minute" },
+		{ 59 * SEC, "less than a minute" },
+		{ 0, "less than a minute" },
+		{ -2 * DAY, "2 days" },
+		{ G_MININT64, "106751991 days" },
+	};
+	size_t i;
+
+	RPC_UNUSED(state);
+	for (i = 0; i < G_N_ELEMENTS(v); i++) {
+		g_autofree char *t = grid_duration_human(v[i].us);
+
+		assert_string_equal(t, v[i].text);
+	}
+}
+
+static void
+test_own_certificate_verdicts(void **state)
+{
+	g_autoptr(grid_gm) gm = example_gm();
+	g_autofree char *text = grid_gm_sign(gm, "storage0", T2026, 30, NULL);
+	g_autoptr(grid_cert) c = cert_ok(text);
+	g_autoptr(rpc_ident) s1 = rpc_ident_new();
+	uint8_t s0[32];
+	char *why = NULL;
+
+	RPC_UNUSED(state);
+	pk_of(EX_S0_PUB, s0);
+	assert_int_equal(grid_cert_check_own(c, s0, T2026, &why),
+	    GRID_OWN_CERT_OK);
+	assert_string_equal(why, "valid until 2026-01-31 00:00:00 UTC (valid "
+	    "for 30 days)");
+	g_clear_pointer(&why, g_free);
+	/* Within GRID_CERT_RENEW_DAYS: time to renew. */
+	assert_int_equal(grid_cert_check_own(c, s0, T2026 + 23 * DAY, &why),
+	    GRID_OWN_CERT_EXPIRING);
+	assert_string_equal(why, "expires at 2026-01-31 00:00:00 UTC, in 7 "
+	    "days: renew it");
+	g_clear_pointer(&why, g_free);
+	assert_int_equal(grid_cert_check_own(c, s0, T2026 + 22 * DAY, NULL),
+	    GRID_OWN_CERT_OK);
+	assert_int_equal(grid_cert_check_own(c, s0, T2026 + 32 * DAY, &why),
+	    GRID_OWN_CERT_EXPIRED);
+	assert_string_equal(why, "expired at 2026-01-31 00:00:00 UTC (2 days "
+	    "ago)");
+	g_clear_pointer(&why, g_free);
+	assert_int_equal(grid_cert_check_own(c, s0, T2026 + 30 * DAY, NULL),
+	    GRID_OWN_CERT_EXPIRED);
+	assert_int_equal(grid_cert_check_own(c, rpc_ident_pk(s1), T2026,
+	    &why), GRID_OWN_CERT_OTHER_KEY);
+	assert_non_null(strstr(why, "names another server (pub-v0-"));
+	g_free(why);
+}
+
+static void
+test_own_check_of_malformed_key_and_version(void **state)
+{
+	g_autoptr(rpc_ident) id = example_ident();
+	g_autoptr(grid_cert) bad_key = NULL, v2 = NULL;
+	g_autofree char *why = NULL, *f1 = NULL, *f2 = NULL;
+	uint8_t s0[32];
+
+	RPC_UNUSED(state);
+	pk_of(EX_S0_PUB, s0);
+	bad_key = cert_ok(f1 = cert_file(id, "{\"expires\":\"2124-12-08T00:"
+	    "00:00+00:00\",\"public_key\":\"pub-v0-zzz\",\"version\":1}"));
+	assert_int_equal(grid_cert_check_own(bad_key, s0, T2026, &why),
+	    GRID_OWN_CERT_OTHER_KEY);
+	assert_string_equal(why, "names no server (its public_key is not a "
+	    "valid pub-v0- key)");
+	v2 = cert_ok(f2 = cert_file(id, "{\"expires\":\"2124-12-08T00:00:00+"
+	    "00:00\",\"public_key\":\"" EX_S0_PUB "\",\"version\":2}"));
+	assert_int_equal(grid_cert_check_own(v2, s0, T2026, NULL),
+	    GRID_OWN_CERT_VERSION);
+}
+
 static void
 test_cert_rejects_missing_signature(void **state)
 {
@@ -1539,6 +1643,10 @@ main(void)
 		cmocka_unit_test(test_non_canonical_signed_text_is_valid),
 		cmocka_unit_test(test_integer_epoch_expiry_is_accepted),
 		cmocka_unit_test(test_float_epoch_expiry_is_accepted),
+		cmocka_unit_test(test_signer_is_the_verifying_key),
+		cmocka_unit_test(test_duration_is_rounded_down_to_its_largest_unit),
+		cmocka_unit_test(test_own_certificate_verdicts),
+		cmocka_unit_test(test_own_check_of_malformed_key_and_version),
 		cmocka_unit_test(test_cert_rejects_missing_signature),
 		cmocka_unit_test(test_cert_rejects_extra_key),
 		cmocka_unit_test(test_cert_rejects_invalid_json),

@@ -324,7 +324,7 @@ test_intro_publish_subscribe(void **state)
 
 /* Announcements weighing more than a frame in all reach a new subscriber
  * (in several batches), and a node may publish only its own key. */
-#define HEAVY_NODES	90		/* x ~60 KB > the 4 MiB frame */
+#define HEAVY_NODES	320		/* x ~14 KB > the 4 MiB frame */
 
 static void
 test_intro_heavy_and_foreign(void **state)
@@ -352,9 +352,9 @@ test_intro_heavy_and_foreign(void **state)
 	assert_non_null(in);
 	assert_true(g_file_get_contents(ff, &ifurl, NULL, NULL));
 	g_strstrip(ifurl);
-	/* Certificate-shaped padding: 15 x ~4000 bytes. */
+	/* Certificate-shaped padding: 15 x ~930 bytes, near GRID_ANN_MAX. */
 	cert = g_strdup_printf("{\"certificate\":\"%0*d\",\"signature\":"
-	    "\"x\"}", 3900, 0);
+	    "\"x\"}", 900, 0);
 	for (i = 0; i < 15; i++)
 		certs[i] = cert;
 	certs[15] = NULL;
@@ -637,6 +637,91 @@ test_intro_subscription_limits_and_retry(void **state)
 	g_ptr_array_unref(s.nicks);
 }
 
+/* A full server table keeps the servers that matter: a certified
+ * newcomer takes the place of an uncertified server that is not
+ * connected, an uncertified newcomer does not; and new servers are dialled
+ * a few at a time, not all at once. */
+#define FLOOD	500		/* BROKER_MAX_SERVERS */
+static void
+test_broker_full_table_and_dial_pace(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	rpc_tub *cli = tt_tub_listening(loop, NULL);
+	grid_gm *gm = grid_gm_new();
+	g_autofree char *gm_text = grid_gm_public_identity(gm);
+	uint8_t gm_key[32];
+	grid_broker *b;
+	json_t *servers;
+	guint i, waiting = 0;
+	gboolean found_cert = FALSE, found_plain = FALSE;
+	rpc_ident *good_id = rpc_ident_new(), *plain_id = rpc_ident_new();
+	g_autofree char *good_key = rpc_ident_pubkey_text(good_id);
+	g_autofree char *cert = NULL, *gfurl = NULL, *pfurl = NULL;
+	char *certs[2];
+	grid_ann *a;
+
+	RPC_UNUSED(state);
+	assert_true(rpc_pubkey_parse(gm_text, gm_key, NULL));
+	b = grid_broker_new(cli, gm_key, 1);
+	for (i = 0; i < FLOOD; i++) {
+		rpc_ident *id = rpc_ident_new();
+		g_autofree char *furl = g_strdup_printf("pb://%s@tcp:127.0.0.1:"
+		    "1/x", rpc_ident_tubid(id));
+		g_autofree char *nick = g_strdup_printf("sybil%u", i);
+
+		a = grid_ann_sign(id, "storage", nick, furl, "", 1, NULL);
+		grid_broker_announce(b, a);
+		grid_ann_free(a);
+		rpc_ident_free(id);
+	}
+	assert_int_equal(grid_broker_n_servers(b), FLOOD);
+	/* Paced: most are still waiting for their turn to dial. */
+	servers = json_array();
+	grid_broker_status(b, servers);
+	for (i = 0; i < json_array_size(servers); i++)
+		waiting += strcmp(json_string_value(json_object_get(
+		    json_array_get(servers, i), "state")), "waiting to dial") ==
+		    0;
+	json_decref(servers);
+	assert_true(waiting >= FLOOD - 40);
+	/* An uncertified newcomer is worth no more than any: ignored. */
+	pfurl = g_strdup_printf("pb://%s@tcp:127.0.0.1:1/x",
+	    rpc_ident_tubid(plain_id));
+	a = grid_ann_sign(plain_id, "storage", "plain", pfurl, "", 1, NULL);
+	grid_broker_announce(b, a);
+	grid_ann_free(a);
+	/* A server certified by the trusted manager gets a place. */
+	assert_true(grid_gm_add(gm, "good", good_key, NULL));
+	cert = grid_gm_sign(gm, "good", g_get_real_time(), 30, NULL);
+	assert_non_null(cert);
+	certs[0] = cert;
+	certs[1] = NULL;
+	gfurl = g_strdup_printf("pb://%s@tcp:127.0.0.1:1/x",
+	    rpc_ident_tubid(good_id));
+	a = grid_ann_sign(good_id, "storage", "certified", gfurl, "", 1, certs);
+	grid_broker_announce(b, a);
+	grid_ann_free(a);
+	assert_int_equal(grid_broker_n_servers(b), FLOOD);
+	servers = json_array();
+	grid_broker_status(b, servers);
+	for (i = 0; i < json_array_size(servers); i++) {
+		const char *n = json_string_value(json_object_get(
+		    json_array_get(servers, i), "nickname"));
+
+		found_cert |= strcmp(n, "certified") == 0;
+		found_plain |= strcmp(n, "plain") == 0;
+	}
+	json_decref(servers);
+	assert_true(found_cert);
+	assert_false(found_plain);
+	grid_broker_free(b);
+	grid_gm_free(gm);
+	rpc_ident_free(good_id);
+	rpc_ident_free(plain_id);
+	rpc_tub_free(cli);
+	ev_loop_destroy(loop);
+}
+
 /* The broker's own seqnum check: what a lying or replaying introducer
  * relays with an older or equal seqnum changes nothing; a newer one does. */
 static void
@@ -731,6 +816,7 @@ main(void)
 		cmocka_unit_test(test_intro_heavy_and_foreign),
 		cmocka_unit_test(test_broker_stops_with_version_pending),
 		cmocka_unit_test(test_broker_seqnum_order),
+		cmocka_unit_test(test_broker_full_table_and_dial_pace),
 		cmocka_unit_test(test_intro_subscription_limits_and_retry),
 		cmocka_unit_test(test_storage_gone_refuses_calls),
 	};

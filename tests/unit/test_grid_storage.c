@@ -116,7 +116,7 @@ buckets_clear(buckets *b)
 
 /* Read a list of [shnum, ref] pairs. */
 static void
-read_pairs(const msgpack_object *o, buckets *b)
+read_pairs(const rpc_refctx *refs, const msgpack_object *o, buckets *b)
 {
 	guint i;
 
@@ -128,13 +128,15 @@ read_pairs(const msgpack_object *o, buckets *b)
 		assert_int_equal(pair->type, MSGPACK_OBJECT_ARRAY);
 		assert_int_equal(pair->via.array.size, 2);
 		b->nums[b->n] = (guint)pair->via.array.ptr[0].via.u64;
-		assert_true(rpc_value_ref(&pair->via.array.ptr[1], &r, NULL));
+		assert_true(rpc_value_ref(refs, &pair->via.array.ptr[1], &r,
+		    NULL));
 		b->refs[b->n++] = rpc_ref_ref(r);
 	}
 }
 
 static void
-allocate_cb(const msgpack_object *result, const GError *err, void *arg)
+allocate_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	buckets *b = arg;
 	const msgpack_object *have;
@@ -150,11 +152,12 @@ allocate_cb(const msgpack_object *result, const GError *err, void *arg)
 	have = &result->via.array.ptr[0];
 	for (i = 0; i < have->via.array.size; i++)
 		b->have[b->n_have++] = (guint)have->via.array.ptr[i].via.u64;
-	read_pairs(&result->via.array.ptr[1], b);
+	read_pairs(refs, &result->via.array.ptr[1], b);
 }
 
 static void
-get_cb(const msgpack_object *result, const GError *err, void *arg)
+get_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	buckets *b = arg;
 
@@ -163,7 +166,7 @@ get_cb(const msgpack_object *result, const GError *err, void *arg)
 		b->err = g_error_copy(err);
 		return;
 	}
-	read_pairs(result, b);
+	read_pairs(refs, result, b);
 }
 
 static void
@@ -385,6 +388,44 @@ test_already_have_and_leases(void **state)
 	    RENEW));
 	db = open_db(f);
 	assert_int_equal(grid_leasedb_n_leases(db, SI, 3, &latest), 2);
+	grid_leasedb_free(db);
+}
+
+/* Leases on one share are bounded: new renew secrets past the limit are
+ * refused, a renewal still works. */
+static void
+test_lease_count_bounded(void **state)
+{
+	fixture *f = *state;
+	grid_leasedb *db;
+	gint64 latest;
+	guint i;
+
+	upload_one(f, 0, "abc");
+	db = open_db(f);
+	for (i = 1; i < GRID_LEASES_MAX_PER_SHARE; i++) {
+		uint8_t r[GRID_SECRET_LEN] = { 0 };
+		guint n;
+
+		memcpy(r, &i, sizeof(i));
+		assert_true(grid_leasedb_add_lease(db, SI, 0, r, r, 1, &n,
+		    NULL));
+	}
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 0, &latest),
+	    GRID_LEASES_MAX_PER_SHARE);
+	grid_leasedb_free(db);
+	{
+		const uint8_t other[GRID_SECRET_LEN] = { 0xee };
+		g_autofree char *e = lease_args_call(f, SI, other);
+
+		assert_non_null(e);
+		assert_string_equal(e, "grid.TooManyLeases");
+	}
+	/* The first client's renewal is still accepted. */
+	assert_null(lease_args_call(f, SI, RENEW));
+	db = open_db(f);
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 0, &latest),
+	    GRID_LEASES_MAX_PER_SHARE);
 	grid_leasedb_free(db);
 }
 
@@ -800,6 +841,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_write_close_read, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_already_have_and_leases,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lease_count_bounded,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_aborts_writer,
 		    setup, teardown),

@@ -427,6 +427,30 @@ test_cancel_reports_once(void **state)
 	close(fd);
 }
 
+/* Cancelled while the worker encodes: reported once, the worker joined
+ * (the sanitizer build sees any use of the upload after it is freed). */
+static void
+test_cancel_mid_encode(void **state)
+{
+	fixture *f = *state;
+	const size_t size = 8 * 1024 * 1024 + 5;
+	grid_upload *u;
+	int fd, i;
+
+	add_servers(f, 10, 0);
+	fd = vector_file(f, size);
+	u = start(f, 3, 7, 10, fd, size);
+	for (i = 0; i < 3000 && grid_upload_progress(u) < 1048576 &&
+	    !f->done; i++)
+		ev_run(f->loop, EVRUN_ONCE);
+	assert_false(f->done);
+	grid_upload_cancel(u);
+	assert_true(f->done);
+	assert_non_null(f->err);
+	close(fd);
+	tt_run_for(f->loop, 0.2);
+}
+
 int
 main(void)
 {
@@ -446,6 +470,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_full_servers_passed_over,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_reports_once,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_mid_encode,
 		    setup, teardown),
 	};
 

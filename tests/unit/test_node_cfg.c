@@ -82,6 +82,28 @@ test_edit_keeps_comments_and_order(void **state)
 }
 
 static void
+test_remove_drops_key_and_emptied_section(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(node_config) cfg = NULL;
+	g_autofree char *text = NULL;
+
+	write_cfg(f, "[node]\nnickname = n1\n[grid_managers]\na = x\nb = y\n");
+	cfg = node_config_load(f->dir, NULL);
+	assert_non_null(cfg);
+	assert_false(node_config_remove(cfg, "grid_managers", "c"));
+	assert_false(node_config_remove(cfg, "nosuch", "a"));
+	assert_true(node_config_remove(cfg, "grid_managers", "a"));
+	assert_true(node_config_has_section(cfg, "grid_managers"));
+	assert_true(node_config_remove(cfg, "grid_managers", "b"));
+	assert_false(node_config_has_section(cfg, "grid_managers"));
+	assert_true(node_config_save(cfg, NULL));
+	assert_true(g_file_get_contents(f->cfg, &text, NULL, NULL));
+	assert_null(strstr(text, "grid_managers"));
+	assert_non_null(strstr(text, "nickname=n1"));
+}
+
+static void
 test_missing_dir_file_and_bad_syntax(void **state)
 {
 	fixture *f = *state;
@@ -153,6 +175,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_edit_keeps_comments_and_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_remove_drops_key_and_emptied_section, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_missing_dir_file_and_bad_syntax, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_booleans, setup,

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <sodium.h>
 
 #include "rpc/common.h"
+#include "rpc/conn.h"
 #include "rpc/err.h"
 #include "rpc/frame.h"
 #include "rpc/furl.h"
@@ -60,6 +62,20 @@ setup_cap(void **state)
 
 	rpc_limits_init(&lim);
 	lim.max_unauth = 4;
+	return setup_with(state, &lim);
+}
+
+/* A small output cap (1 MiB) and a short write deadline. */
+#define OUTCAP		(1024 * 1024)
+
+static int
+setup_outcap(void **state)
+{
+	rpc_limits lim;
+
+	rpc_limits_init(&lim);
+	lim.max_outbuf = OUTCAP;
+	lim.write_timeout = 1.0;
 	return setup_with(state, &lim);
 }
 
@@ -149,7 +165,7 @@ write_all(int fd, const void *p, size_t n)
 /* A raw client that completes the handshake; returns its socket and
  * leaves its send state in *tx. */
 static int
-raw_handshake(fixture *f, rpc_aead *tx, rpc_aead *rx)
+raw_handshake_fd(fixture *f, int fd, rpc_aead *tx, rpc_aead *rx)
 {
 	g_autoptr(rpc_ident) me = rpc_ident_new();
 	g_autoptr(rpc_furl) furl = NULL;
@@ -158,7 +174,6 @@ raw_handshake(fixture *f, rpc_aead *tx, rpc_aead *rx)
 	uint8_t pk[32], pinc[16];
 	size_t ct;
 	rpc_hs hs;
-	int fd = raw_connect(f);
 
 	assert_true(rpc_furl_parse(f->furl, &furl, NULL));
 	rpc_hs_init(&hs, RPC_HS_CLIENT, NULL);
@@ -178,6 +193,12 @@ raw_handshake(fixture *f, rpc_aead *tx, rpc_aead *rx)
 	    pinc), 0);
 	rpc_hs_clear(&hs);
 	return fd;
+}
+
+static int
+raw_handshake(fixture *f, rpc_aead *tx, rpc_aead *rx)
+{
+	return raw_handshake_fd(f, raw_connect(f), tx, rx);
 }
 
 static void
@@ -281,7 +302,8 @@ send_sealed(int fd, rpc_aead *tx, const uint8_t *pt, size_t len)
 /* As the raw client, LOOKUP the fixture's object and return the export
  * id of the my-ref that answers it. */
 static uint32_t
-raw_lookup(fixture *f, int fd, rpc_aead *tx, rpc_aead *rx)
+raw_lookup_furl(fixture *f, int fd, rpc_aead *tx, rpc_aead *rx,
+    const char *text)
 {
 	g_autoptr(rpc_furl) furl = NULL;
 	msgpack_sbuffer sb;
@@ -289,7 +311,7 @@ raw_lookup(fixture *f, int fd, rpc_aead *tx, rpc_aead *rx)
 	uint8_t buf[256];
 	size_t ct = 0;
 
-	assert_true(rpc_furl_parse(f->furl, &furl, NULL));
+	assert_true(rpc_furl_parse(text, &furl, NULL));
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	rpc_msg_pack_lookup(&pk, 1, rpc_furl_swissnum(furl));
@@ -306,6 +328,12 @@ raw_lookup(fixture *f, int fd, rpc_aead *tx, rpc_aead *rx)
 	assert_int_equal(buf[104], 1);
 	return (uint32_t)buf[105] << 24 | (uint32_t)buf[106] << 16 |
 	    (uint32_t)buf[107] << 8 | buf[108];
+}
+
+static uint32_t
+raw_lookup(fixture *f, int fd, rpc_aead *tx, rpc_aead *rx)
+{
+	return raw_lookup_furl(f, fd, tx, rx, f->furl);
 }
 
 static void
@@ -479,16 +507,418 @@ test_unauthenticated_connections_are_capped(void **state)
 	fixture *f = *state;
 	int fds[5], i;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		fds[i] = raw_connect(f);
-	/* The fifth is over max_unauth = 4 and is closed at once. */
-	assert_true(wait_closed(f, fds[4], 0.2));
-	for (i = 0; i < 4; i++)
+		tt_run_for(f->loop, 0.01);	/* accepted in this order */
+	}
+	/* The fifth is over max_unauth = 4: the oldest is closed to make
+	 * room for it. */
+	assert_true(wait_closed(f, fds[0], 0.2));
+	for (i = 1; i < 5; i++)
 		assert_false(wait_closed(f, fds[i], 0.02));
 	for (i = 0; i < 5; i++)
 		close(fds[i]);
 	tt_run_for(f->loop, 0.05);
 	assert_still_served(f);
+}
+
+/* Connect to the server from the loopback address 'src' (127.0.0.N). */
+static int
+raw_connect_from(fixture *f, const char *src)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, src, &sin.sin_addr), 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	sin.sin_port = htons(rpc_tub_port(f->server));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+static int
+setup_per_addr(void **state)
+{
+	rpc_limits lim;
+
+	rpc_limits_init(&lim);
+	lim.max_unauth = 16;
+	lim.max_unauth_per_addr = 3;
+	return setup_with(state, &lim);
+}
+
+static void
+test_unauthenticated_connections_per_address_are_capped(void **state)
+{
+	fixture *f = *state;
+	int fds[4], other, i;
+
+	for (i = 0; i < 4; i++) {
+		fds[i] = raw_connect_from(f, "127.0.0.2");
+		tt_run_for(f->loop, 0.01);
+	}
+	/* The fourth from 127.0.0.2 is over the per-address limit of 3;
+	 * another address is still admitted. */
+	assert_true(wait_closed(f, fds[3], 0.2));
+	for (i = 0; i < 3; i++)
+		assert_false(wait_closed(f, fds[i], 0.02));
+	other = raw_connect_from(f, "127.0.0.3");
+	assert_false(wait_closed(f, other, 0.1));
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+	close(other);
+	tt_run_for(f->loop, 0.05);
+	assert_still_served(f);
+}
+
+static void
+test_full_handshake_slots_do_not_lock_out_a_new_client(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(GError) err = NULL;
+	rpc_tub *late = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+	rpc_ref *ref;
+	int fds[4], i;
+
+	/* Four stalled sockets fill max_unauth = 4; a real client that
+	 * comes later still gets in (the oldest stalled one goes). */
+	for (i = 0; i < 4; i++) {
+		fds[i] = raw_connect(f);
+		tt_run_for(f->loop, 0.01);
+	}
+	ref = tt_get_ref(late, f->furl, &err);
+	assert_null(err);
+	assert_non_null(ref);
+	rpc_ref_unref(ref);
+	rpc_tub_free(late);
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+	tt_run_for(f->loop, 0.05);
+	assert_still_served(f);
+}
+
+static int
+setup_hello(void **state)
+{
+	rpc_limits lim;
+
+	rpc_limits_init(&lim);
+	lim.handshake_timeout = 5.0;
+	lim.hello_timeout = 0.2;
+	return setup_with(state, &lim);
+}
+
+static void
+test_silent_peer_gets_the_shorter_hello_deadline(void **state)
+{
+	fixture *f = *state;
+	uint8_t hello[RPC_HS_HELLO_LEN];
+	int silent = raw_connect(f), talker = raw_connect(f);
+	rpc_hs hs;
+
+	/* One sends its HELLO and stops; the other sends nothing. */
+	rpc_hs_init(&hs, RPC_HS_CLIENT, NULL);
+	rpc_hs_hello(&hs, hello);
+	write_all(talker, hello, sizeof(hello));
+	rpc_hs_clear(&hs);
+	assert_true(wait_closed(f, silent, 1.0));
+	/* The one that sent HELLO has the rest of the 5 s deadline. */
+	assert_false(wait_closed(f, talker, 0.5));
+	close(silent);
+	close(talker);
+	assert_still_served(f);
+}
+
+/* A raw client on a socketpair the server adopts, so that the test sees
+ * the server's side of the connection.  Small socket buffers keep the
+ * kernel from absorbing what the server queues. */
+static rpc_conn *
+adopt_pair(fixture *f, int *client_fd)
+{
+	int sv[2], small = 16 * 1024;
+	rpc_conn *c;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small,
+	    sizeof(small)), 0);
+	assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &small,
+	    sizeof(small)), 0);
+	assert_int_equal(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+	c = rpci_tub_adopt(f->server, sv[0], RPC_HS_SERVER, "socketpair");
+	rpci_conn_ref(c);
+	*client_fd = sv[1];
+	return c;
+}
+
+/* Seal the CALL [1, qid, target, method, [arg]] into a new buffer; 'arg'
+ * is a bin of 'binlen' bytes or, with binlen 0, the integer 'n'. */
+static GByteArray *
+sealed_call(rpc_aead *tx, uint32_t qid, uint32_t target, const char *method,
+    size_t binlen, uint64_t n)
+{
+	GByteArray *out = g_byte_array_new();
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	size_t off = 0;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	rpc_msg_pack_call_head(&pk, qid, target, method);
+	msgpack_pack_array(&pk, 1);
+	if (binlen > 0) {
+		uint8_t *body = g_malloc0(binlen);
+
+		msgpack_pack_bin(&pk, binlen);
+		msgpack_pack_bin_body(&pk, body, binlen);
+		g_free(body);
+	} else {
+		msgpack_pack_uint64(&pk, n);
+	}
+	/* Frames of at most RPC_FRAME_CHUNK bytes, as doc/protocol.md §4. */
+	do {
+		size_t part = MIN(sb.size - off, RPC_FRAME_CHUNK);
+		guint old = out->len;
+
+		g_byte_array_set_size(out, old + (guint)rpc_frame_size(part));
+		rpc_frame_seal_part(tx, (uint8_t *)sb.data + off, part,
+		    off + part < sb.size, out->data + old);
+		off += part;
+	} while (off < sb.size);
+	msgpack_sbuffer_destroy(&sb);
+	return out;
+}
+
+/* Send what the socket takes of 'b' from *off without blocking; false
+ * once the peer is gone. */
+static bool
+send_some(int fd, const GByteArray *b, size_t *off)
+{
+	while (*off < b->len) {
+		ssize_t n = send(fd, b->data + *off, b->len - *off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK;
+		*off += (size_t)n;
+	}
+	return true;
+}
+
+static void
+test_peer_not_reading_answers_is_bounded_and_closed(void **state)
+{
+	fixture *f = *state;
+	const int calls = 64;
+	const size_t payload = 256 * 1024;
+	GByteArray *frame = NULL;
+	size_t off = 0, peak = 0;
+	double end, closed_at = 0, start;
+	rpc_aead tx, rx;
+	uint32_t id;
+	int fd, sent = 0;
+	rpc_conn *c = adopt_pair(f, &fd);
+
+	raw_handshake_fd(f, fd, &tx, &rx);
+	id = raw_lookup(f, fd, &tx, &rx);
+	/* 64 echo calls of 256 KiB (16 MiB of answers), never reading. */
+	start = ev_time();
+	end = start + 8.0;
+	while (ev_time() < end && !rpci_conn_is_closed(c)) {
+		if (frame == NULL && sent < calls) {
+			frame = sealed_call(&tx, (uint32_t)sent + 2, id,
+			    "echo", payload, 0);
+			off = 0;
+		}
+		if (frame != NULL) {
+			if (!send_some(fd, frame, &off))
+				break;
+			if (off == frame->len) {
+				g_byte_array_free(frame, TRUE);
+				frame = NULL;
+				sent++;
+			}
+		}
+		tt_run_for(f->loop, 0.002);
+		peak = MAX(peak, rpci_conn_out_pending(c));
+	}
+	if (frame != NULL)
+		g_byte_array_free(frame, TRUE);
+	closed_at = ev_time() - start;
+	/* Bounded by the cap, reading stopped (the client could not even
+	 * send its calls), and closed by the write deadline (1 s). */
+	assert_true(peak <= OUTCAP);
+	assert_true(sent < calls);
+	assert_true(rpci_conn_is_closed(c));
+	assert_int_equal(rpci_conn_error_code(c), RPC_E_TIMEOUT);
+	assert_true(closed_at < 4.0);
+	rpci_conn_unref(c);
+	close(fd);
+	assert_still_served(f);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
+}
+
+/* The "big" object: read(n) answers with n bytes, but only when they can
+ * be queued (rpc_incall_can_answer); until then it waits for room. */
+typedef struct big {
+	int	 waited;	/* calls that had to wait */
+	int	 answered;
+	int	 gone;		/* woken with the connection gone */
+} big;
+
+static void
+big_answer(rpc_incall *call, big *b, size_t n)
+{
+	rpc_pack *r = rpc_pack_new();
+	uint8_t *body = g_malloc0(n);
+
+	rpc_pack_bin(r, body, n);
+	g_free(body);
+	b->answered++;
+	rpc_incall_return(call, r);
+}
+
+struct big_wait {
+	big	*b;
+	size_t	 n;
+};
+
+static void
+big_room_cb(rpc_incall *call, void *arg)
+{
+	struct big_wait *w = arg;
+
+	if (!rpc_incall_can_answer(call, w->n + 5)) {
+		w->b->gone++;
+		rpc_incall_fail(call, "gone", "no room");
+	} else {
+		big_answer(call, w->b, w->n);
+	}
+	g_free(w);
+}
+
+static void
+big_read(rpc_incall *call, rpc_mp *args, void *data)
+{
+	big *b = data;
+	uint64_t n;
+	struct big_wait *w;
+
+	if (rpc_mp_uint(args, 1024 * 1024, &n) != 0) {
+		rpc_incall_fail(call, "violation", "read(n)");
+		return;
+	}
+	/* A bin of n bytes takes n + 5 bytes of msgpack. */
+	if (rpc_incall_can_answer(call, n + 5)) {
+		big_answer(call, b, n);
+		return;
+	}
+	b->waited++;
+	w = g_new0(struct big_wait, 1);
+	w->b = b;
+	w->n = n;
+	rpc_incall_when_room(call, n + 5, big_room_cb, w);
+}
+
+static const rpc_method big_methods[] = {
+	{ "read", big_read, NULL, 0, NULL },
+};
+static const rpc_iface big_iface = { "big", big_methods, 1 };
+
+/* Read and count the messages on 'fd' until 'want' have arrived or
+ * 'timeout' passes; each must be an ANSWER. */
+static int
+read_answers(fixture *f, int fd, rpc_aead *rx, int want, double timeout)
+{
+	GByteArray *in = g_byte_array_new();
+	uint8_t *pt = g_malloc(RPC_FRAME_CHUNK + 64);
+	double end = ev_time() + timeout;
+	bool first = true;
+	int got = 0;
+
+	while (got < want && ev_time() < end) {
+		uint8_t buf[65536];
+		ssize_t n;
+		size_t ct;
+
+		tt_run_for(f->loop, 0.002);
+		while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			g_byte_array_append(in, buf, (guint)n);
+		while (in->len >= RPC_FRAME_HDR &&
+		    rpc_frame_peek(in->data, in->len, RPC_FRAME_CHUNK,
+		    &ct) == 0 && in->len >= RPC_FRAME_HDR + ct) {
+			bool more = rpc_frame_is_more(in->data);
+
+			assert_int_equal(rpc_frame_open(rx, in->data, ct, pt),
+			    0);
+			if (first)
+				assert_int_equal(pt[1], RPC_MSG_ANSWER);
+			first = !more;
+			if (!more)
+				got++;
+			g_byte_array_remove_range(in, 0,
+			    (guint)(RPC_FRAME_HDR + ct));
+		}
+	}
+	g_byte_array_free(in, TRUE);
+	g_free(pt);
+	return got;
+}
+
+static void
+test_handler_waits_for_room_to_answer(void **state)
+{
+	fixture *f = *state;
+	const int calls = 8;
+	big b = { 0 };
+	g_autofree char *furl = NULL;
+	g_autoptr(rpc_obj) obj = rpc_obj_new(&big_iface, &b, NULL);
+	GByteArray *frames = g_byte_array_new();
+	size_t off = 0, peak = 0;
+	rpc_aead tx, rx;
+	uint32_t id;
+	double end;
+	int fd, i;
+	rpc_conn *c = adopt_pair(f, &fd);
+
+	furl = rpc_tub_register(f->server, obj, NULL, NULL, NULL);
+	assert_non_null(furl);
+	raw_handshake_fd(f, fd, &tx, &rx);
+	id = raw_lookup_furl(f, fd, &tx, &rx, furl);
+	/* A read of 480 KiB, which is answered and leaves the queue under
+	 * half the cap (so calls are still read), then seven of 700 KiB
+	 * (5.3 MiB over a 1 MiB cap), all sent while not reading: the
+	 * handlers that cannot answer wait for room. */
+	for (i = 0; i < calls; i++) {
+		GByteArray *one = sealed_call(&tx, (uint32_t)i + 2, id,
+		    "read", 0, (i == 0 ? 480 : 700) * 1024);
+
+		g_byte_array_append(frames, one->data, one->len);
+		g_byte_array_free(one, TRUE);
+	}
+	end = ev_time() + 0.5;
+	while (ev_time() < end) {
+		assert_true(send_some(fd, frames, &off));
+		tt_run_for(f->loop, 0.002);
+		peak = MAX(peak, rpci_conn_out_pending(c));
+	}
+	assert_int_equal(off, frames->len);
+	assert_int_equal(b.answered, 1);
+	assert_int_equal(b.waited, calls - 1);
+	assert_true(peak <= OUTCAP);
+	assert_false(rpci_conn_is_closed(c));
+	/* Reading now, every answer arrives. */
+	assert_int_equal(read_answers(f, fd, &rx, calls, 5.0), calls);
+	assert_int_equal(b.answered, calls);
+	assert_int_equal(b.gone, 0);
+	g_byte_array_free(frames, TRUE);
+	rpci_conn_unref(c);
+	close(fd);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
 }
 
 int
@@ -497,6 +927,12 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_random_bytes_close_that_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_peer_not_reading_answers_is_bounded_and_closed,
+		    setup_outcap, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_handler_waits_for_room_to_answer, setup_outcap,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_http_request_closes_that_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(
@@ -516,6 +952,15 @@ main(void)
 		    test_valid_call_from_raw_client_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_decref_of_zero_closes_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unauthenticated_connections_per_address_are_capped,
+		    setup_per_addr, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_full_handshake_slots_do_not_lock_out_a_new_client,
+		    setup_cap, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_silent_peer_gets_the_shorter_hello_deadline,
+		    setup_hello, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_unauthenticated_connections_are_capped, setup_cap,
 		    teardown),

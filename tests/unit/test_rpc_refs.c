@@ -106,7 +106,8 @@ typedef struct capture {
 } capture;
 
 static void
-capture_cb(const msgpack_object *result, const GError *err, void *arg)
+capture_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	capture *c = arg;
 	rpc_ref *r;
@@ -119,7 +120,7 @@ capture_cb(const msgpack_object *result, const GError *err, void *arg)
 	}
 	if (result->type == MSGPACK_OBJECT_BOOLEAN)
 		c->boolean = result->via.boolean;
-	if (rpc_value_ref(result, &r, &o)) {
+	if (rpc_value_ref(refs, result, &r, &o)) {
 		c->ref = r != NULL ? rpc_ref_ref(r) : NULL;
 		c->obj = o != NULL ? rpc_obj_ref(o) : NULL;
 	}
@@ -189,15 +190,54 @@ test_value_kept_past_callback_resolves_to_nothing(void **state)
 	rpc_ref *r;
 	rpc_obj *o;
 
-	/* tt_answer copies the raw value: outside the callback the
-	 * reference in it must not resolve (and holds no pointer). */
+	/* tt_answer copies the raw value: outside the callback there is
+	 * no context to resolve the reference in it (and it holds no
+	 * pointer). */
 	tt_answer_init(&a);
 	assert_true(tt_call(f->p.loop, f->p.ref, "make", NULL, &a));
 	assert_null(a.err);
 	assert_int_equal(a.result.data.type, MSGPACK_OBJECT_EXT);
-	assert_false(rpc_value_ref(&a.result.data, &r, &o));
+	assert_false(rpc_value_ref(NULL, &a.result.data, &r, &o));
 	assert_int_equal(a.result.data.via.ext.size, 8);
 	tt_answer_clear(&a);
+}
+
+/* What the answer callback below saw. */
+typedef struct copycheck {
+	bool	 done;
+	bool	 original;	/* the value itself resolved */
+	bool	 copy;		/* a copy of it resolved */
+} copycheck;
+
+static void
+copycheck_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
+{
+	copycheck *k = arg;
+	msgpack_object copy;
+	rpc_ref *r;
+	rpc_obj *o;
+
+	k->done = true;
+	if (err != NULL)
+		return;
+	copy = *result;
+	k->original = rpc_value_ref(refs, result, &r, &o);
+	k->copy = rpc_value_ref(refs, &copy, &r, &o);
+}
+
+static void
+test_copied_value_does_not_resolve_in_its_context(void **state)
+{
+	fixture *f = *state;
+	copycheck k = { 0 };
+
+	/* The context resolves the ext values of its own message only,
+	 * not bytes that merely look like one of them. */
+	rpc_ref_call(f->p.ref, "make", NULL, copycheck_cb, &k);
+	assert_true(tt_run_until(f->p.loop, &k.done, 5.0));
+	assert_true(k.original);
+	assert_false(k.copy);
 }
 
 static void
@@ -448,6 +488,9 @@ main(void)
 		    test_echoed_references_stay_references, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_value_kept_past_callback_resolves_to_nothing, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_copied_value_does_not_resolve_in_its_context, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_same_object_twice_is_one_reference, setup, teardown),

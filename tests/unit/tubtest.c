@@ -105,10 +105,12 @@ tt_answer_clear(tt_answer *a)
 }
 
 void
-tt_answer_cb(const msgpack_object *result, const GError *err, void *arg)
+tt_answer_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	tt_answer *a = arg;
 
+	RPC_UNUSED(refs);
 	a->done = true;
 	a->times++;
 	if (err != NULL) {
@@ -182,7 +184,7 @@ calc_echo(rpc_incall *call, rpc_mp *args, void *data)
 		return;
 	}
 	r = rpc_pack_new();
-	rpc_value_pack(r, o);
+	rpc_value_pack(r, args->refs, o);
 	rpc_incall_return(call, r);
 }
 
@@ -224,8 +226,8 @@ struct callback_wait {
 };
 
 static void
-callback_answer_cb(const msgpack_object *result, const GError *err,
-    void *arg)
+callback_answer_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
 {
 	struct callback_wait *w = arg;
 	rpc_pack *r;
@@ -234,7 +236,7 @@ callback_answer_cb(const msgpack_object *result, const GError *err,
 		rpc_incall_fail(w->call, "callback-failed", "%s", err->message);
 	} else {
 		r = rpc_pack_new();
-		rpc_value_pack(r, result);
+		rpc_value_pack(r, refs, result);
 		rpc_incall_return(w->call, r);
 	}
 	g_free(w);
