@@ -199,6 +199,38 @@ facet_set_account(rpc_incall *call, rpc_mp *args, void *data)
 	rpc_incall_return(call, NULL);
 }
 
+/* {shares, bytes} of the shares this manager's account 'num' leases
+ * here. */
+static void
+facet_get_usage(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_desk *d = grid_owner_get(data, call);
+	uint64_t num = 0;
+	guint64 shares = 0, bytes = 0;
+	guint32 owner;
+	rpc_pack *p;
+
+	if (d == NULL)
+		return;
+	if (rpc_mp_uint(args, ACCT_NUM_MAX, &num) != 0 || num < 1) {
+		rpc_incall_fail(call, "violation", "an account number is 1 "
+		    "to %u", ACCT_NUM_MAX);
+		return;
+	}
+	if ((owner = acct_desk_owner(d, (guint32)num)) == 0) {
+		rpc_incall_fail(call, "acct.Failed", "database");
+		return;
+	}
+	grid_ss_owner_usage(d->ss, owner, &shares, &bytes);
+	p = rpc_pack_new();
+	rpc_pack_map(p, 2);
+	rpc_pack_str(p, "shares");
+	rpc_pack_uint(p, shares);
+	rpc_pack_str(p, "bytes");
+	rpc_pack_uint(p, bytes);
+	rpc_incall_return(call, p);
+}
+
 static const rpc_schema pss_furl_args[] = { RPC_S_INT(1, ACCT_NUM_MAX) };
 static const rpc_schema str_result = RPC_S_STR(4096);
 static const rpc_schema set_account_args[] = {
@@ -211,6 +243,7 @@ static const rpc_method facet_methods[] = {
 	{ "pss_furl", facet_pss_furl, pss_furl_args, 1, &str_result },
 	{ "set_account", facet_set_account, set_account_args, 3,
 	    &nil_result },
+	{ "get_usage", facet_get_usage, pss_furl_args, 1, NULL },
 };
 
 static const rpc_iface facet_iface = {

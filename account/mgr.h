@@ -18,7 +18,10 @@
  *   account.get_storage_servers() -> [{key, nickname, pss_furl}...]
  *   account.subscribe(observer: ref) -> nil; the AM later calls
  *       observer.servers_changed() (one-way) after servers register
- *   account.get_usage() -> {num, name, status, quota, usage}
+ *   account.get_usage() -> {num, name, status, quota, usage, shares,
+ *       servers_counted, servers_registered}: usage is the sum of the
+ *       bytes of the shares the account leases on the servers that
+ *       answered (servers_counted of servers_registered)
  */
 #ifndef ACCT_MGR_H
 #define ACCT_MGR_H
@@ -42,6 +45,9 @@ typedef struct acct_mgr acct_mgr;
 /* Seconds between a registration and telling subscribers (one message
  * for a burst of registrations). */
 #define ACCT_NOTIFY_DELAY	1.0
+/* Bytes (or shares) one server may report for one account: more is
+ * taken for a lie, and 500 servers' figures still add up in 64 bits. */
+#define ACCT_USAGE_MAX		((guint64)1 << 50)
 /* Seconds the manager waits for a server's pss_furl() answer. */
 #define ACCT_PSS_TIMEOUT	10.0
 

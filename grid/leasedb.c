@@ -50,6 +50,7 @@ enum {
 	ST_SHARES_ALL,
 	ST_EXPIRED,
 	ST_TOTALS,
+	ST_OWNER_USAGE,
 	ST_N
 };
 
@@ -75,6 +76,11 @@ static const char *const st_sql[ST_N] = {
 	    " WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE l.si = s.si"
 	    " AND l.shnum = s.shnum AND l.expiry > ?) LIMIT ?",
 	[ST_TOTALS] = "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM shares",
+	/* leases_owner finds the owner's leases; each share counts once
+	 * however many leases the owner holds on it. */
+	[ST_OWNER_USAGE] = "SELECT COUNT(*), COALESCE(SUM(s.size), 0)"
+	    " FROM shares s WHERE EXISTS (SELECT 1 FROM leases l"
+	    " WHERE l.owner = ? AND l.si = s.si AND l.shnum = s.shnum)",
 };
 
 struct grid_leasedb {
@@ -398,6 +404,21 @@ grid_leasedb_expired_shares(grid_leasedb *db, gint64 cutoff, guint limit,
 	sqlite3_bind_int64(db->st[ST_EXPIRED], 1, cutoff);
 	sqlite3_bind_int64(db->st[ST_EXPIRED], 2, limit);
 	return collect(db, ST_EXPIRED, error);
+}
+
+void
+grid_leasedb_owner_usage(grid_leasedb *db, guint32 owner, guint64 *n_shares,
+    guint64 *bytes)
+{
+	sqlite3_stmt *s = db->st[ST_OWNER_USAGE];
+
+	*n_shares = *bytes = 0;
+	sqlite3_bind_int64(s, 1, owner);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*n_shares = (guint64)sqlite3_column_int64(s, 0);
+		*bytes = (guint64)sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
 }
 
 void

@@ -87,5 +87,9 @@ GArray *grid_leasedb_expired_shares(grid_leasedb *db, gint64 cutoff,
 /* Shares held and the bytes of their files. */
 void grid_leasedb_totals(grid_leasedb *db, guint64 *n_shares,
     guint64 *bytes);
+/* The same for the shares on which 'owner' holds a lease (an account's
+ * usage: a share leased by several accounts counts for each). */
+void grid_leasedb_owner_usage(grid_leasedb *db, guint32 owner,
+    guint64 *n_shares, guint64 *bytes);
 
 #endif

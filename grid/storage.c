@@ -1187,6 +1187,13 @@ grid_ss_get_stats(grid_ss *ss, grid_ss_stats *st)
 	st->available = grid_ss_available(ss);
 }
 
+void
+grid_ss_owner_usage(grid_ss *ss, guint32 owner, guint64 *n_shares,
+    guint64 *bytes)
+{
+	grid_leasedb_owner_usage(ss->db, owner, n_shares, bytes);
+}
+
 grid_ss *
 grid_ss_new(rpc_tub *tub, const char *dir, guint64 reserved,
     const char *furl_file, char **furl, GError **error)

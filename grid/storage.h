@@ -106,4 +106,9 @@ typedef struct grid_ss_stats {
 } grid_ss_stats;
 void grid_ss_get_stats(grid_ss *ss, grid_ss_stats *st);
 
+/* The shares on which account 'owner' holds a lease, and the bytes of
+ * their files (what a per-account facet's leases hold on this server). */
+void grid_ss_owner_usage(grid_ss *ss, guint32 owner, guint64 *n_shares,
+    guint64 *bytes);
+
 #endif

@@ -226,9 +226,11 @@ test_create_and_lookup(void **state)
 	assert_non_null(name);
 	assert_int_equal(name->via.str.size, 5);
 	assert_memory_equal(name->via.str.ptr, "alice", 5);
-	/* Usage is not gathered yet: nil, never a made-up number. */
-	assert_int_equal(rpc_mp_map_get(&ans.result.data, "usage")->type,
-	    MSGPACK_OBJECT_NIL);
+	/* No server: nothing counted, and it says so. */
+	assert_int_equal(rpc_mp_map_get(&ans.result.data, "usage")->via.u64,
+	    0);
+	assert_int_equal(rpc_mp_map_get(&ans.result.data,
+	    "servers_counted")->via.u64, 0);
 	tt_answer_clear(&ans);
 	assert_int_equal(acct_mgr_n_account_objs(f->am), 1);
 	rpc_ref_unref(ref);
@@ -648,6 +650,30 @@ lease_owner(struct fx *f, uint8_t si_byte)
 	return owner;
 }
 
+/* get_usage() of the account at 'furl': *shares and *servers counted. */
+static guint64
+usage_of(struct fx *f, const char *furl, guint64 *shares, guint64 *servers)
+{
+	g_autoptr(GError) e = NULL;
+	rpc_ref *ref = tt_get_ref(f->cl, furl, &e);
+	tt_answer ans;
+	guint64 bytes;
+
+	assert_non_null(ref);
+	tt_answer_init(&ans);
+	assert_true(tt_call(f->loop, ref, "get_usage", NULL, &ans));
+	assert_null(ans.err);
+	bytes = rpc_mp_map_get(&ans.result.data, "usage")->via.u64;
+	*shares = rpc_mp_map_get(&ans.result.data, "shares")->via.u64;
+	*servers = rpc_mp_map_get(&ans.result.data,
+	    "servers_counted")->via.u64;
+	assert_int_equal(rpc_mp_map_get(&ans.result.data,
+	    "servers_registered")->via.u64, 1);
+	tt_answer_clear(&ans);
+	rpc_ref_unref(ref);
+	return bytes;
+}
+
 /* A server serving two managers: account 1 of each gets its own PSS
  * FURL, and their leases distinct owners (the primary's number as it is,
  * the other's from ACCT_DESK_OWNER_BASE up). */
@@ -695,6 +721,18 @@ test_two_managers(void **state)
 	store_share(f, pc, 0xcc);
 	assert_int_equal(lease_owner(f, 0xaa), 1);
 	assert_int_equal(lease_owner(f, 0xcc), (gint64)ACCT_DESK_OWNER_BASE + 1);
+	/* Each manager counts its own account's share, and no other. */
+	{
+		guint64 sh = 0, sv = 0, ua, uc;
+
+		ua = usage_of(f, a, &sh, &sv);
+		assert_int_equal(sh, 1);
+		assert_int_equal(sv, 1);
+		assert_true(ua >= 16);
+		uc = usage_of(f, c, &sh, &sv);
+		assert_int_equal(sh, 1);
+		assert_int_equal(uc, ua);
+	}
 	assert_int_equal(acct_desk_owner(f->s[0].desk2, 1),
 	    ACCT_DESK_OWNER_BASE + 1);
 	assert_int_equal(acct_desk_owner(f->s[0].desk2, 7),
