@@ -631,12 +631,79 @@ manage_list(rpc_incall *call, rpc_mp *args, void *data)
 	rpc_incall_return(call, p);
 }
 
+/* Tell one server's facet what an account's status and quota are. */
+static void
+push_account(rpc_ref *facet, guint32 num, acct_status status, gint64 quota)
+{
+	rpc_pack *p = rpc_pack_new();
+
+	rpc_pack_array(p, 3);
+	rpc_pack_uint(p, num);
+	rpc_pack_str(p, acct_status_name(status));
+	if (quota < 0)
+		rpc_pack_nil(p);
+	else
+		rpc_pack_int(p, quota);
+	rpc_ref_call_oneway(facet, "set_account", p);
+}
+
+static void
+manage_set_account(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_mgr *m = grid_owner_get(data, call);
+	g_autoptr(GError) e = NULL;
+	uint64_t num = 0;
+	int64_t quota = -1;
+	const char *st = NULL;
+	char text[16];
+	size_t sl = 0;
+	acct_status status;
+	GHashTableIter hi;
+	gpointer v;
+
+	if (m == NULL)
+		return;
+	if (rpc_mp_uint(args, ACCT_NUM_MAX, &num) != 0 || num < 1 ||
+	    rpc_mp_str(args, sizeof(text) - 1, &st, &sl) != 0 ||
+	    (rpc_mp_nil(args) != 0 &&
+	    rpc_mp_int(args, 0, G_MAXINT64, &quota) != 0)) {
+		rpc_incall_fail(call, "violation", "expected (num, status, "
+		    "quota or nil)");
+		return;
+	}
+	memcpy(text, st, sl);
+	text[sl] = '\0';
+	if (!acct_status_parse(text, &status)) {
+		rpc_incall_fail(call, "violation", "status is active, "
+		    "disabled or terminated");
+		return;
+	}
+	if (!acct_db_set(m->db, (guint32)num, status, quota, &e)) {
+		rpc_incall_fail(call, e->code == ACCT_E_NOTFOUND ?
+		    "acct.NotFound" : "acct.Failed", "%s", e->message);
+		return;
+	}
+	g_message("account %u set to %s, quota %" G_GINT64_FORMAT,
+	    (guint32)num, text, (gint64)quota);
+	g_hash_table_iter_init(&hi, m->regs);
+	while (g_hash_table_iter_next(&hi, NULL, &v))
+		push_account(((struct reg *)v)->facet, (guint32)num, status,
+		    quota);
+	rpc_incall_return(call, NULL);
+}
+
 static const rpc_schema list_args[] = {
 	RPC_S_INT(0, G_MAXINT64), RPC_S_INT(0, ACCT_LIST_MAX),
+};
+static const rpc_schema set_account_args[] = {
+	RPC_S_INT(1, ACCT_NUM_MAX), RPC_S_STR(15),
+	{ RPC_T_INT, true, 0, G_MAXINT64, NULL },
 };
 
 static const rpc_method manage_methods[] = {
 	{ "list", manage_list, list_args, 2, NULL },
+	{ "set_account", manage_set_account, set_account_args, 3,
+	    &nil_result },
 };
 
 static const rpc_iface manage_iface = {
@@ -766,6 +833,21 @@ desk_register(rpc_incall *call, rpc_mp *args, void *data)
 	g_message("storage server %s (%.16s...) registered", r->nickname,
 	    r->key + 7);
 	rpc_incall_return(call, NULL);
+	/* What the server must enforce: every restricted account, at
+	 * every registration (it may have missed changes while away). */
+	{
+		g_autoptr(GPtrArray) rs = g_ptr_array_new_with_free_func(
+		    (GDestroyNotify)acct_info_free);
+		guint i;
+
+		(void)acct_db_list_set(m->db, rs, NULL);
+		for (i = 0; i < rs->len; i++) {
+			const acct_info *ai = g_ptr_array_index(rs, i);
+
+			push_account(r->facet, ai->num, ai->status,
+			    ai->quota);
+		}
+	}
 	/* A server that (re)connects may be new to the accounts' lists
 	 * or reachable again: subscribers ask for the list anew. */
 	tell_subscribers(m);

@@ -9,6 +9,9 @@
  *   new-account.create_account(name: str) -> str (an account FURL)
  *   manage-accounts.list(offset: int, limit: int) -> [{num, name, status,
  *       quota, created}...]
+ *   manage-accounts.set_account(num: int, status: str, quota: int|nil)
+ *       -> nil; every connected server is told (and every server that
+ *       registers later)
  *   serverdesk.register(facet: ref, announcement: [msg, sig, key]) -> nil
  *
  * Account objects, minted by a name-lookup handler for each valid

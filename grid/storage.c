@@ -65,6 +65,8 @@ struct grid_ss {
 	grid_ss_expiry	 expiry;
 	ev_timer	 gc;
 	ev_timer	 sweep;
+	grid_ss_admit_fn *admit;	/* per-account allocations, or NULL */
+	void		*admit_arg;
 };
 
 /* The data of a server facet.  'ss' first, so that grid_owner_get()
@@ -659,6 +661,25 @@ ss_allocate_buckets(rpc_incall *call, rpc_mp *args, void *data)
 			return;
 		}
 	}
+	/* An account's allocations are judged by the layer that knows its
+	 * quota and status (account/desk.c): the whole request at once. */
+	if (f->account != 0 && ss->admit != NULL) {
+		g_autofree char *type = NULL, *why = NULL;
+		guint64 asked = 0;
+
+		for (i = 0; i <= GRID_MAX_SHNUM; i++)
+			if (((want[i / 8] >> (i % 8)) & 1) &&
+			    !((have[i / 8] >> (i % 8)) & 1))
+				asked = asked > G_MAXUINT64 - size ?
+				    G_MAXUINT64 : asked + size;
+		if (asked > 0 && !ss->admit(f->account, asked, &type, &why,
+		    ss->admit_arg)) {
+			rpc_incall_fail(call, type != NULL ? type :
+			    "grid.QuotaExceeded", "%s", why != NULL ? why :
+			    "refused");
+			return;
+		}
+	}
 	peer = rpc_incall_peer(call);
 	peer_writers = GPOINTER_TO_UINT(g_hash_table_lookup(ss->per_peer,
 	    peer));
@@ -1185,6 +1206,13 @@ grid_ss_get_stats(grid_ss *ss, grid_ss_stats *st)
 	st->writers = g_hash_table_size(ss->writers);
 	st->allocated = ss->allocated;
 	st->available = grid_ss_available(ss);
+}
+
+void
+grid_ss_set_admit(grid_ss *ss, grid_ss_admit_fn *fn, void *arg)
+{
+	ss->admit = fn;
+	ss->admit_arg = arg;
 }
 
 void
