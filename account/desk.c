@@ -242,7 +242,8 @@ facet_pss_furl(rpc_incall *call, rpc_mp *args, void *data)
 	rpc_incall_return(call, p);
 }
 
-/* Kept for quota enforcement and termination (accounts, part 2). */
+/* What the manager sets: enforced by desk_admit() and pss_lookup(); a
+ * termination also cancels the account's leases here. */
 static void
 facet_set_account(rpc_incall *call, rpc_mp *args, void *data)
 {
@@ -292,6 +293,14 @@ facet_set_account(rpc_incall *call, rpc_mp *args, void *data)
 	if (rc != SQLITE_DONE) {
 		rpc_incall_fail(call, "acct.Failed", "database");
 		return;
+	}
+	/* Terminated: its leases go, and every share no other account
+	 * leases with them (again at each registration: idempotent). */
+	if (strcmp(st, "terminated") == 0) {
+		guint32 owner = acct_desk_owner(d, (guint32)num);
+
+		if (owner != 0)
+			(void)grid_ss_cancel_owner(d->ss, owner);
 	}
 	rpc_incall_return(call, NULL);
 }

@@ -1058,21 +1058,14 @@ expiry_cutoff(const grid_ss_expiry *e, gint64 now)
 	return now;
 }
 
-guint
-grid_ss_collect(grid_ss *ss, gint64 now)
+/* Delete the shares in 'gone' (grid_share_id): their files, then their
+ * rows.  Return how many went. */
+static guint
+delete_shares(grid_ss *ss, GArray *gone)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(GArray) gone = NULL;
 	guint i, n = 0;
 
-	if (!ss->expiry.enabled || !ss->expiry.immutable)
-		return 0;
-	gone = grid_leasedb_expired_shares(ss->db,
-	    expiry_cutoff(&ss->expiry, now), SS_GC_BATCH, &err);
-	if (gone == NULL) {
-		g_warning("%s", err->message);
-		return 0;
-	}
 	for (i = 0; i < gone->len; i++) {
 		grid_share_id *id = &g_array_index(gone, grid_share_id, i);
 		g_autofree char *path = grid_share_path(ss->dir, id->si,
@@ -1083,7 +1076,7 @@ grid_ss_collect(grid_ss *ss, gint64 now)
 		/* The file goes first: a crash in between leaves a row
 		 * without a file, which the next start drops. */
 		if (g_unlink(path) != 0 && errno != ENOENT) {
-			g_warning("cannot delete an expired share: %s",
+			g_warning("cannot delete a share: %s",
 			    g_strerror(errno));
 			continue;
 		}
@@ -1094,9 +1087,46 @@ grid_ss_collect(grid_ss *ss, gint64 now)
 			g_warning("%s", err->message);
 		g_clear_error(&err);
 	}
+	return n;
+}
+
+guint
+grid_ss_collect(grid_ss *ss, gint64 now)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GArray) gone = NULL;
+	guint n;
+
+	if (!ss->expiry.enabled || !ss->expiry.immutable)
+		return 0;
+	gone = grid_leasedb_expired_shares(ss->db,
+	    expiry_cutoff(&ss->expiry, now), SS_GC_BATCH, &err);
+	if (gone == NULL) {
+		g_warning("%s", err->message);
+		return 0;
+	}
+	n = delete_shares(ss, gone);
 	if (n > 0)
 		g_message("storage: deleted %u share(s) whose leases expired",
 		    n);
+	return n;
+}
+
+guint
+grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GArray) gone = NULL;
+	guint n;
+
+	g_return_val_if_fail(owner != 0, 0);
+	if ((gone = grid_leasedb_cancel_owner(ss->db, owner, &err)) == NULL) {
+		g_warning("%s", err->message);
+		return 0;
+	}
+	n = delete_shares(ss, gone);
+	g_message("storage: cancelled the leases of account %u; deleted %u "
+	    "share(s) no other lease kept", owner, n);
 	return n;
 }
 

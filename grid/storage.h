@@ -116,6 +116,11 @@ typedef gboolean grid_ss_admit_fn(guint32 owner, guint64 bytes, char **type,
     char **why, void *arg);
 void grid_ss_set_admit(grid_ss *ss, grid_ss_admit_fn *fn, void *arg);
 
+/* Cancel every lease of account 'owner' (not 0) and delete the shares
+ * no other lease keeps (readers of them then get grid.NoShare).  Return
+ * the shares deleted. */
+guint grid_ss_cancel_owner(grid_ss *ss, guint32 owner);
+
 /* The shares on which account 'owner' holds a lease, and the bytes of
  * their files (what a per-account facet's leases hold on this server). */
 void grid_ss_owner_usage(grid_ss *ss, guint32 owner, guint64 *n_shares,

@@ -842,9 +842,42 @@ test_quota_and_status_enforced(void **state)
 	}
 	set_account(f, 1, "active", -1);
 	store_share(f, pa, 0x12);
+	/* Bob leases the share 0x12 too (add_lease through his facet). */
+	{
+		g_autofree char *b = create_account(f, "bob", NULL);
+		g_autofree char *pb = first_pss(f, b, &n);
+		g_autoptr(GError) e = NULL;
+		rpc_ref *ref = tt_get_ref(f->cl, pb, &e);
+		uint8_t si[16], secret[32];
+		rpc_pack *p = rpc_pack_new();
+		tt_answer ans;
+
+		assert_non_null(ref);
+		memset(si, 0x12, sizeof(si));
+		memset(secret, 0x77, sizeof(secret));
+		rpc_pack_array(p, 3);
+		rpc_pack_bin(p, si, sizeof(si));
+		rpc_pack_bin(p, secret, sizeof(secret));
+		rpc_pack_bin(p, secret, sizeof(secret));
+		tt_answer_init(&ans);
+		assert_true(tt_call(f->loop, ref, "add_lease", p, &ans));
+		assert_null(ans.err);
+		tt_answer_clear(&ans);
+		rpc_ref_unref(ref);
+	}
 	set_account(f, 1, "terminated", -1);
 	assert_not_found(f, pa);
 	assert_not_found(f, a);
+	/* Alice's leases are gone: her share alone is deleted, the one Bob
+	 * leases too is kept, with his lease only. */
+	{
+		grid_ss_stats st;
+
+		grid_ss_get_stats(f->s[0].ss, &st);
+		assert_int_equal(st.shares, 1);
+		assert_int_equal(lease_owner(f, 0x11), -1);
+		assert_int_equal(lease_owner(f, 0x12), 2);
+	}
 }
 
 int
