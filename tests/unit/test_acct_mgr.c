@@ -845,7 +845,7 @@ test_quota_and_status_enforced(void **state)
 	/* Bob leases the share 0x12 too (add_lease through his facet). */
 	{
 		g_autofree char *b = create_account(f, "bob", NULL);
-		g_autofree char *pb = first_pss(f, b, &n);
+		g_autofree char *pb = acct_desk_pss_furl(f->s[0].desk, 2);
 		g_autoptr(GError) e = NULL;
 		rpc_ref *ref = tt_get_ref(f->cl, pb, &e);
 		uint8_t si[16], secret[32];
