@@ -49,13 +49,13 @@ struct grid_node {
 	grid_client	*client;
 	guint64		 n_gm_keys;
 	grid_shares	 shares;
-	gboolean	 accounts_only;	/* serverdesk.furl, no introducer */
 	/* A storage node's announcement, kept to announce it again. */
 	char		*ann_furl;	/* secret: wiped when freed */
 	char		*ann_seed;
 	GPtrArray	*ann_certs;	/* certificate texts announced */
 	guint64		 ann_seqnum;
 	GPtrArray	*own_certs;	/* struct own_cert, by name */
+	gboolean	 accounts_only;	/* serverdesk.furl, no introducer */
 };
 
 /* A certificate a storage node lists in tahoe.cfg. */
@@ -721,10 +721,18 @@ grid_node_start(node *n, GError **error)
 	g->n = n;
 	if (is_introducer(n)) {
 		g_autofree char *ff = node_private_path(n, "introducer.furl");
+		guint64 expiry;
 
 		if ((g->intro = grid_intro_new(node_tub(n), ff, error)) ==
 		    NULL)
 			goto fail;
+		/* How long the announcements of a node without a
+		 * connection are kept (seconds; 0: until a restart). */
+		if (!node_config_get_uint(node_cfg(n), "introducer",
+		    "announcement_expiry", (guint64)GRID_INTRO_EXPIRY, 0,
+		    G_GUINT64_CONSTANT(365) * 86400, &expiry, error))
+			goto fail;
+		grid_intro_set_expiry(g->intro, (double)expiry);
 		node_add_status_section(n, &intro_node_sections[0],
 		    status_intro_node, g);
 		node_add_status_section(n, &intro_node_sections[1], NULL,

@@ -1,9 +1,18 @@
 /* grid/introducer.c -- the introducer service.
  *
- * State is two tables: announcements by (service, node key), and the
- * subscribers as remote references, each forgotten when its connection
- * goes.  Nothing is persisted: after a restart every node republishes
- * through its reconnector, as with Tahoe-LAFS's introducer. */
+ * State is two tables: announcements by (service, node key), also kept in
+ * the order they arrived (a serial number each), and the subscribers as
+ * remote references, each forgotten when its connection goes.  Nothing is
+ * persisted: after a restart every node republishes through its
+ * reconnector, as with Tahoe-LAFS's introducer.
+ *
+ * A subscriber is sent the announcements past its cursor, one batch at a
+ * time: the next batch goes when it has answered the last, so a
+ * subscriber that does not read holds one batch, not the whole table.
+ * An announcement whose publisher has had no connection for
+ * 'expiry' seconds is forgotten (checked every expiry/4 seconds, at most
+ * every minute), so fresh identities that come and go cannot hold the
+ * table. */
 #include "config.h"
 
 #include <string.h>
@@ -24,21 +33,66 @@ struct grid_intro {
 	rpc_tub		*tub;		/* borrowed */
 	rpc_obj		*obj;
 	char		*name;		/* registered swissnum */
-	GHashTable	*anns;		/* "service key" -> grid_ann */
+	GHashTable	*anns;		/* "service key" -> struct entry */
+	GTree		*order;		/* &serial -> struct entry */
+	guint64		 next_serial;
 	GPtrArray	*subs;		/* struct sub */
-	guint		 n_published, n_dropped;
+	guint		 n_published, n_dropped, n_expired;
 	guint		 max_subs;
 	gsize		 bytes;		/* of the kept announcements */
+	double		 expiry;	/* seconds; 0: never */
+	ev_timer	 sweep;
+};
+
+/* A kept announcement. */
+struct entry {
+	grid_ann	*a;
+	guint64		 serial;	/* order of arrival */
+	char		*tubid;		/* the publisher's (its key's) */
+	ev_tstamp	 gone_since;	/* 0: its publisher is connected */
 };
 
 struct sub {
 	grid_intro	*in;
-	rpc_ref		*ref;
+	rpc_ref		*ref;		/* NULL once gone */
 	char		*service;
 	char		*peer;		/* tubid */
 	guint		 obs;
+	int		 refs;		/* the table's, and a batch's */
+	guint64		 cursor;	/* serials up to here were sent */
+	gboolean	 in_flight;	/* a batch is unanswered */
 };
 
+static void
+entry_free(void *p)
+{
+	struct entry *e = p;
+
+	grid_ann_free(e->a);
+	g_free(e->tubid);
+	g_free(e);
+}
+
+static gint
+cmp_serial(gconstpointer a, gconstpointer b, gpointer unused)
+{
+	guint64 x = *(const guint64 *)a, y = *(const guint64 *)b;
+
+	RPC_UNUSED(unused);
+	return x < y ? -1 : x > y;
+}
+
+static void
+sub_unref(struct sub *s)
+{
+	if (--s->refs > 0)
+		return;
+	g_free(s->service);
+	g_free(s->peer);
+	g_free(s);
+}
+
+/* Out of the table (the table's free function). */
 static void
 sub_free(void *p)
 {
@@ -46,54 +100,72 @@ sub_free(void *p)
 
 	if (s->ref != NULL) {
 		rpc_ref_dont_notify(s->ref, s->obs);
-		rpc_ref_unref(s->ref);
+		rpc_ref_unref(g_steal_pointer(&s->ref));
 	}
-	g_free(s->service);
-	g_free(s->peer);
-	g_free(s);
+	sub_unref(s);
 }
+
+static void pump(struct sub *s);
 
 static void
 announce_done(const msgpack_object *result, const rpc_refctx *refs,
     const GError *err, void *arg)
 {
+	struct sub *s = arg;
+
 	RPC_UNUSED(refs);
 	RPC_UNUSED(result);
-	RPC_UNUSED(arg);
+	s->in_flight = FALSE;
 	if (err != NULL && !g_error_matches(err, RPC_ERROR, RPC_E_CLOSED))
 		g_info("a subscriber refused announcements: %s",
 		    err->message);
+	if (s->ref != NULL)
+		pump(s);
+	sub_unref(s);
 }
 
-/* Send 'anns' (grid_ann *) to one subscriber in batches of at most
- * GRID_INTRO_BATCH announcements and GRID_INTRO_BATCH_BYTES bytes, so a
- * batch always fits in a frame whatever the announcements weigh. */
+/* Send the subscriber its next batch, unless one is unanswered: the
+ * announcements for its service past its cursor, at most
+ * GRID_INTRO_BATCH of them and GRID_INTRO_BATCH_BYTES bytes, so a batch
+ * always fits in a frame whatever the announcements weigh. */
 static void
-send_anns(struct sub *s, GPtrArray *anns)
+pump(struct sub *s)
 {
-	guint i = 0;
+	GTreeNode *node;
+	guint64 last = s->cursor;
+	gsize bytes = 0;
+	g_autoptr(GPtrArray) batch = g_ptr_array_new();
+	rpc_pack *p;
+	guint j;
 
-	while (i < anns->len) {
-		guint n = 0, j;
-		gsize bytes = 0;
-		rpc_pack *p = rpc_pack_new();
+	if (s->ref == NULL || s->in_flight)
+		return;
+	for (node = g_tree_upper_bound(s->in->order, &s->cursor);
+	    node != NULL && batch->len < GRID_INTRO_BATCH;
+	    node = g_tree_node_next(node)) {
+		struct entry *e = g_tree_node_value(node);
+		gsize len = g_bytes_get_size(e->a->msg) + 256;
 
-		while (i + n < anns->len && n < GRID_INTRO_BATCH) {
-			gsize len = g_bytes_get_size(((grid_ann *)
-			    g_ptr_array_index(anns, i + n))->msg) + 256;
-
-			if (n > 0 && bytes + len > GRID_INTRO_BATCH_BYTES)
+		if (strcmp(e->a->service, s->service) == 0) {
+			if (batch->len > 0 &&
+			    bytes + len > GRID_INTRO_BATCH_BYTES)
 				break;
 			bytes += len;
-			n++;
+			g_ptr_array_add(batch, e->a);
 		}
-		rpc_pack_array(p, 1);
-		rpc_pack_array(p, n);
-		for (j = 0; j < n; j++)
-			grid_ann_pack(g_ptr_array_index(anns, i + j), p);
-		rpc_ref_call(s->ref, "announce", p, announce_done, NULL);
-		i += n;
+		last = e->serial;
 	}
+	s->cursor = last;
+	if (batch->len == 0)
+		return;
+	p = rpc_pack_new();
+	rpc_pack_array(p, 1);
+	rpc_pack_array(p, batch->len);
+	for (j = 0; j < batch->len; j++)
+		grid_ann_pack(g_ptr_array_index(batch, j), p);
+	s->in_flight = TRUE;
+	s->refs++;
+	rpc_ref_call(s->ref, "announce", p, announce_done, s);
 }
 
 static void
@@ -104,6 +176,43 @@ sub_gone(void *arg)
 	g_info("a subscriber to '%s' disconnected", s->service);
 	rpc_ref_unref(g_steal_pointer(&s->ref));
 	g_ptr_array_remove(s->in->subs, s);
+}
+
+/* Forget the announcements of publishers gone for 'expiry' seconds. */
+static void
+sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	grid_intro *in = RPC_CONTAINER_OF(w, grid_intro, sweep);
+	ev_tstamp now = ev_now(loop);
+	GHashTableIter it;
+	gpointer v;
+	guint n = 0;
+
+	RPC_UNUSED(revents);
+	g_hash_table_iter_init(&it, in->anns);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct entry *e = v;
+
+		if (rpc_tub_is_connected(in->tub, e->tubid)) {
+			e->gone_since = 0;
+			continue;
+		}
+		if (e->gone_since == 0) {
+			e->gone_since = now;
+			continue;
+		}
+		if (now - e->gone_since < in->expiry)
+			continue;
+		in->bytes -= g_bytes_get_size(e->a->msg);
+		g_tree_remove(in->order, &e->serial);
+		g_hash_table_iter_remove(&it);
+		n++;
+	}
+	if (n > 0) {
+		in->n_expired += n;
+		g_info("forgot %u announcement(s) of nodes gone for %.0f s",
+		    n, in->expiry);
+	}
 }
 
 /* Was 'a' signed by the key of the tub 'peer' (tubid text)?  One key per
@@ -129,8 +238,8 @@ intro_publish(rpc_incall *call, rpc_mp *args, void *data)
 	size_t msg_len, sig_len, key_len;
 	g_autoptr(GError) err = NULL;
 	g_autofree char *k = NULL;
-	g_autoptr(GPtrArray) one = g_ptr_array_new();
 	grid_ann *a, *old;
+	struct entry *e, *oe;
 	guint i;
 
 	if (in == NULL)
@@ -170,7 +279,8 @@ intro_publish(rpc_incall *call, rpc_mp *args, void *data)
 		return;
 	}
 	k = g_strdup_printf("%s %s", a->service, a->key_text);
-	old = g_hash_table_lookup(in->anns, k);
+	oe = g_hash_table_lookup(in->anns, k);
+	old = oe != NULL ? oe->a : NULL;
 	if (old != NULL && old->seqnum >= a->seqnum) {
 		g_info("ignored announcement seqnum %" G_GUINT64_FORMAT
 		    " from %s: have %" G_GUINT64_FORMAT, a->seqnum,
@@ -189,19 +299,25 @@ intro_publish(rpc_incall *call, rpc_mp *args, void *data)
 		return;
 	}
 	in->bytes += g_bytes_get_size(a->msg);
-	if (old != NULL)
+	if (old != NULL) {
 		in->bytes -= g_bytes_get_size(old->msg);
+		g_tree_remove(in->order, &oe->serial);
+	}
 	in->n_published++;
 	g_message("announcement from %s (%.16s...) for '%s', seqnum %"
 	    G_GUINT64_FORMAT, a->nickname, a->key_text + 7, a->service,
 	    a->seqnum);
-	g_hash_table_replace(in->anns, g_steal_pointer(&k), a);
-	g_ptr_array_add(one, a);
+	e = g_new0(struct entry, 1);
+	e->a = a;
+	e->serial = ++in->next_serial;
+	e->tubid = g_strdup(rpc_incall_peer(call));
+	g_hash_table_replace(in->anns, g_steal_pointer(&k), e);
+	g_tree_insert(in->order, &e->serial, e);
 	for (i = 0; i < in->subs->len; i++) {
 		struct sub *s = g_ptr_array_index(in->subs, i);
 
 		if (strcmp(s->service, a->service) == 0)
-			send_anns(s, one);
+			pump(s);
 	}
 	rpc_incall_return(call, NULL);
 }
@@ -213,10 +329,7 @@ intro_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 	rpc_ref *ref = NULL;
 	char *service = NULL;
 	struct sub *s;
-	g_autoptr(GPtrArray) now = g_ptr_array_new();
 	guint i;
-	GHashTableIter it;
-	gpointer v;
 
 	if (in == NULL)
 		return;
@@ -251,6 +364,7 @@ intro_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 	}
 	s = g_new0(struct sub, 1);
 	s->in = in;
+	s->refs = 1;
 	s->ref = rpc_ref_ref(ref);
 	s->service = service;
 	s->peer = g_strdup(rpc_incall_peer(call));
@@ -258,12 +372,7 @@ intro_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 	g_ptr_array_add(in->subs, s);
 	g_info("tub %.8s... subscribed to '%s'", rpc_incall_peer(call),
 	    service);
-	g_hash_table_iter_init(&it, in->anns);
-	while (g_hash_table_iter_next(&it, NULL, &v))
-		if (strcmp(((grid_ann *)v)->service, service) == 0)
-			g_ptr_array_add(now, v);
-	if (now->len > 0)
-		send_anns(s, now);
+	pump(s);
 	rpc_incall_return(call, NULL);
 }
 
@@ -292,7 +401,10 @@ grid_intro_new(rpc_tub *tub, const char *furl_file, GError **error)
 
 	in->tub = tub;
 	in->anns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    (GDestroyNotify)grid_ann_free);
+	    entry_free);
+	in->order = g_tree_new_full(cmp_serial, NULL, NULL, NULL);
+	ev_init(&in->sweep, sweep_cb);
+	grid_intro_set_expiry(in, GRID_INTRO_EXPIRY);
 	in->subs = g_ptr_array_new_with_free_func(sub_free);
 	in->max_subs = GRID_INTRO_MAX_SUBS;
 	in->obj = grid_owned_obj_new(&intro_iface, in);
@@ -354,16 +466,31 @@ grid_intro_set_max_subs(grid_intro *in, guint max)
 }
 
 void
+grid_intro_set_expiry(grid_intro *in, double seconds)
+{
+	struct ev_loop *loop = rpc_tub_loop(in->tub);
+
+	in->expiry = seconds;
+	ev_timer_stop(loop, &in->sweep);
+	if (seconds <= 0)
+		return;
+	ev_timer_set(&in->sweep, 0.0, CLAMP(seconds / 4, 0.1, 60.0));
+	ev_timer_again(loop, &in->sweep);
+}
+
+void
 grid_intro_free(grid_intro *in)
 {
 	if (in == NULL)
 		return;
+	ev_timer_stop(rpc_tub_loop(in->tub), &in->sweep);
 	if (in->name != NULL) {
 		rpc_tub_unregister(in->tub, in->name);
 		sodium_memzero(in->name, strlen(in->name));
 		g_free(in->name);
 	}
 	g_ptr_array_unref(in->subs);
+	g_tree_destroy(in->order);
 	g_hash_table_unref(in->anns);
 	grid_owned_obj_release(in->obj);
 	g_free(in);
@@ -381,7 +508,7 @@ grid_intro_status(grid_intro *in, json_t *status)
 	g_hash_table_iter_init(&it, in->anns);
 	while (g_hash_table_iter_next(&it, NULL, &v) &&
 	    n++ < GRID_INTRO_STATUS_MAX) {
-		grid_ann *a = v;
+		grid_ann *a = ((struct entry *)v)->a;
 		json_t *o = json_object();
 
 		node_status_set_str(o, "nickname", a->nickname);
@@ -397,5 +524,7 @@ grid_intro_status(grid_intro *in, json_t *status)
 	    json_integer(in->subs->len));
 	json_object_set_new(status, "announcements_dropped",
 	    json_integer((json_int_t)in->n_dropped));
+	json_object_set_new(status, "announcements_expired",
+	    json_integer((json_int_t)in->n_expired));
 	json_object_set_new(status, "announcements", list);
 }

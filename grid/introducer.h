@@ -42,6 +42,12 @@ void grid_intro_free(grid_intro *in);			/* NULL is a no-op */
  * subscription and one announcement per known service. */
 gboolean grid_intro_known_service(const char *service, size_t len);
 
+/* Forget the announcements of a node that has had no connection to the
+ * introducer for 'seconds' ([introducer] announcement_expiry; 0: keep
+ * them until a restart, as Tahoe-LAFS does).  Default GRID_INTRO_EXPIRY. */
+#define GRID_INTRO_EXPIRY	3600.0
+void grid_intro_set_expiry(grid_intro *in, double seconds);
+
 /* Lower the subscriber cap below GRID_INTRO_MAX_SUBS (tests). */
 void grid_intro_set_max_subs(grid_intro *in, guint max);
 
@@ -52,8 +58,8 @@ void grid_intro_set_max_subs(grid_intro *in, guint max);
 gboolean grid_intro_write_furl(const char *furl_file, const rpc_ident *id,
     const char *location, GError **error);
 
-/* Add "announcements_kept", "subscribers" and "announcements_dropped"
- * counts and an "announcements" list (nickname, node_id, service,
+/* Add "announcements_kept", "subscribers", "announcements_dropped" and
+ * "announcements_expired" counts and an "announcements" list (nickname, node_id, service,
  * seqnum; the first GRID_INTRO_STATUS_MAX) to 'status'. */
 void grid_intro_status(grid_intro *in, json_t *status);
 

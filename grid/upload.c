@@ -913,9 +913,19 @@ job_done_cb(struct ev_loop *loop, ev_async *w, int revents)
 	}
 	u->pos += j->len;
 	for (s = 0; s < u->p.n; s++) {
-		if (j->out[s]->len > 0)
-			enc_write(s, j->off[s], j->out[s]->data, j->out[s]->len,
-			    u);
+		share *sh = &u->shares[s];
+		GByteArray *o = j->out[s];
+
+		if (o->len > 0 && sh->writer != NULL && sh->buf->len == 0) {
+			/* The usual case: hand the array over, no copy. */
+			j->out[s] = sh->buf;
+			sh->buf = o;
+			sh->buf_off = j->off[s];
+			if (sh->buf->len >= WRITE_COALESCE)
+				flush_share(u, s);
+		} else if (o->len > 0) {
+			enc_write(s, j->off[s], o->data, o->len, u);
+		}
 		g_byte_array_set_size(j->out[s], 0);
 	}
 	if (!u->notified)

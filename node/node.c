@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -342,6 +343,22 @@ effective_location(const char *loc, uint16_t port, GError **error)
 	    "tahoe.cfg: [node] tub.location", error);
 }
 
+/* Raise the soft limit on open descriptors to the hard limit: the tub
+ * caps its connections itself (tub.max_connections), so the kernel's
+ * default soft limit (often 1024) should not be what decides. */
+static void
+raise_nofile_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		g_message("cannot raise the limit on open files: %s",
+		    g_strerror(errno));
+}
+
 static gboolean
 start_tub(node *n, GError **error)
 {
@@ -352,7 +369,7 @@ start_tub(node *n, GError **error)
 	node_endpoint ep = { NULL, 0 };
 	gboolean disabled = port != NULL && strcmp(port, "disabled") == 0;
 	rpc_limits lim;
-	guint64 keepalive, disconnect;
+	guint64 keepalive, disconnect, max_conns;
 
 	/* Tahoe-LAFS's [node] timeout.keepalive and timeout.disconnect
 	 * (seconds; 0 turns either off): pings after 240 s idle and no
@@ -361,8 +378,17 @@ start_tub(node *n, GError **error)
 	if (!node_config_get_uint(n->cfg, "node", "timeout.keepalive",
 	    (guint64)lim.keepalive, 0, 86400, &keepalive, error) ||
 	    !node_config_get_uint(n->cfg, "node", "timeout.disconnect", 0, 0,
-	    86400, &disconnect, error))
+	    86400, &disconnect, error) ||
+	    !node_config_get_uint(n->cfg, "node", "tub.max_connections",
+	    lim.max_conns, 1, 1000000, &max_conns, error))
 		return FALSE;
+	lim.max_conns = (uint32_t)max_conns;
+	/* No grid service passes on a reference it got from another tub
+	 * (the introducer's subscribers send references to their own
+	 * objects), so a node redeems no gifts: a gift would only let a
+	 * peer make the node dial an address of the peer's choosing. */
+	lim.accept_gifts = FALSE;
+	raise_nofile_limit();
 	lim.keepalive = (double)keepalive;	/* 0: never */
 	lim.disconnect_timeout = (double)disconnect;
 	n->tub = rpc_tub_new(n->loop, g_steal_pointer(&n->id), &lim);

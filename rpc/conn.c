@@ -27,6 +27,14 @@
 
 /* Read at least this much at a time (a big frame grows the buffer). */
 #define READ_CHUNK	(128 * 1024)
+/* An idle connection holds no buffers: after a read of less than
+ * IDLE_READ bytes that left nothing unconsumed, and after a flush of at
+ * most IDLE_WRITE bytes, the input and output buffers are freed (a
+ * stream of large messages, whose reads and writes are larger, keeps
+ * them).  This is what keeps an idle connection small (doc/performance.md,
+ * "Many connections"). */
+#define IDLE_READ	(READ_CHUNK / 2)
+#define IDLE_WRITE	(64 * 1024)
 /* While sealing a large message, write out what is sealed whenever this
  * much is queued, so the peer decrypts while we encrypt. */
 #define WRITE_EARLY	(128 * 1024)
@@ -372,7 +380,18 @@ rpci_conn_flush(rpc_conn *c)
 		c->out_off += (size_t)w;
 		c->tx_since = ev_now(c->loop);
 	}
-	g_byte_array_set_size(c->out, 0);
+	if (c->out->len <= IDLE_WRITE) {
+		g_byte_array_unref(c->out);
+		c->out = g_byte_array_new();
+		if (c->sb.size == 0 && c->sb.data != NULL) {
+			/* The message builder's buffer too (msgpack-c's
+			 * first allocation is 8 KiB). */
+			msgpack_sbuffer_destroy(&c->sb);
+			msgpack_sbuffer_init(&c->sb);
+		}
+	} else {
+		g_byte_array_set_size(c->out, 0);
+	}
 	c->out_off = 0;
 	ev_io_stop(c->loop, &c->wr);
 	ev_timer_stop(c->loop, &c->wr_timer);
@@ -549,8 +568,8 @@ conn_hs_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (c->state == RPCI_CONN_HELLO && c->role == RPC_HS_SERVER) {
 		g_message("closing connection %s: no HELLO in time",
 		    c->peer_addr);
-		rpci_conn_close(c, RPC_E_TIMEOUT, "handshake with %s timed out "
-		    "(no HELLO)", c->peer_addr);
+		rpci_conn_close(c, RPC_E_TIMEOUT, "handshake with %s timed "
+		    "out (no HELLO)", c->peer_addr);
 	} else if (c->state != RPCI_CONN_OPEN) {
 		g_message("closing connection %s: handshake timed out",
 		    c->peer_addr);
@@ -816,6 +835,24 @@ process_input(rpc_conn *c)
 	return 0;
 }
 
+/* Everything read was consumed and the peer is not streaming: give the
+ * buffers back (the plaintext one wiped). */
+static void
+release_input(rpc_conn *c)
+{
+	g_byte_array_unref(c->in);
+	c->in = g_byte_array_new();
+	c->in_off = 0;
+	g_byte_array_unref(c->msg);
+	c->msg = g_byte_array_new();
+	if (c->pt != NULL) {
+		sodium_memzero(c->pt, c->pt_cap);
+		g_free(c->pt);
+		c->pt = NULL;
+		c->pt_cap = 0;
+	}
+}
+
 static void
 conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -853,6 +890,9 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		goto out;
 	}
 	c->need = process_input(c);
+	if ((size_t)n < IDLE_READ && c->in_off == c->in->len &&
+	    c->msg->len == 0 && c->state == RPCI_CONN_OPEN && !c->closing)
+		release_input(c);
 out:
 	rpci_conn_unref(c);
 }

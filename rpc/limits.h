@@ -25,6 +25,12 @@ typedef struct rpc_limits {
 	uint32_t	max_unauth_per_addr; /* of those, from one IP address
 					 * (a new one beyond is refused): 8 */
 	double		handshake_timeout; /* seconds: 30 */
+	uint32_t	max_conns;	/* authenticated connections per tub;
+					 * one more is closed once open:
+					 * 1000 */
+	double		accept_retry;	/* seconds a listener waits after
+					 * accept() ran out of descriptors:
+					 * 1 */
 	double		hello_timeout;	/* seconds an inbound peer has to send
 					 * its HELLO: 5 (at most
 					 * handshake_timeout) */
@@ -43,7 +49,13 @@ typedef struct rpc_limits {
 	uint32_t	max_gifts;	/* gifts given per connection and not
 					 * yet redeemed: 1024 */
 	bool		accept_gifts;	/* redeem and give third-party
-					 * references: true */
+					 * references: true (node tubs turn
+					 * it off: no grid service needs
+					 * gifts) */
+	uint32_t	max_gift_dials;	/* gifts being redeemed at once per
+					 * connection (each may dial): 8 */
+	uint32_t	max_tub_gift_dials; /* the same for the whole tub:
+					 * 64 */
 	double		keepalive;	/* seconds without input before a
 					 * PING: 240 (Foolscap's); 0 never */
 	double		disconnect_timeout; /* seconds without input before

@@ -35,8 +35,10 @@ typedef struct rpci_sess_owner {
 	/* The FURL of 'obj', making a name for it if needed (secret; the
 	 * caller wipes and frees it). */
 	char		*(*furl_for_obj)(void *owner, rpc_obj *obj);
-	/* Get a reference to 'furl' (taken); 'fn' runs once, later. */
-	void		 (*get_ref)(void *owner, rpc_furl *furl,
+	/* Get a reference to 'furl' (taken); 'fn' runs once, later.
+	 * Return 0, or RPC_E_TOOBIG if the owner refuses (too many being
+	 * redeemed; 'furl' stays with the caller, 'fn' never runs). */
+	int		 (*get_ref)(void *owner, rpc_furl *furl,
 			    rpci_ref_fn *fn, void *arg);
 } rpci_sess_owner;
 
@@ -60,8 +62,11 @@ const char *rpci_sess_own_tubid(rpci_sess *s);
 rpc_obj *rpci_sess_find_object(rpci_sess *s, const char *swissnum,
     size_t len);
 char *rpci_sess_furl_for_obj(rpci_sess *s, rpc_obj *obj);
-/* Return false (and leave 'furl' with the caller) once detached. */
-bool rpci_sess_get_ref(rpci_sess *s, rpc_furl *furl, rpci_ref_fn *fn,
+/* Redeem a gift: get a reference to 'furl' (taken on success).  Return
+ * 0; RPC_E_CLOSED once detached or RPC_E_TOOBIG when max_gift_dials
+ * (this connection) or max_tub_gift_dials (the tub) are being redeemed:
+ * then 'furl' stays with the caller and 'fn' never runs. */
+int rpci_sess_get_ref(rpci_sess *s, rpc_furl *furl, rpci_ref_fn *fn,
     void *arg);
 
 /* ---- exports and imports (doc/protocol.md §5.1) ---- */
@@ -124,6 +129,11 @@ GList *rpci_sess_pending_take_all(rpci_sess *s);
 
 /* Messages held back behind a gift (values.c's). */
 GQueue *rpci_sess_held(rpci_sess *s);
+/* Plaintext bytes of the held messages: values.c adds (+1) a message's
+ * length when it holds it and subtracts (-1) it when it lets it go.
+ * Reading pauses while they reach half of max_outbuf. */
+void rpci_sess_held_account(rpci_sess *s, int sign, size_t len);
+size_t rpci_sess_held_bytes(const rpci_sess *s);
 /* One more (+1) or one less (-1) incoming call being handled. */
 void rpci_sess_inflight(rpci_sess *s, int delta);
 /* Read while handlers keep up and few messages wait for gifts. */

@@ -34,6 +34,8 @@ struct rpci_sess {
 	GHashTable		*gifts;		/* gift id -> rpc_ref* (owned) */
 	uint32_t		 next_gift;
 	GQueue			 held;		/* values.c's held messages */
+	size_t			 held_bytes;	/* their plaintext */
+	uint32_t		 n_redeeming;	/* gifts being redeemed */
 	GHashTable		*observers;	/* id -> struct observer* */
 };
 
@@ -162,13 +164,43 @@ rpci_sess_furl_for_obj(rpci_sess *s, rpc_obj *obj)
 	return s->ops != NULL ? s->ops->furl_for_obj(s->owner, obj) : NULL;
 }
 
-bool
+struct redeem {
+	rpci_sess	*s;
+	rpci_ref_fn	*fn;
+	void		*arg;
+};
+
+static void
+redeem_cb(rpc_ref *ref, const GError *err, void *arg)
+{
+	struct redeem *r = arg;
+
+	/* The waiting message holds the connection, so 's' is alive. */
+	r->s->n_redeeming--;
+	r->fn(ref, err, r->arg);
+	g_free(r);
+}
+
+int
 rpci_sess_get_ref(rpci_sess *s, rpc_furl *furl, rpci_ref_fn *fn, void *arg)
 {
+	struct redeem *r;
+	int rc;
+
 	if (s->ops == NULL)
-		return false;
-	s->ops->get_ref(s->owner, furl, fn, arg);
-	return true;
+		return RPC_E_CLOSED;
+	if (s->n_redeeming >= rpci_conn_limits(s->conn)->max_gift_dials)
+		return RPC_E_TOOBIG;
+	r = g_new0(struct redeem, 1);
+	r->s = s;
+	r->fn = fn;
+	r->arg = arg;
+	if ((rc = s->ops->get_ref(s->owner, furl, redeem_cb, r)) != 0) {
+		g_free(r);
+		return rc;
+	}
+	s->n_redeeming++;
+	return 0;
 }
 
 /* ---- exports and imports ---- */
@@ -566,5 +598,21 @@ rpci_sess_resume_reading(rpci_sess *s)
 	if (!rpci_conn_attached(s->conn))
 		return;
 	rpci_conn_set_reading(s->conn, s->n_inflight < lim->max_inflight &&
-	    g_queue_get_length(&s->held) < RPCI_HELD_MAX);
+	    g_queue_get_length(&s->held) < RPCI_HELD_MAX &&
+	    s->held_bytes < lim->max_outbuf / 2);
+}
+
+void
+rpci_sess_held_account(rpci_sess *s, int sign, size_t len)
+{
+	if (sign > 0)
+		s->held_bytes += len;
+	else
+		s->held_bytes -= MIN(len, s->held_bytes);
+}
+
+size_t
+rpci_sess_held_bytes(const rpci_sess *s)
+{
+	return s->held_bytes;
 }

@@ -41,6 +41,8 @@
 #define FURLFILE_MAX	(RPC_FURL_MAX + 2)
 
 typedef struct rpc_listener rpc_listener;
+typedef struct rpc_resolver rpc_resolver;
+struct resolve_job;
 typedef struct rpc_connector rpc_connector;
 typedef struct rpc_getref rpc_getref;
 
@@ -63,6 +65,9 @@ struct rpc_tub {
 	GHashTable	*connectors;	/* tubid text -> rpc_connector* */
 	GList		*all_conns;	/* unclosed rpc_conn (owned ref) */
 	GHashTable	*every_conn;	/* every allocated rpc_conn (weak) */
+	uint32_t	 n_redeeming;	/* gifts being redeemed, all
+					 * connections together */
+	rpc_resolver	*resolver;	/* made at the first host name */
 	bool		 freeing;
 };
 
@@ -72,6 +77,9 @@ struct rpc_listener {
 	uint16_t	 port;
 	ev_io		 io;
 	GQueue		 unauth;	/* struct unauth, oldest first */
+	ev_timer	 retry;		/* accepting again after EMFILE */
+	ev_tstamp	 last_full_log;	/* when EMFILE was last logged */
+	uint64_t	 full_since_log; /* pauses not logged since */
 };
 
 /* An inbound connection still in its handshake. */
@@ -103,6 +111,36 @@ struct rpc_connector {
 	GError		*last_error;
 	ev_timer	 delay;		/* before dialling, when waiting for
 					 * the peer's own connection */
+	struct resolve_job *job;	/* a host name being resolved */
+	bool		 ai_ready;	/* 'ai'/'ai_rc' hold hint 'ai_hint' */
+	size_t		 ai_hint;
+	struct addrinfo	*ai;
+	int		 ai_rc;
+};
+
+/* Host names are resolved by getaddrinfo() in a thread of their own, one
+ * per name, which touches nothing of the tub: it hands its result back
+ * through an ev_async watcher (STYLE.md §5; doc/protocol.md §8).  The
+ * resolver outlives the tub while a thread still runs: the tub marks it
+ * dead and the last thread frees it. */
+struct rpc_resolver {
+	GMutex		 lock;
+	int		 refs;		/* the tub's, and one per thread */
+	bool		 dead;		/* the tub is gone */
+	struct ev_loop	*loop;
+	ev_async	 async;
+	GQueue		 done;		/* struct resolve_job, finished */
+};
+
+struct resolve_job {
+	rpc_resolver	*r;
+	rpc_connector	*k;		/* loop thread only; NULL once the
+					 * connector is gone */
+	size_t		 hint;
+	char		*host;
+	char		 port[8];
+	struct addrinfo	*res;
+	int		 rc;
 };
 
 struct lookup_handler {
@@ -120,6 +158,7 @@ struct reg {
 };
 
 static void connector_next(rpc_connector *k);
+static void resolver_stop(rpc_tub *tub);
 static void send_lookup(rpc_conn *c, rpc_getref *g);
 static void requeue_lookup(rpc_tub *tub, rpc_getref *g);
 static void tub_get_ref_take(rpc_tub *tub, rpc_furl *furl,
@@ -263,10 +302,12 @@ rpc_tub_free(rpc_tub *tub)
 		g_hash_table_destroy(tub->every_conn);
 	}
 	rpci_sched_free(tub->sched);
+	resolver_stop(tub);
 	for (i = 0; i < tub->listeners->len; i++) {
 		rpc_listener *ln = g_ptr_array_index(tub->listeners, i);
 
 		ev_io_stop(tub->loop, &ln->io);
+		ev_timer_stop(tub->loop, &ln->retry);
 		close(ln->fd);
 		g_queue_clear_full(&ln->unauth, g_free);
 		g_free(ln);
@@ -324,6 +365,12 @@ guint
 rpc_tub_n_connections(const rpc_tub *tub)
 {
 	return g_hash_table_size(tub->conns);
+}
+
+gboolean
+rpc_tub_is_connected(const rpc_tub *tub, const char *tubid)
+{
+	return g_hash_table_lookup(tub->conns, tubid) != NULL;
 }
 
 /* ---- deferred work and output ---- */
@@ -391,10 +438,39 @@ tub_own_furl_for_obj(void *owner, rpc_obj *obj)
 	return tub_furl_for_obj(owner, obj);
 }
 
+struct tub_redeem {
+	rpc_tub		*tub;
+	rpci_ref_fn	*fn;
+	void		*arg;
+};
+
 static void
+tub_redeem_cb(rpc_ref *ref, const GError *err, void *arg)
+{
+	struct tub_redeem *r = arg;
+
+	r->tub->n_redeeming--;
+	r->fn(ref, err, r->arg);
+	g_free(r);
+}
+
+/* A gift: the peer chose the FURL, so the tub bounds how many it redeems
+ * (and so may dial) at once. */
+static int
 tub_own_get_ref(void *owner, rpc_furl *furl, rpci_ref_fn *fn, void *arg)
 {
-	tub_get_ref_take(owner, furl, fn, arg);
+	rpc_tub *tub = owner;
+	struct tub_redeem *r;
+
+	if (tub->n_redeeming >= tub->lim.max_tub_gift_dials)
+		return RPC_E_TOOBIG;
+	r = g_new0(struct tub_redeem, 1);
+	r->tub = tub;
+	r->fn = fn;
+	r->arg = arg;
+	tub->n_redeeming++;
+	tub_get_ref_take(tub, furl, tub_redeem_cb, r);
+	return 0;
 }
 
 static const rpci_sess_owner tub_sess_owner = {
@@ -678,8 +754,10 @@ tub_unauth_forget(rpc_tub *tub, rpc_conn *c)
 
 /* Whether to admit a connection from 'host' to 'ln': refuse it if that
  * address already has max_unauth_per_addr connections in handshake;
- * when the listener is full, close its oldest handshake instead (an
- * attacker who keeps reconnecting then only pushes out his own). */
+ * when the listener is full, close its oldest handshake that has not
+ * sent its HELLO, or else its oldest handshake, instead (an attacker who
+ * keeps reconnecting then only pushes out his own: a client sends its
+ * HELLO at once, so silent sockets go first however fast they come). */
 static bool
 listener_admit(rpc_listener *ln, const char *host, const char *addr)
 {
@@ -702,16 +780,58 @@ listener_admit(rpc_listener *ln, const char *host, const char *addr)
 		rpc_conn *old;
 
 		u = g_queue_peek_head(&ln->unauth);
+		for (l = ln->unauth.head; l != NULL; l = l->next)
+			if (rpci_conn_state_of(((struct unauth *)
+			    l->data)->conn) == RPCI_CONN_HELLO) {
+				u = l->data;
+				break;
+			}
 		old = rpci_conn_ref(u->conn);
 		g_message("closing connection %s: %u connections in "
-		    "handshake, this one the oldest", rpci_conn_peer_addr(old),
-		    g_queue_get_length(&ln->unauth));
+		    "handshake, this one the oldest%s", rpci_conn_peer_addr(old),
+		    g_queue_get_length(&ln->unauth),
+		    rpci_conn_state_of(old) == RPCI_CONN_HELLO ?
+		    " without a HELLO" : "");
 		/* Closing takes it out of the queue (tub_conn_closed). */
 		rpci_conn_close(old, RPC_E_CLOSED, "closed to admit a newer "
 		    "connection: too many in handshake");
 		rpci_conn_unref(old);
 	}
 	return true;
+}
+
+static void
+listener_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	rpc_listener *ln = RPC_CONTAINER_OF(w, rpc_listener, retry);
+
+	RPC_UNUSED(revents);
+	ev_io_start(loop, &ln->io);
+}
+
+/* accept() ran out of descriptors (or memory): the pending connection
+ * stays in the backlog and the watcher would fire again at once, so stop
+ * it and try again after accept_retry seconds.  One line per minute at
+ * most says so. */
+static void
+listener_pause(rpc_listener *ln, int err)
+{
+	rpc_tub *tub = ln->tub;
+	ev_tstamp now = ev_now(tub->loop);
+
+	ev_io_stop(tub->loop, &ln->io);
+	ev_timer_set(&ln->retry, tub->lim.accept_retry > 0 ?
+	    tub->lim.accept_retry : 1.0, 0.);
+	ev_timer_start(tub->loop, &ln->retry);
+	ln->full_since_log++;
+	if (ln->last_full_log == 0 || now - ln->last_full_log >= 60.0) {
+		g_warning("accept on port %u: %s; not accepting for %.1f s "
+		    "(%" G_GUINT64_FORMAT " pauses since the last such line)",
+		    ln->port, g_strerror(err), tub->lim.accept_retry,
+		    ln->full_since_log);
+		ln->last_full_log = now;
+		ln->full_since_log = 0;
+	}
 }
 
 static void
@@ -734,10 +854,15 @@ listener_cb(struct ev_loop *loop, ev_io *w, int revents)
 		fd = accept4(ln->fd, (struct sockaddr *)&ss, &sl,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
+			int e = errno;
+
+			if (e == EMFILE || e == ENFILE || e == ENOBUFS ||
+			    e == ENOMEM)
+				listener_pause(ln, e);
+			else if (e != EAGAIN && e != EWOULDBLOCK &&
+			    e != EINTR && e != ECONNABORTED)
 				g_warning("accept on port %u: %s", ln->port,
-				    g_strerror(errno));
+				    g_strerror(e));
 			return;
 		}
 		format_addr((struct sockaddr *)&ss, addr, sizeof(addr));
@@ -808,6 +933,7 @@ rpc_tub_listen(rpc_tub *tub, const char *host, uint16_t port,
 	    ((struct sockaddr_in *)&ss)->sin_port :
 	    ((struct sockaddr_in6 *)&ss)->sin6_port);
 	ev_io_init(&ln->io, listener_cb, fd, EV_READ);
+	ev_timer_init(&ln->retry, listener_retry_cb, 0., 0.);
 	ev_io_start(tub->loop, &ln->io);
 	g_ptr_array_add(tub->listeners, ln);
 	if (*tub->location == '\0') {
@@ -862,8 +988,151 @@ getref_defer_error(rpc_getref *g, GError *err)
 }
 
 static void
+resolver_release(rpc_resolver *r)
+{
+	bool last;
+
+	g_mutex_lock(&r->lock);
+	last = --r->refs == 0;
+	g_mutex_unlock(&r->lock);
+	if (last) {
+		g_mutex_clear(&r->lock);
+		g_free(r);
+	}
+}
+
+static void
+resolve_job_free(struct resolve_job *j)
+{
+	if (j->res != NULL)
+		freeaddrinfo(j->res);
+	g_free(j->host);
+	g_free(j);
+}
+
+static gpointer
+resolve_thread(gpointer arg)
+{
+	struct resolve_job *j = arg;
+	rpc_resolver *r = j->r;
+	struct addrinfo hints;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	j->rc = getaddrinfo(j->host, j->port, &hints, &j->res);
+	g_mutex_lock(&r->lock);
+	if (!r->dead) {
+		g_queue_push_tail(&r->done, j);
+		ev_async_send(r->loop, &r->async);
+		j = NULL;
+	}
+	g_mutex_unlock(&r->lock);
+	if (j != NULL)
+		resolve_job_free(j);
+	resolver_release(r);
+	return NULL;
+}
+
+static void
+resolver_async_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	rpc_resolver *r = RPC_CONTAINER_OF(w, rpc_resolver, async);
+	struct resolve_job *j;
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	for (;;) {
+		rpc_connector *k;
+
+		g_mutex_lock(&r->lock);
+		j = g_queue_pop_head(&r->done);
+		g_mutex_unlock(&r->lock);
+		if (j == NULL)
+			break;
+		k = j->k;
+		if (k != NULL) {
+			k->job = NULL;
+			k->ai_ready = true;
+			k->ai_hint = j->hint;
+			k->ai = j->res;
+			k->ai_rc = j->rc;
+			j->res = NULL;
+			connector_next(k);
+		}
+		resolve_job_free(j);
+	}
+}
+
+/* Resolve hint 'i' of 'k' (host 'host') in a thread; connector_next()
+ * runs again once it is done. */
+static void
+resolve_start(rpc_connector *k, size_t i, const char *host,
+    const char *port)
+{
+	rpc_tub *tub = k->tub;
+	rpc_resolver *r = tub->resolver;
+	struct resolve_job *j;
+
+	if (r == NULL) {
+		r = tub->resolver = g_new0(rpc_resolver, 1);
+		g_mutex_init(&r->lock);
+		r->refs = 1;
+		r->loop = tub->loop;
+		ev_async_init(&r->async, resolver_async_cb);
+		ev_async_start(tub->loop, &r->async);
+		ev_unref(tub->loop);	/* it alone keeps no loop running */
+	}
+	j = g_new0(struct resolve_job, 1);
+	j->r = r;
+	j->k = k;
+	j->hint = i;
+	j->host = g_strdup(host);
+	g_strlcpy(j->port, port, sizeof(j->port));
+	k->job = j;
+	g_mutex_lock(&r->lock);
+	r->refs++;
+	g_mutex_unlock(&r->lock);
+	g_thread_unref(g_thread_new("rpc-resolve", resolve_thread, j));
+}
+
+/* The tub is going: no thread reports to it any more. */
+static void
+resolver_stop(rpc_tub *tub)
+{
+	rpc_resolver *r = tub->resolver;
+	struct resolve_job *j;
+
+	if (r == NULL)
+		return;
+	g_mutex_lock(&r->lock);
+	r->dead = true;
+	while ((j = g_queue_pop_head(&r->done)) != NULL)
+		resolve_job_free(j);
+	g_mutex_unlock(&r->lock);
+	ev_ref(tub->loop);
+	ev_async_stop(tub->loop, &r->async);
+	tub->resolver = NULL;
+	resolver_release(r);
+}
+
+static bool
+host_is_numeric(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	return inet_pton(AF_INET, host, &a4) == 1 ||
+	    inet_pton(AF_INET6, host, &a6) == 1;
+}
+
+static void
 connector_free(rpc_connector *k)
 {
+	if (k->job != NULL)
+		k->job->k = NULL;	/* its result will be dropped */
+	if (k->ai != NULL)
+		freeaddrinfo(k->ai);
 	ev_timer_stop(k->tub->loop, &k->delay);
 	g_hash_table_remove(k->tub->connectors, k->tubid);
 	rpc_furl_free(k->furl);
@@ -888,12 +1157,24 @@ connector_next(rpc_connector *k)
 		g_snprintf(port, sizeof(port), "%u",
 		    rpc_furl_hint_port(k->furl, i));
 		g_snprintf(addr, sizeof(addr), "%s:%s", host, port);
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_NUMERICSERV;
-		/* A DNS name blocks the loop while it resolves; numeric
-		 * hosts, the common case on a grid, do not. */
-		rc = getaddrinfo(host, port, &hints, &res);
+		if (k->ai_ready && k->ai_hint == i) {
+			/* Resolved in a thread (resolve_start()). */
+			res = k->ai;
+			rc = k->ai_rc;
+			k->ai = NULL;
+			k->ai_ready = false;
+		} else if (!host_is_numeric(host)) {
+			/* A name would block the loop while it resolves. */
+			k->next_hint = i;
+			if (k->job == NULL)
+				resolve_start(k, i, host, port);
+			return;
+		} else {
+			memset(&hints, 0, sizeof(hints));
+			hints.ai_socktype = SOCK_STREAM;
+			hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+			rc = getaddrinfo(host, port, &hints, &res);
+		}
 		if (rc != 0) {
 			g_clear_error(&k->last_error);
 			k->last_error = g_error_new(RPC_ERROR, RPC_E_SYSTEM,
@@ -1112,6 +1393,16 @@ tub_conn_opened(rpc_tub *tub, rpc_conn *c)
 	rpc_connector *k = rpci_conn_tag(c);
 
 	tub_unauth_forget(tub, c);
+	/* A connection to a new peer beyond max_conns is closed: the limit
+	 * on descriptors is then a decision, not an accident. */
+	if (old == NULL && g_hash_table_size(tub->conns) >=
+	    tub->lim.max_conns) {
+		g_message("closing connection %s (%s): %u connections "
+		    "already open", rpci_conn_peer_addr(c), peer,
+		    g_hash_table_size(tub->conns));
+		rpci_conn_abort(c, "overloaded: too many connections");
+		return;
+	}
 	if (old != NULL && old != c) {
 		keep = pick_survivor(tub, old, c);
 		drop = keep == c ? old : c;

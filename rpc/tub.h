@@ -86,5 +86,8 @@ void rpc_tub_get_ref_furl(rpc_tub *tub, const rpc_furl *furl,
 
 /* Number of authenticated connections (for tests and status). */
 guint rpc_tub_n_connections(const rpc_tub *tub);
+/* Whether the tub has an authenticated connection to tub 'tubid' (its
+ * base32 text) now. */
+gboolean rpc_tub_is_connected(const rpc_tub *tub, const char *tubid);
 
 #endif

@@ -464,10 +464,14 @@ start_gifts(rpc_conn *c, struct held *h, const msgpack_object *value)
 
 			w->h = held_ref(h);
 			w->index = i;
-			if (!rpci_sess_get_ref(s, f, gift_getref_cb, w)) {
+			int r = rpci_sess_get_ref(s, f, gift_getref_cb, w);
+
+			if (r != 0) {
 				held_unref(h);
 				g_free(w);
 				gift_resolved(h, i, NULL, NULL,
+				    r == RPC_E_TOOBIG ? "overloaded: too "
+				    "many gifts being redeemed" :
 				    "the tub is shutting down");
 				continue;
 			}
@@ -512,6 +516,7 @@ drain(rpc_conn *c)
 			}
 		}
 		g_queue_pop_head(rpci_sess_held(s));
+		rpci_sess_held_account(s, -1, h->len);
 		rpci_values_deliver(c, &m, &up, h, h->sink);
 		msgpack_unpacked_destroy(&up);
 		held_unref(h);
@@ -536,6 +541,7 @@ rpci_values_hold(rpc_conn *c, const uint8_t *pt, size_t len,
 	h->resolved = g_ptr_array_new();
 	h->kinds = g_array_new(FALSE, TRUE, sizeof(char));
 	g_queue_push_tail(held, h);
+	rpci_sess_held_account(rpci_sess_of(c), +1, len);
 	if (g_queue_get_length(held) == 1)
 		drain(c);
 }
@@ -545,8 +551,12 @@ rpci_values_drop_held(rpc_conn *c)
 {
 	struct held *h;
 
-	while ((h = g_queue_pop_head(rpci_sess_held(rpci_sess_of(c)))) != NULL)
+	rpci_sess *s = rpci_sess_of(c);
+
+	while ((h = g_queue_pop_head(rpci_sess_held(s))) != NULL) {
+		rpci_sess_held_account(s, -1, h->len);
 		held_unref(h);
+	}
 }
 
 bool

@@ -8,12 +8,16 @@ AM_CPPFLAGS += $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS)
 
 # Helpers for tests that run tubs on one loop; a static library, so a
 # program links them only if it calls them.
-check_LIBRARIES = tests/unit/libtubtest.a
+check_LIBRARIES = tests/unit/libtubtest.a tests/unit/libgridtest.a
 tests_unit_libtubtest_a_SOURCES = tests/unit/tubtest.c tests/unit/tubtest.h
+# The upload and download tests' fixture: storage servers on one loop.
+tests_unit_libgridtest_a_SOURCES = tests/unit/grid_fixture.c \
+	tests/unit/grid_fixture.h
 
 LDADD = tests/unit/libtubtest.a $(RPC_LIBS) $(CMOCKA_LIBS)
 NODE_TEST_LDADD = $(NODE_LIBS) $(CMOCKA_LIBS)
-GRID_TEST_LDADD = tests/unit/libtubtest.a $(GRID_LIBS) $(CMOCKA_LIBS)
+GRID_TEST_LDADD = tests/unit/libgridtest.a tests/unit/libtubtest.a \
+	$(GRID_LIBS) $(CMOCKA_LIBS)
 
 # Unit tests: one cmocka program per module, test_FOLDER_MODULE.c.
 rpc_unit_tests = \
@@ -84,8 +88,9 @@ EXTRA_DIST += tests/unit/grid_testutil.h tests/interop/zfec_vectors.py \
 
 # Benchmark and two-process test peer.
 noinst_PROGRAMS += tests/bench/rpc-bench tests/bench/tcp-pingpong \
-	tests/bench/aead-speed
+	tests/bench/aead-speed tests/bench/conn-bench
 tests_bench_rpc_bench_LDADD = $(RPC_LIBS)
+tests_bench_conn_bench_LDADD = $(RPC_LIBS)
 tests_bench_tcp_pingpong_LDADD =
 tests_bench_aead_speed_LDADD = $(RPC_LIBS)
 EXTRA_DIST += tests/bench/foolscap-bench.py tests/bench/run-bench.sh \

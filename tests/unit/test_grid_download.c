@@ -24,165 +24,14 @@
 #include "node/dir.h"
 #include "rpc/common.h"
 #include "rpc/err.h"
+#include "tests/unit/grid_fixture.h"
 #include "tests/unit/grid_testutil.h"
 #include "tests/unit/tubtest.h"
-
-#define SECRET	"tahoe-c test convergence secret"
-#define MAX_SRV	16
-
-typedef struct server {
-	rpc_tub		*tub;
-	grid_ss		*ss;
-	char		*dir;
-	rpc_ref		*ref;		/* the client's reference */
-	uint8_t		 seed[32];
-} server;
-
-typedef struct fixture {
-	struct ev_loop	*loop;
-	rpc_tub		*cli;
-	char		*top;
-	server		 srv[MAX_SRV];
-	guint		 n;
-	/* the outcome */
-	bool		 done;
-	char		*cap;
-	GError		*err;
-} fixture;
-
-static void
-add_servers(fixture *f, guint n, guint64 reserved)
-{
-	guint i;
-
-	assert_true(f->n + n <= MAX_SRV);
-	for (i = f->n; i < f->n + n; i++) {
-		server *s = &f->srv[i];
-		g_autofree char *furl = NULL;
-		g_autoptr(GError) err = NULL;
-
-		s->tub = tt_tub_listening(f->loop, NULL);
-		s->dir = g_strdup_printf("%s/s%u", f->top, i);
-		s->ss = grid_ss_new(s->tub, s->dir, reserved, NULL, &furl,
-		    &err);
-		assert_non_null(s->ss);
-		s->ref = tt_get_ref(f->cli, furl, &err);
-		assert_non_null(s->ref);
-		sodium_memzero(furl, strlen(furl));
-		memcpy(s->seed, rpc_ident_pk(rpc_tub_ident(s->tub)), 32);
-	}
-	f->n += n;
-}
-
-static void
-drop_server(fixture *f, guint i)
-{
-	server *s = &f->srv[i];
-
-	rpc_ref_unref(g_steal_pointer(&s->ref));
-	grid_ss_free(g_steal_pointer(&s->ss));
-	rpc_tub_free(g_steal_pointer(&s->tub));
-}
-
-static int
-setup(void **state)
-{
-	fixture *f = g_new0(fixture, 1);
-
-	f->loop = ev_loop_new(EVFLAG_AUTO);
-	f->cli = tt_tub_listening(f->loop, NULL);
-	f->top = g_dir_make_tmp("tup-XXXXXX", NULL);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fixture *f = *state;
-	guint i;
-
-	for (i = 0; i < f->n; i++) {
-		if (f->srv[i].tub != NULL)
-			drop_server(f, i);
-		g_free(f->srv[i].dir);
-	}
-	rpc_tub_free(f->cli);
-	ev_loop_destroy(f->loop);
-	if (g_getenv("KEEP_TEST_DIRS") == NULL)
-		node_remove_tree(f->top);
-	g_free(f->top);
-	g_free(f->cap);
-	g_clear_error(&f->err);
-	g_free(f);
-	return 0;
-}
-
-static void
-done_cb(const char *cap, const GError *err, void *arg)
-{
-	fixture *f = arg;
-
-	assert_false(f->done);		/* exactly once */
-	f->done = true;
-	f->cap = g_strdup(cap);
-	f->err = err != NULL ? g_error_copy(err) : NULL;
-}
-
-/* A file of the vectors' content, open for reading. */
-static int
-vector_file(fixture *f, size_t size)
-{
-	g_autofree uint8_t *data = tu_vector_content(size);
-	g_autofree char *path = g_build_filename(f->top, "file", NULL);
-	int fd;
-
-	assert_true(g_file_set_contents(path, (char *)data, (gssize)size,
-	    NULL));
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	return fd;
-}
-
-static grid_upload *
-start(fixture *f, unsigned k, unsigned happy, unsigned n, int fd,
-    size_t size)
-{
-	grid_chk_params p = { k, happy, n, 1048576 };
-	grid_upload_server us[MAX_SRV];
-	uint8_t lease[32] = { 7 };
-	guint i, m = 0;
-
-	for (i = 0; i < f->n; i++) {
-		if (f->srv[i].ref == NULL)
-			continue;
-		us[m].ref = f->srv[i].ref;
-		us[m].name = "server";
-		us[m].tubid = rpc_ident_tubid_raw(rpc_tub_ident(
-		    f->srv[i].tub));
-		us[m].perm_seed = f->srv[i].seed;
-		us[m].perm_seed_len = 32;
-		us[m].max_share = grid_ss_available(f->srv[i].ss);
-		m++;
-	}
-	f->done = false;
-	g_clear_pointer(&f->cap, g_free);
-	g_clear_error(&f->err);
-	return grid_upload_start(f->loop, &p, (const uint8_t *)SECRET,
-	    strlen(SECRET), lease, us, m, fd, size, done_cb, f);
-}
-
-static void
-wait_done(fixture *f)
-{
-	assert_true(tt_run_until(f->loop, &f->done, 30.0));
-}
-
 
 /* Every share of 'si' on the servers, by share number: the hex SHA-256 of
  * its data (the container's header taken off).  Return how many. */
 static guint
-stored_shares(fixture *f, const uint8_t *si, char **hex, guint *where)
+stored_shares(gf_fixture *f, const uint8_t *si, char **hex, guint *where)
 {
 	guint i, s, count = 0;
 
@@ -207,12 +56,12 @@ stored_shares(fixture *f, const uint8_t *si, char **hex, guint *where)
 /* Upload the vectors' content of 'size' bytes with k/happy/n; the cap is
  * left in f->cap. */
 static void
-put(fixture *f, unsigned k, unsigned happy, unsigned n, size_t size)
+put(gf_fixture *f, unsigned k, unsigned happy, unsigned n, size_t size)
 {
-	int fd = vector_file(f, size);
+	int fd = gf_vector_file(f, size);
 
-	start(f, k, happy, n, fd, size);
-	wait_done(f);
+	gf_start(f, k, happy, n, fd, size);
+	gf_wait_done(f);
 	close(fd);
 	if (f->err != NULL)
 		fail_msg("upload: %s", f->err->message);
@@ -252,9 +101,9 @@ got_done(const GError *err, void *arg)
 }
 
 static void
-get(fixture *f, guint64 offset, guint64 length, got *g)
+get(gf_fixture *f, guint64 offset, guint64 length, got *g)
 {
-	rpc_ref *refs[MAX_SRV];
+	rpc_ref *refs[GF_MAX_SRV];
 	g_autoptr(GError) err = NULL;
 	grid_uri cap;
 	guint i, m = 0;
@@ -271,7 +120,7 @@ get(fixture *f, guint64 offset, guint64 length, got *g)
 }
 
 static void
-get_wait(fixture *f, got *g)
+get_wait(gf_fixture *f, got *g)
 {
 	assert_true(tt_run_until(f->loop, &g->done, 30.0));
 }
@@ -297,12 +146,12 @@ assert_content(const got *g, guint64 offset, size_t len)
 static void
 test_round_trips(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	static const size_t sizes[] = { 0, 1, 55, 56, 131071, 131072, 131073,
 	    1048577, 3 * 1048576 + 7 };
 	guint i;
 
-	add_servers(f, 10, 0);
+	gf_add_servers(f, 10, 0);
 	for (i = 0; i < G_N_ELEMENTS(sizes); i++) {
 		got g;
 
@@ -317,7 +166,7 @@ test_round_trips(void **state)
 static void
 test_ranges(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	const size_t size = 3 * 1048576 + 7;
 	static const guint64 r[][2] = {
 		{ 0, 1 }, { 1048575, 2 }, { 1048576, 1048576 },
@@ -326,7 +175,7 @@ test_ranges(void **state)
 	};
 	guint i;
 
-	add_servers(f, 10, 0);
+	gf_add_servers(f, 10, 0);
 	put(f, 3, 7, 10, size);
 	for (i = 0; i < G_N_ELEMENTS(r); i++) {
 		guint64 off = r[i][0], len = r[i][1];
@@ -344,21 +193,21 @@ test_ranges(void **state)
 static void
 test_down_to_k_servers(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	got g;
 	guint i;
 
-	add_servers(f, 10, 0);
+	gf_add_servers(f, 10, 0);
 	put(f, 3, 7, 10, 1048577);
 	/* Stop servers until only the ones holding 3 distinct shares
 	 * remain: 10 servers hold one share each, so keep any 3. */
 	for (i = 3; i < 10; i++)
-		drop_server(f, i);
+		gf_drop_server(f, i);
 	get(f, 0, G_MAXUINT64, &g);
 	get_wait(f, &g);
 	assert_content(&g, 0, 1048577);
 	got_clear(&g);
-	drop_server(f, 2);
+	gf_drop_server(f, 2);
 	get(f, 0, G_MAXUINT64, &g);
 	get_wait(f, &g);
 	assert_non_null(g.err);
@@ -369,7 +218,7 @@ test_down_to_k_servers(void **state)
 
 /* Flip one byte of share 'shnum' (the copy on any server). */
 static void
-corrupt_share(fixture *f, guint shnum, guint64 at)
+corrupt_share(gf_fixture *f, guint shnum, guint64 at)
 {
 	char *hex[256] = { NULL };
 	guint where[256], s;
@@ -391,7 +240,7 @@ corrupt_share(fixture *f, guint shnum, guint64 at)
 }
 
 static guint
-advisories(fixture *f, guint si_)
+advisories(gf_fixture *f, guint si_)
 {
 	g_autofree char *dir = g_build_filename(f->srv[si_].dir,
 	    "corruption-advisories", NULL);
@@ -412,14 +261,14 @@ advisories(fixture *f, guint si_)
 static void
 test_corrupt_shares_detected(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	/* Offsets in the share file (12-byte container header first): a
 	 * block (0x24 of layout header, then data), the end (the UEB). */
 	static const guint64 where[] = { 12 + 0x24 + 100, 12 + 0x24 + 200000 };
 	guint i, t, total = 0;
 	got g;
 
-	add_servers(f, 10, 0);
+	gf_add_servers(f, 10, 0);
 	put(f, 3, 7, 10, 1048577);
 	/* Shares 0 and 1: the first the download picks. */
 	for (i = 0; i < G_N_ELEMENTS(where); i++)
@@ -441,11 +290,11 @@ test_corrupt_shares_detected(void **state)
 static void
 test_everything_corrupt_fails(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	guint i;
 	got g;
 
-	add_servers(f, 3, 0);
+	gf_add_servers(f, 3, 0);
 	put(f, 2, 3, 3, 131073);
 	for (i = 0; i < 3; i++)
 		corrupt_share(f, i, 12 + 0x24 + 10);
@@ -461,11 +310,11 @@ test_everything_corrupt_fails(void **state)
 static void
 test_pause_and_resume(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	const size_t size = 4 * 1048576;
 	got g;
 
-	add_servers(f, 10, 0);
+	gf_add_servers(f, 10, 0);
 	put(f, 3, 7, 10, size);
 	get(f, 0, G_MAXUINT64, &g);
 	g.pause_after = 1;
@@ -483,17 +332,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trips, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_down_to_k_servers, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_round_trips, gf_setup,
+		    gf_teardown),
+		cmocka_unit_test_setup_teardown(test_ranges, gf_setup, gf_teardown),
+		cmocka_unit_test_setup_teardown(test_down_to_k_servers, gf_setup,
+		    gf_teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_shares_detected,
-		    setup, teardown),
+		    gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_everything_corrupt_fails,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pause_and_resume, setup,
-		    teardown),
+		    gf_setup, gf_teardown),
+		cmocka_unit_test_setup_teardown(test_pause_and_resume, gf_setup,
+		    gf_teardown),
 	};
 
 	if (sodium_init() < 0)

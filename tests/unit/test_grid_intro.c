@@ -196,6 +196,65 @@ struct seen {
 	GPtrArray	*nicks;		/* "nickname/seqnum" */
 };
 
+/* An introducer on 'itub', its FURL in *ifurl (the FURL file is gone
+ * again). */
+static grid_intro *
+intro_start(rpc_tub *itub, char **ifurl)
+{
+	g_autofree char *dir = g_dir_make_tmp("gi-XXXXXX", NULL);
+	g_autofree char *ff = g_build_filename(dir, "i.furl", NULL);
+	g_autoptr(GError) err = NULL;
+	grid_intro *in = grid_intro_new(itub, ff, &err);
+
+	assert_non_null(in);
+	assert_true(g_file_get_contents(ff, ifurl, NULL, NULL));
+	g_strstrip(*ifurl);
+	g_unlink(ff);
+	g_rmdir(dir);
+	return in;
+}
+
+/* 'n' nodes on their own tubs publish storage announcements padded with
+ * 15 certificate-shaped strings of ~930 bytes (~14 KB each, near
+ * GRID_ANN_MAX); wait until the introducer 'in' keeps them all. */
+static void
+publish_heavy(struct ev_loop *loop, grid_intro *in, const char *ifurl,
+    rpc_tub **pubs, grid_ic **ics, int n)
+{
+	g_autofree char *cert = g_strdup_printf("{\"certificate\":\"%0*d\","
+	    "\"signature\":\"x\"}", 900, 0);
+	g_autoptr(GError) err = NULL;
+	char *certs[16];
+	int i;
+
+	for (i = 0; i < 15; i++)
+		certs[i] = cert;
+	certs[15] = NULL;
+	for (i = 0; i < n; i++) {
+		g_autofree char *sf = NULL, *nick = NULL;
+
+		pubs[i] = tt_tub_listening(loop, NULL);
+		ics[i] = grid_ic_new(pubs[i], ifurl, &err);
+		sf = furl_for(rpc_tub_ident(pubs[i]));
+		nick = g_strdup_printf("n%d", i);
+		grid_ic_publish(ics[i], grid_ann_sign(rpc_tub_ident(pubs[i]),
+		    "storage", nick, sf, "", 1, certs));
+	}
+	for (i = 0; i < 400; i++) {
+		json_t *st = json_object();
+		json_int_t kept;
+
+		grid_intro_status(in, st);
+		kept = json_integer_value(json_object_get(st,
+		    "announcements_kept"));
+		json_decref(st);
+		if (kept == n)
+			return;
+		tt_run_for(loop, 0.05);
+	}
+	fail_msg("the introducer did not keep %d announcements", n);
+}
+
 static void
 seen_cb(const grid_ann *a, void *arg)
 {
@@ -247,17 +306,7 @@ test_intro_publish_subscribe(void **state)
 
 	RPC_UNUSED(state);
 	/* The introducer's FURL is written to its FURL file. */
-	{
-		g_autofree char *dir = g_dir_make_tmp("gi-XXXXXX", NULL);
-		g_autofree char *ff = g_build_filename(dir, "i.furl", NULL);
-
-		in = grid_intro_new(itub, ff, &err);
-		assert_non_null(in);
-		assert_true(g_file_get_contents(ff, &ifurl, NULL, NULL));
-		g_strstrip(ifurl);
-		g_unlink(ff);
-		g_rmdir(dir);
-	}
+	in = intro_start(itub, &ifurl);
 	sic = grid_ic_new(sub, ifurl, &err);
 	assert_non_null(sic);
 	grid_ic_subscribe(sic, "storage", seen_cb, &s);
@@ -333,14 +382,11 @@ test_intro_heavy_and_foreign(void **state)
 	rpc_tub *itub = tt_tub_listening(loop, NULL);
 	rpc_tub *pubs[HEAVY_NODES];
 	rpc_tub *sub = tt_tub_listening(loop, NULL);
-	g_autofree char *dir = g_dir_make_tmp("gi-XXXXXX", NULL);
-	g_autofree char *ff = g_build_filename(dir, "i.furl", NULL);
-	g_autofree char *ifurl = NULL, *cert = NULL;
+	g_autofree char *ifurl = NULL;
 	g_autoptr(GError) err = NULL;
-	grid_intro *in = grid_intro_new(itub, ff, &err);
+	grid_intro *in = intro_start(itub, &ifurl);
 	struct seen s = { g_ptr_array_new_with_free_func(g_free) };
 	grid_ic *ics[HEAVY_NODES], *sic;
-	char *certs[16];
 	g_autoptr(grid_ann) foreign = NULL;
 	g_autofree char *ffurl = NULL;
 	rpc_ref *raw;
@@ -349,38 +395,9 @@ test_intro_heavy_and_foreign(void **state)
 	int i;
 
 	RPC_UNUSED(state);
-	assert_non_null(in);
-	assert_true(g_file_get_contents(ff, &ifurl, NULL, NULL));
-	g_strstrip(ifurl);
-	/* Certificate-shaped padding: 15 x ~930 bytes, near GRID_ANN_MAX. */
-	cert = g_strdup_printf("{\"certificate\":\"%0*d\",\"signature\":"
-	    "\"x\"}", 900, 0);
-	for (i = 0; i < 15; i++)
-		certs[i] = cert;
-	certs[15] = NULL;
-	for (i = 0; i < HEAVY_NODES; i++) {
-		g_autofree char *sf = NULL, *nick = NULL;
-
-		pubs[i] = tt_tub_listening(loop, NULL);
-		ics[i] = grid_ic_new(pubs[i], ifurl, &err);
-		sf = furl_for(rpc_tub_ident(pubs[i]));
-		nick = g_strdup_printf("n%d", i);
-		grid_ic_publish(ics[i], grid_ann_sign(rpc_tub_ident(pubs[i]),
-		    "storage", nick, sf, "", 1, certs));
-	}
 	/* Subscribe only once the introducer holds them all, so that they
-	 * go out together in the answer to subscribe(). */
-	for (i = 0; i < 400; i++) {
-		json_t *st = json_object();
-		size_t n;
-
-		grid_intro_status(in, st);
-		n = json_array_size(json_object_get(st, "announcements"));
-		json_decref(st);
-		if (n == HEAVY_NODES)
-			break;
-		tt_run_for(loop, 0.05);
-	}
+	 * go out in batches to one subscriber. */
+	publish_heavy(loop, in, ifurl, pubs, ics, HEAVY_NODES);
 	sic = grid_ic_new(sub, ifurl, &err);
 	grid_ic_subscribe(sic, "storage", seen_cb, &s);
 	for (i = 0; i < 200 && s.nicks->len < HEAVY_NODES; i++)
@@ -414,8 +431,6 @@ test_intro_heavy_and_foreign(void **state)
 	rpc_tub_free(itub);
 	ev_loop_destroy(loop);
 	g_ptr_array_unref(s.nicks);
-	g_unlink(ff);
-	g_rmdir(dir);
 }
 
 /* A lying introducer: its subscribe() hands the subscriber one good and
@@ -569,17 +584,7 @@ test_intro_subscription_limits_and_retry(void **state)
 	int i, refused = 0;
 
 	RPC_UNUSED(state);
-	{
-		g_autofree char *dir = g_dir_make_tmp("gi-XXXXXX", NULL);
-		g_autofree char *ff = g_build_filename(dir, "i.furl", NULL);
-
-		in = grid_intro_new(itub, ff, &err);
-		assert_non_null(in);
-		assert_true(g_file_get_contents(ff, &ifurl, NULL, NULL));
-		g_strstrip(ifurl);
-		g_unlink(ff);
-		g_rmdir(dir);
-	}
+	in = intro_start(itub, &ifurl);
 	grid_intro_set_max_subs(in, 1);
 	/* The hog subscribes raw, with a reference to an object of its own,
 	 * under 30 names. */
@@ -801,6 +806,167 @@ test_storage_gone_refuses_calls(void **state)
 	node_remove_tree(dir);
 }
 
+/* A subscriber that does not answer announce() holds one batch, not the
+ * table: the next batch goes only when it answers the last. */
+#define SLOW_NODES	150		/* x ~14 KB: three batches of 1 MiB */
+static rpc_incall *slow_batch;
+static int slow_batches, slow_anns;
+
+static void
+slow_announce(rpc_incall *call, rpc_mp *args, void *data)
+{
+	RPC_UNUSED(data);
+	slow_batches++;
+	if (args->n > 0 && args->items[0].type == MSGPACK_OBJECT_ARRAY)
+		slow_anns += (int)args->items[0].via.array.size;
+	assert_null(slow_batch);
+	slow_batch = call;		/* answered by the test */
+}
+
+static const rpc_method slow_sub_methods[] = {
+	{ "announce", slow_announce, NULL, 0, NULL },
+};
+static const rpc_iface slow_sub_iface = { "slowsub", slow_sub_methods, 1 };
+
+static void
+test_intro_slow_subscriber_one_batch(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	rpc_tub *itub = tt_tub_listening(loop, NULL);
+	rpc_tub *pubs[SLOW_NODES];
+	rpc_tub *sub = tt_tub_listening(loop, NULL);
+	grid_ic *ics[SLOW_NODES];
+	g_autoptr(GError) err = NULL;
+	g_autofree char *ifurl = NULL;
+	rpc_obj *obj = rpc_obj_new(&slow_sub_iface, NULL, NULL);
+	grid_intro *in;
+	rpc_ref *raw;
+	rpc_pack *p;
+	tt_answer a;
+	int i, batches;
+
+	RPC_UNUSED(state);
+	in = intro_start(itub, &ifurl);
+	publish_heavy(loop, in, ifurl, pubs, ics, SLOW_NODES);
+	raw = tt_get_ref(sub, ifurl, &err);
+	assert_non_null(raw);
+	p = rpc_pack_new();
+	rpc_pack_array(p, 2);
+	rpc_pack_obj(p, obj);
+	rpc_pack_str(p, "storage");
+	tt_answer_init(&a);
+	assert_true(tt_call(loop, raw, "subscribe", p, &a));
+	assert_null(a.err);
+	tt_answer_clear(&a);
+	/* Unanswered, the first batch is all that comes. */
+	for (batches = 1; slow_anns < SLOW_NODES; batches++) {
+		for (i = 0; i < 100 && slow_batch == NULL; i++)
+			tt_run_for(loop, 0.02);
+		assert_non_null(slow_batch);
+		assert_int_equal(slow_batches, batches);
+		assert_true(slow_anns < SLOW_NODES || batches > 1);
+		tt_run_for(loop, 0.3);
+		assert_int_equal(slow_batches, batches);
+		rpc_incall_return(g_steal_pointer(&slow_batch), NULL);
+	}
+	assert_int_equal(slow_anns, SLOW_NODES);
+	assert_true(batches > 2);
+	tt_run_for(loop, 0.2);
+	assert_null(slow_batch);
+
+	rpc_ref_unref(raw);
+	for (i = 0; i < SLOW_NODES; i++)
+		grid_ic_free(ics[i]);
+	grid_intro_free(in);
+	for (i = 0; i < SLOW_NODES; i++)
+		rpc_tub_free(pubs[i]);
+	rpc_tub_free(sub);
+	rpc_obj_unref(obj);
+	rpc_tub_free(itub);
+	ev_loop_destroy(loop);
+}
+
+/* The announcement of a node whose connection is gone is forgotten after
+ * the expiry; a connected node's stays. */
+static void
+test_intro_expiry_of_gone_publishers(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	rpc_tub *itub = tt_tub_listening(loop, NULL);
+	rpc_tub *stay = tt_tub_listening(loop, NULL);
+	rpc_tub *go = tt_tub_listening(loop, NULL);
+	rpc_tub *late = tt_tub_listening(loop, NULL);
+	g_autoptr(GError) err = NULL;
+	g_autofree char *ifurl = NULL, *f1 = NULL, *f2 = NULL;
+	struct seen s = { g_ptr_array_new_with_free_func(g_free) };
+	grid_intro *in;
+	grid_ic *ic1, *ic2, *lic;
+	json_t *st;
+	int i;
+	json_int_t kept = -1;
+
+	RPC_UNUSED(state);
+	in = intro_start(itub, &ifurl);
+	grid_intro_set_expiry(in, 0.6);
+	ic1 = grid_ic_new(stay, ifurl, &err);
+	f1 = furl_for(rpc_tub_ident(stay));
+	grid_ic_publish(ic1, grid_ann_sign(rpc_tub_ident(stay), "storage",
+	    "stay", f1, "", 1, NULL));
+	ic2 = grid_ic_new(go, ifurl, &err);
+	f2 = furl_for(rpc_tub_ident(go));
+	grid_ic_publish(ic2, grid_ann_sign(rpc_tub_ident(go), "storage",
+	    "go", f2, "", 1, NULL));
+	for (i = 0; i < 100 && kept != 2; i++) {
+		tt_run_for(loop, 0.05);
+		st = json_object();
+		grid_intro_status(in, st);
+		kept = json_integer_value(json_object_get(st,
+		    "announcements_kept"));
+		json_decref(st);
+	}
+	assert_int_equal(kept, 2);
+	/* Connected for longer than the expiry: both kept. */
+	tt_run_for(loop, 1.0);
+	st = json_object();
+	grid_intro_status(in, st);
+	assert_int_equal(json_integer_value(json_object_get(st,
+	    "announcements_kept")), 2);
+	json_decref(st);
+	/* 'go' goes; within expiry + a sweep period it is forgotten. */
+	grid_ic_free(ic2);
+	rpc_tub_free(go);
+	for (i = 0; i < 100 && kept != 1; i++) {
+		tt_run_for(loop, 0.05);
+		st = json_object();
+		grid_intro_status(in, st);
+		kept = json_integer_value(json_object_get(st,
+		    "announcements_kept"));
+		json_decref(st);
+	}
+	assert_int_equal(kept, 1);
+	assert_true(i >= 10);		/* not before the expiry */
+	st = json_object();
+	grid_intro_status(in, st);
+	assert_int_equal(json_integer_value(json_object_get(st,
+	    "announcements_expired")), 1);
+	json_decref(st);
+	/* A new subscriber hears of 'stay' only. */
+	lic = grid_ic_new(late, ifurl, &err);
+	grid_ic_subscribe(lic, "storage", seen_cb, &s);
+	run_until_seen(loop, &s, "stay/1");
+	tt_run_for(loop, 0.2);
+	assert_false(seen_has(&s, "go/1"));
+
+	grid_ic_free(lic);
+	grid_ic_free(ic1);
+	grid_intro_free(in);
+	rpc_tub_free(late);
+	rpc_tub_free(stay);
+	rpc_tub_free(itub);
+	ev_loop_destroy(loop);
+	g_ptr_array_unref(s.nicks);
+}
+
 int
 main(void)
 {
@@ -819,6 +985,8 @@ main(void)
 		cmocka_unit_test(test_broker_full_table_and_dial_pace),
 		cmocka_unit_test(test_intro_subscription_limits_and_retry),
 		cmocka_unit_test(test_storage_gone_refuses_calls),
+		cmocka_unit_test(test_intro_slow_subscriber_one_batch),
+		cmocka_unit_test(test_intro_expiry_of_gone_publishers),
 	};
 
 	if (sodium_init() < 0)

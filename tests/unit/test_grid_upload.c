@@ -24,159 +24,9 @@
 #include "node/dir.h"
 #include "rpc/common.h"
 #include "rpc/err.h"
+#include "tests/unit/grid_fixture.h"
 #include "tests/unit/grid_testutil.h"
 #include "tests/unit/tubtest.h"
-
-#define SECRET	"tahoe-c test convergence secret"
-#define MAX_SRV	16
-
-typedef struct server {
-	rpc_tub		*tub;
-	grid_ss		*ss;
-	char		*dir;
-	rpc_ref		*ref;		/* the client's reference */
-	uint8_t		 seed[32];
-} server;
-
-typedef struct fixture {
-	struct ev_loop	*loop;
-	rpc_tub		*cli;
-	char		*top;
-	server		 srv[MAX_SRV];
-	guint		 n;
-	/* the outcome */
-	bool		 done;
-	char		*cap;
-	GError		*err;
-} fixture;
-
-static void
-add_servers(fixture *f, guint n, guint64 reserved)
-{
-	guint i;
-
-	assert_true(f->n + n <= MAX_SRV);
-	for (i = f->n; i < f->n + n; i++) {
-		server *s = &f->srv[i];
-		g_autofree char *furl = NULL;
-		g_autoptr(GError) err = NULL;
-
-		s->tub = tt_tub_listening(f->loop, NULL);
-		s->dir = g_strdup_printf("%s/s%u", f->top, i);
-		s->ss = grid_ss_new(s->tub, s->dir, reserved, NULL, &furl,
-		    &err);
-		assert_non_null(s->ss);
-		s->ref = tt_get_ref(f->cli, furl, &err);
-		assert_non_null(s->ref);
-		sodium_memzero(furl, strlen(furl));
-		memcpy(s->seed, rpc_ident_pk(rpc_tub_ident(s->tub)), 32);
-	}
-	f->n += n;
-}
-
-static void
-drop_server(fixture *f, guint i)
-{
-	server *s = &f->srv[i];
-
-	rpc_ref_unref(g_steal_pointer(&s->ref));
-	grid_ss_free(g_steal_pointer(&s->ss));
-	rpc_tub_free(g_steal_pointer(&s->tub));
-}
-
-static int
-setup(void **state)
-{
-	fixture *f = g_new0(fixture, 1);
-
-	f->loop = ev_loop_new(EVFLAG_AUTO);
-	f->cli = tt_tub_listening(f->loop, NULL);
-	f->top = g_dir_make_tmp("tup-XXXXXX", NULL);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fixture *f = *state;
-	guint i;
-
-	for (i = 0; i < f->n; i++) {
-		if (f->srv[i].tub != NULL)
-			drop_server(f, i);
-		g_free(f->srv[i].dir);
-	}
-	rpc_tub_free(f->cli);
-	ev_loop_destroy(f->loop);
-	if (g_getenv("KEEP_TEST_DIRS") == NULL)
-		node_remove_tree(f->top);
-	g_free(f->top);
-	g_free(f->cap);
-	g_clear_error(&f->err);
-	g_free(f);
-	return 0;
-}
-
-static void
-done_cb(const char *cap, const GError *err, void *arg)
-{
-	fixture *f = arg;
-
-	assert_false(f->done);		/* exactly once */
-	f->done = true;
-	f->cap = g_strdup(cap);
-	f->err = err != NULL ? g_error_copy(err) : NULL;
-}
-
-/* A file of the vectors' content, open for reading. */
-static int
-vector_file(fixture *f, size_t size)
-{
-	g_autofree uint8_t *data = tu_vector_content(size);
-	g_autofree char *path = g_build_filename(f->top, "file", NULL);
-	int fd;
-
-	assert_true(g_file_set_contents(path, (char *)data, (gssize)size,
-	    NULL));
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	return fd;
-}
-
-static grid_upload *
-start(fixture *f, unsigned k, unsigned happy, unsigned n, int fd,
-    size_t size)
-{
-	grid_chk_params p = { k, happy, n, 1048576 };
-	grid_upload_server us[MAX_SRV];
-	uint8_t lease[32] = { 7 };
-	guint i, m = 0;
-
-	for (i = 0; i < f->n; i++) {
-		if (f->srv[i].ref == NULL)
-			continue;
-		us[m].ref = f->srv[i].ref;
-		us[m].name = "server";
-		us[m].tubid = rpc_ident_tubid_raw(rpc_tub_ident(
-		    f->srv[i].tub));
-		us[m].perm_seed = f->srv[i].seed;
-		us[m].perm_seed_len = 32;
-		us[m].max_share = grid_ss_available(f->srv[i].ss);
-		m++;
-	}
-	f->done = false;
-	g_clear_pointer(&f->cap, g_free);
-	g_clear_error(&f->err);
-	return grid_upload_start(f->loop, &p, (const uint8_t *)SECRET,
-	    strlen(SECRET), lease, us, m, fd, size, done_cb, f);
-}
-
-static void
-wait_done(fixture *f)
-{
-	assert_true(tt_run_until(f->loop, &f->done, 30.0));
-}
 
 /* The line of chk-vectors.txt for these parameters: cap and the hex
  * SHA-256 of each share. */
@@ -204,7 +54,7 @@ vector_line(unsigned k, unsigned happy, unsigned n, size_t size)
 /* Every share of 'si' on the servers, by share number: the hex SHA-256 of
  * its data (the container's header taken off).  Return how many. */
 static guint
-stored_shares(fixture *f, const uint8_t *si, char **hex, guint *where)
+stored_shares(gf_fixture *f, const uint8_t *si, char **hex, guint *where)
 {
 	guint i, s, count = 0;
 
@@ -227,7 +77,7 @@ stored_shares(fixture *f, const uint8_t *si, char **hex, guint *where)
 }
 
 static void
-check_against_vector(fixture *f, unsigned k, unsigned happy, unsigned n,
+check_against_vector(gf_fixture *f, unsigned k, unsigned happy, unsigned n,
     size_t size)
 {
 	g_auto(GStrv) v = vector_line(k, happy, n, size);
@@ -254,16 +104,16 @@ check_against_vector(fixture *f, unsigned k, unsigned happy, unsigned n,
 static void
 test_upload_matches_tahoe(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	static const size_t sizes[] = { 56, 131073, 1048577 };
 	guint i;
 
-	add_servers(f, 10, 0);
+	gf_add_servers(f, 10, 0);
 	for (i = 0; i < G_N_ELEMENTS(sizes); i++) {
-		int fd = vector_file(f, sizes[i]);
+		int fd = gf_vector_file(f, sizes[i]);
 
-		start(f, 3, 7, 10, fd, sizes[i]);
-		wait_done(f);
+		gf_start(f, 3, 7, 10, fd, sizes[i]);
+		gf_wait_done(f);
 		close(fd);
 		if (f->err != NULL)
 			fail_msg("upload: %s", f->err->message);
@@ -274,13 +124,13 @@ test_upload_matches_tahoe(void **state)
 static void
 test_upload_2_of_3(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	int fd;
 
-	add_servers(f, 3, 0);
-	fd = vector_file(f, 131073);
-	start(f, 2, 3, 3, fd, 131073);
-	wait_done(f);
+	gf_add_servers(f, 3, 0);
+	fd = gf_vector_file(f, 131073);
+	gf_start(f, 2, 3, 3, fd, 131073);
+	gf_wait_done(f);
 	close(fd);
 	assert_null(f->err);
 	check_against_vector(f, 2, 3, 3, 131073);
@@ -289,14 +139,14 @@ test_upload_2_of_3(void **state)
 static void
 test_lit_touches_no_server(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	g_auto(GStrv) v = NULL;
 	int fd;
 
-	add_servers(f, 1, 0);
-	fd = vector_file(f, 55);
-	start(f, 3, 7, 10, fd, 55);
-	wait_done(f);
+	gf_add_servers(f, 1, 0);
+	fd = gf_vector_file(f, 55);
+	gf_start(f, 3, 7, 10, fd, 55);
+	gf_wait_done(f);
 	close(fd);
 	assert_null(f->err);
 	v = vector_line(3, 7, 10, 55);
@@ -306,14 +156,14 @@ test_lit_touches_no_server(void **state)
 static void
 test_too_few_servers_is_unhappy(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	int fd;
 	guint i;
 
-	add_servers(f, 5, 0);
-	fd = vector_file(f, 10000);
-	start(f, 3, 7, 10, fd, 10000);
-	wait_done(f);
+	gf_add_servers(f, 5, 0);
+	fd = gf_vector_file(f, 10000);
+	gf_start(f, 3, 7, 10, fd, 10000);
+	gf_wait_done(f);
 	close(fd);
 	assert_non_null(f->err);
 	assert_true(g_error_matches(f->err, GRID_ERROR, GRID_E_UNHAPPY));
@@ -335,15 +185,15 @@ test_too_few_servers_is_unhappy(void **state)
 static void
 test_reupload_writes_nothing(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	g_autofree char *first = NULL;
 	guint64 before[10], i;
 	int fd;
 
-	add_servers(f, 10, 0);
-	fd = vector_file(f, 131073);
-	start(f, 3, 7, 10, fd, 131073);
-	wait_done(f);
+	gf_add_servers(f, 10, 0);
+	fd = gf_vector_file(f, 131073);
+	gf_start(f, 3, 7, 10, fd, 131073);
+	gf_wait_done(f);
 	assert_null(f->err);
 	first = g_strdup(f->cap);
 	for (i = 0; i < 10; i++) {
@@ -352,8 +202,8 @@ test_reupload_writes_nothing(void **state)
 		grid_ss_get_stats(f->srv[i].ss, &st);
 		before[i] = st.shares;
 	}
-	start(f, 3, 7, 10, fd, 131073);
-	wait_done(f);
+	gf_start(f, 3, 7, 10, fd, 131073);
+	gf_wait_done(f);
 	close(fd);
 	assert_null(f->err);
 	assert_string_equal(f->cap, first);
@@ -371,20 +221,20 @@ test_reupload_writes_nothing(void **state)
 static void
 test_server_lost_mid_upload(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	const size_t size = 8 * 1024 * 1024 + 5;
 	grid_upload *u;
 	int fd, i;
 
-	add_servers(f, 10, 0);
-	fd = vector_file(f, size);
-	u = start(f, 3, 7, 10, fd, size);
+	gf_add_servers(f, 10, 0);
+	fd = gf_vector_file(f, size);
+	u = gf_start(f, 3, 7, 10, fd, size);
 	for (i = 0; i < 3000 && grid_upload_progress(u) < 2 * 1048576 &&
 	    !f->done; i++)
 		ev_run(f->loop, EVRUN_ONCE);
 	assert_false(f->done);
-	drop_server(f, 4);
-	wait_done(f);
+	gf_drop_server(f, 4);
+	gf_wait_done(f);
 	close(fd);
 	if (f->err != NULL)
 		fail_msg("upload: %s", f->err->message);
@@ -395,14 +245,14 @@ test_server_lost_mid_upload(void **state)
 static void
 test_full_servers_passed_over(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	int fd;
 
-	add_servers(f, 3, G_MAXUINT64 / 2);	/* full */
-	add_servers(f, 10, 0);
-	fd = vector_file(f, 131073);
-	start(f, 3, 7, 10, fd, 131073);
-	wait_done(f);
+	gf_add_servers(f, 3, G_MAXUINT64 / 2);	/* full */
+	gf_add_servers(f, 10, 0);
+	fd = gf_vector_file(f, 131073);
+	gf_start(f, 3, 7, 10, fd, 131073);
+	gf_wait_done(f);
 	close(fd);
 	if (f->err != NULL)
 		fail_msg("upload: %s", f->err->message);
@@ -412,13 +262,13 @@ test_full_servers_passed_over(void **state)
 static void
 test_cancel_reports_once(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	grid_upload *u;
 	int fd;
 
-	add_servers(f, 10, 0);
-	fd = vector_file(f, 4 * 1048576);
-	u = start(f, 3, 7, 10, fd, 4 * 1048576);
+	gf_add_servers(f, 10, 0);
+	fd = gf_vector_file(f, 4 * 1048576);
+	u = gf_start(f, 3, 7, 10, fd, 4 * 1048576);
 	tt_run_for(f->loop, 0.05);
 	if (!f->done)
 		grid_upload_cancel(u);
@@ -432,14 +282,14 @@ test_cancel_reports_once(void **state)
 static void
 test_cancel_mid_encode(void **state)
 {
-	fixture *f = *state;
+	gf_fixture *f = *state;
 	const size_t size = 8 * 1024 * 1024 + 5;
 	grid_upload *u;
 	int fd, i;
 
-	add_servers(f, 10, 0);
-	fd = vector_file(f, size);
-	u = start(f, 3, 7, 10, fd, size);
+	gf_add_servers(f, 10, 0);
+	fd = gf_vector_file(f, size);
+	u = gf_start(f, 3, 7, 10, fd, size);
 	for (i = 0; i < 3000 && grid_upload_progress(u) < 1048576 &&
 	    !f->done; i++)
 		ev_run(f->loop, EVRUN_ONCE);
@@ -456,23 +306,23 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_upload_matches_tahoe,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_upload_2_of_3, setup,
-		    teardown),
+		    gf_setup, gf_teardown),
+		cmocka_unit_test_setup_teardown(test_upload_2_of_3, gf_setup,
+		    gf_teardown),
 		cmocka_unit_test_setup_teardown(test_lit_touches_no_server,
-		    setup, teardown),
+		    gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_too_few_servers_is_unhappy,
-		    setup, teardown),
+		    gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_reupload_writes_nothing,
-		    setup, teardown),
+		    gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_server_lost_mid_upload,
-		    setup, teardown),
+		    gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_full_servers_passed_over,
-		    setup, teardown),
+		    gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_reports_once,
-		    setup, teardown),
+		    gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_mid_encode,
-		    setup, teardown),
+		    gf_setup, gf_teardown),
 	};
 
 	if (sodium_init() < 0)

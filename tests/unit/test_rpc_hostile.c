@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 
@@ -25,6 +26,7 @@
 #include "rpc/furl.h"
 #include "rpc/hs.h"
 #include "rpc/msg.h"
+#include "rpc/sess-internal.h"
 #include "rpc/tub.h"
 #include "rpc/tub-internal.h"
 #include "tests/unit/tubtest.h"
@@ -522,6 +524,45 @@ test_unauthenticated_connections_are_capped(void **state)
 	assert_still_served(f);
 }
 
+
+static int raw_connect_from(fixture *f, const char *src);
+
+/* A full listener closes a silent socket before a peer that has sent
+ * its HELLO, however old: a flood of silent reconnections cannot push
+ * out a client in the middle of its handshake. */
+static void
+test_full_listener_closes_silent_sockets_first(void **state)
+{
+	fixture *f = *state;
+	uint8_t hello[RPC_HS_HELLO_LEN];
+	int talker = raw_connect(f), silent[8], i;
+	rpc_hs hs;
+
+	rpc_hs_init(&hs, RPC_HS_CLIENT, NULL);
+	rpc_hs_hello(&hs, hello);
+	write_all(talker, hello, sizeof(hello));
+	rpc_hs_clear(&hs);
+	tt_run_for(f->loop, 0.02);
+	for (i = 0; i < 8; i++) {
+		g_autofree char *src = g_strdup_printf("127.0.0.%d", 2 + i);
+
+		silent[i] = raw_connect_from(f, src);
+		tt_run_for(f->loop, 0.01);	/* accepted in this order */
+	}
+	/* Nine connections for four places: the first five silent ones
+	 * went, the talker (the oldest of all) stays. */
+	for (i = 0; i < 5; i++)
+		assert_true(wait_closed(f, silent[i], 0.2));
+	for (i = 5; i < 8; i++)
+		assert_false(wait_closed(f, silent[i], 0.02));
+	assert_false(wait_closed(f, talker, 0.05));
+	for (i = 0; i < 8; i++)
+		close(silent[i]);
+	close(talker);
+	tt_run_for(f->loop, 0.05);
+	assert_still_served(f);
+}
+
 /* Connect to the server from the loopback address 'src' (127.0.0.N). */
 static int
 raw_connect_from(fixture *f, const char *src)
@@ -629,6 +670,82 @@ test_silent_peer_gets_the_shorter_hello_deadline(void **state)
 	assert_false(wait_closed(f, talker, 0.5));
 	close(silent);
 	close(talker);
+	assert_still_served(f);
+}
+
+static int
+setup_retry(void **state)
+{
+	rpc_limits lim;
+
+	rpc_limits_init(&lim);
+	lim.accept_retry = 0.2;
+	return setup_with(state, &lim);
+}
+
+static void
+test_out_of_descriptors_pauses_the_listener(void **state)
+{
+	fixture *f = *state;
+	struct rlimit old, low;
+	GArray *fill = g_array_new(FALSE, FALSE, sizeof(int));
+	uint8_t hello[RPC_HS_HELLO_LEN];
+	unsigned int before, spins;
+	int fd, i;
+
+	/* Leave this process one free descriptor under a low limit: the
+	 * client's socket takes it, so the server's accept() gets EMFILE
+	 * while the connection waits in the backlog. */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 64;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while ((fd = dup(0)) >= 0)
+		g_array_append_val(fill, fd);
+	assert_int_equal(errno, EMFILE);
+	assert_true(fill->len > 0);
+	close(g_array_index(fill, int, fill->len - 1));
+	g_array_set_size(fill, fill->len - 1);
+	fd = raw_connect(f);
+	/* Without the pause the listener's watcher fires again at once:
+	 * thousands of loop iterations in 0.3 s. */
+	before = ev_iteration(f->loop);
+	tt_run_for(f->loop, 0.3);
+	spins = ev_iteration(f->loop) - before;
+	for (i = 0; i < (int)fill->len; i++)
+		close(g_array_index(fill, int, i));
+	g_array_free(fill, TRUE);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(spins < 100);
+	/* With descriptors back, the retry accepts it: the server's HELLO
+	 * arrives. */
+	read_exact(f, fd, hello, sizeof(hello));
+	close(fd);
+	assert_still_served(f);
+}
+
+static int
+setup_one_conn(void **state)
+{
+	rpc_limits lim;
+
+	rpc_limits_init(&lim);
+	lim.max_conns = 1;
+	return setup_with(state, &lim);
+}
+
+static void
+test_connections_per_tub_are_capped(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(GError) err = NULL;
+	rpc_tub *late = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+
+	/* The fixture's client holds the one connection allowed. */
+	assert_null(tt_get_ref(late, f->furl, &err));
+	assert_non_null(err);
+	rpc_tub_free(late);
+	assert_int_equal(rpc_tub_n_connections(f->server), 1);
 	assert_still_served(f);
 }
 
@@ -921,6 +1038,200 @@ test_handler_waits_for_room_to_answer(void **state)
 	rpc_aead_clear(&rx);
 }
 
+/* A TCP listener that never accepts: a tub dialling it waits in the
+ * handshake.  Its port in *port. */
+static int
+silent_listener(uint16_t *port)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 512), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* Accept and keep every connection waiting on 'lfd'; return how many
+ * arrived so far (added to *n). */
+static void
+count_dials(int lfd, GArray *kept)
+{
+	int fd;
+
+	while ((fd = accept(lfd, NULL, NULL)) >= 0)
+		g_array_append_val(kept, fd);
+}
+
+/* As the raw client, call echo([gift x n]) on export 'id': n their-refs
+ * to n different tubs, all at 127.0.0.1:'port'. */
+static void
+send_gifts(int fd, rpc_aead *tx, uint32_t qid, uint32_t id, int n,
+    uint16_t port)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	int i;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	rpc_msg_pack_call_head(&pk, qid, id, "echo");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_array(&pk, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		g_autoptr(rpc_ident) other = rpc_ident_new();
+		g_autofree char *furl = g_strdup_printf(
+		    "pb://%s@tcp:127.0.0.1:%u/%s", rpc_ident_tubid(other),
+		    port, "abcdefghijklmnopqrstuvwxyz234567");
+		uint8_t gid[4] = { 0, 0, 0, (uint8_t)(i + 1) };
+
+		msgpack_pack_ext(&pk, sizeof(gid) + strlen(furl),
+		    RPC_EXT_THEIRREF);
+		msgpack_pack_ext_body(&pk, gid, sizeof(gid));
+		msgpack_pack_ext_body(&pk, furl, strlen(furl));
+	}
+	send_sealed(fd, tx, (uint8_t *)sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+static int
+setup_gifts(void **state)
+{
+	rpc_limits lim;
+
+	rpc_limits_init(&lim);
+	lim.max_outbuf = OUTCAP;
+	lim.max_gift_dials = 8;
+	lim.max_tub_gift_dials = 12;
+	return setup_with(state, &lim);
+}
+
+static void
+test_gift_dials_are_capped_and_held_messages_counted(void **state)
+{
+	fixture *f = *state;
+	GArray *kept = g_array_new(FALSE, FALSE, sizeof(int));
+	const size_t callsize = 128 * 1024;
+	GByteArray *frame = NULL;
+	size_t off = 0, peak = 0;
+	rpc_aead tx, rx, tx2, rx2;
+	uint16_t port;
+	uint32_t id, id2;
+	double end;
+	int lfd = silent_listener(&port), fd, fd2, i, sent = 0;
+	rpc_conn *c = adopt_pair(f, &fd);
+
+	raw_handshake_fd(f, fd, &tx, &rx);
+	id = raw_lookup(f, fd, &tx, &rx);
+	/* 32 gifts in one call make at most max_gift_dials = 8 dials. */
+	send_gifts(fd, &tx, 2, id, 32, port);
+	end = ev_time() + 0.5;
+	while (ev_time() < end) {
+		tt_run_for(f->loop, 0.01);
+		count_dials(lfd, kept);
+	}
+	assert_true(kept->len > 0);
+	assert_true(kept->len <= 8);
+	/* A second connection's 32 more: max_tub_gift_dials = 12 in all. */
+	fd2 = raw_handshake(f, &tx2, &rx2);
+	id2 = raw_lookup(f, fd2, &tx2, &rx2);
+	send_gifts(fd2, &tx2, 2, id2, 32, port);
+	end = ev_time() + 0.5;
+	while (ev_time() < end) {
+		tt_run_for(f->loop, 0.01);
+		count_dials(lfd, kept);
+	}
+	assert_true(kept->len <= 12);
+	/* Calls of 128 KiB behind the waiting gifts are held, and count
+	 * against the memory cap: reading stops at half of it. */
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	end = ev_time() + 1.0;
+	while (ev_time() < end && sent < 40) {
+		if (frame == NULL) {
+			frame = sealed_call(&tx, (uint32_t)sent + 3, id,
+			    "echo", callsize, 0);
+			off = 0;
+		}
+		assert_true(send_some(fd, frame, &off));
+		if (off == frame->len) {
+			g_byte_array_free(frame, TRUE);
+			frame = NULL;
+			sent++;
+		}
+		tt_run_for(f->loop, 0.002);
+		peak = MAX(peak, rpci_sess_held_bytes(rpci_sess_of(c)));
+	}
+	if (frame != NULL)
+		g_byte_array_free(frame, TRUE);
+	assert_true(peak > 0);
+	assert_true(peak <= OUTCAP / 2 + callsize + 64);
+	for (i = 0; i < (int)kept->len; i++)
+		close(g_array_index(kept, int, i));
+	g_array_free(kept, TRUE);
+	close(lfd);
+	rpci_conn_unref(c);
+	close(fd);
+	close(fd2);
+	rpc_aead_clear(&tx);
+	rpc_aead_clear(&rx);
+	rpc_aead_clear(&tx2);
+	rpc_aead_clear(&rx2);
+}
+
+/* 'furl' with its host replaced by 'host' (caller g_free()s). */
+static char *
+furl_with_host(const char *furl, const char *host)
+{
+	const char *at = strstr(furl, "@tcp:127.0.0.1:");
+
+	assert_non_null(at);
+	return g_strdup_printf("%.*s@tcp:%s:%s", (int)(at - furl), furl,
+	    host, at + strlen("@tcp:127.0.0.1:"));
+}
+
+static void
+tt_getref_ignore(rpc_ref *ref, const GError *err, void *arg)
+{
+	RPC_UNUSED(err);
+	RPC_UNUSED(arg);
+	rpc_ref_unref(ref);
+}
+
+static void
+test_host_names_are_resolved_off_the_loop(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(GError) err = NULL, err2 = NULL;
+	g_autofree char *named = furl_with_host(f->furl, "localhost");
+	g_autofree char *bad = furl_with_host(f->furl, "no-such-host.invalid");
+	rpc_tub *late = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+	rpc_ref *ref;
+
+	/* A name resolves in a thread and the dial goes on from there
+	 * (tt_get_ref() checks that nothing completes inside the call). */
+	ref = tt_get_ref(late, named, &err);
+	assert_null(err);
+	assert_non_null(ref);
+	rpc_ref_unref(ref);
+	rpc_tub_free(late);
+	/* A name that does not resolve fails the get_ref, not the loop
+	 * (a new tub: the first one would use its open connection); a tub
+	 * freed while a thread may still be resolving is safe. */
+	late = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+	assert_null(tt_get_ref(late, bad, &err2));
+	assert_non_null(err2);
+	rpc_tub_free(late);
+	late = rpc_tub_new(f->loop, rpc_ident_new(), NULL);
+	rpc_tub_get_ref(late, bad, tt_getref_ignore, NULL);
+	rpc_tub_free(late);
+	assert_still_served(f);
+}
+
 int
 main(void)
 {
@@ -959,10 +1270,25 @@ main(void)
 		    test_full_handshake_slots_do_not_lock_out_a_new_client,
 		    setup_cap, teardown),
 		cmocka_unit_test_setup_teardown(
+		    test_out_of_descriptors_pauses_the_listener, setup_retry,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_connections_per_tub_are_capped, setup_one_conn,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_gift_dials_are_capped_and_held_messages_counted,
+		    setup_gifts, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_host_names_are_resolved_off_the_loop, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
 		    test_silent_peer_gets_the_shorter_hello_deadline,
 		    setup_hello, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_unauthenticated_connections_are_capped, setup_cap,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_full_listener_closes_silent_sockets_first, setup_cap,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_writing_to_vanished_peer_raises_no_sigpipe, setup,
