@@ -27,7 +27,8 @@ static const char schema_sql[] =
 	"  status TEXT NOT NULL DEFAULT 'active',"
 	"  quota INTEGER,"
 	"  usage INTEGER NOT NULL DEFAULT 0,"
-	"  created INTEGER NOT NULL);"
+	"  created INTEGER NOT NULL,"
+	"  touched INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS servers ("
 	"  key TEXT PRIMARY KEY, nickname TEXT NOT NULL,"
 	"  msg BLOB NOT NULL, sig BLOB NOT NULL,"
@@ -42,6 +43,7 @@ enum {
 	ST_SERVER_NICK,
 	ST_SERVER_PUT,
 	ST_SERVERS,
+	ST_LIST_SET,
 	ST_N
 };
 
@@ -52,7 +54,9 @@ static const char *const st_sql[ST_N] = {
 	[ST_LIST] = "SELECT num, name, status, quota, created FROM accounts"
 	    " ORDER BY num LIMIT ? OFFSET ?",
 	[ST_COUNT] = "SELECT COUNT(*) FROM accounts",
-	[ST_SET] = "UPDATE accounts SET status = ?, quota = ? WHERE num = ?",
+	/* 'touched': servers must hear of it, even once it is restored. */
+	[ST_SET] = "UPDATE accounts SET status = ?, quota = ?, touched = 1"
+	    " WHERE num = ?",
 	[ST_SERVER_NICK] = "SELECT nickname FROM servers WHERE key = ?",
 	[ST_SERVER_PUT] = "INSERT INTO servers"
 	    " (key, nickname, msg, sig, registered) VALUES (?,?,?,?,?)"
@@ -61,6 +65,8 @@ static const char *const st_sql[ST_N] = {
 	    " registered = excluded.registered",
 	[ST_SERVERS] = "SELECT key, nickname, msg, sig, registered"
 	    " FROM servers ORDER BY key",
+	[ST_LIST_SET] = "SELECT num, name, status, quota, created"
+	    " FROM accounts WHERE touched = 1 ORDER BY num",
 };
 
 struct acct_db {
@@ -288,6 +294,22 @@ acct_db_list(acct_db *db, guint64 offset, guint limit, GPtrArray *out,
 
 	sqlite3_bind_int64(st, 1, MIN(limit, ACCT_LIST_MAX));
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)MIN(offset, G_MAXINT64));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		acct_info *a = g_new0(acct_info, 1);
+
+		row_info(st, a);
+		g_ptr_array_add(out, a);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? TRUE : db_error(db, error, "list");
+}
+
+gboolean
+acct_db_list_set(acct_db *db, GPtrArray *out, GError **error)
+{
+	sqlite3_stmt *st = db->st[ST_LIST_SET];
+	int rc;
+
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		acct_info *a = g_new0(acct_info, 1);
 

@@ -98,15 +98,112 @@ acct_desk_owner(acct_desk *d, guint32 num)
 	return ACCT_DESK_OWNER_BASE + (guint32)id;
 }
 
+/* What a manager set for its account 'num' (set_account()): FALSE if
+ * nothing was set (an active account without a quota). */
+static gboolean
+account_setting(acct_desk *d, const char *am, guint32 num, char *status,
+    gint64 *quota)
+{
+	sqlite3_stmt *q = NULL;
+	gboolean found = FALSE;
+
+	*quota = -1;
+	if (sqlite3_prepare_v2(d->db, "SELECT status, quota FROM accounts "
+	    "WHERE am = ? AND num = ?", -1, &q, NULL) != SQLITE_OK)
+		return FALSE;
+	sqlite3_bind_text(q, 1, am, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, num);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		const char *st = (const char *)sqlite3_column_text(q, 0);
+
+		g_strlcpy(status, st != NULL ? st : "disabled",
+		    DESK_STATUS_MAX + 1);
+		if (sqlite3_column_type(q, 1) != SQLITE_NULL)
+			*quota = sqlite3_column_int64(q, 1);
+		found = TRUE;
+	}
+	sqlite3_finalize(q);
+	return found;
+}
+
+/* The manager (tubid) and account number of lease owner 'owner'. */
+static gboolean
+owner_account(acct_desk *d, guint32 owner, char **am, guint32 *num)
+{
+	sqlite3_stmt *q = NULL;
+	gboolean found = FALSE;
+
+	if (owner < ACCT_DESK_OWNER_BASE) {
+		*am = g_strdup(d->am);
+		*num = owner;
+		return TRUE;
+	}
+	if (sqlite3_prepare_v2(d->db, "SELECT am, num FROM owners WHERE "
+	    "id = ?", -1, &q, NULL) != SQLITE_OK)
+		return FALSE;
+	sqlite3_bind_int64(q, 1, owner - ACCT_DESK_OWNER_BASE);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		*am = g_strdup((const char *)sqlite3_column_text(q, 0));
+		*num = (guint32)sqlite3_column_int64(q, 1);
+		found = *am != NULL;
+	}
+	sqlite3_finalize(q);
+	return found;
+}
+
+/* grid_ss_admit_fn of the primary desk, for every desk's owners: a
+ * disabled account stores nothing new; an account with a quota stores
+ * while what it leases here plus what it asks fits (writers still open
+ * are not counted: two uploads at once may pass a quota by one). */
+static gboolean
+desk_admit(guint32 owner, guint64 bytes, char **type, char **why,
+    void *arg)
+{
+	acct_desk *d = arg;
+	g_autofree char *am = NULL;
+	char status[DESK_STATUS_MAX + 1];
+	guint64 shares = 0, used = 0;
+	gint64 quota = -1;
+	guint32 num = 0;
+
+	if (!owner_account(d, owner, &am, &num) ||
+	    !account_setting(d, am, num, status, &quota))
+		return TRUE;
+	if (strcmp(status, "active") != 0) {
+		*type = g_strdup(strcmp(status, "terminated") == 0 ?
+		    "acct.Terminated" : "acct.Disabled");
+		*why = g_strdup_printf("account %u is %s", num, status);
+		return FALSE;
+	}
+	if (quota < 0)
+		return TRUE;
+	grid_ss_owner_usage(d->ss, owner, &shares, &used);
+	if (used > (guint64)quota || bytes > (guint64)quota - used) {
+		*type = g_strdup("grid.QuotaExceeded");
+		*why = g_strdup_printf("account %u: quota %" G_GINT64_FORMAT
+		    " bytes, %" G_GUINT64_FORMAT " used, %" G_GUINT64_FORMAT
+		    " more asked", num, quota, used, bytes);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static rpc_obj *
 pss_lookup(rpc_tub *tub, const char *swissnum, void *arg)
 {
 	acct_desk *d = arg;
+	char status[DESK_STATUS_MAX + 1];
+	gint64 quota;
 	guint32 num, owner;
 
 	RPC_UNUSED(tub);
-	if (!acct_mac_check(d->key, swissnum, &num) ||
-	    (owner = acct_desk_owner(d, num)) == 0)
+	if (!acct_mac_check(d->key, swissnum, &num))
+		return NULL;
+	/* A terminated account's facets are gone, as its account FURL. */
+	if (account_setting(d, d->am, num, status, &quota) &&
+	    strcmp(status, "terminated") == 0)
+		return NULL;
+	if ((owner = acct_desk_owner(d, num)) == 0)
 		return NULL;
 	d->n_minted++;
 	return grid_ss_facet_new(d->ss, owner);
@@ -145,7 +242,8 @@ facet_pss_furl(rpc_incall *call, rpc_mp *args, void *data)
 	rpc_incall_return(call, p);
 }
 
-/* Kept for quota enforcement and termination (accounts, part 2). */
+/* What the manager sets: enforced by desk_admit() and pss_lookup(); a
+ * termination also cancels the account's leases here. */
 static void
 facet_set_account(rpc_incall *call, rpc_mp *args, void *data)
 {
@@ -196,7 +294,47 @@ facet_set_account(rpc_incall *call, rpc_mp *args, void *data)
 		rpc_incall_fail(call, "acct.Failed", "database");
 		return;
 	}
+	/* Terminated: its leases go, and every share no other account
+	 * leases with them (again at each registration: idempotent). */
+	if (strcmp(st, "terminated") == 0) {
+		guint32 owner = acct_desk_owner(d, (guint32)num);
+
+		if (owner != 0)
+			(void)grid_ss_cancel_owner(d->ss, owner);
+	}
 	rpc_incall_return(call, NULL);
+}
+
+/* {shares, bytes} of the shares this manager's account 'num' leases
+ * here. */
+static void
+facet_get_usage(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_desk *d = grid_owner_get(data, call);
+	uint64_t num = 0;
+	guint64 shares = 0, bytes = 0;
+	guint32 owner;
+	rpc_pack *p;
+
+	if (d == NULL)
+		return;
+	if (rpc_mp_uint(args, ACCT_NUM_MAX, &num) != 0 || num < 1) {
+		rpc_incall_fail(call, "violation", "an account number is 1 "
+		    "to %u", ACCT_NUM_MAX);
+		return;
+	}
+	if ((owner = acct_desk_owner(d, (guint32)num)) == 0) {
+		rpc_incall_fail(call, "acct.Failed", "database");
+		return;
+	}
+	grid_ss_owner_usage(d->ss, owner, &shares, &bytes);
+	p = rpc_pack_new();
+	rpc_pack_map(p, 2);
+	rpc_pack_str(p, "shares");
+	rpc_pack_uint(p, shares);
+	rpc_pack_str(p, "bytes");
+	rpc_pack_uint(p, bytes);
+	rpc_incall_return(call, p);
 }
 
 static const rpc_schema pss_furl_args[] = { RPC_S_INT(1, ACCT_NUM_MAX) };
@@ -211,6 +349,7 @@ static const rpc_method facet_methods[] = {
 	{ "pss_furl", facet_pss_furl, pss_furl_args, 1, &str_result },
 	{ "set_account", facet_set_account, set_account_args, 3,
 	    &nil_result },
+	{ "get_usage", facet_get_usage, pss_furl_args, 1, NULL },
 };
 
 static const rpc_iface facet_iface = {
@@ -353,6 +492,8 @@ acct_desk_new(rpc_tub *tub, grid_ss *ss, const char *desk_furl,
 		    d);
 	}
 	rpc_tub_add_lookup_handler(tub, pss_lookup, d);
+	if (primary)
+		grid_ss_set_admit(ss, desk_admit, d);
 	return d;
 fail:
 	acct_desk_free(d);
@@ -364,6 +505,8 @@ acct_desk_free(acct_desk *d)
 {
 	if (d == NULL)
 		return;
+	if (d->primary && d->ss != NULL && d->db != NULL)
+		grid_ss_set_admit(d->ss, NULL, NULL);
 	rpc_reconnector_free(d->rc);
 	desk_drop_ref(d);
 	if (d->pending != NULL)

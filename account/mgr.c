@@ -117,17 +117,23 @@ acct_obj_get(void *data, rpc_incall *call, acct_info *info)
 	return m;
 }
 
-/* One get_storage_servers() call waiting for the servers' answers.  A
- * server that does not answer within ACCT_PSS_TIMEOUT is left out of the
- * answer (its call is cancelled), so one hostile or stuck server cannot
- * hold every account's list.  The gather lives until every call has
- * completed. */
+/* One get_storage_servers() or get_usage() call waiting for the
+ * servers' answers (to pss_furl(num) or get_usage(num) on their private
+ * facets).  A server that does not answer within ACCT_PSS_TIMEOUT is left
+ * out of the answer (its call is cancelled), so one hostile or stuck
+ * server cannot hold every account's list.  The gather lives until every
+ * call has completed. */
+enum { G_SERVERS, G_USAGE };
+
 struct gather {
+	int		 kind;
 	rpc_incall	*call;		/* NULL once answered */
 	struct ev_loop	*loop;
 	ev_timer	 timer;
 	guint		 pending;
 	GPtrArray	*items;		/* struct item */
+	acct_info	 info;		/* G_USAGE: the account */
+	guint		 n_registered;	/* G_USAGE: servers in the database */
 };
 
 struct item {
@@ -137,6 +143,8 @@ struct item {
 	char		*nickname;
 	char		*furl;		/* NULL until answered (secret) */
 	uint8_t		 tubid[32];
+	gboolean	 counted;	/* G_USAGE: answered */
+	guint64		 shares, bytes;
 };
 
 static void
@@ -153,11 +161,57 @@ item_free(void *p)
 }
 
 static void
-gather_answer(struct gather *g)
+usage_answer(struct gather *g)
 {
 	rpc_pack *p = rpc_pack_new();
+	guint64 shares = 0, bytes = 0;
 	guint i, n = 0;
 
+	for (i = 0; i < g->items->len; i++) {
+		const struct item *it = g_ptr_array_index(g->items, i);
+
+		if (!it->counted)
+			continue;
+		n++;
+		shares += it->shares;
+		bytes += it->bytes;
+	}
+	rpc_pack_map(p, 8);
+	rpc_pack_str(p, "num");
+	rpc_pack_uint(p, g->info.num);
+	rpc_pack_str(p, "name");
+	rpc_pack_str(p, g->info.name);
+	rpc_pack_str(p, "status");
+	rpc_pack_str(p, acct_status_name(g->info.status));
+	rpc_pack_str(p, "quota");
+	if (g->info.quota < 0)
+		rpc_pack_nil(p);
+	else
+		rpc_pack_int(p, g->info.quota);
+	rpc_pack_str(p, "usage");
+	rpc_pack_uint(p, bytes);
+	rpc_pack_str(p, "shares");
+	rpc_pack_uint(p, shares);
+	rpc_pack_str(p, "servers_counted");
+	rpc_pack_uint(p, n);
+	rpc_pack_str(p, "servers_registered");
+	rpc_pack_uint(p, g->n_registered);
+	rpc_incall_return(g->call, p);
+}
+
+static void
+gather_answer(struct gather *g)
+{
+	rpc_pack *p;
+	guint i, n = 0;
+
+	if (g->kind == G_USAGE) {
+		usage_answer(g);
+		g->call = NULL;
+		ev_timer_stop(g->loop, &g->timer);
+		return;
+	}
+	p = rpc_pack_new();
 	for (i = 0; i < g->items->len; i++)
 		if (((struct item *)g_ptr_array_index(g->items, i))->furl !=
 		    NULL)
@@ -190,6 +244,7 @@ gather_done_one(struct gather *g)
 	if (g->call != NULL)
 		gather_answer(g);
 	g_ptr_array_unref(g->items);
+	acct_info_clear(&g->info);
 	g_free(g);
 }
 
@@ -212,8 +267,28 @@ gather_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
-/* A server's answer to pss_furl(num): kept only if it is a FURL of that
- * server's own tub. */
+/* A server's get_usage(num) answer: {shares: int, bytes: int}. */
+static void
+usage_one(struct item *it, const msgpack_object *result)
+{
+	const msgpack_object *sh, *by;
+
+	if (result->type != MSGPACK_OBJECT_MAP)
+		return;
+	sh = rpc_mp_map_get(result, "shares");
+	by = rpc_mp_map_get(result, "bytes");
+	if (sh == NULL || by == NULL ||
+	    sh->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    by->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    by->via.u64 > ACCT_USAGE_MAX || sh->via.u64 > ACCT_USAGE_MAX)
+		return;
+	it->shares = sh->via.u64;
+	it->bytes = by->via.u64;
+	it->counted = TRUE;
+}
+
+/* A server's answer to pss_furl(num) (kept only if it is a FURL of that
+ * server's own tub) or get_usage(num). */
 static void
 pss_answer(const msgpack_object *result, const rpc_refctx *refs,
     const GError *err, void *arg)
@@ -225,6 +300,8 @@ pss_answer(const msgpack_object *result, const rpc_refctx *refs,
 	it->call = NULL;
 	if (g->call == NULL) {
 		/* Too late: answered already. */
+	} else if (err == NULL && g->kind == G_USAGE) {
+		usage_one(it, result);
 	} else if (err == NULL && result->type == MSGPACK_OBJECT_STR &&
 	    result->via.str.size <= ACCT_FURL_MAX) {
 		g_autofree char *t = g_strndup(result->via.str.ptr,
@@ -243,34 +320,29 @@ pss_answer(const msgpack_object *result, const rpc_refctx *refs,
 		if (t != NULL)
 			sodium_memzero(t, strlen(t));
 	} else if (err != NULL) {
-		g_info("storage server %s: pss_furl failed: %s",
-		    it->nickname, err->message);
+		g_info("storage server %s: %s failed: %s", it->nickname,
+		    g->kind == G_USAGE ? "get_usage" : "pss_furl",
+		    err->message);
 	}
 	gather_done_one(g);
 }
 
+/* Ask every connected server's facet 'method'(num) for 'call'; answer
+ * when all have answered or after ACCT_PSS_TIMEOUT.  Takes 'info'. */
 static void
-acct_get_storage_servers(rpc_incall *call, rpc_mp *args, void *data)
+gather_start(acct_mgr *m, rpc_incall *call, int kind, const char *method,
+    guint32 num, guint n_registered, acct_info *info)
 {
-	struct acct_obj *o = data;
-	acct_info info = { 0 };
-	acct_mgr *m = acct_obj_get(data, call, &info);
 	struct gather *g;
 	GHashTableIter hi;
 	gpointer v;
 	guint i;
 
-	RPC_UNUSED(args);
-	if (m == NULL)
-		return;
-	if (info.status != ACCT_ACTIVE) {
-		acct_info_clear(&info);
-		rpc_incall_fail(call, "acct.Disabled", "this account is "
-		    "disabled");
-		return;
-	}
-	acct_info_clear(&info);
 	g = g_new0(struct gather, 1);
+	g->kind = kind;
+	g->n_registered = n_registered;
+	g->info = *info;
+	memset(info, 0, sizeof(*info));
 	g->call = call;
 	g->loop = rpc_tub_loop(m->tub);
 	ev_timer_init(&g->timer, gather_timeout, ACCT_PSS_TIMEOUT, 0);
@@ -297,13 +369,31 @@ acct_get_storage_servers(rpc_incall *call, rpc_mp *args, void *data)
 		rpc_pack *p = rpc_pack_new();
 
 		rpc_pack_array(p, 1);
-		rpc_pack_uint(p, o->num);
-		it->call = rpc_ref_call(r->facet, "pss_furl", p, pss_answer,
-		    it);
+		rpc_pack_uint(p, num);
+		it->call = rpc_ref_call(r->facet, method, p, pss_answer, it);
 	}
 	if (g->pending > 1)
 		ev_timer_start(g->loop, &g->timer);
 	gather_done_one(g);
+}
+
+static void
+acct_get_storage_servers(rpc_incall *call, rpc_mp *args, void *data)
+{
+	struct acct_obj *o = data;
+	acct_info info = { 0 };
+	acct_mgr *m = acct_obj_get(data, call, &info);
+
+	RPC_UNUSED(args);
+	if (m == NULL)
+		return;
+	if (info.status != ACCT_ACTIVE) {
+		acct_info_clear(&info);
+		rpc_incall_fail(call, "acct.Disabled", "this account is "
+		    "disabled");
+		return;
+	}
+	gather_start(m, call, G_SERVERS, "pss_furl", o->num, 0, &info);
 }
 
 static void
@@ -374,32 +464,17 @@ acct_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 static void
 acct_get_usage(rpc_incall *call, rpc_mp *args, void *data)
 {
+	struct acct_obj *o = data;
 	acct_info info = { 0 };
 	acct_mgr *m = acct_obj_get(data, call, &info);
-	rpc_pack *p;
+	g_autoptr(GPtrArray) all = NULL;
 
 	RPC_UNUSED(args);
 	if (m == NULL)
 		return;
-	p = rpc_pack_new();
-	rpc_pack_map(p, 5);
-	rpc_pack_str(p, "num");
-	rpc_pack_uint(p, info.num);
-	rpc_pack_str(p, "name");
-	rpc_pack_str(p, info.name);
-	rpc_pack_str(p, "status");
-	rpc_pack_str(p, acct_status_name(info.status));
-	rpc_pack_str(p, "quota");
-	if (info.quota < 0)
-		rpc_pack_nil(p);
-	else
-		rpc_pack_int(p, info.quota);
-	/* Usage is counted by the servers and not yet gathered here:
-	 * nil says "unknown", never a made-up number. */
-	rpc_pack_str(p, "usage");
-	rpc_pack_nil(p);
-	acct_info_clear(&info);
-	rpc_incall_return(call, p);
+	all = g_ptr_array_new_with_free_func((GDestroyNotify)acct_server_free);
+	(void)acct_db_servers(m->db, all, NULL);
+	gather_start(m, call, G_USAGE, "get_usage", o->num, all->len, &info);
 }
 
 static const rpc_schema no_args[] = { RPC_S_NIL };
@@ -556,12 +631,79 @@ manage_list(rpc_incall *call, rpc_mp *args, void *data)
 	rpc_incall_return(call, p);
 }
 
+/* Tell one server's facet what an account's status and quota are. */
+static void
+push_account(rpc_ref *facet, guint32 num, acct_status status, gint64 quota)
+{
+	rpc_pack *p = rpc_pack_new();
+
+	rpc_pack_array(p, 3);
+	rpc_pack_uint(p, num);
+	rpc_pack_str(p, acct_status_name(status));
+	if (quota < 0)
+		rpc_pack_nil(p);
+	else
+		rpc_pack_int(p, quota);
+	rpc_ref_call_oneway(facet, "set_account", p);
+}
+
+static void
+manage_set_account(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_mgr *m = grid_owner_get(data, call);
+	g_autoptr(GError) e = NULL;
+	uint64_t num = 0;
+	int64_t quota = -1;
+	const char *st = NULL;
+	char text[16];
+	size_t sl = 0;
+	acct_status status;
+	GHashTableIter hi;
+	gpointer v;
+
+	if (m == NULL)
+		return;
+	if (rpc_mp_uint(args, ACCT_NUM_MAX, &num) != 0 || num < 1 ||
+	    rpc_mp_str(args, sizeof(text) - 1, &st, &sl) != 0 ||
+	    (rpc_mp_nil(args) != 0 &&
+	    rpc_mp_int(args, 0, G_MAXINT64, &quota) != 0)) {
+		rpc_incall_fail(call, "violation", "expected (num, status, "
+		    "quota or nil)");
+		return;
+	}
+	memcpy(text, st, sl);
+	text[sl] = '\0';
+	if (!acct_status_parse(text, &status)) {
+		rpc_incall_fail(call, "violation", "status is active, "
+		    "disabled or terminated");
+		return;
+	}
+	if (!acct_db_set(m->db, (guint32)num, status, quota, &e)) {
+		rpc_incall_fail(call, e->code == ACCT_E_NOTFOUND ?
+		    "acct.NotFound" : "acct.Failed", "%s", e->message);
+		return;
+	}
+	g_message("account %u set to %s, quota %" G_GINT64_FORMAT,
+	    (guint32)num, text, (gint64)quota);
+	g_hash_table_iter_init(&hi, m->regs);
+	while (g_hash_table_iter_next(&hi, NULL, &v))
+		push_account(((struct reg *)v)->facet, (guint32)num, status,
+		    quota);
+	rpc_incall_return(call, NULL);
+}
+
 static const rpc_schema list_args[] = {
 	RPC_S_INT(0, G_MAXINT64), RPC_S_INT(0, ACCT_LIST_MAX),
+};
+static const rpc_schema set_account_args[] = {
+	RPC_S_INT(1, ACCT_NUM_MAX), RPC_S_STR(15),
+	{ RPC_T_INT, true, 0, G_MAXINT64, NULL },
 };
 
 static const rpc_method manage_methods[] = {
 	{ "list", manage_list, list_args, 2, NULL },
+	{ "set_account", manage_set_account, set_account_args, 3,
+	    &nil_result },
 };
 
 static const rpc_iface manage_iface = {
@@ -691,6 +833,21 @@ desk_register(rpc_incall *call, rpc_mp *args, void *data)
 	g_message("storage server %s (%.16s...) registered", r->nickname,
 	    r->key + 7);
 	rpc_incall_return(call, NULL);
+	/* What the server must enforce: every restricted account, at
+	 * every registration (it may have missed changes while away). */
+	{
+		g_autoptr(GPtrArray) rs = g_ptr_array_new_with_free_func(
+		    (GDestroyNotify)acct_info_free);
+		guint i;
+
+		(void)acct_db_list_set(m->db, rs, NULL);
+		for (i = 0; i < rs->len; i++) {
+			const acct_info *ai = g_ptr_array_index(rs, i);
+
+			push_account(r->facet, ai->num, ai->status,
+			    ai->quota);
+		}
+	}
 	/* A server that (re)connects may be new to the accounts' lists
 	 * or reachable again: subscribers ask for the list anew. */
 	tell_subscribers(m);

@@ -9,6 +9,9 @@
  *   new-account.create_account(name: str) -> str (an account FURL)
  *   manage-accounts.list(offset: int, limit: int) -> [{num, name, status,
  *       quota, created}...]
+ *   manage-accounts.set_account(num: int, status: str, quota: int|nil)
+ *       -> nil; every connected server is told (and every server that
+ *       registers later)
  *   serverdesk.register(facet: ref, announcement: [msg, sig, key]) -> nil
  *
  * Account objects, minted by a name-lookup handler for each valid
@@ -18,7 +21,10 @@
  *   account.get_storage_servers() -> [{key, nickname, pss_furl}...]
  *   account.subscribe(observer: ref) -> nil; the AM later calls
  *       observer.servers_changed() (one-way) after servers register
- *   account.get_usage() -> {num, name, status, quota, usage}
+ *   account.get_usage() -> {num, name, status, quota, usage, shares,
+ *       servers_counted, servers_registered}: usage is the sum of the
+ *       bytes of the shares the account leases on the servers that
+ *       answered (servers_counted of servers_registered)
  */
 #ifndef ACCT_MGR_H
 #define ACCT_MGR_H
@@ -42,6 +48,9 @@ typedef struct acct_mgr acct_mgr;
 /* Seconds between a registration and telling subscribers (one message
  * for a burst of registrations). */
 #define ACCT_NOTIFY_DELAY	1.0
+/* Bytes (or shares) one server may report for one account: more is
+ * taken for a lie, and 500 servers' figures still add up in 64 bits. */
+#define ACCT_USAGE_MAX		((guint64)1 << 50)
 /* Seconds the manager waits for a server's pss_furl() answer. */
 #define ACCT_PSS_TIMEOUT	10.0
 

@@ -139,6 +139,7 @@ static const struct {
 	{ "create-client", cli_cmd_create_client },
 	{ "create-account-manager", cli_cmd_create_account_manager },
 	{ "create-account", cli_cmd_create_account },
+	{ "manage-accounts", cli_cmd_manage_accounts },
 	{ "run", cli_cmd_run },
 	{ "status", cli_cmd_status },
 	{ "put", cli_cmd_put },

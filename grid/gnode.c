@@ -654,19 +654,16 @@ start_storage(grid_node *g, GError **error)
 	log_own_certs(g);
 	if (!load_expiry(n, &expiry, error))
 		return FALSE;
-	if (g->accounts_only) {
-		/* Only per-account facets serve (account/desk.c): no
-		 * anonymous FURL is registered, written or announced. */
-		if ((g->ss = grid_ss_new(tub, dir, reserved, NULL, NULL,
-		    error)) == NULL)
-			return FALSE;
-		(void)g_unlink(furl_file);
-		grid_ss_set_expiry(g->ss, &expiry);
-		return TRUE;
-	}
-	if ((g->ss = grid_ss_new(tub, dir, reserved, furl_file, &g->ann_furl,
+	/* With serverdesk.furl and no introducer, only per-account facets
+	 * serve (account/desk.c): no anonymous FURL is registered, written
+	 * or announced. */
+	if ((g->ss = grid_ss_new(tub, dir, reserved,
+	    g->accounts_only ? NULL : furl_file,
+	    g->accounts_only ? NULL : &g->ann_furl,
 	    error)) == NULL)
 		return FALSE;
+	if (g->accounts_only)
+		(void)g_unlink(furl_file);
 	grid_ss_set_expiry(g->ss, &expiry);
 	/* Tahoe-LAFS (client._init_permutation_seed) announces, for a node
 	 * with an Ed25519 key, the base32 of the key's own base32 text: the

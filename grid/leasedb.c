@@ -50,6 +50,9 @@ enum {
 	ST_SHARES_ALL,
 	ST_EXPIRED,
 	ST_TOTALS,
+	ST_OWNER_USAGE,
+	ST_OWNER_SHARES,
+	ST_OWNER_DEL,
 	ST_N
 };
 
@@ -75,6 +78,14 @@ static const char *const st_sql[ST_N] = {
 	    " WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE l.si = s.si"
 	    " AND l.shnum = s.shnum AND l.expiry > ?) LIMIT ?",
 	[ST_TOTALS] = "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM shares",
+	/* leases_owner finds the owner's leases; each share counts once
+	 * however many leases the owner holds on it. */
+	[ST_OWNER_SHARES] = "SELECT DISTINCT si, shnum FROM leases"
+	    " WHERE owner = ?",
+	[ST_OWNER_DEL] = "DELETE FROM leases WHERE owner = ?",
+	[ST_OWNER_USAGE] = "SELECT COUNT(*), COALESCE(SUM(s.size), 0)"
+	    " FROM shares s WHERE EXISTS (SELECT 1 FROM leases l"
+	    " WHERE l.owner = ? AND l.si = s.si AND l.shnum = s.shnum)",
 };
 
 struct grid_leasedb {
@@ -398,6 +409,67 @@ grid_leasedb_expired_shares(grid_leasedb *db, gint64 cutoff, guint limit,
 	sqlite3_bind_int64(db->st[ST_EXPIRED], 1, cutoff);
 	sqlite3_bind_int64(db->st[ST_EXPIRED], 2, limit);
 	return collect(db, ST_EXPIRED, error);
+}
+
+GArray *
+grid_leasedb_cancel_owner(grid_leasedb *db, guint32 owner, GError **error)
+{
+	sqlite3_stmt *s = db->st[ST_OWNER_SHARES];
+	g_autoptr(GArray) had = g_array_new(FALSE, TRUE,
+	    sizeof(grid_share_id));
+	GArray *out = g_array_new(FALSE, TRUE, sizeof(grid_share_id));
+	gboolean ok;
+	guint i;
+	int rc;
+
+	if (!grid_leasedb_begin(db, error)) {
+		g_array_unref(out);
+		return NULL;
+	}
+	sqlite3_bind_int64(s, 1, owner);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		grid_share_id id;
+
+		memset(&id, 0, sizeof(id));
+		if (sqlite3_column_bytes(s, 0) == GRID_SI_LEN)
+			memcpy(id.si, sqlite3_column_blob(s, 0), GRID_SI_LEN);
+		id.shnum = (guint)sqlite3_column_int64(s, 1);
+		g_array_append_val(had, id);
+	}
+	sqlite3_reset(s);
+	ok = note(db, rc == SQLITE_DONE ? TRUE : db_error(db, error,
+	    "leases of an owner"));
+	if (ok) {
+		sqlite3_bind_int64(db->st[ST_OWNER_DEL], 1, owner);
+		ok = note(db, step_done(db, ST_OWNER_DEL, error));
+	}
+	for (i = 0; ok && i < had->len; i++) {
+		grid_share_id *id = &g_array_index(had, grid_share_id, i);
+		gint64 latest = 0;
+
+		if (grid_leasedb_n_leases(db, id->si, id->shnum, &latest) == 0)
+			g_array_append_val(out, *id);
+	}
+	if (!grid_leasedb_commit(db, ok ? error : NULL) || !ok) {
+		g_array_unref(out);
+		return NULL;
+	}
+	return out;
+}
+
+void
+grid_leasedb_owner_usage(grid_leasedb *db, guint32 owner, guint64 *n_shares,
+    guint64 *bytes)
+{
+	sqlite3_stmt *s = db->st[ST_OWNER_USAGE];
+
+	*n_shares = *bytes = 0;
+	sqlite3_bind_int64(s, 1, owner);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*n_shares = (guint64)sqlite3_column_int64(s, 0);
+		*bytes = (guint64)sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
 }
 
 void

@@ -87,5 +87,15 @@ GArray *grid_leasedb_expired_shares(grid_leasedb *db, gint64 cutoff,
 /* Shares held and the bytes of their files. */
 void grid_leasedb_totals(grid_leasedb *db, guint64 *n_shares,
     guint64 *bytes);
+/* Cancel every lease of 'owner' and return the shares that held one of
+ * them and now hold none (grid_share_id, size 0; caller
+ * g_array_unref()s): the caller deletes those.  NULL with an error if
+ * SQLite fails (nothing is changed then). */
+GArray *grid_leasedb_cancel_owner(grid_leasedb *db, guint32 owner,
+    GError **error);
+/* The same for the shares on which 'owner' holds a lease (an account's
+ * usage: a share leased by several accounts counts for each). */
+void grid_leasedb_owner_usage(grid_leasedb *db, guint32 owner,
+    guint64 *n_shares, guint64 *bytes);
 
 #endif

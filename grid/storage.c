@@ -65,6 +65,8 @@ struct grid_ss {
 	grid_ss_expiry	 expiry;
 	ev_timer	 gc;
 	ev_timer	 sweep;
+	grid_ss_admit_fn *admit;	/* per-account allocations, or NULL */
+	void		*admit_arg;
 };
 
 /* The data of a server facet.  'ss' first, so that grid_owner_get()
@@ -659,6 +661,25 @@ ss_allocate_buckets(rpc_incall *call, rpc_mp *args, void *data)
 			return;
 		}
 	}
+	/* An account's allocations are judged by the layer that knows its
+	 * quota and status (account/desk.c): the whole request at once. */
+	if (f->account != 0 && ss->admit != NULL) {
+		g_autofree char *type = NULL, *why = NULL;
+		guint64 asked = 0;
+
+		for (i = 0; i <= GRID_MAX_SHNUM; i++)
+			if (((want[i / 8] >> (i % 8)) & 1) &&
+			    !((have[i / 8] >> (i % 8)) & 1))
+				asked = asked > G_MAXUINT64 - size ?
+				    G_MAXUINT64 : asked + size;
+		if (asked > 0 && !ss->admit(f->account, asked, &type, &why,
+		    ss->admit_arg)) {
+			rpc_incall_fail(call, type != NULL ? type :
+			    "grid.QuotaExceeded", "%s", why != NULL ? why :
+			    "refused");
+			return;
+		}
+	}
 	peer = rpc_incall_peer(call);
 	peer_writers = GPOINTER_TO_UINT(g_hash_table_lookup(ss->per_peer,
 	    peer));
@@ -1037,21 +1058,14 @@ expiry_cutoff(const grid_ss_expiry *e, gint64 now)
 	return now;
 }
 
-guint
-grid_ss_collect(grid_ss *ss, gint64 now)
+/* Delete the shares in 'gone' (grid_share_id): their files, then their
+ * rows.  Return how many went. */
+static guint
+delete_shares(grid_ss *ss, GArray *gone)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(GArray) gone = NULL;
 	guint i, n = 0;
 
-	if (!ss->expiry.enabled || !ss->expiry.immutable)
-		return 0;
-	gone = grid_leasedb_expired_shares(ss->db,
-	    expiry_cutoff(&ss->expiry, now), SS_GC_BATCH, &err);
-	if (gone == NULL) {
-		g_warning("%s", err->message);
-		return 0;
-	}
 	for (i = 0; i < gone->len; i++) {
 		grid_share_id *id = &g_array_index(gone, grid_share_id, i);
 		g_autofree char *path = grid_share_path(ss->dir, id->si,
@@ -1062,7 +1076,7 @@ grid_ss_collect(grid_ss *ss, gint64 now)
 		/* The file goes first: a crash in between leaves a row
 		 * without a file, which the next start drops. */
 		if (g_unlink(path) != 0 && errno != ENOENT) {
-			g_warning("cannot delete an expired share: %s",
+			g_warning("cannot delete a share: %s",
 			    g_strerror(errno));
 			continue;
 		}
@@ -1073,9 +1087,46 @@ grid_ss_collect(grid_ss *ss, gint64 now)
 			g_warning("%s", err->message);
 		g_clear_error(&err);
 	}
+	return n;
+}
+
+guint
+grid_ss_collect(grid_ss *ss, gint64 now)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GArray) gone = NULL;
+	guint n;
+
+	if (!ss->expiry.enabled || !ss->expiry.immutable)
+		return 0;
+	gone = grid_leasedb_expired_shares(ss->db,
+	    expiry_cutoff(&ss->expiry, now), SS_GC_BATCH, &err);
+	if (gone == NULL) {
+		g_warning("%s", err->message);
+		return 0;
+	}
+	n = delete_shares(ss, gone);
 	if (n > 0)
 		g_message("storage: deleted %u share(s) whose leases expired",
 		    n);
+	return n;
+}
+
+guint
+grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GArray) gone = NULL;
+	guint n;
+
+	g_return_val_if_fail(owner != 0, 0);
+	if ((gone = grid_leasedb_cancel_owner(ss->db, owner, &err)) == NULL) {
+		g_warning("%s", err->message);
+		return 0;
+	}
+	n = delete_shares(ss, gone);
+	g_message("storage: cancelled the leases of account %u; deleted %u "
+	    "share(s) no other lease kept", owner, n);
 	return n;
 }
 
@@ -1185,6 +1236,20 @@ grid_ss_get_stats(grid_ss *ss, grid_ss_stats *st)
 	st->writers = g_hash_table_size(ss->writers);
 	st->allocated = ss->allocated;
 	st->available = grid_ss_available(ss);
+}
+
+void
+grid_ss_set_admit(grid_ss *ss, grid_ss_admit_fn *fn, void *arg)
+{
+	ss->admit = fn;
+	ss->admit_arg = arg;
+}
+
+void
+grid_ss_owner_usage(grid_ss *ss, guint32 owner, guint64 *n_shares,
+    guint64 *bytes)
+{
+	grid_leasedb_owner_usage(ss->db, owner, n_shares, bytes);
 }
 
 grid_ss *

@@ -106,4 +106,24 @@ typedef struct grid_ss_stats {
 } grid_ss_stats;
 void grid_ss_get_stats(grid_ss *ss, grid_ss_stats *st);
 
+/* Asked before a per-account facet (owner != 0) makes writers for
+ * 'bytes' bytes of new shares: TRUE admits them; FALSE refuses the whole
+ * allocate_buckets call with the error of type *type and message *why
+ * (both new strings the server frees; NULL: "grid.QuotaExceeded",
+ * "refused").  Set by the layer that keeps accounts' quotas and status
+ * (account/); NULL (the default) admits everything. */
+typedef gboolean grid_ss_admit_fn(guint32 owner, guint64 bytes, char **type,
+    char **why, void *arg);
+void grid_ss_set_admit(grid_ss *ss, grid_ss_admit_fn *fn, void *arg);
+
+/* Cancel every lease of account 'owner' (not 0) and delete the shares
+ * no other lease keeps (readers of them then get grid.NoShare).  Return
+ * the shares deleted. */
+guint grid_ss_cancel_owner(grid_ss *ss, guint32 owner);
+
+/* The shares on which account 'owner' holds a lease, and the bytes of
+ * their files (what a per-account facet's leases hold on this server). */
+void grid_ss_owner_usage(grid_ss *ss, guint32 owner, guint64 *n_shares,
+    guint64 *bytes);
+
 #endif

@@ -26,6 +26,7 @@
 #include "account/db.h"
 #include "account/desk.h"
 #include "grid/storage.h"
+#include "rpc/common.h"
 #include "rpc/conn.h"
 #include "rpc/ident.h"
 #include "rpc/tub.h"
@@ -54,7 +55,7 @@ answered(const msgpack_object *result, const rpc_refctx *refs,
 {
 	struct step *s = arg;
 
-	(void)refs;
+	RPC_UNUSED(refs);
 	(void)result;
 	s->done = TRUE;
 	s->failed = err != NULL;

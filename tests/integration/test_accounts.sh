@@ -163,6 +163,24 @@ t 60 "$TAHOE" -d bob get "$(cat cap.alice)" g.x || fail "bob gets alice's"
 cmp -s f.alice g.x || fail "bob: alice's file differs"
 ok "put and get through PSS facets; every lease owned by its account"
 
+# ---- the operator's commands: list, quota, disable ----
+MF="--manage-accounts-furl-file am/private/manage-accounts.furl"
+t 30 "$TAHOE" manage-accounts $MF list >list.out || fail "manage-accounts list"
+grep -qE '^1 +alice +active +none' list.out || fail "list: $(cat list.out)"
+grep -qE '^2 +bob +active +none' list.out || fail "list: $(cat list.out)"
+t 30 "$TAHOE" manage-accounts $MF set 2 active 1000 >/dev/null ||
+    fail "manage-accounts set quota"
+sleep 1
+mkfile f.q 200000
+t 60 "$TAHOE" -d bob put f.q >q.out 2>q.err && fail "bob's put passed his quota"
+t 30 "$TAHOE" manage-accounts $MF set 2 active none >/dev/null ||
+    fail "manage-accounts lift quota"
+sleep 1
+t 60 "$TAHOE" -d bob put f.q >/dev/null || fail "bob's put after the quota went"
+t 30 "$TAHOE" manage-accounts $MF set 9 active >/dev/null 2>set.err &&
+    fail "set of an unknown account"
+ok "manage-accounts lists accounts; a quota refuses an upload past it"
+
 # ---- the manager stopped ----
 kill -TERM $am_pid
 wait_exit $am_pid 10 || fail "am did not stop"
@@ -190,6 +208,22 @@ t 60 "$TAHOE" -d carol get "$cap" g.3 || fail "carol get"
 cmp -s f.3 g.3 || fail "carol: differs"
 leases_ok "$cap" 3 s0 s1 s2 >/dev/null || fail "carol's leases"
 ok "after a restart of the manager, servers register again; a new account works"
+
+# ---- a terminated account ----
+t 30 "$TAHOE" manage-accounts $MF set 3 terminated >/dev/null ||
+    fail "terminate carol"
+sleep 1
+"$PY" - <<'PYEOF' || fail "carol's leases are still there"
+import sqlite3, sys
+for s in ("s0", "s1", "s2"):
+    db = sqlite3.connect("file:%s/storage/leases.sqlite?mode=ro" % s, uri=True)
+    n = db.execute("SELECT COUNT(*) FROM leases WHERE owner = 3").fetchone()[0]
+    if n:
+        sys.exit("%s: %d lease(s) of carol left" % (s, n))
+PYEOF
+t 60 "$TAHOE" -d carol get "$cap" g.3b 2>/dev/null && fail "carol's file is still there"
+leases_ok "$(cat cap.alice)" 1 s0 s1 s2 >/dev/null || fail "alice's leases went too"
+ok "terminating an account cancels its leases and deletes its shares"
 
 # ---- a server added later ----
 t 20 "$TAHOE" create-node --nickname s3 --port $LOOP s3 >/dev/null ||

@@ -226,9 +226,11 @@ test_create_and_lookup(void **state)
 	assert_non_null(name);
 	assert_int_equal(name->via.str.size, 5);
 	assert_memory_equal(name->via.str.ptr, "alice", 5);
-	/* Usage is not gathered yet: nil, never a made-up number. */
-	assert_int_equal(rpc_mp_map_get(&ans.result.data, "usage")->type,
-	    MSGPACK_OBJECT_NIL);
+	/* No server: nothing counted, and it says so. */
+	assert_int_equal(rpc_mp_map_get(&ans.result.data, "usage")->via.u64,
+	    0);
+	assert_int_equal(rpc_mp_map_get(&ans.result.data,
+	    "servers_counted")->via.u64, 0);
 	tt_answer_clear(&ans);
 	assert_int_equal(acct_mgr_n_account_objs(f->am), 1);
 	rpc_ref_unref(ref);
@@ -579,14 +581,36 @@ alloc_cb(const msgpack_object *result, const rpc_refctx *refs,
 	*writer = rpc_ref_ref(r);
 }
 
-/* Store share 0 of storage index SI(si_byte) through the facet at
- * 'furl'. */
+/* An allocate_buckets() refusal: its remote error type. */
+struct alloc_out {
+	rpc_ref	*writer;
+	char	*err_type;
+	bool	 done;
+};
+
 static void
-store_share(struct fx *f, const char *furl, uint8_t si_byte)
+alloc_try_cb(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
+{
+	struct alloc_out *o = arg;
+
+	o->done = true;
+	if (err != NULL) {
+		o->err_type = g_strdup(rpc_remote_error_type(err));
+		return;
+	}
+	alloc_cb(result, refs, err, &o->writer);
+}
+
+/* Store share 0 of storage index SI(si_byte) through the facet at
+ * 'furl'; NULL, or the type of the error allocate_buckets() raised. */
+static char *
+try_store(struct fx *f, const char *furl, uint8_t si_byte)
 {
 	g_autoptr(GError) e = NULL;
 	rpc_ref *ref = tt_get_ref(f->cl, furl, &e);
-	rpc_ref *writer = NULL;
+	struct alloc_out out = { NULL, NULL, false };
+	rpc_ref *writer;
 	uint8_t si[16], secret[32], data[16];
 	rpc_pack *p = rpc_pack_new();
 	tt_answer a;
@@ -603,9 +627,15 @@ store_share(struct fx *f, const char *furl, uint8_t si_byte)
 	rpc_pack_array(p, 1);
 	rpc_pack_uint(p, 0);
 	rpc_pack_uint(p, sizeof(data));
-	rpc_ref_call(ref, "allocate_buckets", p, alloc_cb, &writer);
-	while (writer == NULL && g_get_monotonic_time() < end)
+	rpc_ref_call(ref, "allocate_buckets", p, alloc_try_cb, &out);
+	while (!out.done && g_get_monotonic_time() < end)
 		tt_run_for(f->loop, 0.01);
+	assert_true(out.done);
+	if (out.err_type != NULL) {
+		rpc_ref_unref(ref);
+		return out.err_type;
+	}
+	writer = out.writer;
 	assert_non_null(writer);
 	p = rpc_pack_new();
 	rpc_pack_array(p, 2);
@@ -621,6 +651,16 @@ store_share(struct fx *f, const char *furl, uint8_t si_byte)
 	tt_answer_clear(&a);
 	rpc_ref_unref(writer);
 	rpc_ref_unref(ref);
+	return NULL;
+}
+
+static void
+store_share(struct fx *f, const char *furl, uint8_t si_byte)
+{
+	char *type = try_store(f, furl, si_byte);
+
+	if (type != NULL)
+		fail_msg("allocate_buckets: %s", type);
 }
 
 /* The owners of the leases on storage index SI(si_byte) on server 0. */
@@ -646,6 +686,30 @@ lease_owner(struct fx *f, uint8_t si_byte)
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 	return owner;
+}
+
+/* get_usage() of the account at 'furl': *shares and *servers counted. */
+static guint64
+usage_of(struct fx *f, const char *furl, guint64 *shares, guint64 *servers)
+{
+	g_autoptr(GError) e = NULL;
+	rpc_ref *ref = tt_get_ref(f->cl, furl, &e);
+	tt_answer ans;
+	guint64 bytes;
+
+	assert_non_null(ref);
+	tt_answer_init(&ans);
+	assert_true(tt_call(f->loop, ref, "get_usage", NULL, &ans));
+	assert_null(ans.err);
+	bytes = rpc_mp_map_get(&ans.result.data, "usage")->via.u64;
+	*shares = rpc_mp_map_get(&ans.result.data, "shares")->via.u64;
+	*servers = rpc_mp_map_get(&ans.result.data,
+	    "servers_counted")->via.u64;
+	assert_int_equal(rpc_mp_map_get(&ans.result.data,
+	    "servers_registered")->via.u64, 1);
+	tt_answer_clear(&ans);
+	rpc_ref_unref(ref);
+	return bytes;
 }
 
 /* A server serving two managers: account 1 of each gets its own PSS
@@ -695,10 +759,125 @@ test_two_managers(void **state)
 	store_share(f, pc, 0xcc);
 	assert_int_equal(lease_owner(f, 0xaa), 1);
 	assert_int_equal(lease_owner(f, 0xcc), (gint64)ACCT_DESK_OWNER_BASE + 1);
+	/* Each manager counts its own account's share, and no other. */
+	{
+		guint64 sh = 0, sv = 0, ua, uc;
+
+		ua = usage_of(f, a, &sh, &sv);
+		assert_int_equal(sh, 1);
+		assert_int_equal(sv, 1);
+		assert_true(ua >= 16);
+		uc = usage_of(f, c, &sh, &sv);
+		assert_int_equal(sh, 1);
+		assert_int_equal(uc, ua);
+	}
 	assert_int_equal(acct_desk_owner(f->s[0].desk2, 1),
 	    ACCT_DESK_OWNER_BASE + 1);
 	assert_int_equal(acct_desk_owner(f->s[0].desk2, 7),
 	    ACCT_DESK_OWNER_BASE + 2);
+}
+
+/* manage-accounts.set_account(num, status, quota). */
+static void
+set_account(struct fx *f, guint32 num, const char *status, gint64 quota)
+{
+	g_autoptr(GError) e = NULL;
+	rpc_ref *ref = tt_get_ref(f->cl, f->manage_furl, &e);
+	rpc_pack *p = rpc_pack_new();
+	tt_answer a;
+
+	assert_non_null(ref);
+	rpc_pack_array(p, 3);
+	rpc_pack_uint(p, num);
+	rpc_pack_str(p, status);
+	if (quota < 0)
+		rpc_pack_nil(p);
+	else
+		rpc_pack_int(p, quota);
+	tt_answer_init(&a);
+	assert_true(tt_call(f->loop, ref, "set_account", p, &a));
+	assert_null(a.err);
+	tt_answer_clear(&a);
+	rpc_ref_unref(ref);
+	/* The servers are told one-way: let it arrive. */
+	tt_run_for(f->loop, 0.2);
+}
+
+/* What the manager sets reaches the servers, which enforce it: a quota
+ * refuses an allocation that does not fit, a disabled account stores
+ * nothing new, a terminated one's facets are gone; a server registering
+ * later is told too. */
+static void
+test_quota_and_status_enforced(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *a = create_account(f, "alice", NULL);
+	g_autofree char *pa = NULL, *t1 = NULL, *t2 = NULL;
+	guint n = 0;
+
+	start_server(f, 0);
+	assert_true(wait_registered(f, 0));
+	pa = first_pss(f, a, &n);
+	assert_non_null(pa);
+	set_account(f, 1, "active", 10);
+	t1 = try_store(f, pa, 0x11);
+	assert_non_null(t1);
+	assert_string_equal(t1, "grid.QuotaExceeded");
+	set_account(f, 1, "active", 1000000);
+	store_share(f, pa, 0x11);
+	set_account(f, 1, "disabled", -1);
+	t2 = try_store(f, pa, 0x12);
+	assert_non_null(t2);
+	assert_string_equal(t2, "acct.Disabled");
+	/* A server that registers later hears of it at registration. */
+	start_server(f, 1);
+	assert_true(wait_registered(f, 1));
+	tt_run_for(f->loop, 0.2);
+	{
+		g_autofree char *p1 = acct_desk_pss_furl(f->s[1].desk, 1);
+		g_autofree char *t4 = try_store(f, p1, 0x13);
+
+		assert_non_null(t4);
+		assert_string_equal(t4, "acct.Disabled");
+	}
+	set_account(f, 1, "active", -1);
+	store_share(f, pa, 0x12);
+	/* Bob leases the share 0x12 too (add_lease through his facet). */
+	{
+		g_autofree char *b = create_account(f, "bob", NULL);
+		g_autofree char *pb = acct_desk_pss_furl(f->s[0].desk, 2);
+		g_autoptr(GError) e = NULL;
+		rpc_ref *ref = tt_get_ref(f->cl, pb, &e);
+		uint8_t si[16], secret[32];
+		rpc_pack *p = rpc_pack_new();
+		tt_answer ans;
+
+		assert_non_null(ref);
+		memset(si, 0x12, sizeof(si));
+		memset(secret, 0x77, sizeof(secret));
+		rpc_pack_array(p, 3);
+		rpc_pack_bin(p, si, sizeof(si));
+		rpc_pack_bin(p, secret, sizeof(secret));
+		rpc_pack_bin(p, secret, sizeof(secret));
+		tt_answer_init(&ans);
+		assert_true(tt_call(f->loop, ref, "add_lease", p, &ans));
+		assert_null(ans.err);
+		tt_answer_clear(&ans);
+		rpc_ref_unref(ref);
+	}
+	set_account(f, 1, "terminated", -1);
+	assert_not_found(f, pa);
+	assert_not_found(f, a);
+	/* Alice's leases are gone: her share alone is deleted, the one Bob
+	 * leases too is kept, with his lease only. */
+	{
+		grid_ss_stats st;
+
+		grid_ss_get_stats(f->s[0].ss, &st);
+		assert_int_equal(st.shares, 1);
+		assert_int_equal(lease_owner(f, 0x11), -1);
+		assert_int_equal(lease_owner(f, 0x12), 2);
+	}
 }
 
 int
@@ -723,6 +902,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_managers, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_quota_and_status_enforced, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
