@@ -405,6 +405,12 @@ rpc_tub_n_connections(const rpc_tub *tub)
 	return g_hash_table_size(tub->conns);
 }
 
+guint
+rpc_tub_n_registered(const rpc_tub *tub)
+{
+	return g_hash_table_size(tub->registry);
+}
+
 gboolean
 rpc_tub_is_connected(const rpc_tub *tub, const char *tubid)
 {

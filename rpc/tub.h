@@ -86,6 +86,11 @@ void rpc_tub_get_ref_furl(rpc_tub *tub, const rpc_furl *furl,
 
 /* Number of authenticated connections (for tests and status). */
 guint rpc_tub_n_connections(const rpc_tub *tub);
+/* Number of names registered with rpc_tub_register(), for tests.  Not
+ * counted: the names made for objects passed by reference in calls
+ * (they live as long as the object) and what name-lookup handlers
+ * answer. */
+guint rpc_tub_n_registered(const rpc_tub *tub);
 /* Whether the tub has an authenticated connection to tub 'tubid' (its
  * base32 text) now. */
 gboolean rpc_tub_is_connected(const rpc_tub *tub, const char *tubid);

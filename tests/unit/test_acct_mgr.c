@@ -880,6 +880,32 @@ test_quota_and_status_enforced(void **state)
 	}
 }
 
+/* A storage server of an account-managed grid registers no name on its
+ * tub (no anonymous storage facet, nothing per account: its facets come
+ * from the name-lookup handler, and the private facet travels as a
+ * reference); the same server with an introducer registers its one
+ * anonymous facet. */
+static void
+test_desk_server_registers_no_name(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *sdir = g_build_filename(f->dir, "anon", NULL);
+	g_autofree char *furl = NULL;
+	g_autoptr(GError) e = NULL;
+	rpc_tub *t = tt_tub_listening(f->loop, NULL);
+	grid_ss *ss;
+
+	start_server(f, 0);
+	tt_run_for(f->loop, 0.3);	/* registered at the serverdesk */
+	assert_int_equal(rpc_tub_n_registered(f->s[0].tub), 0);
+	ss = grid_ss_new(t, sdir, 0, NULL, &furl, &e);
+	assert_non_null(ss);
+	assert_int_equal(rpc_tub_n_registered(t), 1);
+	sodium_memzero(furl, strlen(furl));
+	grid_ss_free(ss);
+	rpc_tub_free(t);
+}
+
 int
 main(void)
 {
@@ -892,6 +918,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manage_list, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_desk_server_registers_no_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serverdesk_and_pss,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register_checks_owner,
