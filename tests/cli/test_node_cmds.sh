@@ -107,7 +107,7 @@ if grep -q "not-a-furl" broken/logs/node.log 2>/dev/null; then
 fi
 # A port already in use: a second introducer on the first one's port.
 spawn i1 "$TAHOE" -d intro run
-wait_file intro/private/control.furl 10 || fail "introducer did not start"
+wait_started i1 intro
 expect 0 "$TAHOE" create-introducer --port=tcp:$port:interface=127.0.0.1 \
     intro2
 expect 1 "$TAHOE" -d intro2 run
@@ -127,7 +127,7 @@ ok "status"
 # ---- an empty [grid_managers] is run with a warning ----
 printf '[grid_managers]\n' >>empty/tahoe.cfg
 spawn e1 "$TAHOE" -d empty run
-wait_file empty/private/control.furl 10 || fail "empty did not start"
+wait_started e1 empty
 grep -q "\[grid_managers\] is empty" "$T/e1.err" ||
     fail "no warning for an empty [grid_managers]: $(cat "$T/e1.err")"
 grep -q "\[grid_managers\] is empty" empty/logs/node.log ||
@@ -137,7 +137,7 @@ ok "an empty [grid_managers] is reported as a warning"
 # ---- node.url while running, control.furl fresh after a crash ----
 expect 0 "$TAHOE" create-client --webport 0 w
 spawn w1 "$TAHOE" -d w run
-wait_file w/private/control.furl 10 || fail "w did not start"
+wait_started w1 w
 wait_file w/node.url 5 || fail "no node.url"
 kill -TERM "$w1_pid"
 wait_exit "$w1_pid" 10 || fail "w exit status"

@@ -62,6 +62,20 @@ wait_file() {
 	return 0
 }
 
+# wait_started NAME DIR [SECONDS]: wait (30 s by default) until the node
+# in DIR, spawned as NAME, has written its control FURL; otherwise fail,
+# saying whether it still runs and what it last wrote to stderr.
+wait_started() {
+	wait_file "$2/private/control.furl" "${3:-30}" && return 0
+	if eval "kill -0 \"\${$1_pid:-0}\"" 2>/dev/null; then
+		_lib_how="still running"
+	else
+		_lib_how="exited"
+	fi
+	fail "$1 did not start within ${3:-30} s ($_lib_how): $(tail -n 3 \
+	    "$T/$1.err" 2>/dev/null | tr '\n' ' ')"
+}
+
 # wait_exit PID SECONDS: wait for PID to exit; return its status, or 124.
 wait_exit() {
 	_lib_n=0

@@ -84,7 +84,7 @@ t 20 "$TAHOE" create-account-manager --listen=tcp --port=$LOOP \
 [ -f am/tahoe-introducer.tac ] && fail "an account manager marked as introducer"
 spawn am "$TAHOE" -d am run
 for f in new-account manage-accounts serverdesk; do
-	wait_file am/private/$f.furl 10 || fail "am did not write $f.furl"
+	wait_file am/private/$f.furl 30 || fail "am did not write $f.furl: $(tail -n 3 "$T/am.err" | tr '\n' ' ')"
 	[ "$(stat -c %a am/private/$f.furl)" = 600 ] ||
 	    fail "am/private/$f.furl is not 0600"
 done
@@ -100,7 +100,7 @@ for i in 0 1 2; do
 	spawn s$i "$TAHOE" -d s$i run
 done
 for i in 0 1 2; do
-	wait_file s$i/private/control.furl 10 || fail "s$i did not start"
+	wait_started s$i s$i
 done
 wait_connected am 3 20 || fail "the servers did not register"
 ok "three storage servers register at the serverdesk"

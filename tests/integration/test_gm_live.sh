@@ -59,7 +59,7 @@ t 20 "$TAHOE" create-introducer --listen=tcp --port=$LOOP intro >/dev/null ||
     fail "create-introducer"
 spawn intro "$TAHOE" -d intro run
 wait_file intro/private/introducer.furl 10 || fail "introducer"
-wait_file intro/private/control.furl 10 || fail "introducer did not start"
+wait_started intro intro
 FURL=$(cat intro/private/introducer.furl)
 for i in 0 1 2 3; do
 	t 20 "$TAHOE" create-node --introducer "$FURL" --nickname storage$i \
@@ -88,7 +88,7 @@ for n in storage0 storage1 storage2 storage3 alice; do
 	spawn $n "$TAHOE" -d $n run
 done
 for n in storage0 storage1 storage2 storage3 alice; do
-	wait_file $n/private/control.furl 10 || fail "$n did not start"
+	wait_started $n $n
 done
 check storage3 '
 c = {x["name"]: x for x in d["certificates"]}

@@ -47,7 +47,7 @@ done
 # alice declares a silent server gone after 3 s (pinging after 1 s idle).
 printf '[node]\ntimeout.keepalive = 1\ntimeout.disconnect = 3\n' >>alice/tahoe.cfg
 spawn intro "$TAHOE" -d intro run
-wait_file intro/private/control.furl 10 || fail "introducer did not start"
+wait_started intro intro
 [ "$FURL" = "$(cat intro/private/introducer.furl)" ] ||
     fail "introducer.furl changed when the introducer ran"
 for i in 0 1 2; do

@@ -88,7 +88,7 @@ ok "create-client writes private/convergence (0600, base32)"
 
 printf '[node]\ntimeout.keepalive = 1\ntimeout.disconnect = 3\n' >>alice/tahoe.cfg
 spawn intro "$TAHOE" -d intro run
-wait_file intro/private/control.furl 10 || fail "introducer did not start"
+wait_started intro intro
 for i in $SERVERS; do
 	spawn s$i "$TAHOE" -d s$i run
 done

@@ -14,7 +14,7 @@ cd "$T" || exit 1
 "$TAHOE" create-introducer --listen=tcp --port=tcp:0:interface=127.0.0.1 \
     intro >/dev/null || fail "create-introducer"
 spawn intro timeout -k 5 120 "$TAHOE" -d intro run
-wait_file intro/private/control.furl 10 || fail "the node did not start"
+wait_started intro intro
 
 timeout -k 5 30 "$CHECK" intro/private/control.furl get_status \
     >"$T/check.out" 2>"$T/check.err"

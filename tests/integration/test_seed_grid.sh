@@ -45,7 +45,8 @@ t() {
 run() {
 	t 20 daemonize -c "$T" -e "$T/$1.err" -o "$T/$1.out" "$TAHOE" -d "$1" run ||
 	    fail "daemonize $1"
-	wait_file "$1/private/control.furl" 10 || fail "$1 did not start"
+	wait_file "$1/private/control.furl" 30 ||
+	    fail "$1 did not start within 30 s: $(tail -n 3 "$T/$1.err" | tr '\n' ' ')"
 }
 # stop DIR: SIGTERM, and wait until it has let go of its directory.
 stop() {
