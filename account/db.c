@@ -14,6 +14,7 @@
 #include "account/db.h"
 #include "account/err.h"
 #include "account/mac.h"
+#include "grid/sqlite.h"
 
 static const char schema_sql[] =
 	"PRAGMA journal_mode=WAL;"
@@ -174,44 +175,23 @@ acct_db *
 acct_db_open(const char *path, GError **error)
 {
 	acct_db *db = g_new0(acct_db, 1);
-	char *msg = NULL;
-	int i;
 
 	db->path = g_strdup(path);
-	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		db_error(db, error, "cannot open");
+	db->db = grid_sqlite_open(path, schema_sql, st_sql, db->st, ST_N,
+	    ACCT_ERROR, ACCT_E_DB, error);
+	if (db->db == NULL) {
 		acct_db_free(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db->db, 5000);
-	if (sqlite3_exec(db->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
-		g_set_error(error, ACCT_ERROR, ACCT_E_DB, "%s: %s", path,
-		    msg != NULL ? msg : "schema failed");
-		sqlite3_free(msg);
-		acct_db_free(db);
-		return NULL;
-	}
-	for (i = 0; i < ST_N; i++)
-		if (sqlite3_prepare_v3(db->db, st_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &db->st[i], NULL) != SQLITE_OK) {
-			db_error(db, error, "prepare");
-			acct_db_free(db);
-			return NULL;
-		}
 	return db;
 }
 
 void
 acct_db_free(acct_db *db)
 {
-	int i;
-
 	if (db == NULL)
 		return;
-	for (i = 0; i < ST_N; i++)
-		sqlite3_finalize(db->st[i]);
-	sqlite3_close(db->db);
+	grid_sqlite_close(db->db, db->st, ST_N);
 	g_free(db->path);
 	g_free(db);
 }

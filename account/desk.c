@@ -26,6 +26,7 @@
 #include "account/mgr.h"
 #include "grid/announce.h"
 #include "grid/owner.h"
+#include "grid/sqlite.h"
 #include "node/status.h"
 #include "rpc/base32.h"
 #include "rpc/common.h"
@@ -439,7 +440,6 @@ acct_desk_new(rpc_tub *tub, grid_ss *ss, const char *desk_furl,
 	g_autofree char *secret = g_build_filename(private_dir, "pss-secret",
 	    NULL);
 	g_autoptr(rpc_furl) f = NULL;
-	char *msg = NULL;
 
 	d->tub = tub;
 	d->ss = ss;
@@ -468,20 +468,16 @@ acct_desk_new(rpc_tub *tub, grid_ss *ss, const char *desk_furl,
 		memcpy(d->key, k, sizeof(k));
 		sodium_memzero(k, sizeof(k));
 	}
-	if (sqlite3_open(db_path, &d->db) != SQLITE_OK ||
-	    sqlite3_exec(d->db, "PRAGMA journal_mode=WAL;"
+	d->db = grid_sqlite_open(db_path, "PRAGMA journal_mode=WAL;"
 	    "CREATE TABLE IF NOT EXISTS accounts (am TEXT NOT NULL,"
 	    " num INTEGER NOT NULL, status TEXT NOT NULL, quota INTEGER,"
 	    " PRIMARY KEY (am, num));"
 	    "CREATE TABLE IF NOT EXISTS owners ("
 	    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	    " am TEXT NOT NULL, num INTEGER NOT NULL, UNIQUE (am, num))",
-	    NULL, NULL, &msg) != SQLITE_OK) {
-		g_set_error(error, ACCT_ERROR, ACCT_E_DB, "%s: %s", db_path,
-		    msg != NULL ? msg : sqlite3_errmsg(d->db));
-		sqlite3_free(msg);
+	    NULL, NULL, 0, ACCT_ERROR, ACCT_E_DB, error);
+	if (d->db == NULL)
 		goto fail;
-	}
 	d->facet = grid_owned_obj_new(&facet_iface, d);
 	if (f != NULL) {
 		rpc_backoff bo;

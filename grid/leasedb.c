@@ -15,6 +15,7 @@
 
 #include "grid/err.h"
 #include "grid/leasedb.h"
+#include "grid/sqlite.h"
 
 /* The schema.  WITHOUT ROWID: the primary keys are what every lookup
  * uses.  The lease key includes the owner so that two accounts never
@@ -122,47 +123,23 @@ grid_leasedb *
 grid_leasedb_open(const char *path, GError **error)
 {
 	grid_leasedb *db = g_new0(grid_leasedb, 1);
-	char *msg = NULL;
-	int i;
 
 	db->path = g_strdup(path);
-	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		db_error(db, error, "open");
-		goto fail;
+	db->db = grid_sqlite_open(path, schema_sql, st_sql, db->st, ST_N,
+	    GRID_ERROR, GRID_E_IO, error);
+	if (db->db == NULL) {
+		grid_leasedb_free(db);
+		return NULL;
 	}
-	/* Another process holding the database (a second server on one
-	 * directory is refused by the node lock before this) waits at most
-	 * this long instead of failing at once. */
-	sqlite3_busy_timeout(db->db, 5000);
-	if (sqlite3_exec(db->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
-		g_set_error(error, GRID_ERROR, GRID_E_IO, "%s: %s", path,
-		    msg != NULL ? msg : "cannot create the schema");
-		sqlite3_free(msg);
-		goto fail;
-	}
-	for (i = 0; i < ST_N; i++)
-		if (sqlite3_prepare_v3(db->db, st_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &db->st[i], NULL) != SQLITE_OK) {
-			db_error(db, error, "prepare");
-			goto fail;
-		}
 	return db;
-fail:
-	grid_leasedb_free(db);
-	return NULL;
 }
 
 void
 grid_leasedb_free(grid_leasedb *db)
 {
-	int i;
-
 	if (db == NULL)
 		return;
-	for (i = 0; i < ST_N; i++)
-		sqlite3_finalize(db->st[i]);
-	sqlite3_close(db->db);
+	grid_sqlite_close(db->db, db->st, ST_N);
 	g_free(db->path);
 	g_free(db);
 }

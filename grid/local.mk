@@ -9,6 +9,7 @@ grid_libgrid_a_SOURCES = \
 	grid/announce.c grid/announce.h \
 	grid/introducer.c grid/introducer.h \
 	grid/intro_client.c grid/intro_client.h \
+	grid/sqlite.c grid/sqlite.h \
 	grid/leasedb.c grid/leasedb.h \
 	grid/shares.c grid/shares.h \
 	grid/storage.c grid/storage.h \
