@@ -23,8 +23,9 @@ expect() {
 # stdout (redirect it), its errors end the test.
 step() {
 	"$@" 2>step.err || {
+		_step_rc=$?
 		cat step.err
-		fail "set-up step '$*' exited $?"
+		fail "set-up step '$*' exited $_step_rc"
 	}
 }
 
