@@ -19,6 +19,8 @@ typedef enum {
 				 * block */
 	GRID_E_UNHAPPY,		/* an upload placed shares on too few
 				 * servers (shares.happy) */
+	GRID_E_REFUSED,		/* storage servers refused the account's
+				 * upload (its quota or its status) */
 } grid_err;
 
 #endif

@@ -90,6 +90,8 @@ struct grid_upload {
 	guint		 last_happy;
 	guint		 round_errors;	/* failed or full allocations */
 	char		*last_failure;
+	char		*refusal;	/* first refusal by the account */
+	guint		 n_refused;	/* servers that refused it */
 	GError		*start_err;	/* reported from the loop */
 	ev_idle		 idle;
 	ev_timer	 stall;
@@ -138,6 +140,7 @@ upload_unref(grid_upload *u)
 	g_free(u->segbuf);
 	g_free(u->cap);
 	g_free(u->last_failure);
+	g_free(u->refusal);
 	sodium_memzero(u->conv, sizeof(u->conv));
 	sodium_memzero(u->lease, sizeof(u->lease));
 	sodium_memzero(u->key, sizeof(u->key));
@@ -285,6 +288,15 @@ fail_unhappy(grid_upload *u, guint happy)
 		placed += u->shares[i].writer != NULL;
 	for (i = 0; i < u->targets->len; i++)
 		usable += !((target *)g_ptr_array_index(u->targets, i))->bad;
+	/* Servers that refused the account (its quota, or its status) are
+	 * why: say that, not only the counts of servers of happiness. */
+	if (u->refusal != NULL) {
+		fail(u, GRID_E_REFUSED, "%s (%u of %u server(s) refused this "
+		    "account's upload; %u of %u share(s) placed, shares.happy "
+		    "is %u)", u->refusal, u->n_refused, u->targets->len,
+		    placed, u->p.n, u->p.happy);
+		return;
+	}
 	fail(u, GRID_E_UNHAPPY, "shares could be placed on only %u "
 	    "server(s) such that any %u of them have enough shares to recover "
 	    "the file, but we were asked to place shares on at least %u such "
@@ -517,6 +529,42 @@ start_query(grid_upload *u)
 
 /* ---- PLACE ---- */
 
+/* Whether a storage server's error is a refusal of the account rather
+ * than of the server (full, failing): its quota, or its status. */
+static const char *
+refusal_kind(const GError *err)
+{
+	const char *type = err != NULL ? rpc_remote_error_type(err) : NULL;
+
+	if (type == NULL)
+		return NULL;
+	if (strcmp(type, "grid.QuotaExceeded") == 0)
+		return "quota exceeded";
+	if (strcmp(type, "acct.Disabled") == 0 ||
+	    strcmp(type, "acct.Terminated") == 0)
+		return "account refused";
+	return NULL;
+}
+
+static void
+note_refusal(grid_upload *u, target *t, const GError *err)
+{
+	const char *kind = refusal_kind(err), *why;
+	g_autofree char *prefix = NULL;
+
+	if (kind == NULL)
+		return;
+	u->n_refused++;
+	if (u->refusal != NULL)
+		return;
+	/* The server's own words, without the tub's "remote TYPE: ". */
+	prefix = g_strdup_printf("remote %s: ", rpc_remote_error_type(err));
+	why = err->message;
+	if (g_str_has_prefix(why, prefix))
+		why += strlen(prefix);
+	u->refusal = g_strdup_printf("%s: %s: %s", kind, t->name, why);
+}
+
 static void
 allocate_cb(const msgpack_object *result, const rpc_refctx *refs,
     const GError *err, void *arg)
@@ -543,6 +591,7 @@ allocate_cb(const msgpack_object *result, const rpc_refctx *refs,
 		g_free(u->last_failure);
 		u->last_failure = g_strdup_printf("%s: %s", t->name,
 		    err != NULL ? err->message : "bad allocate_buckets answer");
+		note_refusal(u, t, err);
 		t->readonly = TRUE;
 		u->round_errors++;
 		goto out;

@@ -44,8 +44,10 @@ typedef struct grid_upload grid_upload;
 
 /* Called once, never inside grid_upload_start(): with the cap text
  * (borrowed) and err == NULL, or with cap == NULL and 'err' (borrowed):
- * GRID_E_UNHAPPY with a message naming the numbers, or the error that
- * stopped the upload (RPC_E_CANCELLED after grid_upload_cancel()). */
+ * GRID_E_UNHAPPY with a message naming the numbers, GRID_E_REFUSED if
+ * servers refused the account (its quota or status: the message begins
+ * "quota exceeded" or "account refused" and quotes a server), or the
+ * error that stopped the upload (RPC_E_CANCELLED after grid_upload_cancel()). */
 typedef void grid_upload_fn(const char *cap, const GError *err, void *arg);
 
 /* Upload the 'size' bytes of 'fd' (borrowed, read with pread, kept open

@@ -41,8 +41,8 @@ put_done(const char *cap, const GError *err, void *arg)
 
 	if (err == NULL)
 		node_web_req_respond(p->req, 200, TEXT, cap, strlen(cap));
-	else if (g_error_matches(err, GRID_ERROR, GRID_E_UNHAPPY))
-		respond_msg(p->req, 500, err->message);
+	else if (g_error_matches(err, GRID_ERROR, GRID_E_REFUSED))
+		respond_msg(p->req, 403, err->message);
 	else
 		respond_msg(p->req, 500, err->message);
 	g_free(p);

@@ -42,6 +42,23 @@ gf_add_servers(gf_fixture *f, guint n, guint64 reserved)
 }
 
 void
+gf_use_account(gf_fixture *f, guint i, guint32 account)
+{
+	gf_server *s = &f->srv[i];
+	g_autoptr(rpc_obj) facet = grid_ss_facet_new(s->ss, account);
+	g_autoptr(GError) err = NULL;
+	g_autofree char *furl = NULL;
+	g_autofree char *name = g_strdup_printf("facet-%u", account);
+
+	furl = rpc_tub_register(s->tub, facet, name, NULL, &err);
+	assert_non_null(furl);
+	rpc_ref_unref(s->ref);
+	s->ref = tt_get_ref(f->cli, furl, &err);
+	assert_non_null(s->ref);
+	sodium_memzero(furl, strlen(furl));
+}
+
+void
 gf_drop_server(gf_fixture *f, guint i)
 {
 	gf_server *s = &f->srv[i];

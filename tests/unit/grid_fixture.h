@@ -40,6 +40,9 @@ typedef struct gf_fixture {
 /* Add 'n' storage servers on their own tubs (reserved space 'reserved'),
  * each with the client's reference. */
 void	gf_add_servers(gf_fixture *f, guint n, guint64 reserved);
+/* From now on the client reaches server 'i' through a storage facet of
+ * 'account' (grid_ss_facet_new()), as on an account-managed grid. */
+void	gf_use_account(gf_fixture *f, guint i, guint32 account);
 /* Stop server 'i' (its tub goes). */
 void	gf_drop_server(gf_fixture *f, guint i);
 int	gf_setup(void **state);

@@ -259,6 +259,61 @@ test_full_servers_passed_over(void **state)
 	check_against_vector(f, 3, 7, 10, 131073);
 }
 
+/* An admission function that refuses account 7: over its quota. */
+static gboolean
+refuse_quota(guint32 owner, guint64 bytes, char **type, char **why,
+    void *arg)
+{
+	guint *asked = arg;
+
+	(*asked)++;
+	if (owner != 7)
+		return TRUE;
+	*type = g_strdup("grid.QuotaExceeded");
+	*why = g_strdup_printf("account 7: quota 1000 bytes, 0 used, %"
+	    G_GUINT64_FORMAT " more asked", bytes);
+	return FALSE;
+}
+
+/* Servers that refuse the account fail the upload with their reason, not
+ * with the counts of servers of happiness; a few refusing among enough
+ * others do not. */
+static void
+test_refused_account_says_why(void **state)
+{
+	gf_fixture *f = *state;
+	guint asked = 0, i;
+	int fd;
+
+	gf_add_servers(f, 10, 0);
+	for (i = 0; i < 10; i++) {
+		gf_use_account(f, i, 7);
+		if (i < 2)
+			grid_ss_set_admit(f->srv[i].ss, refuse_quota, &asked);
+	}
+	fd = gf_vector_file(f, 131073);
+	gf_start(f, 3, 7, 10, fd, 131073);
+	gf_wait_done(f);
+	if (f->err != NULL)
+		fail_msg("upload: %s", f->err->message);
+	assert_true(asked > 0);
+	for (i = 2; i < 10; i++)
+		grid_ss_set_admit(f->srv[i].ss, refuse_quota, &asked);
+	f->done = false;
+	g_clear_pointer(&f->cap, g_free);
+	close(fd);
+	fd = gf_vector_file(f, 200000);
+	gf_start(f, 3, 7, 10, fd, 200000);
+	gf_wait_done(f);
+	close(fd);
+	assert_non_null(f->err);
+	assert_true(g_error_matches(f->err, GRID_ERROR, GRID_E_REFUSED));
+	assert_true(g_str_has_prefix(f->err->message, "quota exceeded: "));
+	assert_non_null(strstr(f->err->message, "account 7: quota 1000 "
+	    "bytes"));
+	assert_non_null(strstr(f->err->message, "10 of 10 server(s)"));
+}
+
 static void
 test_cancel_reports_once(void **state)
 {
@@ -318,6 +373,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_server_lost_mid_upload,
 		    gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_full_servers_passed_over,
+		    gf_setup, gf_teardown),
+		cmocka_unit_test_setup_teardown(test_refused_account_says_why,
 		    gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_reports_once,
 		    gf_setup, gf_teardown),
