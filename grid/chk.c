@@ -477,8 +477,6 @@ struct grid_chk_reader {
 	grid_fec		*fec;
 	grid_hashtree_check	*crypttext;
 	uint8_t			*seg;		/* segment_size bytes */
-	grid_hasher		*flat;		/* while segments come in order */
-	uint64_t		 next_seg;
 };
 
 static void
@@ -507,8 +505,6 @@ grid_chk_reader_new(const grid_uri *cap, GError **error)
 	r->cap.lit = NULL;
 	r->shares = g_ptr_array_new_with_free_func(rshare_free);
 	r->fec = grid_fec_new(cap->k, cap->n, NULL);
-	r->flat = grid_hasher_new(GRID_TAG_CRYPTTEXT,
-	    strlen(GRID_TAG_CRYPTTEXT), GRID_HASH_LEN);
 	return r;
 }
 
@@ -523,7 +519,6 @@ grid_chk_reader_free(grid_chk_reader *r)
 	if (r->seg != NULL)
 		sodium_memzero(r->seg, r->sz.segment_size);
 	g_free(r->seg);
-	grid_hasher_free(r->flat);
 	sodium_memzero(&r->cap, sizeof(r->cap));
 	g_free(r);
 }
@@ -813,33 +808,10 @@ grid_chk_reader_segment(grid_chk_reader *r, uint64_t seg, const int *ids,
 		    "crypttext hash tree", seg);
 		return FALSE;
 	}
-	if (seg == r->next_seg) {
-		grid_hasher_update(r->flat, r->seg, len);
-		r->next_seg++;
-	} else
-		r->next_seg = UINT64_MAX;	/* out of order: no flat hash */
 	aes = aes_ctr_new(r->cap.key, seg * r->sz.segment_size);
 	aes_ctr_apply(aes, r->seg, len);
 	EVP_CIPHER_CTX_free(aes);
 	fn(r->seg, len, arg);
-	return TRUE;
-}
-
-gboolean
-grid_chk_reader_finish(grid_chk_reader *r, GError **error)
-{
-	uint8_t h[GRID_HASH_LEN];
-
-	if (!r->have_ueb || r->next_seg != r->sz.num_segments)
-		return TRUE;	/* not read whole and in order */
-	r->next_seg = UINT64_MAX;
-	grid_hasher_final(r->flat, h);
-	if ((r->ueb.present & GRID_UEB_CRYPTTEXT_HASH) &&
-	    sodium_memcmp(h, r->ueb.crypttext_hash, GRID_HASH_LEN) != 0) {
-		g_set_error(error, GRID_ERROR, GRID_E_CORRUPT,
-		    "ciphertext does not match the flat crypttext hash");
-		return FALSE;
-	}
 	return TRUE;
 }
 
@@ -924,5 +896,5 @@ grid_chk_decode(const grid_uri *cap, const grid_chk_share_in *shares,
 		    error))
 			return FALSE;
 	}
-	return grid_chk_reader_finish(r, error);
+	return TRUE;
 }

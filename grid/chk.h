@@ -114,12 +114,13 @@ typedef void grid_chk_read_fn(const uint8_t *p, size_t len, void *arg);
  *  4. for each segment, read k blocks (grid_chk_reader_block_range()),
  *     check each (grid_chk_reader_check_block()), and hand k good ones to
  *     grid_chk_reader_segment(), which decodes, checks the segment against
- *     the crypttext hash tree, decrypts and passes the plaintext on;
- *  5. grid_chk_reader_finish() checks the flat crypttext hash when every
- *     segment was read in order.
+ *     the crypttext hash tree, decrypts and passes the plaintext on.
  *
- * Segments may be read in any order (for ranges); the flat hash is then
- * not checked (each segment still is).  Not thread-safe. */
+ * Segments may be read in any order (for ranges).  As Tahoe-LAFS's
+ * downloader, the reader does not check the flat crypttext hash of the
+ * UEB: the crypttext hash tree, whose root the cap pins, has vouched for
+ * every segment before it is decrypted and handed on, and a check of the
+ * whole could only fail after the last byte was out.  Not thread-safe. */
 typedef struct grid_chk_reader grid_chk_reader;
 
 /* A reader for URI:CHK cap 'cap' (borrowed; the key is copied).  Caller
@@ -174,10 +175,6 @@ gboolean grid_chk_reader_check_block(grid_chk_reader *r, int id,
 gboolean grid_chk_reader_segment(grid_chk_reader *r, uint64_t seg,
 	    const int *ids, const uint8_t *const *blocks,
 	    grid_chk_read_fn *fn, void *arg, GError **error);
-
-/* After the last segment: when all were read in order, check the whole
- * ciphertext against the flat crypttext hash (GRID_E_CORRUPT). */
-gboolean grid_chk_reader_finish(grid_chk_reader *r, GError **error);
 
 /* One share held in memory: its number and all its bytes (borrowed; the
  * share as written, without the server's container). */

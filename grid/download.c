@@ -452,11 +452,6 @@ try_segment(grid_download *d)
 	if (d->notified)
 		return;
 	if (d->seg == d->seg_last) {
-		if (d->seg == grid_chk_reader_sizes(d->dec)->num_segments - 1 &&
-		    d->offset == 0 && !grid_chk_reader_finish(d->dec, &err)) {
-			finish(d, err);
-			return;
-		}
 		finish(d, NULL);
 		return;
 	}
