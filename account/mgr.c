@@ -66,6 +66,7 @@ struct acct_mgr {
 	GPtrArray	*subs;		/* struct sub */
 	ev_timer	 notify;	/* servers_changed, coalesced */
 	guint		 n_objs;	/* account objects alive */
+	guint		 n_known;	/* servers in the database */
 	guint64		 n_refused;	/* lookups refused */
 };
 
@@ -584,7 +585,277 @@ static const rpc_iface new_account_iface = {
 	G_N_ELEMENTS(new_account_methods),
 };
 
+/* ---- usage of a page of accounts: get_usages() on every server ---- */
+
+/* One server's part of a batch. */
+struct srv {
+	struct batch	*b;
+	rpc_call	*call;		/* until it completes */
+	char		*key;
+	char		*nickname;
+	char		*error;		/* why it is not counted, or NULL */
+	gboolean	 answered;
+	guint64		*shares;	/* per account asked */
+	guint64		*bytes;
+};
+
+typedef void batch_done_fn(struct batch *b, void *arg);
+
+/* get_usages(nums) asked of every server in the database at once, the
+ * disconnected ones recorded as errors.  'fn' runs once, when every
+ * connected server has answered or after ACCT_PSS_TIMEOUT; a server that
+ * has not answered by then is recorded as not answering.  The batch
+ * lives until every call has completed (cancelled ones too). */
+struct batch {
+	struct ev_loop	*loop;
+	ev_timer	 timer;
+	guint		 pending;
+	gboolean	 finished;
+	guint32		 nums[ACCT_USAGES_MAX];
+	guint		 n;
+	GPtrArray	*srvs;		/* struct srv */
+	batch_done_fn	*fn;
+	void		*arg;
+};
+
+static void
+srv_free(void *p)
+{
+	struct srv *s = p;
+
+	g_free(s->key);
+	g_free(s->nickname);
+	g_free(s->error);
+	g_free(s->shares);
+	g_free(s->bytes);
+	g_free(s);
+}
+
+static void
+batch_finish(struct batch *b)
+{
+	guint i;
+
+	if (b->finished)
+		return;
+	b->finished = TRUE;
+	ev_timer_stop(b->loop, &b->timer);
+	for (i = 0; i < b->srvs->len; i++) {
+		struct srv *s = g_ptr_array_index(b->srvs, i);
+
+		if (!s->answered && s->error == NULL)
+			s->error = g_strdup_printf("no answer within %.0f s",
+			    ACCT_PSS_TIMEOUT);
+	}
+	b->fn(b, b->arg);
+}
+
+static void
+batch_done_one(struct batch *b)
+{
+	if (--b->pending > 0)
+		return;
+	batch_finish(b);
+	g_ptr_array_unref(b->srvs);
+	g_free(b);
+}
+
+static void
+batch_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct batch *b = RPC_CONTAINER_OF(w, struct batch, timer);
+	guint i;
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	batch_finish(b);
+	/* The cancelled calls complete later and free the batch. */
+	for (i = 0; i < b->srvs->len; i++) {
+		struct srv *s = g_ptr_array_index(b->srvs, i);
+
+		if (s->call != NULL)
+			rpc_call_cancel(s->call);
+	}
+}
+
+/* Read [[num, shares, bytes]...] (untrusted) into 's'; FALSE if it is
+ * malformed: an account not asked, or asked and missing, or figures past
+ * ACCT_USAGE_MAX. */
+static gboolean
+usages_read(struct srv *s, const msgpack_object *result)
+{
+	const struct batch *b = s->b;
+	gboolean seen[ACCT_USAGES_MAX] = { FALSE };
+	rpc_mp it, row;
+	guint i;
+
+	if (rpc_mp_open(&it, result, b->n, b->n) != 0)
+		return FALSE;
+	for (i = 0; i < b->n; i++) {
+		uint64_t num = 0, sh = 0, by = 0;
+
+		if (rpc_mp_sub(&it, &row, 3, 3) != 0 ||
+		    rpc_mp_uint(&row, ACCT_NUM_MAX, &num) != 0 ||
+		    rpc_mp_uint(&row, ACCT_USAGE_MAX, &sh) != 0 ||
+		    rpc_mp_uint(&row, ACCT_USAGE_MAX, &by) != 0 ||
+		    num != b->nums[i] || seen[i])
+			return FALSE;
+		seen[i] = TRUE;
+		s->shares[i] = sh;
+		s->bytes[i] = by;
+	}
+	return TRUE;
+}
+
+static void
+usages_answer(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
+{
+	struct srv *s = arg;
+
+	RPC_UNUSED(refs);
+	s->call = NULL;
+	if (s->b->finished) {
+		/* Too late: counted as not answering already. */
+	} else if (err != NULL) {
+		s->error = g_strdup(err->message);
+		g_info("storage server %s: get_usages failed: %s",
+		    s->nickname, err->message);
+	} else if (usages_read(s, result)) {
+		s->answered = TRUE;
+	} else {
+		s->error = g_strdup("answered something else than the usage "
+		    "asked");
+		g_warning("storage server %s %s", s->nickname, s->error);
+	}
+	batch_done_one(s->b);
+}
+
+static void
+batch_start(acct_mgr *m, const guint32 *nums, guint n, batch_done_fn *fn,
+    void *arg)
+{
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)acct_server_free);
+	struct batch *b = g_new0(struct batch, 1);
+	guint i;
+
+	g_assert(n <= ACCT_USAGES_MAX);
+	memcpy(b->nums, nums, n * sizeof(*nums));
+	b->n = n;
+	b->fn = fn;
+	b->arg = arg;
+	b->loop = rpc_tub_loop(m->tub);
+	ev_timer_init(&b->timer, batch_timeout, ACCT_PSS_TIMEOUT, 0);
+	b->srvs = g_ptr_array_new_with_free_func(srv_free);
+	(void)acct_db_servers(m->db, all, NULL);
+	b->pending = 1;
+	for (i = 0; i < all->len; i++) {
+		const acct_server *as = g_ptr_array_index(all, i);
+		struct reg *r = g_hash_table_lookup(m->regs, as->key);
+		struct srv *s = g_new0(struct srv, 1);
+		rpc_pack *p;
+		guint k;
+
+		s->b = b;
+		s->key = g_strdup(as->key);
+		s->nickname = g_strdup(r != NULL ? r->nickname :
+		    as->nickname);
+		s->shares = g_new0(guint64, MAX(n, 1));
+		s->bytes = g_new0(guint64, MAX(n, 1));
+		g_ptr_array_add(b->srvs, s);
+		if (r == NULL) {
+			s->error = g_strdup("not connected to the manager");
+			continue;
+		}
+		p = rpc_pack_new();
+		rpc_pack_array(p, 1);
+		rpc_pack_array(p, n);
+		for (k = 0; k < n; k++)
+			rpc_pack_uint(p, nums[k]);
+		b->pending++;
+		s->call = rpc_ref_call(r->facet, "get_usages", p,
+		    usages_answer, s);
+	}
+	if (b->pending > 1)
+		ev_timer_start(b->loop, &b->timer);
+	batch_done_one(b);
+}
+
+/* The servers counted, and account i's total over them. */
+static guint
+batch_total(const struct batch *b, guint i, guint64 *shares, guint64 *bytes)
+{
+	guint k, n = 0;
+
+	*shares = *bytes = 0;
+	for (k = 0; k < b->srvs->len; k++) {
+		const struct srv *s = g_ptr_array_index(b->srvs, k);
+
+		if (!s->answered)
+			continue;
+		n++;
+		*shares += s->shares[i];
+		*bytes += s->bytes[i];
+	}
+	return n;
+}
+
+/* per_server: [{key, nickname, shares, bytes} or {key, nickname,
+ * error}...]; account 'i's figures, or none (i < 0). */
+static void
+pack_per_server(rpc_pack *p, const struct batch *b, int i)
+{
+	guint k;
+
+	rpc_pack_array(p, b->srvs->len);
+	for (k = 0; k < b->srvs->len; k++) {
+		const struct srv *s = g_ptr_array_index(b->srvs, k);
+
+		rpc_pack_map(p, !s->answered ? 3 : i >= 0 ? 4 : 2);
+		rpc_pack_str(p, "key");
+		rpc_pack_str(p, s->key);
+		rpc_pack_str(p, "nickname");
+		rpc_pack_str(p, s->nickname);
+		if (!s->answered) {
+			rpc_pack_str(p, "error");
+			rpc_pack_str(p, s->error);
+		} else if (i >= 0) {
+			rpc_pack_str(p, "shares");
+			rpc_pack_uint(p, s->shares[i]);
+			rpc_pack_str(p, "bytes");
+			rpc_pack_uint(p, s->bytes[i]);
+		}
+	}
+}
+
 /* ---- manage-accounts ---- */
+
+static void
+pack_quota(rpc_pack *p, gint64 quota)
+{
+	if (quota < 0)
+		rpc_pack_nil(p);
+	else
+		rpc_pack_int(p, quota);
+}
+
+/* {num, name, status, quota, created} and 'extra' more pairs to come. */
+static void
+pack_account(rpc_pack *p, const acct_info *a, guint extra)
+{
+	rpc_pack_map(p, 5 + extra);
+	rpc_pack_str(p, "num");
+	rpc_pack_uint(p, a->num);
+	rpc_pack_str(p, "name");
+	rpc_pack_str(p, a->name);
+	rpc_pack_str(p, "status");
+	rpc_pack_str(p, acct_status_name(a->status));
+	rpc_pack_str(p, "quota");
+	pack_quota(p, a->quota);
+	rpc_pack_str(p, "created");
+	rpc_pack_int(p, a->created);
+}
 
 static void
 manage_list(rpc_incall *call, rpc_mp *args, void *data)
@@ -601,7 +872,8 @@ manage_list(rpc_incall *call, rpc_mp *args, void *data)
 		return;
 	if (rpc_mp_uint(args, G_MAXINT64, &offset) != 0 ||
 	    rpc_mp_uint(args, ACCT_LIST_MAX, &limit) != 0) {
-		rpc_incall_fail(call, "violation", "bad arguments");
+		rpc_incall_fail(call, "violation", "expected (offset, limit "
+		    "up to %u)", ACCT_LIST_MAX);
 		return;
 	}
 	if (!acct_db_list(m->db, offset, (guint)limit, list, &e)) {
@@ -610,100 +882,312 @@ manage_list(rpc_incall *call, rpc_mp *args, void *data)
 	}
 	p = rpc_pack_new();
 	rpc_pack_array(p, list->len);
-	for (i = 0; i < list->len; i++) {
-		const acct_info *a = g_ptr_array_index(list, i);
-
-		rpc_pack_map(p, 5);
-		rpc_pack_str(p, "num");
-		rpc_pack_uint(p, a->num);
-		rpc_pack_str(p, "name");
-		rpc_pack_str(p, a->name);
-		rpc_pack_str(p, "status");
-		rpc_pack_str(p, acct_status_name(a->status));
-		rpc_pack_str(p, "quota");
-		if (a->quota < 0)
-			rpc_pack_nil(p);
-		else
-			rpc_pack_int(p, a->quota);
-		rpc_pack_str(p, "created");
-		rpc_pack_int(p, a->created);
-	}
+	for (i = 0; i < list->len; i++)
+		pack_account(p, g_ptr_array_index(list, i), 0);
 	rpc_incall_return(call, p);
 }
 
-/* Tell one server's facet what an account's status and quota are. */
+/* The account 'num' of a manage-accounts call into 'info', or FALSE
+ * with the call failed (acct.NotFound). */
+static gboolean
+manage_account(acct_mgr *m, rpc_incall *call, guint32 num, acct_info *info)
+{
+	g_autoptr(GError) e = NULL;
+
+	if (acct_db_get(m->db, num, info, &e))
+		return TRUE;
+	acct_info_clear(info);
+	if (e->code == ACCT_E_NOTFOUND)
+		rpc_incall_fail(call, "acct.NotFound", "there is no account "
+		    "%u", num);
+	else
+		rpc_incall_fail(call, "acct.Failed", "%s", e->message);
+	return FALSE;
+}
+
+/* The quota each server enforces for an account whose quota is 'quota'
+ * in total: ceil(quota / N), N the servers the manager knows
+ * (doc/accounts.md, "Quotas"). */
+static gint64
+server_quota(const acct_mgr *m, gint64 quota)
+{
+	gint64 n = MAX(m->n_known, 1);
+
+	if (quota < 0)
+		return -1;
+	return quota / n + (quota % n != 0);
+}
+
+/* Tell one server's facet what an account's status and its quota there
+ * are. */
 static void
-push_account(rpc_ref *facet, guint32 num, acct_status status, gint64 quota)
+push_account(acct_mgr *m, rpc_ref *facet, const acct_info *a)
 {
 	rpc_pack *p = rpc_pack_new();
 
 	rpc_pack_array(p, 3);
-	rpc_pack_uint(p, num);
-	rpc_pack_str(p, acct_status_name(status));
-	if (quota < 0)
-		rpc_pack_nil(p);
-	else
-		rpc_pack_int(p, quota);
+	rpc_pack_uint(p, a->num);
+	rpc_pack_str(p, acct_status_name(a->status));
+	pack_quota(p, server_quota(m, a->quota));
 	rpc_ref_call_oneway(facet, "set_account", p);
 }
 
+/* Every restricted account (acct_db_list_set()) to 'only', or to every
+ * connected server when 'only' is NULL. */
 static void
-manage_set_account(rpc_incall *call, rpc_mp *args, void *data)
+push_all(acct_mgr *m, rpc_ref *only)
 {
-	acct_mgr *m = grid_owner_get(data, call);
-	g_autoptr(GError) e = NULL;
-	uint64_t num = 0;
-	int64_t quota = -1;
-	const char *st = NULL;
-	char text[16];
-	size_t sl = 0;
-	acct_status status;
+	g_autoptr(GPtrArray) rs = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)acct_info_free);
 	GHashTableIter hi;
 	gpointer v;
+	guint i;
 
-	if (m == NULL)
-		return;
-	if (rpc_mp_uint(args, ACCT_NUM_MAX, &num) != 0 || num < 1 ||
-	    rpc_mp_str(args, sizeof(text) - 1, &st, &sl) != 0 ||
-	    (rpc_mp_nil(args) != 0 &&
-	    rpc_mp_int(args, 0, G_MAXINT64, &quota) != 0)) {
-		rpc_incall_fail(call, "violation", "expected (num, status, "
-		    "quota or nil)");
-		return;
+	(void)acct_db_list_set(m->db, rs, NULL);
+	for (i = 0; i < rs->len; i++) {
+		if (only != NULL) {
+			push_account(m, only, g_ptr_array_index(rs, i));
+			continue;
+		}
+		g_hash_table_iter_init(&hi, m->regs);
+		while (g_hash_table_iter_next(&hi, NULL, &v))
+			push_account(m, ((struct reg *)v)->facet,
+			    g_ptr_array_index(rs, i));
 	}
-	memcpy(text, st, sl);
-	text[sl] = '\0';
-	if (!acct_status_parse(text, &status)) {
-		rpc_incall_fail(call, "violation", "status is active, "
-		    "disabled or terminated");
-		return;
-	}
-	if (!acct_db_set(m->db, (guint32)num, status, quota, &e)) {
+}
+
+/* Store 'a' (status and quota changed by the caller), tell every
+ * connected server, and answer the call with the account. */
+static void
+manage_store(acct_mgr *m, rpc_incall *call, acct_info *a, const char *what)
+{
+	g_autoptr(GError) e = NULL;
+	GHashTableIter hi;
+	gpointer v;
+	rpc_pack *p;
+
+	if (!acct_db_set(m->db, a->num, a->status, a->quota, &e)) {
 		rpc_incall_fail(call, e->code == ACCT_E_NOTFOUND ?
 		    "acct.NotFound" : "acct.Failed", "%s", e->message);
 		return;
 	}
-	g_message("account %u set to %s, quota %" G_GINT64_FORMAT,
-	    (guint32)num, text, (gint64)quota);
+	g_message("account %u %s", a->num, what);
 	g_hash_table_iter_init(&hi, m->regs);
 	while (g_hash_table_iter_next(&hi, NULL, &v))
-		push_account(((struct reg *)v)->facet, (guint32)num, status,
-		    quota);
-	rpc_incall_return(call, NULL);
+		push_account(m, ((struct reg *)v)->facet, a);
+	p = rpc_pack_new();
+	pack_account(p, a, 0);
+	rpc_incall_return(call, p);
+}
+
+enum { OP_GET, OP_QUOTA, OP_DISABLE, OP_ENABLE, OP_TERMINATE };
+
+/* get, set_quota, disable, enable and terminate: (num[, quota|nil]). */
+static void
+manage_op(rpc_incall *call, rpc_mp *args, acct_mgr *m, int op)
+{
+	acct_info a = { 0 };
+	uint64_t num = 0;
+	int64_t quota = -1;
+	g_autofree char *what = NULL;
+
+	if (rpc_mp_uint(args, ACCT_NUM_MAX, &num) != 0 || num < 1 ||
+	    (op == OP_QUOTA && rpc_mp_nil(args) != 0 &&
+	    rpc_mp_int(args, 0, G_MAXINT64, &quota) != 0)) {
+		rpc_incall_fail(call, "violation", op == OP_QUOTA ?
+		    "expected (num, bytes or nil)" : "expected (num)");
+		return;
+	}
+	if (!manage_account(m, call, (guint32)num, &a))
+		return;
+	if (op == OP_GET) {
+		rpc_pack *p = rpc_pack_new();
+
+		pack_account(p, &a, 0);
+		rpc_incall_return(call, p);
+		acct_info_clear(&a);
+		return;
+	}
+	/* Terminated is final; terminating again tells the servers again
+	 * (one may have missed it) and changes nothing. */
+	if (a.status == ACCT_TERMINATED && op != OP_TERMINATE) {
+		rpc_incall_fail(call, "acct.Terminated", "account %u is "
+		    "terminated; that is final", a.num);
+		acct_info_clear(&a);
+		return;
+	}
+	switch (op) {
+	case OP_QUOTA:
+		a.quota = quota;
+		what = quota < 0 ? g_strdup("has no quota now") :
+		    g_strdup_printf("has a quota of %" G_GINT64_FORMAT
+		    " bytes now", (gint64)quota);
+		break;
+	case OP_DISABLE:
+		a.status = ACCT_DISABLED;
+		what = g_strdup("disabled");
+		break;
+	case OP_ENABLE:
+		a.status = ACCT_ACTIVE;
+		what = g_strdup("enabled");
+		break;
+	default:
+		a.status = ACCT_TERMINATED;
+		what = g_strdup("terminated");
+		break;
+	}
+	manage_store(m, call, &a, what);
+	acct_info_clear(&a);
+}
+
+#define MANAGE_OP(fn, op) \
+	static void \
+	fn(rpc_incall *call, rpc_mp *args, void *data) \
+	{ \
+		acct_mgr *m = grid_owner_get(data, call); \
+		if (m != NULL) \
+			manage_op(call, args, m, op); \
+	}
+MANAGE_OP(manage_get, OP_GET)
+MANAGE_OP(manage_set_quota, OP_QUOTA)
+MANAGE_OP(manage_disable, OP_DISABLE)
+MANAGE_OP(manage_enable, OP_ENABLE)
+MANAGE_OP(manage_terminate, OP_TERMINATE)
+
+/* A usage() or list_usage() call waiting for its batch. */
+struct usage_req {
+	rpc_incall	*call;
+	GPtrArray	*accounts;	/* acct_info *, those asked */
+	gboolean	 one;		/* usage(num) rather than list_usage */
+};
+
+static void
+usage_done(struct batch *b, void *arg)
+{
+	struct usage_req *u = arg;
+	rpc_pack *p = rpc_pack_new();
+	guint64 shares = 0, bytes = 0;
+	guint i, n = 0;
+
+	if (u->one) {
+		n = batch_total(b, 0, &shares, &bytes);
+		rpc_pack_map(p, 5);
+		rpc_pack_str(p, "total");
+		rpc_pack_uint(p, bytes);
+		rpc_pack_str(p, "shares");
+		rpc_pack_uint(p, shares);
+		rpc_pack_str(p, "per_server");
+		pack_per_server(p, b, 0);
+	} else {
+		rpc_pack_map(p, 4);
+		rpc_pack_str(p, "accounts");
+		rpc_pack_array(p, u->accounts->len);
+		for (i = 0; i < u->accounts->len; i++) {
+			n = batch_total(b, i, &shares, &bytes);
+			pack_account(p, g_ptr_array_index(u->accounts, i), 2);
+			rpc_pack_str(p, "usage");
+			rpc_pack_uint(p, bytes);
+			rpc_pack_str(p, "shares");
+			rpc_pack_uint(p, shares);
+		}
+		n = batch_total(b, 0, &shares, &bytes);
+		rpc_pack_str(p, "per_server");
+		pack_per_server(p, b, -1);
+	}
+	rpc_pack_str(p, "servers_counted");
+	rpc_pack_uint(p, n);
+	rpc_pack_str(p, "servers_registered");
+	rpc_pack_uint(p, b->srvs->len);
+	rpc_incall_return(u->call, p);
+	g_ptr_array_unref(u->accounts);
+	g_free(u);
+}
+
+static void
+usage_start(acct_mgr *m, rpc_incall *call, GPtrArray *accounts,
+    gboolean one)
+{
+	struct usage_req *u = g_new0(struct usage_req, 1);
+	guint32 nums[ACCT_USAGES_MAX];
+	guint i;
+
+	u->call = call;
+	u->accounts = accounts;
+	u->one = one;
+	for (i = 0; i < accounts->len; i++)
+		nums[i] = ((acct_info *)g_ptr_array_index(accounts, i))->num;
+	batch_start(m, nums, accounts->len, usage_done, u);
+}
+
+static void
+manage_usage(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_mgr *m = grid_owner_get(data, call);
+	GPtrArray *one;
+	acct_info *a;
+	uint64_t num = 0;
+
+	if (m == NULL)
+		return;
+	if (rpc_mp_uint(args, ACCT_NUM_MAX, &num) != 0 || num < 1) {
+		rpc_incall_fail(call, "violation", "expected (num)");
+		return;
+	}
+	a = g_new0(acct_info, 1);
+	if (!manage_account(m, call, (guint32)num, a)) {
+		acct_info_free(a);
+		return;
+	}
+	one = g_ptr_array_new_with_free_func((GDestroyNotify)acct_info_free);
+	g_ptr_array_add(one, a);
+	usage_start(m, call, one, TRUE);
+}
+
+static void
+manage_list_usage(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_mgr *m = grid_owner_get(data, call);
+	GPtrArray *list;
+	g_autoptr(GError) e = NULL;
+	uint64_t offset = 0, limit = 0;
+
+	if (m == NULL)
+		return;
+	if (rpc_mp_uint(args, G_MAXINT64, &offset) != 0 ||
+	    rpc_mp_uint(args, ACCT_USAGES_MAX, &limit) != 0) {
+		rpc_incall_fail(call, "violation", "expected (offset, limit "
+		    "up to %u)", ACCT_USAGES_MAX);
+		return;
+	}
+	list = g_ptr_array_new_with_free_func((GDestroyNotify)acct_info_free);
+	if (!acct_db_list(m->db, offset, (guint)limit, list, &e)) {
+		g_ptr_array_unref(list);
+		rpc_incall_fail(call, "acct.Failed", "%s", e->message);
+		return;
+	}
+	usage_start(m, call, list, FALSE);
 }
 
 static const rpc_schema list_args[] = {
 	RPC_S_INT(0, G_MAXINT64), RPC_S_INT(0, ACCT_LIST_MAX),
 };
-static const rpc_schema set_account_args[] = {
-	RPC_S_INT(1, ACCT_NUM_MAX), RPC_S_STR(15),
-	{ RPC_T_INT, true, 0, G_MAXINT64, NULL },
+static const rpc_schema list_usage_args[] = {
+	RPC_S_INT(0, G_MAXINT64), RPC_S_INT(0, ACCT_USAGES_MAX),
+};
+static const rpc_schema num_args[] = { RPC_S_INT(1, ACCT_NUM_MAX) };
+static const rpc_schema set_quota_args[] = {
+	RPC_S_INT(1, ACCT_NUM_MAX), { RPC_T_INT, true, 0, G_MAXINT64, NULL },
 };
 
 static const rpc_method manage_methods[] = {
 	{ "list", manage_list, list_args, 2, NULL },
-	{ "set_account", manage_set_account, set_account_args, 3,
-	    &nil_result },
+	{ "get", manage_get, num_args, 1, NULL },
+	{ "set_quota", manage_set_quota, set_quota_args, 2, NULL },
+	{ "disable", manage_disable, num_args, 1, NULL },
+	{ "enable", manage_enable, num_args, 1, NULL },
+	{ "terminate", manage_terminate, num_args, 1, NULL },
+	{ "usage", manage_usage, num_args, 1, NULL },
+	{ "list_usage", manage_list_usage, list_usage_args, 2, NULL },
 };
 
 static const rpc_iface manage_iface = {
@@ -834,18 +1318,19 @@ desk_register(rpc_incall *call, rpc_mp *args, void *data)
 	    r->key + 7);
 	rpc_incall_return(call, NULL);
 	/* What the server must enforce: every restricted account, at
-	 * every registration (it may have missed changes while away). */
+	 * every registration (it may have missed changes while away); and
+	 * if the server is new, every server's share of each quota
+	 * changes. */
 	{
-		g_autoptr(GPtrArray) rs = g_ptr_array_new_with_free_func(
-		    (GDestroyNotify)acct_info_free);
-		guint i;
+		g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(
+		    (GDestroyNotify)acct_server_free);
 
-		(void)acct_db_list_set(m->db, rs, NULL);
-		for (i = 0; i < rs->len; i++) {
-			const acct_info *ai = g_ptr_array_index(rs, i);
-
-			push_account(r->facet, ai->num, ai->status,
-			    ai->quota);
+		(void)acct_db_servers(m->db, all, NULL);
+		if (all->len != m->n_known) {
+			m->n_known = all->len;
+			push_all(m, NULL);
+		} else {
+			push_all(m, r->facet);
 		}
 	}
 	/* A server that (re)connects may be new to the accounts' lists
@@ -907,6 +1392,13 @@ acct_mgr_new(rpc_tub *tub, const char *db_path, const char *private_dir,
 			m->names[i] = g_strdup(rpc_furl_swissnum(f));
 		rpc_furl_free(f);
 		sodium_memzero(furl, strlen(furl));
+	}
+	{
+		g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(
+		    (GDestroyNotify)acct_server_free);
+
+		(void)acct_db_servers(m->db, all, NULL);
+		m->n_known = all->len;
 	}
 	rpc_tub_add_lookup_handler(tub, acct_lookup, m);
 	return m;
