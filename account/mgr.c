@@ -67,6 +67,8 @@ struct acct_mgr {
 	ev_timer	 notify;	/* servers_changed, coalesced */
 	guint		 n_objs;	/* account objects alive */
 	guint		 n_known;	/* servers in the database */
+	GHashTable	*cache;		/* num -> struct cached (welcome page) */
+	guint		 n_refreshing;	/* its batches in flight */
 	guint64		 n_refused;	/* lookups refused */
 };
 
@@ -1371,6 +1373,7 @@ acct_mgr_new(rpc_tub *tub, const char *db_path, const char *private_dir,
 	m->regs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 	    reg_free);
 	m->subs = g_ptr_array_new_with_free_func(sub_free);
+	m->cache = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	m->life = g_new0(struct life, 1);
 	m->life->m = m;
 	m->life->refs = 1;
@@ -1425,6 +1428,7 @@ acct_mgr_free(acct_mgr *m)
 	ev_timer_stop(rpc_tub_loop(m->tub), &m->notify);
 	g_ptr_array_unref(m->subs);
 	g_hash_table_unref(m->regs);
+	g_hash_table_unref(m->cache);
 	acct_db_free(m->db);
 	sodium_memzero(m->key, sizeof(m->key));
 	/* Account objects that peers still hold refuse calls from now on;
@@ -1441,8 +1445,125 @@ acct_mgr_n_account_objs(const acct_mgr *m)
 	return m->n_objs;
 }
 
+/* ---- the welcome page's accounts ----
+ *
+ * The page is built synchronously (node/web.h), so the usage it shows
+ * comes from a cache: a view of a page whose figures are missing or
+ * older than ACCT_USAGE_CACHE_TTL starts one get_usages() batch for that
+ * page's accounts (one call per server) and shows what the cache has;
+ * the next view shows the new figures.  At most ACCT_PAGE_REFRESHES
+ * batches run at once, and the cache keeps at most ACCT_USAGE_CACHE_MAX
+ * accounts (it is emptied when full), so no request costs more than one
+ * page's work. */
+
+#define ACCT_PAGE_REFRESHES	4
+
+struct cached {
+	guint64		 shares, bytes;
+	guint		 counted, registered;
+	gint64		 at_us;
+};
+
+struct refresh {
+	struct life	*life;
+};
+
+static void
+refresh_done(struct batch *b, void *arg)
+{
+	struct refresh *rf = arg;
+	acct_mgr *m = rf->life->m;
+	guint i;
+
+	if (m != NULL) {
+		m->n_refreshing--;
+		if (g_hash_table_size(m->cache) + b->n > ACCT_USAGE_CACHE_MAX)
+			g_hash_table_remove_all(m->cache);
+		for (i = 0; i < b->n; i++) {
+			struct cached *c = g_new0(struct cached, 1);
+
+			c->counted = batch_total(b, i, &c->shares, &c->bytes);
+			c->registered = b->srvs->len;
+			c->at_us = g_get_real_time();
+			g_hash_table_replace(m->cache,
+			    GUINT_TO_POINTER(b->nums[i]), c);
+		}
+	}
+	life_unref(rf->life);
+	g_free(rf);
+}
+
+/* One row of the accounts table; whether its figures need counting. */
+static gboolean
+page_row(acct_mgr *m, const acct_info *a, json_t *rows)
+{
+	const struct cached *c = g_hash_table_lookup(m->cache,
+	    GUINT_TO_POINTER(a->num));
+	json_t *o = json_object();
+
+	json_object_set_new(o, "num", json_integer(a->num));
+	node_status_set_str(o, "name", a->name);
+	node_status_set_str(o, "status", acct_status_name(a->status));
+	json_object_set_new(o, "quota", a->quota < 0 ? json_null() :
+	    json_integer(a->quota));
+	json_object_set_new(o, "usage", c != NULL ?
+	    json_integer((json_int_t)c->bytes) : json_null());
+	json_object_set_new(o, "shares", c != NULL ?
+	    json_integer((json_int_t)c->shares) : json_null());
+	node_status_set_str(o, "counted", c == NULL ? NULL :
+	    c->counted == c->registered ? "all servers" :
+	    "some servers did not answer");
+	json_object_set_new(o, "created", json_integer(a->created));
+	json_array_append_new(rows, o);
+	return c == NULL || g_get_real_time() - c->at_us >
+	    (gint64)(ACCT_USAGE_CACHE_TTL * G_USEC_PER_SEC);
+}
+
+/* "accounts_page" and "account_list" for page 'page' (from 1). */
+static void
+status_page(acct_mgr *m, json_t *st, guint page)
+{
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)acct_info_free);
+	guint64 total = acct_db_count(m->db);
+	guint64 pages = MAX((total + ACCT_PAGE_SIZE - 1) / ACCT_PAGE_SIZE, 1);
+	json_t *rows = json_array(), *pg = json_object();
+	guint32 nums[ACCT_PAGE_SIZE];
+	gboolean stale = FALSE;
+	guint i;
+
+	page = MAX(page, 1);
+	(void)acct_db_list(m->db, (guint64)(page - 1) * ACCT_PAGE_SIZE,
+	    ACCT_PAGE_SIZE, list, NULL);
+	for (i = 0; i < list->len; i++) {
+		const acct_info *a = g_ptr_array_index(list, i);
+
+		nums[i] = a->num;
+		stale |= page_row(m, a, rows);
+	}
+	if (stale && m->n_refreshing < ACCT_PAGE_REFRESHES) {
+		struct refresh *rf = g_new0(struct refresh, 1);
+
+		rf->life = m->life;
+		m->life->refs++;
+		m->n_refreshing++;
+		batch_start(m, nums, list->len, refresh_done, rf);
+	}
+	json_object_set_new(pg, "page", json_integer(page));
+	json_object_set_new(pg, "pages",
+	    json_integer((json_int_t)MIN(pages, G_MAXINT64)));
+	json_object_set_new(pg, "previous", page > 1 ?
+	    json_integer(MIN(page - 1, pages)) : json_null());
+	json_object_set_new(pg, "next", page < pages ?
+	    json_integer(page + 1) : json_null());
+	node_status_set_str(pg, "usage", stale ? "being counted: reload "
+	    "for new figures" : "counted in the last 30 s");
+	json_object_set_new(st, "accounts_page", pg);
+	json_object_set_new(st, "account_list", rows);
+}
+
 void
-acct_mgr_status(acct_mgr *m, json_t *st)
+acct_mgr_status(acct_mgr *m, json_t *st, guint page)
 {
 	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)acct_server_free);
@@ -1470,4 +1591,5 @@ acct_mgr_status(acct_mgr *m, json_t *st)
 		json_array_append_new(servers, o);
 	}
 	json_object_set_new(st, "servers", servers);
+	status_page(m, st, page);
 }

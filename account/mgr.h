@@ -88,8 +88,11 @@ void acct_mgr_free(acct_mgr *m);			/* NULL is a no-op */
 /* The FURL of account 'num' (caller g_free()s; a capability). */
 char *acct_mgr_account_furl(acct_mgr *m, guint32 num);
 
-/* Add the AM's status members (doc/status.md) to 'st'. */
-void acct_mgr_status(acct_mgr *m, json_t *st);
+/* Add the AM's status members (doc/status.md) to 'st', with page
+ * 'page' (from 1; 0 is 1) of the accounts and the usage its cache has
+ * of them (a view of a page with missing or old figures starts counting
+ * them, for the next view). */
+void acct_mgr_status(acct_mgr *m, json_t *st, guint page);
 
 /* For tests: the number of account objects alive now. */
 guint acct_mgr_n_account_objs(const acct_mgr *m);

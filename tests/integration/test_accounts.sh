@@ -83,7 +83,8 @@ PYEOF
 
 # ---- the account manager ----
 t 20 "$TAHOE" create-account-manager --listen=tcp --port=$LOOP \
-    --nickname am am >/dev/null || fail "create-account-manager"
+    --webport tcp:0:interface=127.0.0.1 --nickname am am >/dev/null ||
+    fail "create-account-manager"
 [ -f am/tahoe-account-manager.tac ] || fail "no account-manager marker"
 [ -f am/tahoe-introducer.tac ] && fail "an account manager marked as introducer"
 spawn am "$TAHOE" -d am run
@@ -243,6 +244,42 @@ ACC set-quota 2 12cubits >/dev/null 2>sq.err && fail "a garbage size"
 ACC set-quota 2 99999999999EiB >/dev/null 2>sq.err && fail "an overflowing size"
 grep -q "too large" sq.err || fail "overflowing size: $(cat sq.err)"
 ok "admin accounts list (table and JSON), show, unknown accounts and bad sizes"
+
+# The manager's welcome page: accounts with status, quota and usage, a
+# page at a time; usage is counted for a page when it is viewed.
+if command -v curl >/dev/null; then
+	_n=0
+	until t 10 curl -sf "$(cat am/node.url)?t=json&page=1" >am.json &&
+	    "$PY" - <<'PYEOF' 2>page.err; do
+import json
+d = json.load(open("am.json"))
+rows = {r["num"]: r for r in d["account_list"]}
+for num in (1, 2):
+    show = json.load(open("show.%d.json" % num))
+    assert rows[num]["usage"] == show["usage"], (rows[num], show["usage"])
+    assert rows[num]["shares"] == show["shares"], rows[num]
+    assert rows[num]["status"] == "active" and rows[num]["quota"] is None
+assert d["accounts_page"]["page"] == 1 and d["accounts_page"]["next"] is None
+PYEOF
+		[ $_n -ge 50 ] && fail "am's page: $(tail -n 1 page.err)"
+		sleep 0.2
+		_n=$((_n + 1))
+	done
+	t 10 curl -sf "$(cat am/node.url)" >am.html || fail "am's page"
+	grep -q "<h2>Accounts on this page</h2>" am.html || fail "am.html: no accounts"
+	grep -q "<td>alice</td>" am.html || fail "am.html: no alice"
+	t 10 curl -s -o /dev/null -w '%{http_code}' "$(cat am/node.url)?page=0" \
+	    >code.out
+	[ "$(cat code.out)" = 400 ] || fail "?page=0: $(cat code.out)"
+	t 10 curl -sf "$(cat am/node.url)?t=json&page=2" >am2.json ||
+	    fail "page 2"
+	"$PY" -c '
+import json
+d = json.load(open("am2.json"))
+assert d["account_list"] == [] and d["accounts_page"]["previous"] == 1, d
+' || fail "page 2: $(cat am2.json)"
+	ok "the manager's welcome page lists accounts with their usage (curl)"
+fi
 
 # A quota below usage: puts refused, gets served.
 ACC set-quota 2 10kB >sq.out || fail "set-quota"
