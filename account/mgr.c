@@ -120,77 +120,362 @@ acct_obj_get(void *data, rpc_incall *call, acct_info *info)
 	return m;
 }
 
-/* One get_storage_servers() or get_usage() call waiting for the
- * servers' answers (to pss_furl(num) or get_usage(num) on their private
- * facets).  A server that does not answer within ACCT_PSS_TIMEOUT is left
- * out of the answer (its call is cancelled), so one hostile or stuck
- * server cannot hold every account's list.  The gather lives until every
- * call has completed. */
-enum { G_SERVERS, G_USAGE };
+/* ---- asking every server: pss_furl(num) or get_usages(nums) ----
+ *
+ * A batch asks every server in the database at once, recording the
+ * disconnected ones as errors.  Its 'fn' runs once, when every connected
+ * server has answered or after ACCT_PSS_TIMEOUT; a server that has not
+ * answered by then is recorded as not answering and its call cancelled,
+ * so one hostile or stuck server cannot hold every account's answer.  The
+ * batch lives until every call has completed (cancelled ones too); 'fn'
+ * must not keep it. */
 
-struct gather {
-	int		 kind;
-	rpc_incall	*call;		/* NULL once answered */
-	struct ev_loop	*loop;
-	ev_timer	 timer;
-	guint		 pending;
-	GPtrArray	*items;		/* struct item */
-	acct_info	 info;		/* G_USAGE: the account */
-	guint		 n_registered;	/* G_USAGE: servers in the database */
-};
+struct batch;
 
-struct item {
-	struct gather	*g;
+/* One server's part of a batch. */
+struct srv {
+	struct batch	*b;
 	rpc_call	*call;		/* until it completes */
 	char		*key;
 	char		*nickname;
-	char		*furl;		/* NULL until answered (secret) */
 	uint8_t		 tubid[32];
-	gboolean	 counted;	/* G_USAGE: answered */
-	guint64		 shares, bytes;
+	char		*error;		/* why it is not counted, or NULL */
+	gboolean	 answered;
+	char		*furl;		/* pss_furl's answer (secret) */
+	guint64		*shares;	/* get_usages': per account asked */
+	guint64		*bytes;
+};
+
+typedef void batch_done_fn(struct batch *b, void *arg);
+/* Read one server's answer (untrusted) into 's'; FALSE if malformed. */
+typedef gboolean batch_read_fn(struct srv *s, const msgpack_object *result);
+
+struct batch {
+	struct ev_loop	*loop;
+	ev_timer	 timer;
+	guint		 pending;
+	gboolean	 finished;
+	const char	*method;
+	batch_read_fn	*read;
+	guint32		 nums[ACCT_USAGES_MAX];
+	guint		 n;
+	GPtrArray	*srvs;		/* struct srv */
+	batch_done_fn	*fn;
+	void		*arg;
 };
 
 static void
-item_free(void *p)
+srv_free(void *p)
 {
-	struct item *it = p;
+	struct srv *s = p;
 
-	g_free(it->key);
-	g_free(it->nickname);
-	if (it->furl != NULL)
-		sodium_memzero(it->furl, strlen(it->furl));
-	g_free(it->furl);
-	g_free(it);
+	g_free(s->key);
+	g_free(s->nickname);
+	g_free(s->error);
+	if (s->furl != NULL)
+		sodium_memzero(s->furl, strlen(s->furl));
+	g_free(s->furl);
+	g_free(s->shares);
+	g_free(s->bytes);
+	g_free(s);
 }
 
 static void
-usage_answer(struct gather *g)
+batch_finish(struct batch *b)
 {
-	rpc_pack *p = rpc_pack_new();
-	guint64 shares = 0, bytes = 0;
-	guint i, n = 0;
+	guint i;
 
-	for (i = 0; i < g->items->len; i++) {
-		const struct item *it = g_ptr_array_index(g->items, i);
+	if (b->finished)
+		return;
+	b->finished = TRUE;
+	ev_timer_stop(b->loop, &b->timer);
+	for (i = 0; i < b->srvs->len; i++) {
+		struct srv *s = g_ptr_array_index(b->srvs, i);
 
-		if (!it->counted)
+		if (!s->answered && s->error == NULL)
+			s->error = g_strdup_printf("no answer within %.0f s",
+			    ACCT_PSS_TIMEOUT);
+	}
+	b->fn(b, b->arg);
+}
+
+static void
+batch_done_one(struct batch *b)
+{
+	if (--b->pending > 0)
+		return;
+	batch_finish(b);
+	g_ptr_array_unref(b->srvs);
+	g_free(b);
+}
+
+static void
+batch_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct batch *b = RPC_CONTAINER_OF(w, struct batch, timer);
+	guint i;
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	batch_finish(b);
+	/* The cancelled calls complete later and free the batch. */
+	for (i = 0; i < b->srvs->len; i++) {
+		struct srv *s = g_ptr_array_index(b->srvs, i);
+
+		if (s->call != NULL)
+			rpc_call_cancel(s->call);
+	}
+}
+
+/* get_usages: [[num, shares, bytes]...], exactly the accounts asked in
+ * their order, figures at most ACCT_USAGE_MAX. */
+static gboolean
+usages_read(struct srv *s, const msgpack_object *result)
+{
+	const struct batch *b = s->b;
+	rpc_mp it, row;
+	guint i;
+
+	if (rpc_mp_open(&it, result, b->n, b->n) != 0)
+		return FALSE;
+	for (i = 0; i < b->n; i++) {
+		uint64_t num = 0, sh = 0, by = 0;
+
+		if (rpc_mp_sub(&it, &row, 3, 3) != 0 ||
+		    rpc_mp_uint(&row, ACCT_NUM_MAX, &num) != 0 ||
+		    rpc_mp_uint(&row, ACCT_USAGE_MAX, &sh) != 0 ||
+		    rpc_mp_uint(&row, ACCT_USAGE_MAX, &by) != 0 ||
+		    num != b->nums[i])
+			return FALSE;
+		s->shares[i] = sh;
+		s->bytes[i] = by;
+	}
+	return TRUE;
+}
+
+/* pss_furl: a FURL of that server's own tub. */
+static gboolean
+pss_read(struct srv *s, const msgpack_object *result)
+{
+	g_autofree char *t = NULL;
+	rpc_furl *f = NULL;
+	gboolean ok;
+
+	if (result->type != MSGPACK_OBJECT_STR ||
+	    result->via.str.size > ACCT_FURL_MAX)
+		return FALSE;
+	t = g_strndup(result->via.str.ptr, result->via.str.size);
+	ok = strlen(t) == result->via.str.size &&
+	    rpc_furl_parse(t, &f, NULL) &&
+	    sodium_memcmp(rpc_furl_tubid_raw(f), s->tubid, 32) == 0;
+	rpc_furl_free(f);
+	if (ok)
+		s->furl = g_steal_pointer(&t);
+	else
+		sodium_memzero(t, strlen(t));
+	return ok;
+}
+
+static void
+batch_answer(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
+{
+	struct srv *s = arg;
+	struct batch *b = s->b;
+
+	RPC_UNUSED(refs);
+	s->call = NULL;
+	if (b->finished) {
+		/* Too late: counted as not answering already. */
+	} else if (err != NULL) {
+		s->error = g_strdup(err->message);
+		g_info("storage server %s: %s failed: %s", s->nickname,
+		    b->method, err->message);
+	} else if (b->read(s, result)) {
+		s->answered = TRUE;
+	} else {
+		s->error = g_strdup_printf("answered %s with something else "
+		    "than asked", b->method);
+		g_warning("storage server %s %s", s->nickname, s->error);
+	}
+	batch_done_one(b);
+}
+
+/* Ask every server get_usages(nums) ('n' of them, at most
+ * ACCT_USAGES_MAX), or pss_furl(nums[0]) when 'read' is pss_read. */
+static void
+batch_start(acct_mgr *m, const guint32 *nums, guint n, batch_read_fn *read,
+    batch_done_fn *fn, void *arg)
+{
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)acct_server_free);
+	struct batch *b = g_new0(struct batch, 1);
+	guint i;
+
+	g_assert(n <= ACCT_USAGES_MAX);
+	memcpy(b->nums, nums, n * sizeof(*nums));
+	b->n = n;
+	b->read = read;
+	b->method = read == pss_read ? "pss_furl" : "get_usages";
+	b->fn = fn;
+	b->arg = arg;
+	b->loop = rpc_tub_loop(m->tub);
+	ev_timer_init(&b->timer, batch_timeout, ACCT_PSS_TIMEOUT, 0);
+	b->srvs = g_ptr_array_new_with_free_func(srv_free);
+	(void)acct_db_servers(m->db, all, NULL);
+	/* Count every call before the first can answer (answers never run
+	 * inside rpc_ref_call(), but keep the count simple to follow). */
+	b->pending = 1;
+	for (i = 0; i < all->len; i++) {
+		const acct_server *as = g_ptr_array_index(all, i);
+		struct reg *r = g_hash_table_lookup(m->regs, as->key);
+		struct srv *s = g_new0(struct srv, 1);
+		uint8_t pk[RPC_PK_LEN];
+		rpc_pack *p;
+		guint k;
+
+		s->b = b;
+		s->key = g_strdup(as->key);
+		s->nickname = g_strdup(r != NULL ? r->nickname :
+		    as->nickname);
+		if (rpc_pubkey_parse(as->key, pk, NULL))
+			rpc_tubid_from_pk(pk, s->tubid);
+		s->shares = g_new0(guint64, MAX(n, 1));
+		s->bytes = g_new0(guint64, MAX(n, 1));
+		g_ptr_array_add(b->srvs, s);
+		if (r == NULL) {
+			s->error = g_strdup("not connected to the manager");
+			continue;
+		}
+		p = rpc_pack_new();
+		rpc_pack_array(p, 1);
+		if (read == pss_read) {
+			rpc_pack_uint(p, nums[0]);
+		} else {
+			rpc_pack_array(p, n);
+			for (k = 0; k < n; k++)
+				rpc_pack_uint(p, nums[k]);
+		}
+		b->pending++;
+		s->call = rpc_ref_call(r->facet, b->method, p, batch_answer,
+		    s);
+	}
+	if (b->pending > 1)
+		ev_timer_start(b->loop, &b->timer);
+	batch_done_one(b);
+}
+
+/* The servers counted, and account i's total over them. */
+static guint
+batch_total(const struct batch *b, guint i, guint64 *shares, guint64 *bytes)
+{
+	guint k, n = 0;
+
+	*shares = *bytes = 0;
+	for (k = 0; k < b->srvs->len; k++) {
+		const struct srv *s = g_ptr_array_index(b->srvs, k);
+
+		if (!s->answered)
 			continue;
 		n++;
-		shares += it->shares;
-		bytes += it->bytes;
+		*shares += s->shares[i];
+		*bytes += s->bytes[i];
 	}
-	rpc_pack_map(p, 8);
-	rpc_pack_str(p, "num");
-	rpc_pack_uint(p, g->info.num);
-	rpc_pack_str(p, "name");
-	rpc_pack_str(p, g->info.name);
-	rpc_pack_str(p, "status");
-	rpc_pack_str(p, acct_status_name(g->info.status));
-	rpc_pack_str(p, "quota");
-	if (g->info.quota < 0)
+	return n;
+}
+
+/* per_server: [{key, nickname, shares, bytes} or {key, nickname,
+ * error}...]; account 'i's figures, or none (i < 0). */
+static void
+pack_per_server(rpc_pack *p, const struct batch *b, int i)
+{
+	guint k;
+
+	rpc_pack_array(p, b->srvs->len);
+	for (k = 0; k < b->srvs->len; k++) {
+		const struct srv *s = g_ptr_array_index(b->srvs, k);
+
+		rpc_pack_map(p, !s->answered ? 3 : i >= 0 ? 4 : 2);
+		rpc_pack_str(p, "key");
+		rpc_pack_str(p, s->key);
+		rpc_pack_str(p, "nickname");
+		rpc_pack_str(p, s->nickname);
+		if (!s->answered) {
+			rpc_pack_str(p, "error");
+			rpc_pack_str(p, s->error);
+		} else if (i >= 0) {
+			rpc_pack_str(p, "shares");
+			rpc_pack_uint(p, s->shares[i]);
+			rpc_pack_str(p, "bytes");
+			rpc_pack_uint(p, s->bytes[i]);
+		}
+	}
+}
+
+static void
+pack_quota(rpc_pack *p, gint64 quota)
+{
+	if (quota < 0)
 		rpc_pack_nil(p);
 	else
-		rpc_pack_int(p, g->info.quota);
+		rpc_pack_int(p, quota);
+}
+
+/* An account object's get_storage_servers() or get_usage() call. */
+struct acct_call {
+	rpc_incall	*call;
+	acct_info	 info;
+};
+
+/* get_storage_servers: [{key, nickname, pss_furl}...] of the servers
+ * that answered. */
+static void
+servers_done(struct batch *b, void *arg)
+{
+	struct acct_call *ac = arg;
+	rpc_pack *p = rpc_pack_new();
+	guint i, n = 0;
+
+	for (i = 0; i < b->srvs->len; i++)
+		n += ((struct srv *)g_ptr_array_index(b->srvs, i))->answered;
+	rpc_pack_array(p, n);
+	for (i = 0; i < b->srvs->len; i++) {
+		const struct srv *s = g_ptr_array_index(b->srvs, i);
+
+		if (!s->answered)
+			continue;
+		rpc_pack_map(p, 3);
+		rpc_pack_str(p, "key");
+		rpc_pack_str(p, s->key);
+		rpc_pack_str(p, "nickname");
+		rpc_pack_str(p, s->nickname);
+		rpc_pack_str(p, "pss_furl");
+		rpc_pack_str(p, s->furl);
+	}
+	rpc_incall_return(ac->call, p);
+	acct_info_clear(&ac->info);
+	g_free(ac);
+}
+
+/* get_usage: {num, name, status, quota, usage, shares, servers_counted,
+ * servers_registered}. */
+static void
+account_usage_done(struct batch *b, void *arg)
+{
+	struct acct_call *ac = arg;
+	rpc_pack *p = rpc_pack_new();
+	guint64 shares = 0, bytes = 0;
+	guint n = batch_total(b, 0, &shares, &bytes);
+
+	rpc_pack_map(p, 8);
+	rpc_pack_str(p, "num");
+	rpc_pack_uint(p, ac->info.num);
+	rpc_pack_str(p, "name");
+	rpc_pack_str(p, ac->info.name);
+	rpc_pack_str(p, "status");
+	rpc_pack_str(p, acct_status_name(ac->info.status));
+	rpc_pack_str(p, "quota");
+	pack_quota(p, ac->info.quota);
 	rpc_pack_str(p, "usage");
 	rpc_pack_uint(p, bytes);
 	rpc_pack_str(p, "shares");
@@ -198,192 +483,28 @@ usage_answer(struct gather *g)
 	rpc_pack_str(p, "servers_counted");
 	rpc_pack_uint(p, n);
 	rpc_pack_str(p, "servers_registered");
-	rpc_pack_uint(p, g->n_registered);
-	rpc_incall_return(g->call, p);
+	rpc_pack_uint(p, b->srvs->len);
+	rpc_incall_return(ac->call, p);
+	acct_info_clear(&ac->info);
+	g_free(ac);
 }
 
+/* Start 'call' on account 'info' (taken). */
 static void
-gather_answer(struct gather *g)
+acct_call_start(acct_mgr *m, rpc_incall *call, acct_info *info,
+    batch_read_fn *read, batch_done_fn *fn)
 {
-	rpc_pack *p;
-	guint i, n = 0;
+	struct acct_call *ac = g_new0(struct acct_call, 1);
 
-	if (g->kind == G_USAGE) {
-		usage_answer(g);
-		g->call = NULL;
-		ev_timer_stop(g->loop, &g->timer);
-		return;
-	}
-	p = rpc_pack_new();
-	for (i = 0; i < g->items->len; i++)
-		if (((struct item *)g_ptr_array_index(g->items, i))->furl !=
-		    NULL)
-			n++;
-	rpc_pack_array(p, n);
-	for (i = 0; i < g->items->len; i++) {
-		struct item *it = g_ptr_array_index(g->items, i);
-
-		if (it->furl == NULL)
-			continue;
-		rpc_pack_map(p, 3);
-		rpc_pack_str(p, "key");
-		rpc_pack_str(p, it->key);
-		rpc_pack_str(p, "nickname");
-		rpc_pack_str(p, it->nickname);
-		rpc_pack_str(p, "pss_furl");
-		rpc_pack_str(p, it->furl);
-	}
-	rpc_incall_return(g->call, p);
-	g->call = NULL;
-	ev_timer_stop(g->loop, &g->timer);
-}
-
-/* One of the gather's calls completed (or the initial count dropped). */
-static void
-gather_done_one(struct gather *g)
-{
-	if (--g->pending > 0)
-		return;
-	if (g->call != NULL)
-		gather_answer(g);
-	g_ptr_array_unref(g->items);
-	acct_info_clear(&g->info);
-	g_free(g);
-}
-
-static void
-gather_timeout(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct gather *g = RPC_CONTAINER_OF(w, struct gather, timer);
-	guint i;
-
-	RPC_UNUSED(loop);
-	RPC_UNUSED(revents);
-	if (g->call != NULL)
-		gather_answer(g);
-	/* The cancelled calls complete later and free the gather. */
-	for (i = 0; i < g->items->len; i++) {
-		struct item *it = g_ptr_array_index(g->items, i);
-
-		if (it->call != NULL)
-			rpc_call_cancel(it->call);
-	}
-}
-
-/* A server's get_usage(num) answer: {shares: int, bytes: int}. */
-static void
-usage_one(struct item *it, const msgpack_object *result)
-{
-	const msgpack_object *sh, *by;
-
-	if (result->type != MSGPACK_OBJECT_MAP)
-		return;
-	sh = rpc_mp_map_get(result, "shares");
-	by = rpc_mp_map_get(result, "bytes");
-	if (sh == NULL || by == NULL ||
-	    sh->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-	    by->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-	    by->via.u64 > ACCT_USAGE_MAX || sh->via.u64 > ACCT_USAGE_MAX)
-		return;
-	it->shares = sh->via.u64;
-	it->bytes = by->via.u64;
-	it->counted = TRUE;
-}
-
-/* A server's answer to pss_furl(num) (kept only if it is a FURL of that
- * server's own tub) or get_usage(num). */
-static void
-pss_answer(const msgpack_object *result, const rpc_refctx *refs,
-    const GError *err, void *arg)
-{
-	struct item *it = arg;
-	struct gather *g = it->g;
-
-	RPC_UNUSED(refs);
-	it->call = NULL;
-	if (g->call == NULL) {
-		/* Too late: answered already. */
-	} else if (err == NULL && g->kind == G_USAGE) {
-		usage_one(it, result);
-	} else if (err == NULL && result->type == MSGPACK_OBJECT_STR &&
-	    result->via.str.size <= ACCT_FURL_MAX) {
-		g_autofree char *t = g_strndup(result->via.str.ptr,
-		    result->via.str.size);
-		rpc_furl *f = NULL;
-
-		if (strlen(t) == result->via.str.size &&
-		    rpc_furl_parse(t, &f, NULL) &&
-		    sodium_memcmp(rpc_furl_tubid_raw(f), it->tubid, 32) == 0)
-			it->furl = g_steal_pointer(&t);
-		else
-			g_warning("storage server %s answered pss_furl with "
-			    "something else than a FURL of its own",
-			    it->nickname);
-		rpc_furl_free(f);
-		if (t != NULL)
-			sodium_memzero(t, strlen(t));
-	} else if (err != NULL) {
-		g_info("storage server %s: %s failed: %s", it->nickname,
-		    g->kind == G_USAGE ? "get_usage" : "pss_furl",
-		    err->message);
-	}
-	gather_done_one(g);
-}
-
-/* Ask every connected server's facet 'method'(num) for 'call'; answer
- * when all have answered or after ACCT_PSS_TIMEOUT.  Takes 'info'. */
-static void
-gather_start(acct_mgr *m, rpc_incall *call, int kind, const char *method,
-    guint32 num, guint n_registered, acct_info *info)
-{
-	struct gather *g;
-	GHashTableIter hi;
-	gpointer v;
-	guint i;
-
-	g = g_new0(struct gather, 1);
-	g->kind = kind;
-	g->n_registered = n_registered;
-	g->info = *info;
+	ac->call = call;
+	ac->info = *info;
 	memset(info, 0, sizeof(*info));
-	g->call = call;
-	g->loop = rpc_tub_loop(m->tub);
-	ev_timer_init(&g->timer, gather_timeout, ACCT_PSS_TIMEOUT, 0);
-	g->items = g_ptr_array_new_with_free_func(item_free);
-	g_hash_table_iter_init(&hi, m->regs);
-	while (g_hash_table_iter_next(&hi, NULL, &v)) {
-		struct reg *r = v;
-		struct item *it = g_new0(struct item, 1);
-		uint8_t pk[RPC_PK_LEN];
-
-		it->g = g;
-		it->key = g_strdup(r->key);
-		it->nickname = g_strdup(r->nickname);
-		if (rpc_pubkey_parse(r->key, pk, NULL))
-			rpc_tubid_from_pk(pk, it->tubid);
-		g_ptr_array_add(g->items, it);
-	}
-	/* Count every call before the first can answer (answers never run
-	 * inside rpc_ref_call(), but keep the count simple to follow). */
-	g->pending = g->items->len + 1;
-	for (i = 0; i < g->items->len; i++) {
-		struct item *it = g_ptr_array_index(g->items, i);
-		struct reg *r = g_hash_table_lookup(m->regs, it->key);
-		rpc_pack *p = rpc_pack_new();
-
-		rpc_pack_array(p, 1);
-		rpc_pack_uint(p, num);
-		it->call = rpc_ref_call(r->facet, method, p, pss_answer, it);
-	}
-	if (g->pending > 1)
-		ev_timer_start(g->loop, &g->timer);
-	gather_done_one(g);
+	batch_start(m, &ac->info.num, 1, read, fn, ac);
 }
 
 static void
 acct_get_storage_servers(rpc_incall *call, rpc_mp *args, void *data)
 {
-	struct acct_obj *o = data;
 	acct_info info = { 0 };
 	acct_mgr *m = acct_obj_get(data, call, &info);
 
@@ -396,7 +517,7 @@ acct_get_storage_servers(rpc_incall *call, rpc_mp *args, void *data)
 		    "disabled");
 		return;
 	}
-	gather_start(m, call, G_SERVERS, "pss_furl", o->num, 0, &info);
+	acct_call_start(m, call, &info, pss_read, servers_done);
 }
 
 static void
@@ -467,17 +588,13 @@ acct_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 static void
 acct_get_usage(rpc_incall *call, rpc_mp *args, void *data)
 {
-	struct acct_obj *o = data;
 	acct_info info = { 0 };
 	acct_mgr *m = acct_obj_get(data, call, &info);
-	g_autoptr(GPtrArray) all = NULL;
 
 	RPC_UNUSED(args);
-	if (m == NULL)
-		return;
-	all = g_ptr_array_new_with_free_func((GDestroyNotify)acct_server_free);
-	(void)acct_db_servers(m->db, all, NULL);
-	gather_start(m, call, G_USAGE, "get_usage", o->num, all->len, &info);
+	if (m != NULL)
+		acct_call_start(m, call, &info, usages_read,
+		    account_usage_done);
 }
 
 static const rpc_schema no_args[] = { RPC_S_NIL };
@@ -587,260 +704,7 @@ static const rpc_iface new_account_iface = {
 	G_N_ELEMENTS(new_account_methods),
 };
 
-/* ---- usage of a page of accounts: get_usages() on every server ---- */
-
-/* One server's part of a batch. */
-struct srv {
-	struct batch	*b;
-	rpc_call	*call;		/* until it completes */
-	char		*key;
-	char		*nickname;
-	char		*error;		/* why it is not counted, or NULL */
-	gboolean	 answered;
-	guint64		*shares;	/* per account asked */
-	guint64		*bytes;
-};
-
-typedef void batch_done_fn(struct batch *b, void *arg);
-
-/* get_usages(nums) asked of every server in the database at once, the
- * disconnected ones recorded as errors.  'fn' runs once, when every
- * connected server has answered or after ACCT_PSS_TIMEOUT; a server that
- * has not answered by then is recorded as not answering.  The batch
- * lives until every call has completed (cancelled ones too). */
-struct batch {
-	struct ev_loop	*loop;
-	ev_timer	 timer;
-	guint		 pending;
-	gboolean	 finished;
-	guint32		 nums[ACCT_USAGES_MAX];
-	guint		 n;
-	GPtrArray	*srvs;		/* struct srv */
-	batch_done_fn	*fn;
-	void		*arg;
-};
-
-static void
-srv_free(void *p)
-{
-	struct srv *s = p;
-
-	g_free(s->key);
-	g_free(s->nickname);
-	g_free(s->error);
-	g_free(s->shares);
-	g_free(s->bytes);
-	g_free(s);
-}
-
-static void
-batch_finish(struct batch *b)
-{
-	guint i;
-
-	if (b->finished)
-		return;
-	b->finished = TRUE;
-	ev_timer_stop(b->loop, &b->timer);
-	for (i = 0; i < b->srvs->len; i++) {
-		struct srv *s = g_ptr_array_index(b->srvs, i);
-
-		if (!s->answered && s->error == NULL)
-			s->error = g_strdup_printf("no answer within %.0f s",
-			    ACCT_PSS_TIMEOUT);
-	}
-	b->fn(b, b->arg);
-}
-
-static void
-batch_done_one(struct batch *b)
-{
-	if (--b->pending > 0)
-		return;
-	batch_finish(b);
-	g_ptr_array_unref(b->srvs);
-	g_free(b);
-}
-
-static void
-batch_timeout(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct batch *b = RPC_CONTAINER_OF(w, struct batch, timer);
-	guint i;
-
-	RPC_UNUSED(loop);
-	RPC_UNUSED(revents);
-	batch_finish(b);
-	/* The cancelled calls complete later and free the batch. */
-	for (i = 0; i < b->srvs->len; i++) {
-		struct srv *s = g_ptr_array_index(b->srvs, i);
-
-		if (s->call != NULL)
-			rpc_call_cancel(s->call);
-	}
-}
-
-/* Read [[num, shares, bytes]...] (untrusted) into 's'; FALSE if it is
- * malformed: an account not asked, or asked and missing, or figures past
- * ACCT_USAGE_MAX. */
-static gboolean
-usages_read(struct srv *s, const msgpack_object *result)
-{
-	const struct batch *b = s->b;
-	gboolean seen[ACCT_USAGES_MAX] = { FALSE };
-	rpc_mp it, row;
-	guint i;
-
-	if (rpc_mp_open(&it, result, b->n, b->n) != 0)
-		return FALSE;
-	for (i = 0; i < b->n; i++) {
-		uint64_t num = 0, sh = 0, by = 0;
-
-		if (rpc_mp_sub(&it, &row, 3, 3) != 0 ||
-		    rpc_mp_uint(&row, ACCT_NUM_MAX, &num) != 0 ||
-		    rpc_mp_uint(&row, ACCT_USAGE_MAX, &sh) != 0 ||
-		    rpc_mp_uint(&row, ACCT_USAGE_MAX, &by) != 0 ||
-		    num != b->nums[i] || seen[i])
-			return FALSE;
-		seen[i] = TRUE;
-		s->shares[i] = sh;
-		s->bytes[i] = by;
-	}
-	return TRUE;
-}
-
-static void
-usages_answer(const msgpack_object *result, const rpc_refctx *refs,
-    const GError *err, void *arg)
-{
-	struct srv *s = arg;
-
-	RPC_UNUSED(refs);
-	s->call = NULL;
-	if (s->b->finished) {
-		/* Too late: counted as not answering already. */
-	} else if (err != NULL) {
-		s->error = g_strdup(err->message);
-		g_info("storage server %s: get_usages failed: %s",
-		    s->nickname, err->message);
-	} else if (usages_read(s, result)) {
-		s->answered = TRUE;
-	} else {
-		s->error = g_strdup("answered something else than the usage "
-		    "asked");
-		g_warning("storage server %s %s", s->nickname, s->error);
-	}
-	batch_done_one(s->b);
-}
-
-static void
-batch_start(acct_mgr *m, const guint32 *nums, guint n, batch_done_fn *fn,
-    void *arg)
-{
-	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(
-	    (GDestroyNotify)acct_server_free);
-	struct batch *b = g_new0(struct batch, 1);
-	guint i;
-
-	g_assert(n <= ACCT_USAGES_MAX);
-	memcpy(b->nums, nums, n * sizeof(*nums));
-	b->n = n;
-	b->fn = fn;
-	b->arg = arg;
-	b->loop = rpc_tub_loop(m->tub);
-	ev_timer_init(&b->timer, batch_timeout, ACCT_PSS_TIMEOUT, 0);
-	b->srvs = g_ptr_array_new_with_free_func(srv_free);
-	(void)acct_db_servers(m->db, all, NULL);
-	b->pending = 1;
-	for (i = 0; i < all->len; i++) {
-		const acct_server *as = g_ptr_array_index(all, i);
-		struct reg *r = g_hash_table_lookup(m->regs, as->key);
-		struct srv *s = g_new0(struct srv, 1);
-		rpc_pack *p;
-		guint k;
-
-		s->b = b;
-		s->key = g_strdup(as->key);
-		s->nickname = g_strdup(r != NULL ? r->nickname :
-		    as->nickname);
-		s->shares = g_new0(guint64, MAX(n, 1));
-		s->bytes = g_new0(guint64, MAX(n, 1));
-		g_ptr_array_add(b->srvs, s);
-		if (r == NULL) {
-			s->error = g_strdup("not connected to the manager");
-			continue;
-		}
-		p = rpc_pack_new();
-		rpc_pack_array(p, 1);
-		rpc_pack_array(p, n);
-		for (k = 0; k < n; k++)
-			rpc_pack_uint(p, nums[k]);
-		b->pending++;
-		s->call = rpc_ref_call(r->facet, "get_usages", p,
-		    usages_answer, s);
-	}
-	if (b->pending > 1)
-		ev_timer_start(b->loop, &b->timer);
-	batch_done_one(b);
-}
-
-/* The servers counted, and account i's total over them. */
-static guint
-batch_total(const struct batch *b, guint i, guint64 *shares, guint64 *bytes)
-{
-	guint k, n = 0;
-
-	*shares = *bytes = 0;
-	for (k = 0; k < b->srvs->len; k++) {
-		const struct srv *s = g_ptr_array_index(b->srvs, k);
-
-		if (!s->answered)
-			continue;
-		n++;
-		*shares += s->shares[i];
-		*bytes += s->bytes[i];
-	}
-	return n;
-}
-
-/* per_server: [{key, nickname, shares, bytes} or {key, nickname,
- * error}...]; account 'i's figures, or none (i < 0). */
-static void
-pack_per_server(rpc_pack *p, const struct batch *b, int i)
-{
-	guint k;
-
-	rpc_pack_array(p, b->srvs->len);
-	for (k = 0; k < b->srvs->len; k++) {
-		const struct srv *s = g_ptr_array_index(b->srvs, k);
-
-		rpc_pack_map(p, !s->answered ? 3 : i >= 0 ? 4 : 2);
-		rpc_pack_str(p, "key");
-		rpc_pack_str(p, s->key);
-		rpc_pack_str(p, "nickname");
-		rpc_pack_str(p, s->nickname);
-		if (!s->answered) {
-			rpc_pack_str(p, "error");
-			rpc_pack_str(p, s->error);
-		} else if (i >= 0) {
-			rpc_pack_str(p, "shares");
-			rpc_pack_uint(p, s->shares[i]);
-			rpc_pack_str(p, "bytes");
-			rpc_pack_uint(p, s->bytes[i]);
-		}
-	}
-}
-
 /* ---- manage-accounts ---- */
-
-static void
-pack_quota(rpc_pack *p, gint64 quota)
-{
-	if (quota < 0)
-		rpc_pack_nil(p);
-	else
-		rpc_pack_int(p, quota);
-}
 
 /* {num, name, status, quota, created} and 'extra' more pairs to come. */
 static void
@@ -1118,7 +982,7 @@ usage_start(acct_mgr *m, rpc_incall *call, GPtrArray *accounts,
 	u->one = one;
 	for (i = 0; i < accounts->len; i++)
 		nums[i] = ((acct_info *)g_ptr_array_index(accounts, i))->num;
-	batch_start(m, nums, accounts->len, usage_done, u);
+	batch_start(m, nums, accounts->len, usages_read, usage_done, u);
 }
 
 static void
@@ -1547,7 +1411,7 @@ status_page(acct_mgr *m, json_t *st, guint page)
 		rf->life = m->life;
 		m->life->refs++;
 		m->n_refreshing++;
-		batch_start(m, nums, list->len, refresh_done, rf);
+		batch_start(m, nums, list->len, usages_read, refresh_done, rf);
 	}
 	json_object_set_new(pg, "page", json_integer(page));
 	json_object_set_new(pg, "pages",
