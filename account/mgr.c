@@ -723,29 +723,40 @@ pack_account(rpc_pack *p, const acct_info *a, guint extra)
 	rpc_pack_int(p, a->created);
 }
 
-static void
-manage_list(rpc_incall *call, rpc_mp *args, void *data)
+/* The page of accounts that (offset, limit up to 'max') asks for (caller
+ * frees), or NULL with the call failed. */
+static GPtrArray *
+manage_page(acct_mgr *m, rpc_incall *call, rpc_mp *args, guint max)
 {
-	acct_mgr *m = grid_owner_get(data, call);
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)acct_info_free);
 	g_autoptr(GError) e = NULL;
 	uint64_t offset = 0, limit = 0;
-	rpc_pack *p;
-	guint i;
 
-	if (m == NULL)
-		return;
 	if (rpc_mp_uint(args, G_MAXINT64, &offset) != 0 ||
-	    rpc_mp_uint(args, ACCT_LIST_MAX, &limit) != 0) {
+	    rpc_mp_uint(args, max, &limit) != 0) {
 		rpc_incall_fail(call, "violation", "expected (offset, limit "
-		    "up to %u)", ACCT_LIST_MAX);
-		return;
+		    "up to %u)", max);
+		return NULL;
 	}
 	if (!acct_db_list(m->db, offset, (guint)limit, list, &e)) {
 		rpc_incall_fail(call, "acct.Failed", "%s", e->message);
-		return;
+		return NULL;
 	}
+	return g_steal_pointer(&list);
+}
+
+static void
+manage_list(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_mgr *m = grid_owner_get(data, call);
+	g_autoptr(GPtrArray) list = NULL;
+	rpc_pack *p;
+	guint i;
+
+	if (m == NULL ||
+	    (list = manage_page(m, call, args, ACCT_LIST_MAX)) == NULL)
+		return;
 	p = rpc_pack_new();
 	rpc_pack_array(p, list->len);
 	for (i = 0; i < list->len; i++)
@@ -1014,24 +1025,10 @@ manage_list_usage(rpc_incall *call, rpc_mp *args, void *data)
 {
 	acct_mgr *m = grid_owner_get(data, call);
 	GPtrArray *list;
-	g_autoptr(GError) e = NULL;
-	uint64_t offset = 0, limit = 0;
 
-	if (m == NULL)
-		return;
-	if (rpc_mp_uint(args, G_MAXINT64, &offset) != 0 ||
-	    rpc_mp_uint(args, ACCT_USAGES_MAX, &limit) != 0) {
-		rpc_incall_fail(call, "violation", "expected (offset, limit "
-		    "up to %u)", ACCT_USAGES_MAX);
-		return;
-	}
-	list = g_ptr_array_new_with_free_func((GDestroyNotify)acct_info_free);
-	if (!acct_db_list(m->db, offset, (guint)limit, list, &e)) {
-		g_ptr_array_unref(list);
-		rpc_incall_fail(call, "acct.Failed", "%s", e->message);
-		return;
-	}
-	usage_start(m, call, list, FALSE);
+	if (m != NULL &&
+	    (list = manage_page(m, call, args, ACCT_USAGES_MAX)) != NULL)
+		usage_start(m, call, list, FALSE);
 }
 
 static const rpc_schema list_args[] = {
