@@ -671,10 +671,10 @@ cli_cmd_admin_accounts(cli_ctx *ctx, int argc, char **argv)
 		    "accounts with their usage.", list_entries, &argc, &argv);
 		if (r >= 0)
 			return r;
-		if (argc != 1 || offset < 0 || limit < 0)
+		if (argc != 1 || offset < 0 || limit < 1)
 			return cli_usage_error(what, ACCOUNTS_USAGE, argc != 1 ?
-			    "list takes no argument" : "--offset and --limit "
-			    "are not negative");
+			    "list takes no argument" : "--offset is 0 or more, "
+			    "--limit 1 or more");
 	} else if (strcmp(cmd, "show") == 0 || strcmp(cmd, "set-quota") == 0 ||
 	    strcmp(cmd, "disable") == 0 || strcmp(cmd, "enable") == 0 ||
 	    strcmp(cmd, "terminate") == 0) {
