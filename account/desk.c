@@ -338,6 +338,30 @@ facet_get_usage(rpc_incall *call, rpc_mp *args, void *data)
 	rpc_incall_return(call, p);
 }
 
+/* The lease owner of this manager's account 'num' if it has one: unlike
+ * acct_desk_owner(), asking gives a secondary manager's account no owner
+ * number, so usage questions cannot use up the owner numbers. */
+static guint32
+owner_if_given(acct_desk *d, guint32 num)
+{
+	sqlite3_stmt *q = NULL;
+	sqlite3_int64 id = 0;
+
+	if (d->primary)
+		return num;
+	if (sqlite3_prepare_v2(d->db, "SELECT id FROM owners WHERE am = ? AND "
+	    "num = ?", -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(q, 1, d->am, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, num);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (id < 1 || id > (sqlite3_int64)(G_MAXUINT32 - ACCT_DESK_OWNER_BASE))
+		return 0;
+	return ACCT_DESK_OWNER_BASE + (guint32)id;
+}
+
 /* [[num, shares, bytes]...] for each of the (at most ACCT_USAGES_MAX)
  * account numbers asked, in their order: one call per server for a page
  * of accounts. */
@@ -371,9 +395,9 @@ facet_get_usages(rpc_incall *call, rpc_mp *args, void *data)
 	rpc_pack_array(p, n);
 	for (i = 0; i < n; i++) {
 		guint64 shares = 0, bytes = 0;
-		guint32 owner = acct_desk_owner(d, nums[i]);
+		guint32 owner = owner_if_given(d, nums[i]);
 
-		/* An owner number not given yet leases nothing here. */
+		/* An account without an owner number leases nothing here. */
 		if (owner != 0)
 			grid_ss_owner_usage(d->ss, owner, &shares, &bytes);
 		rpc_pack_array(p, 3);

@@ -771,6 +771,16 @@ test_two_managers(void **state)
 		assert_int_equal(sh, 1);
 		assert_int_equal(uc, ua);
 	}
+	/* Asking the usage of an account that never stored anything gives
+	 * it no owner number (7 below gets the next one). */
+	{
+		g_autofree char *d = create_account_at(f, na2, "dave", NULL);
+		guint64 sh = 1, sv = 0;
+
+		assert_int_equal(usage_of(f, d, &sh, &sv), 0);
+		assert_int_equal(sh, 0);
+		assert_int_equal(sv, 1);
+	}
 	assert_int_equal(acct_desk_owner(f->s[0].desk2, 1),
 	    ACCT_DESK_OWNER_BASE + 1);
 	assert_int_equal(acct_desk_owner(f->s[0].desk2, 7),
