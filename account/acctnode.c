@@ -113,7 +113,9 @@ read_furl_lines(node *n, const char *name, guint max, GError **error)
 static void
 status_mgr(json_t *st, void *arg)
 {
-	acct_mgr_status(((acct_node *)arg)->mgr, st);
+	acct_node *a = arg;
+
+	acct_mgr_status(a->mgr, st, node_status_page(a->n));
 }
 
 static void
@@ -148,11 +150,35 @@ static const node_status_field mgr_server_columns[] = {
 	{ "registered",	"Registered",	NODE_FIELD_TIME,  20 },
 };
 
+static const node_status_field mgr_page_facts[] = {
+	{ "page",	"Page",			0,		 0 },
+	{ "pages",	"Pages",		0,		 0 },
+	{ "previous",	"Previous page",	NODE_FIELD_PAGE, 0 },
+	{ "next",	"Next page",		NODE_FIELD_PAGE, 0 },
+	{ "usage",	"Usage",		0,		 0 },
+};
+
+static const node_status_field mgr_account_columns[] = {
+	{ "num",	"Number",	0,		 7 },
+	{ "name",	"Name",		0,		 16 },
+	{ "status",	"Status",	0,		 11 },
+	{ "quota",	"Quota (bytes)", 0,		 14 },
+	{ "usage",	"Usage (bytes)", 0,		 14 },
+	{ "shares",	"Shares",	0,		 7 },
+	{ "created",	"Created",	NODE_FIELD_TIME, 20 },
+	{ "counted",	"Counted on",	0,		 0 },
+};
+
 static const node_status_section mgr_sections[] = {
 	{ NULL, NULL, FALSE, mgr_facts, G_N_ELEMENTS(mgr_facts), NULL,
 	    NULL },
 	{ "Registered storage servers", "servers", TRUE, mgr_server_columns,
 	    G_N_ELEMENTS(mgr_server_columns), "servers", "connected" },
+	{ "Accounts", "accounts_page", FALSE, mgr_page_facts,
+	    G_N_ELEMENTS(mgr_page_facts), NULL, NULL },
+	{ "Accounts on this page", "account_list", TRUE, mgr_account_columns,
+	    G_N_ELEMENTS(mgr_account_columns), "accounts on this page",
+	    NULL },
 };
 
 static const node_status_field desk_columns[] = {
@@ -212,6 +238,7 @@ acct_node_start(node *n, grid_node *g, GError **error)
 	g_autofree char *priv = g_build_filename(node_dir(n), "private",
 	    NULL);
 	char *furl = NULL;
+	guint i;
 
 	a->n = n;
 	a->desks = g_ptr_array_new_with_free_func(
@@ -224,7 +251,9 @@ acct_node_start(node *n, grid_node *g, GError **error)
 		    NULL)
 			goto fail;
 		node_add_status_section(n, &mgr_sections[0], status_mgr, a);
-		node_add_status_section(n, &mgr_sections[1], NULL, NULL);
+		for (i = 1; i < G_N_ELEMENTS(mgr_sections); i++)
+			node_add_status_section(n, &mgr_sections[i], NULL,
+			    NULL);
 		return a;
 	}
 	if (grid_node_storage(g) != NULL && no_intro) {
@@ -233,7 +262,6 @@ acct_node_start(node *n, grid_node *g, GError **error)
 		    "pss-accounts.sqlite", NULL);
 		char **furls = read_furl_lines(n, "serverdesk.furl",
 		    ACCT_DESK_MAX, &e);
-		guint i;
 
 		if (e != NULL) {
 			g_propagate_error(error, g_steal_pointer(&e));

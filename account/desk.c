@@ -338,6 +338,76 @@ facet_get_usage(rpc_incall *call, rpc_mp *args, void *data)
 	rpc_incall_return(call, p);
 }
 
+/* The lease owner of this manager's account 'num' if it has one: unlike
+ * acct_desk_owner(), asking gives a secondary manager's account no owner
+ * number, so usage questions cannot use up the owner numbers. */
+static guint32
+owner_if_given(acct_desk *d, guint32 num)
+{
+	sqlite3_stmt *q = NULL;
+	sqlite3_int64 id = 0;
+
+	if (d->primary)
+		return num;
+	if (sqlite3_prepare_v2(d->db, "SELECT id FROM owners WHERE am = ? AND "
+	    "num = ?", -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(q, 1, d->am, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, num);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (id < 1 || id > (sqlite3_int64)(G_MAXUINT32 - ACCT_DESK_OWNER_BASE))
+		return 0;
+	return ACCT_DESK_OWNER_BASE + (guint32)id;
+}
+
+/* [[num, shares, bytes]...] for each of the (at most ACCT_USAGES_MAX)
+ * account numbers asked, in their order: one call per server for a page
+ * of accounts. */
+static void
+facet_get_usages(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_desk *d = grid_owner_get(data, call);
+	guint32 nums[ACCT_USAGES_MAX];
+	guint i, n = 0;
+	rpc_pack *p;
+	rpc_mp list;
+
+	if (d == NULL)
+		return;
+	if (rpc_mp_sub(args, &list, 0, ACCT_USAGES_MAX) != 0) {
+		rpc_incall_fail(call, "violation", "expected a list of at "
+		    "most %u account numbers", ACCT_USAGES_MAX);
+		return;
+	}
+	for (n = 0; n < list.n; n++) {
+		uint64_t v = 0;
+
+		if (rpc_mp_uint(&list, ACCT_NUM_MAX, &v) != 0 || v < 1) {
+			rpc_incall_fail(call, "violation", "an account "
+			    "number is 1 to %u", ACCT_NUM_MAX);
+			return;
+		}
+		nums[n] = (guint32)v;
+	}
+	p = rpc_pack_new();
+	rpc_pack_array(p, n);
+	for (i = 0; i < n; i++) {
+		guint64 shares = 0, bytes = 0;
+		guint32 owner = owner_if_given(d, nums[i]);
+
+		/* An account without an owner number leases nothing here. */
+		if (owner != 0)
+			grid_ss_owner_usage(d->ss, owner, &shares, &bytes);
+		rpc_pack_array(p, 3);
+		rpc_pack_uint(p, nums[i]);
+		rpc_pack_uint(p, shares);
+		rpc_pack_uint(p, bytes);
+	}
+	rpc_incall_return(call, p);
+}
+
 static const rpc_schema pss_furl_args[] = { RPC_S_INT(1, ACCT_NUM_MAX) };
 static const rpc_schema str_result = RPC_S_STR(4096);
 static const rpc_schema set_account_args[] = {
@@ -345,12 +415,17 @@ static const rpc_schema set_account_args[] = {
 	{ RPC_T_INT, true, 0, G_MAXINT64, NULL },
 };
 static const rpc_schema nil_result = RPC_S_NIL;
+static const rpc_schema usages_num = RPC_S_INT(1, ACCT_NUM_MAX);
+static const rpc_schema get_usages_args[] = {
+	RPC_S_LIST(ACCT_USAGES_MAX, &usages_num),
+};
 
 static const rpc_method facet_methods[] = {
 	{ "pss_furl", facet_pss_furl, pss_furl_args, 1, &str_result },
 	{ "set_account", facet_set_account, set_account_args, 3,
 	    &nil_result },
 	{ "get_usage", facet_get_usage, pss_furl_args, 1, NULL },
+	{ "get_usages", facet_get_usages, get_usages_args, 1, NULL },
 };
 
 static const rpc_iface facet_iface = {

@@ -6,6 +6,10 @@
  *
  *   facet.pss_furl(num: int) -> str   the FURL of account num's PSS
  *   facet.set_account(num: int, status: str, quota: int|nil) -> nil
+ *       (quota: what this server enforces, its share of the account's)
+ *   facet.get_usage(num: int) -> {shares, bytes}
+ *   facet.get_usages(nums: [int], at most ACCT_USAGES_MAX)
+ *       -> [[num, shares, bytes]...] in the order asked
  *
  * A PSS FURL's swissnum is the account number MAC'ed with the server's
  * secret S (private/pss-secret, account/mac.h); the tub's name-lookup

@@ -66,6 +66,9 @@ struct acct_mgr {
 	GPtrArray	*subs;		/* struct sub */
 	ev_timer	 notify;	/* servers_changed, coalesced */
 	guint		 n_objs;	/* account objects alive */
+	guint		 n_known;	/* servers in the database */
+	GHashTable	*cache;		/* num -> struct cached (welcome page) */
+	guint		 n_refreshing;	/* its batches in flight */
 	guint64		 n_refused;	/* lookups refused */
 };
 
@@ -117,77 +120,362 @@ acct_obj_get(void *data, rpc_incall *call, acct_info *info)
 	return m;
 }
 
-/* One get_storage_servers() or get_usage() call waiting for the
- * servers' answers (to pss_furl(num) or get_usage(num) on their private
- * facets).  A server that does not answer within ACCT_PSS_TIMEOUT is left
- * out of the answer (its call is cancelled), so one hostile or stuck
- * server cannot hold every account's list.  The gather lives until every
- * call has completed. */
-enum { G_SERVERS, G_USAGE };
+/* ---- asking every server: pss_furl(num) or get_usages(nums) ----
+ *
+ * A batch asks every server in the database at once, recording the
+ * disconnected ones as errors.  Its 'fn' runs once, when every connected
+ * server has answered or after ACCT_PSS_TIMEOUT; a server that has not
+ * answered by then is recorded as not answering and its call cancelled,
+ * so one hostile or stuck server cannot hold every account's answer.  The
+ * batch lives until every call has completed (cancelled ones too); 'fn'
+ * must not keep it. */
 
-struct gather {
-	int		 kind;
-	rpc_incall	*call;		/* NULL once answered */
-	struct ev_loop	*loop;
-	ev_timer	 timer;
-	guint		 pending;
-	GPtrArray	*items;		/* struct item */
-	acct_info	 info;		/* G_USAGE: the account */
-	guint		 n_registered;	/* G_USAGE: servers in the database */
-};
+struct batch;
 
-struct item {
-	struct gather	*g;
+/* One server's part of a batch. */
+struct srv {
+	struct batch	*b;
 	rpc_call	*call;		/* until it completes */
 	char		*key;
 	char		*nickname;
-	char		*furl;		/* NULL until answered (secret) */
 	uint8_t		 tubid[32];
-	gboolean	 counted;	/* G_USAGE: answered */
-	guint64		 shares, bytes;
+	char		*error;		/* why it is not counted, or NULL */
+	gboolean	 answered;
+	char		*furl;		/* pss_furl's answer (secret) */
+	guint64		*shares;	/* get_usages': per account asked */
+	guint64		*bytes;
+};
+
+typedef void batch_done_fn(struct batch *b, void *arg);
+/* Read one server's answer (untrusted) into 's'; FALSE if malformed. */
+typedef gboolean batch_read_fn(struct srv *s, const msgpack_object *result);
+
+struct batch {
+	struct ev_loop	*loop;
+	ev_timer	 timer;
+	guint		 pending;
+	gboolean	 finished;
+	const char	*method;
+	batch_read_fn	*read;
+	guint32		 nums[ACCT_USAGES_MAX];
+	guint		 n;
+	GPtrArray	*srvs;		/* struct srv */
+	batch_done_fn	*fn;
+	void		*arg;
 };
 
 static void
-item_free(void *p)
+srv_free(void *p)
 {
-	struct item *it = p;
+	struct srv *s = p;
 
-	g_free(it->key);
-	g_free(it->nickname);
-	if (it->furl != NULL)
-		sodium_memzero(it->furl, strlen(it->furl));
-	g_free(it->furl);
-	g_free(it);
+	g_free(s->key);
+	g_free(s->nickname);
+	g_free(s->error);
+	if (s->furl != NULL)
+		sodium_memzero(s->furl, strlen(s->furl));
+	g_free(s->furl);
+	g_free(s->shares);
+	g_free(s->bytes);
+	g_free(s);
 }
 
 static void
-usage_answer(struct gather *g)
+batch_finish(struct batch *b)
 {
-	rpc_pack *p = rpc_pack_new();
-	guint64 shares = 0, bytes = 0;
-	guint i, n = 0;
+	guint i;
 
-	for (i = 0; i < g->items->len; i++) {
-		const struct item *it = g_ptr_array_index(g->items, i);
+	if (b->finished)
+		return;
+	b->finished = TRUE;
+	ev_timer_stop(b->loop, &b->timer);
+	for (i = 0; i < b->srvs->len; i++) {
+		struct srv *s = g_ptr_array_index(b->srvs, i);
 
-		if (!it->counted)
+		if (!s->answered && s->error == NULL)
+			s->error = g_strdup_printf("no answer within %.0f s",
+			    ACCT_PSS_TIMEOUT);
+	}
+	b->fn(b, b->arg);
+}
+
+static void
+batch_done_one(struct batch *b)
+{
+	if (--b->pending > 0)
+		return;
+	batch_finish(b);
+	g_ptr_array_unref(b->srvs);
+	g_free(b);
+}
+
+static void
+batch_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct batch *b = RPC_CONTAINER_OF(w, struct batch, timer);
+	guint i;
+
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	batch_finish(b);
+	/* The cancelled calls complete later and free the batch. */
+	for (i = 0; i < b->srvs->len; i++) {
+		struct srv *s = g_ptr_array_index(b->srvs, i);
+
+		if (s->call != NULL)
+			rpc_call_cancel(s->call);
+	}
+}
+
+/* get_usages: [[num, shares, bytes]...], exactly the accounts asked in
+ * their order, figures at most ACCT_USAGE_MAX. */
+static gboolean
+usages_read(struct srv *s, const msgpack_object *result)
+{
+	const struct batch *b = s->b;
+	rpc_mp it, row;
+	guint i;
+
+	if (rpc_mp_open(&it, result, b->n, b->n) != 0)
+		return FALSE;
+	for (i = 0; i < b->n; i++) {
+		uint64_t num = 0, sh = 0, by = 0;
+
+		if (rpc_mp_sub(&it, &row, 3, 3) != 0 ||
+		    rpc_mp_uint(&row, ACCT_NUM_MAX, &num) != 0 ||
+		    rpc_mp_uint(&row, ACCT_USAGE_MAX, &sh) != 0 ||
+		    rpc_mp_uint(&row, ACCT_USAGE_MAX, &by) != 0 ||
+		    num != b->nums[i])
+			return FALSE;
+		s->shares[i] = sh;
+		s->bytes[i] = by;
+	}
+	return TRUE;
+}
+
+/* pss_furl: a FURL of that server's own tub. */
+static gboolean
+pss_read(struct srv *s, const msgpack_object *result)
+{
+	g_autofree char *t = NULL;
+	rpc_furl *f = NULL;
+	gboolean ok;
+
+	if (result->type != MSGPACK_OBJECT_STR ||
+	    result->via.str.size > ACCT_FURL_MAX)
+		return FALSE;
+	t = g_strndup(result->via.str.ptr, result->via.str.size);
+	ok = strlen(t) == result->via.str.size &&
+	    rpc_furl_parse(t, &f, NULL) &&
+	    sodium_memcmp(rpc_furl_tubid_raw(f), s->tubid, 32) == 0;
+	rpc_furl_free(f);
+	if (ok)
+		s->furl = g_steal_pointer(&t);
+	else
+		sodium_memzero(t, strlen(t));
+	return ok;
+}
+
+static void
+batch_answer(const msgpack_object *result, const rpc_refctx *refs,
+    const GError *err, void *arg)
+{
+	struct srv *s = arg;
+	struct batch *b = s->b;
+
+	RPC_UNUSED(refs);
+	s->call = NULL;
+	if (b->finished) {
+		/* Too late: counted as not answering already. */
+	} else if (err != NULL) {
+		s->error = g_strdup(err->message);
+		g_info("storage server %s: %s failed: %s", s->nickname,
+		    b->method, err->message);
+	} else if (b->read(s, result)) {
+		s->answered = TRUE;
+	} else {
+		s->error = g_strdup_printf("answered %s with something else "
+		    "than asked", b->method);
+		g_warning("storage server %s %s", s->nickname, s->error);
+	}
+	batch_done_one(b);
+}
+
+/* Ask every server get_usages(nums) ('n' of them, at most
+ * ACCT_USAGES_MAX), or pss_furl(nums[0]) when 'read' is pss_read. */
+static void
+batch_start(acct_mgr *m, const guint32 *nums, guint n, batch_read_fn *read,
+    batch_done_fn *fn, void *arg)
+{
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)acct_server_free);
+	struct batch *b = g_new0(struct batch, 1);
+	guint i;
+
+	g_assert(n <= ACCT_USAGES_MAX);
+	memcpy(b->nums, nums, n * sizeof(*nums));
+	b->n = n;
+	b->read = read;
+	b->method = read == pss_read ? "pss_furl" : "get_usages";
+	b->fn = fn;
+	b->arg = arg;
+	b->loop = rpc_tub_loop(m->tub);
+	ev_timer_init(&b->timer, batch_timeout, ACCT_PSS_TIMEOUT, 0);
+	b->srvs = g_ptr_array_new_with_free_func(srv_free);
+	(void)acct_db_servers(m->db, all, NULL);
+	/* Count every call before the first can answer (answers never run
+	 * inside rpc_ref_call(), but keep the count simple to follow). */
+	b->pending = 1;
+	for (i = 0; i < all->len; i++) {
+		const acct_server *as = g_ptr_array_index(all, i);
+		struct reg *r = g_hash_table_lookup(m->regs, as->key);
+		struct srv *s = g_new0(struct srv, 1);
+		uint8_t pk[RPC_PK_LEN];
+		rpc_pack *p;
+		guint k;
+
+		s->b = b;
+		s->key = g_strdup(as->key);
+		s->nickname = g_strdup(r != NULL ? r->nickname :
+		    as->nickname);
+		if (rpc_pubkey_parse(as->key, pk, NULL))
+			rpc_tubid_from_pk(pk, s->tubid);
+		s->shares = g_new0(guint64, MAX(n, 1));
+		s->bytes = g_new0(guint64, MAX(n, 1));
+		g_ptr_array_add(b->srvs, s);
+		if (r == NULL) {
+			s->error = g_strdup("not connected to the manager");
+			continue;
+		}
+		p = rpc_pack_new();
+		rpc_pack_array(p, 1);
+		if (read == pss_read) {
+			rpc_pack_uint(p, nums[0]);
+		} else {
+			rpc_pack_array(p, n);
+			for (k = 0; k < n; k++)
+				rpc_pack_uint(p, nums[k]);
+		}
+		b->pending++;
+		s->call = rpc_ref_call(r->facet, b->method, p, batch_answer,
+		    s);
+	}
+	if (b->pending > 1)
+		ev_timer_start(b->loop, &b->timer);
+	batch_done_one(b);
+}
+
+/* The servers counted, and account i's total over them. */
+static guint
+batch_total(const struct batch *b, guint i, guint64 *shares, guint64 *bytes)
+{
+	guint k, n = 0;
+
+	*shares = *bytes = 0;
+	for (k = 0; k < b->srvs->len; k++) {
+		const struct srv *s = g_ptr_array_index(b->srvs, k);
+
+		if (!s->answered)
 			continue;
 		n++;
-		shares += it->shares;
-		bytes += it->bytes;
+		*shares += s->shares[i];
+		*bytes += s->bytes[i];
 	}
-	rpc_pack_map(p, 8);
-	rpc_pack_str(p, "num");
-	rpc_pack_uint(p, g->info.num);
-	rpc_pack_str(p, "name");
-	rpc_pack_str(p, g->info.name);
-	rpc_pack_str(p, "status");
-	rpc_pack_str(p, acct_status_name(g->info.status));
-	rpc_pack_str(p, "quota");
-	if (g->info.quota < 0)
+	return n;
+}
+
+/* per_server: [{key, nickname, shares, bytes} or {key, nickname,
+ * error}...]; account 'i's figures, or none (i < 0). */
+static void
+pack_per_server(rpc_pack *p, const struct batch *b, int i)
+{
+	guint k;
+
+	rpc_pack_array(p, b->srvs->len);
+	for (k = 0; k < b->srvs->len; k++) {
+		const struct srv *s = g_ptr_array_index(b->srvs, k);
+
+		rpc_pack_map(p, !s->answered ? 3 : i >= 0 ? 4 : 2);
+		rpc_pack_str(p, "key");
+		rpc_pack_str(p, s->key);
+		rpc_pack_str(p, "nickname");
+		rpc_pack_str(p, s->nickname);
+		if (!s->answered) {
+			rpc_pack_str(p, "error");
+			rpc_pack_str(p, s->error);
+		} else if (i >= 0) {
+			rpc_pack_str(p, "shares");
+			rpc_pack_uint(p, s->shares[i]);
+			rpc_pack_str(p, "bytes");
+			rpc_pack_uint(p, s->bytes[i]);
+		}
+	}
+}
+
+static void
+pack_quota(rpc_pack *p, gint64 quota)
+{
+	if (quota < 0)
 		rpc_pack_nil(p);
 	else
-		rpc_pack_int(p, g->info.quota);
+		rpc_pack_int(p, quota);
+}
+
+/* An account object's get_storage_servers() or get_usage() call. */
+struct acct_call {
+	rpc_incall	*call;
+	acct_info	 info;
+};
+
+/* get_storage_servers: [{key, nickname, pss_furl}...] of the servers
+ * that answered. */
+static void
+servers_done(struct batch *b, void *arg)
+{
+	struct acct_call *ac = arg;
+	rpc_pack *p = rpc_pack_new();
+	guint i, n = 0;
+
+	for (i = 0; i < b->srvs->len; i++)
+		n += ((struct srv *)g_ptr_array_index(b->srvs, i))->answered;
+	rpc_pack_array(p, n);
+	for (i = 0; i < b->srvs->len; i++) {
+		const struct srv *s = g_ptr_array_index(b->srvs, i);
+
+		if (!s->answered)
+			continue;
+		rpc_pack_map(p, 3);
+		rpc_pack_str(p, "key");
+		rpc_pack_str(p, s->key);
+		rpc_pack_str(p, "nickname");
+		rpc_pack_str(p, s->nickname);
+		rpc_pack_str(p, "pss_furl");
+		rpc_pack_str(p, s->furl);
+	}
+	rpc_incall_return(ac->call, p);
+	acct_info_clear(&ac->info);
+	g_free(ac);
+}
+
+/* get_usage: {num, name, status, quota, usage, shares, servers_counted,
+ * servers_registered}. */
+static void
+account_usage_done(struct batch *b, void *arg)
+{
+	struct acct_call *ac = arg;
+	rpc_pack *p = rpc_pack_new();
+	guint64 shares = 0, bytes = 0;
+	guint n = batch_total(b, 0, &shares, &bytes);
+
+	rpc_pack_map(p, 8);
+	rpc_pack_str(p, "num");
+	rpc_pack_uint(p, ac->info.num);
+	rpc_pack_str(p, "name");
+	rpc_pack_str(p, ac->info.name);
+	rpc_pack_str(p, "status");
+	rpc_pack_str(p, acct_status_name(ac->info.status));
+	rpc_pack_str(p, "quota");
+	pack_quota(p, ac->info.quota);
 	rpc_pack_str(p, "usage");
 	rpc_pack_uint(p, bytes);
 	rpc_pack_str(p, "shares");
@@ -195,192 +483,28 @@ usage_answer(struct gather *g)
 	rpc_pack_str(p, "servers_counted");
 	rpc_pack_uint(p, n);
 	rpc_pack_str(p, "servers_registered");
-	rpc_pack_uint(p, g->n_registered);
-	rpc_incall_return(g->call, p);
+	rpc_pack_uint(p, b->srvs->len);
+	rpc_incall_return(ac->call, p);
+	acct_info_clear(&ac->info);
+	g_free(ac);
 }
 
+/* Start 'call' on account 'info' (taken). */
 static void
-gather_answer(struct gather *g)
+acct_call_start(acct_mgr *m, rpc_incall *call, acct_info *info,
+    batch_read_fn *read, batch_done_fn *fn)
 {
-	rpc_pack *p;
-	guint i, n = 0;
+	struct acct_call *ac = g_new0(struct acct_call, 1);
 
-	if (g->kind == G_USAGE) {
-		usage_answer(g);
-		g->call = NULL;
-		ev_timer_stop(g->loop, &g->timer);
-		return;
-	}
-	p = rpc_pack_new();
-	for (i = 0; i < g->items->len; i++)
-		if (((struct item *)g_ptr_array_index(g->items, i))->furl !=
-		    NULL)
-			n++;
-	rpc_pack_array(p, n);
-	for (i = 0; i < g->items->len; i++) {
-		struct item *it = g_ptr_array_index(g->items, i);
-
-		if (it->furl == NULL)
-			continue;
-		rpc_pack_map(p, 3);
-		rpc_pack_str(p, "key");
-		rpc_pack_str(p, it->key);
-		rpc_pack_str(p, "nickname");
-		rpc_pack_str(p, it->nickname);
-		rpc_pack_str(p, "pss_furl");
-		rpc_pack_str(p, it->furl);
-	}
-	rpc_incall_return(g->call, p);
-	g->call = NULL;
-	ev_timer_stop(g->loop, &g->timer);
-}
-
-/* One of the gather's calls completed (or the initial count dropped). */
-static void
-gather_done_one(struct gather *g)
-{
-	if (--g->pending > 0)
-		return;
-	if (g->call != NULL)
-		gather_answer(g);
-	g_ptr_array_unref(g->items);
-	acct_info_clear(&g->info);
-	g_free(g);
-}
-
-static void
-gather_timeout(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct gather *g = RPC_CONTAINER_OF(w, struct gather, timer);
-	guint i;
-
-	RPC_UNUSED(loop);
-	RPC_UNUSED(revents);
-	if (g->call != NULL)
-		gather_answer(g);
-	/* The cancelled calls complete later and free the gather. */
-	for (i = 0; i < g->items->len; i++) {
-		struct item *it = g_ptr_array_index(g->items, i);
-
-		if (it->call != NULL)
-			rpc_call_cancel(it->call);
-	}
-}
-
-/* A server's get_usage(num) answer: {shares: int, bytes: int}. */
-static void
-usage_one(struct item *it, const msgpack_object *result)
-{
-	const msgpack_object *sh, *by;
-
-	if (result->type != MSGPACK_OBJECT_MAP)
-		return;
-	sh = rpc_mp_map_get(result, "shares");
-	by = rpc_mp_map_get(result, "bytes");
-	if (sh == NULL || by == NULL ||
-	    sh->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-	    by->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-	    by->via.u64 > ACCT_USAGE_MAX || sh->via.u64 > ACCT_USAGE_MAX)
-		return;
-	it->shares = sh->via.u64;
-	it->bytes = by->via.u64;
-	it->counted = TRUE;
-}
-
-/* A server's answer to pss_furl(num) (kept only if it is a FURL of that
- * server's own tub) or get_usage(num). */
-static void
-pss_answer(const msgpack_object *result, const rpc_refctx *refs,
-    const GError *err, void *arg)
-{
-	struct item *it = arg;
-	struct gather *g = it->g;
-
-	RPC_UNUSED(refs);
-	it->call = NULL;
-	if (g->call == NULL) {
-		/* Too late: answered already. */
-	} else if (err == NULL && g->kind == G_USAGE) {
-		usage_one(it, result);
-	} else if (err == NULL && result->type == MSGPACK_OBJECT_STR &&
-	    result->via.str.size <= ACCT_FURL_MAX) {
-		g_autofree char *t = g_strndup(result->via.str.ptr,
-		    result->via.str.size);
-		rpc_furl *f = NULL;
-
-		if (strlen(t) == result->via.str.size &&
-		    rpc_furl_parse(t, &f, NULL) &&
-		    sodium_memcmp(rpc_furl_tubid_raw(f), it->tubid, 32) == 0)
-			it->furl = g_steal_pointer(&t);
-		else
-			g_warning("storage server %s answered pss_furl with "
-			    "something else than a FURL of its own",
-			    it->nickname);
-		rpc_furl_free(f);
-		if (t != NULL)
-			sodium_memzero(t, strlen(t));
-	} else if (err != NULL) {
-		g_info("storage server %s: %s failed: %s", it->nickname,
-		    g->kind == G_USAGE ? "get_usage" : "pss_furl",
-		    err->message);
-	}
-	gather_done_one(g);
-}
-
-/* Ask every connected server's facet 'method'(num) for 'call'; answer
- * when all have answered or after ACCT_PSS_TIMEOUT.  Takes 'info'. */
-static void
-gather_start(acct_mgr *m, rpc_incall *call, int kind, const char *method,
-    guint32 num, guint n_registered, acct_info *info)
-{
-	struct gather *g;
-	GHashTableIter hi;
-	gpointer v;
-	guint i;
-
-	g = g_new0(struct gather, 1);
-	g->kind = kind;
-	g->n_registered = n_registered;
-	g->info = *info;
+	ac->call = call;
+	ac->info = *info;
 	memset(info, 0, sizeof(*info));
-	g->call = call;
-	g->loop = rpc_tub_loop(m->tub);
-	ev_timer_init(&g->timer, gather_timeout, ACCT_PSS_TIMEOUT, 0);
-	g->items = g_ptr_array_new_with_free_func(item_free);
-	g_hash_table_iter_init(&hi, m->regs);
-	while (g_hash_table_iter_next(&hi, NULL, &v)) {
-		struct reg *r = v;
-		struct item *it = g_new0(struct item, 1);
-		uint8_t pk[RPC_PK_LEN];
-
-		it->g = g;
-		it->key = g_strdup(r->key);
-		it->nickname = g_strdup(r->nickname);
-		if (rpc_pubkey_parse(r->key, pk, NULL))
-			rpc_tubid_from_pk(pk, it->tubid);
-		g_ptr_array_add(g->items, it);
-	}
-	/* Count every call before the first can answer (answers never run
-	 * inside rpc_ref_call(), but keep the count simple to follow). */
-	g->pending = g->items->len + 1;
-	for (i = 0; i < g->items->len; i++) {
-		struct item *it = g_ptr_array_index(g->items, i);
-		struct reg *r = g_hash_table_lookup(m->regs, it->key);
-		rpc_pack *p = rpc_pack_new();
-
-		rpc_pack_array(p, 1);
-		rpc_pack_uint(p, num);
-		it->call = rpc_ref_call(r->facet, method, p, pss_answer, it);
-	}
-	if (g->pending > 1)
-		ev_timer_start(g->loop, &g->timer);
-	gather_done_one(g);
+	batch_start(m, &ac->info.num, 1, read, fn, ac);
 }
 
 static void
 acct_get_storage_servers(rpc_incall *call, rpc_mp *args, void *data)
 {
-	struct acct_obj *o = data;
 	acct_info info = { 0 };
 	acct_mgr *m = acct_obj_get(data, call, &info);
 
@@ -393,7 +517,7 @@ acct_get_storage_servers(rpc_incall *call, rpc_mp *args, void *data)
 		    "disabled");
 		return;
 	}
-	gather_start(m, call, G_SERVERS, "pss_furl", o->num, 0, &info);
+	acct_call_start(m, call, &info, pss_read, servers_done);
 }
 
 static void
@@ -464,17 +588,13 @@ acct_subscribe(rpc_incall *call, rpc_mp *args, void *data)
 static void
 acct_get_usage(rpc_incall *call, rpc_mp *args, void *data)
 {
-	struct acct_obj *o = data;
 	acct_info info = { 0 };
 	acct_mgr *m = acct_obj_get(data, call, &info);
-	g_autoptr(GPtrArray) all = NULL;
 
 	RPC_UNUSED(args);
-	if (m == NULL)
-		return;
-	all = g_ptr_array_new_with_free_func((GDestroyNotify)acct_server_free);
-	(void)acct_db_servers(m->db, all, NULL);
-	gather_start(m, call, G_USAGE, "get_usage", o->num, all->len, &info);
+	if (m != NULL)
+		acct_call_start(m, call, &info, usages_read,
+		    account_usage_done);
 }
 
 static const rpc_schema no_args[] = { RPC_S_NIL };
@@ -586,124 +706,351 @@ static const rpc_iface new_account_iface = {
 
 /* ---- manage-accounts ---- */
 
+/* {num, name, status, quota, created} and 'extra' more pairs to come. */
 static void
-manage_list(rpc_incall *call, rpc_mp *args, void *data)
+pack_account(rpc_pack *p, const acct_info *a, guint extra)
 {
-	acct_mgr *m = grid_owner_get(data, call);
+	rpc_pack_map(p, 5 + extra);
+	rpc_pack_str(p, "num");
+	rpc_pack_uint(p, a->num);
+	rpc_pack_str(p, "name");
+	rpc_pack_str(p, a->name);
+	rpc_pack_str(p, "status");
+	rpc_pack_str(p, acct_status_name(a->status));
+	rpc_pack_str(p, "quota");
+	pack_quota(p, a->quota);
+	rpc_pack_str(p, "created");
+	rpc_pack_int(p, a->created);
+}
+
+/* The page of accounts that (offset, limit up to 'max') asks for (caller
+ * frees), or NULL with the call failed. */
+static GPtrArray *
+manage_page(acct_mgr *m, rpc_incall *call, rpc_mp *args, guint max)
+{
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)acct_info_free);
 	g_autoptr(GError) e = NULL;
 	uint64_t offset = 0, limit = 0;
-	rpc_pack *p;
-	guint i;
 
-	if (m == NULL)
-		return;
 	if (rpc_mp_uint(args, G_MAXINT64, &offset) != 0 ||
-	    rpc_mp_uint(args, ACCT_LIST_MAX, &limit) != 0) {
-		rpc_incall_fail(call, "violation", "bad arguments");
-		return;
+	    rpc_mp_uint(args, max, &limit) != 0) {
+		rpc_incall_fail(call, "violation", "expected (offset, limit "
+		    "up to %u)", max);
+		return NULL;
 	}
 	if (!acct_db_list(m->db, offset, (guint)limit, list, &e)) {
 		rpc_incall_fail(call, "acct.Failed", "%s", e->message);
-		return;
+		return NULL;
 	}
+	return g_steal_pointer(&list);
+}
+
+static void
+manage_list(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_mgr *m = grid_owner_get(data, call);
+	g_autoptr(GPtrArray) list = NULL;
+	rpc_pack *p;
+	guint i;
+
+	if (m == NULL ||
+	    (list = manage_page(m, call, args, ACCT_LIST_MAX)) == NULL)
+		return;
 	p = rpc_pack_new();
 	rpc_pack_array(p, list->len);
-	for (i = 0; i < list->len; i++) {
-		const acct_info *a = g_ptr_array_index(list, i);
-
-		rpc_pack_map(p, 5);
-		rpc_pack_str(p, "num");
-		rpc_pack_uint(p, a->num);
-		rpc_pack_str(p, "name");
-		rpc_pack_str(p, a->name);
-		rpc_pack_str(p, "status");
-		rpc_pack_str(p, acct_status_name(a->status));
-		rpc_pack_str(p, "quota");
-		if (a->quota < 0)
-			rpc_pack_nil(p);
-		else
-			rpc_pack_int(p, a->quota);
-		rpc_pack_str(p, "created");
-		rpc_pack_int(p, a->created);
-	}
+	for (i = 0; i < list->len; i++)
+		pack_account(p, g_ptr_array_index(list, i), 0);
 	rpc_incall_return(call, p);
 }
 
-/* Tell one server's facet what an account's status and quota are. */
+/* The account 'num' of a manage-accounts call into 'info', or FALSE
+ * with the call failed (acct.NotFound). */
+static gboolean
+manage_account(acct_mgr *m, rpc_incall *call, guint32 num, acct_info *info)
+{
+	g_autoptr(GError) e = NULL;
+
+	if (acct_db_get(m->db, num, info, &e))
+		return TRUE;
+	acct_info_clear(info);
+	if (e->code == ACCT_E_NOTFOUND)
+		rpc_incall_fail(call, "acct.NotFound", "there is no account "
+		    "%u", num);
+	else
+		rpc_incall_fail(call, "acct.Failed", "%s", e->message);
+	return FALSE;
+}
+
+/* The quota each server enforces for an account whose quota is 'quota'
+ * in total: ceil(quota / N), N the servers the manager knows
+ * (doc/accounts.md, "Quotas"). */
+static gint64
+server_quota(const acct_mgr *m, gint64 quota)
+{
+	gint64 n = MAX(m->n_known, 1);
+
+	if (quota < 0)
+		return -1;
+	return quota / n + (quota % n != 0);
+}
+
+/* Tell one server's facet what an account's status and its quota there
+ * are. */
 static void
-push_account(rpc_ref *facet, guint32 num, acct_status status, gint64 quota)
+push_account(acct_mgr *m, rpc_ref *facet, const acct_info *a)
 {
 	rpc_pack *p = rpc_pack_new();
 
 	rpc_pack_array(p, 3);
-	rpc_pack_uint(p, num);
-	rpc_pack_str(p, acct_status_name(status));
-	if (quota < 0)
-		rpc_pack_nil(p);
-	else
-		rpc_pack_int(p, quota);
+	rpc_pack_uint(p, a->num);
+	rpc_pack_str(p, acct_status_name(a->status));
+	pack_quota(p, server_quota(m, a->quota));
 	rpc_ref_call_oneway(facet, "set_account", p);
 }
 
+/* Every restricted account (acct_db_list_set()) to 'only', or to every
+ * connected server when 'only' is NULL. */
 static void
-manage_set_account(rpc_incall *call, rpc_mp *args, void *data)
+push_all(acct_mgr *m, rpc_ref *only)
 {
-	acct_mgr *m = grid_owner_get(data, call);
-	g_autoptr(GError) e = NULL;
-	uint64_t num = 0;
-	int64_t quota = -1;
-	const char *st = NULL;
-	char text[16];
-	size_t sl = 0;
-	acct_status status;
+	g_autoptr(GPtrArray) rs = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)acct_info_free);
 	GHashTableIter hi;
 	gpointer v;
+	guint i;
 
-	if (m == NULL)
-		return;
-	if (rpc_mp_uint(args, ACCT_NUM_MAX, &num) != 0 || num < 1 ||
-	    rpc_mp_str(args, sizeof(text) - 1, &st, &sl) != 0 ||
-	    (rpc_mp_nil(args) != 0 &&
-	    rpc_mp_int(args, 0, G_MAXINT64, &quota) != 0)) {
-		rpc_incall_fail(call, "violation", "expected (num, status, "
-		    "quota or nil)");
-		return;
+	(void)acct_db_list_set(m->db, rs, NULL);
+	for (i = 0; i < rs->len; i++) {
+		if (only != NULL) {
+			push_account(m, only, g_ptr_array_index(rs, i));
+			continue;
+		}
+		g_hash_table_iter_init(&hi, m->regs);
+		while (g_hash_table_iter_next(&hi, NULL, &v))
+			push_account(m, ((struct reg *)v)->facet,
+			    g_ptr_array_index(rs, i));
 	}
-	memcpy(text, st, sl);
-	text[sl] = '\0';
-	if (!acct_status_parse(text, &status)) {
-		rpc_incall_fail(call, "violation", "status is active, "
-		    "disabled or terminated");
-		return;
-	}
-	if (!acct_db_set(m->db, (guint32)num, status, quota, &e)) {
+}
+
+/* Store 'a' (status and quota changed by the caller), tell every
+ * connected server, and answer the call with the account. */
+static void
+manage_store(acct_mgr *m, rpc_incall *call, acct_info *a, const char *what)
+{
+	g_autoptr(GError) e = NULL;
+	GHashTableIter hi;
+	gpointer v;
+	rpc_pack *p;
+
+	if (!acct_db_set(m->db, a->num, a->status, a->quota, &e)) {
 		rpc_incall_fail(call, e->code == ACCT_E_NOTFOUND ?
 		    "acct.NotFound" : "acct.Failed", "%s", e->message);
 		return;
 	}
-	g_message("account %u set to %s, quota %" G_GINT64_FORMAT,
-	    (guint32)num, text, (gint64)quota);
+	g_message("account %u %s", a->num, what);
 	g_hash_table_iter_init(&hi, m->regs);
 	while (g_hash_table_iter_next(&hi, NULL, &v))
-		push_account(((struct reg *)v)->facet, (guint32)num, status,
-		    quota);
-	rpc_incall_return(call, NULL);
+		push_account(m, ((struct reg *)v)->facet, a);
+	p = rpc_pack_new();
+	pack_account(p, a, 0);
+	rpc_incall_return(call, p);
+}
+
+enum { OP_GET, OP_QUOTA, OP_DISABLE, OP_ENABLE, OP_TERMINATE };
+
+/* get, set_quota, disable, enable and terminate: (num[, quota|nil]). */
+static void
+manage_op(rpc_incall *call, rpc_mp *args, acct_mgr *m, int op)
+{
+	acct_info a = { 0 };
+	uint64_t num = 0;
+	int64_t quota = -1;
+	g_autofree char *what = NULL;
+
+	if (rpc_mp_uint(args, ACCT_NUM_MAX, &num) != 0 || num < 1 ||
+	    (op == OP_QUOTA && rpc_mp_nil(args) != 0 &&
+	    rpc_mp_int(args, 0, G_MAXINT64, &quota) != 0)) {
+		rpc_incall_fail(call, "violation", op == OP_QUOTA ?
+		    "expected (num, bytes or nil)" : "expected (num)");
+		return;
+	}
+	if (!manage_account(m, call, (guint32)num, &a))
+		return;
+	if (op == OP_GET) {
+		rpc_pack *p = rpc_pack_new();
+
+		pack_account(p, &a, 0);
+		rpc_incall_return(call, p);
+		acct_info_clear(&a);
+		return;
+	}
+	/* Terminated is final; terminating again tells the servers again
+	 * (one may have missed it) and changes nothing. */
+	if (a.status == ACCT_TERMINATED && op != OP_TERMINATE) {
+		rpc_incall_fail(call, "acct.Terminated", "account %u is "
+		    "terminated; that is final", a.num);
+		acct_info_clear(&a);
+		return;
+	}
+	switch (op) {
+	case OP_QUOTA:
+		a.quota = quota;
+		what = quota < 0 ? g_strdup("has no quota now") :
+		    g_strdup_printf("has a quota of %" G_GINT64_FORMAT
+		    " bytes now", (gint64)quota);
+		break;
+	case OP_DISABLE:
+		a.status = ACCT_DISABLED;
+		what = g_strdup("disabled");
+		break;
+	case OP_ENABLE:
+		a.status = ACCT_ACTIVE;
+		what = g_strdup("enabled");
+		break;
+	default:
+		a.status = ACCT_TERMINATED;
+		what = g_strdup("terminated");
+		break;
+	}
+	manage_store(m, call, &a, what);
+	acct_info_clear(&a);
+}
+
+#define MANAGE_OP(fn, op) \
+	static void \
+	fn(rpc_incall *call, rpc_mp *args, void *data) \
+	{ \
+		acct_mgr *m = grid_owner_get(data, call); \
+		if (m != NULL) \
+			manage_op(call, args, m, op); \
+	}
+MANAGE_OP(manage_get, OP_GET)
+MANAGE_OP(manage_set_quota, OP_QUOTA)
+MANAGE_OP(manage_disable, OP_DISABLE)
+MANAGE_OP(manage_enable, OP_ENABLE)
+MANAGE_OP(manage_terminate, OP_TERMINATE)
+
+/* A usage() or list_usage() call waiting for its batch. */
+struct usage_req {
+	rpc_incall	*call;
+	GPtrArray	*accounts;	/* acct_info *, those asked */
+	gboolean	 one;		/* usage(num) rather than list_usage */
+};
+
+static void
+usage_done(struct batch *b, void *arg)
+{
+	struct usage_req *u = arg;
+	rpc_pack *p = rpc_pack_new();
+	guint64 shares = 0, bytes = 0;
+	guint i, n = 0;
+
+	if (u->one) {
+		n = batch_total(b, 0, &shares, &bytes);
+		rpc_pack_map(p, 5);
+		rpc_pack_str(p, "total");
+		rpc_pack_uint(p, bytes);
+		rpc_pack_str(p, "shares");
+		rpc_pack_uint(p, shares);
+		rpc_pack_str(p, "per_server");
+		pack_per_server(p, b, 0);
+	} else {
+		rpc_pack_map(p, 4);
+		rpc_pack_str(p, "accounts");
+		rpc_pack_array(p, u->accounts->len);
+		for (i = 0; i < u->accounts->len; i++) {
+			n = batch_total(b, i, &shares, &bytes);
+			pack_account(p, g_ptr_array_index(u->accounts, i), 2);
+			rpc_pack_str(p, "usage");
+			rpc_pack_uint(p, bytes);
+			rpc_pack_str(p, "shares");
+			rpc_pack_uint(p, shares);
+		}
+		n = batch_total(b, 0, &shares, &bytes);
+		rpc_pack_str(p, "per_server");
+		pack_per_server(p, b, -1);
+	}
+	rpc_pack_str(p, "servers_counted");
+	rpc_pack_uint(p, n);
+	rpc_pack_str(p, "servers_registered");
+	rpc_pack_uint(p, b->srvs->len);
+	rpc_incall_return(u->call, p);
+	g_ptr_array_unref(u->accounts);
+	g_free(u);
+}
+
+static void
+usage_start(acct_mgr *m, rpc_incall *call, GPtrArray *accounts,
+    gboolean one)
+{
+	struct usage_req *u = g_new0(struct usage_req, 1);
+	guint32 nums[ACCT_USAGES_MAX];
+	guint i;
+
+	u->call = call;
+	u->accounts = accounts;
+	u->one = one;
+	for (i = 0; i < accounts->len; i++)
+		nums[i] = ((acct_info *)g_ptr_array_index(accounts, i))->num;
+	batch_start(m, nums, accounts->len, usages_read, usage_done, u);
+}
+
+static void
+manage_usage(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_mgr *m = grid_owner_get(data, call);
+	GPtrArray *one;
+	acct_info *a;
+	uint64_t num = 0;
+
+	if (m == NULL)
+		return;
+	if (rpc_mp_uint(args, ACCT_NUM_MAX, &num) != 0 || num < 1) {
+		rpc_incall_fail(call, "violation", "expected (num)");
+		return;
+	}
+	a = g_new0(acct_info, 1);
+	if (!manage_account(m, call, (guint32)num, a)) {
+		acct_info_free(a);
+		return;
+	}
+	one = g_ptr_array_new_with_free_func((GDestroyNotify)acct_info_free);
+	g_ptr_array_add(one, a);
+	usage_start(m, call, one, TRUE);
+}
+
+static void
+manage_list_usage(rpc_incall *call, rpc_mp *args, void *data)
+{
+	acct_mgr *m = grid_owner_get(data, call);
+	GPtrArray *list;
+
+	if (m != NULL &&
+	    (list = manage_page(m, call, args, ACCT_USAGES_MAX)) != NULL)
+		usage_start(m, call, list, FALSE);
 }
 
 static const rpc_schema list_args[] = {
 	RPC_S_INT(0, G_MAXINT64), RPC_S_INT(0, ACCT_LIST_MAX),
 };
-static const rpc_schema set_account_args[] = {
-	RPC_S_INT(1, ACCT_NUM_MAX), RPC_S_STR(15),
-	{ RPC_T_INT, true, 0, G_MAXINT64, NULL },
+static const rpc_schema list_usage_args[] = {
+	RPC_S_INT(0, G_MAXINT64), RPC_S_INT(0, ACCT_USAGES_MAX),
+};
+static const rpc_schema num_args[] = { RPC_S_INT(1, ACCT_NUM_MAX) };
+static const rpc_schema set_quota_args[] = {
+	RPC_S_INT(1, ACCT_NUM_MAX), { RPC_T_INT, true, 0, G_MAXINT64, NULL },
 };
 
 static const rpc_method manage_methods[] = {
 	{ "list", manage_list, list_args, 2, NULL },
-	{ "set_account", manage_set_account, set_account_args, 3,
-	    &nil_result },
+	{ "get", manage_get, num_args, 1, NULL },
+	{ "set_quota", manage_set_quota, set_quota_args, 2, NULL },
+	{ "disable", manage_disable, num_args, 1, NULL },
+	{ "enable", manage_enable, num_args, 1, NULL },
+	{ "terminate", manage_terminate, num_args, 1, NULL },
+	{ "usage", manage_usage, num_args, 1, NULL },
+	{ "list_usage", manage_list_usage, list_usage_args, 2, NULL },
 };
 
 static const rpc_iface manage_iface = {
@@ -834,18 +1181,19 @@ desk_register(rpc_incall *call, rpc_mp *args, void *data)
 	    r->key + 7);
 	rpc_incall_return(call, NULL);
 	/* What the server must enforce: every restricted account, at
-	 * every registration (it may have missed changes while away). */
+	 * every registration (it may have missed changes while away); and
+	 * if the server is new, every server's share of each quota
+	 * changes. */
 	{
-		g_autoptr(GPtrArray) rs = g_ptr_array_new_with_free_func(
-		    (GDestroyNotify)acct_info_free);
-		guint i;
+		g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(
+		    (GDestroyNotify)acct_server_free);
 
-		(void)acct_db_list_set(m->db, rs, NULL);
-		for (i = 0; i < rs->len; i++) {
-			const acct_info *ai = g_ptr_array_index(rs, i);
-
-			push_account(r->facet, ai->num, ai->status,
-			    ai->quota);
+		(void)acct_db_servers(m->db, all, NULL);
+		if (all->len != m->n_known) {
+			m->n_known = all->len;
+			push_all(m, NULL);
+		} else {
+			push_all(m, r->facet);
 		}
 	}
 	/* A server that (re)connects may be new to the accounts' lists
@@ -886,6 +1234,7 @@ acct_mgr_new(rpc_tub *tub, const char *db_path, const char *private_dir,
 	m->regs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 	    reg_free);
 	m->subs = g_ptr_array_new_with_free_func(sub_free);
+	m->cache = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	m->life = g_new0(struct life, 1);
 	m->life->m = m;
 	m->life->refs = 1;
@@ -907,6 +1256,13 @@ acct_mgr_new(rpc_tub *tub, const char *db_path, const char *private_dir,
 			m->names[i] = g_strdup(rpc_furl_swissnum(f));
 		rpc_furl_free(f);
 		sodium_memzero(furl, strlen(furl));
+	}
+	{
+		g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(
+		    (GDestroyNotify)acct_server_free);
+
+		(void)acct_db_servers(m->db, all, NULL);
+		m->n_known = all->len;
 	}
 	rpc_tub_add_lookup_handler(tub, acct_lookup, m);
 	return m;
@@ -933,6 +1289,7 @@ acct_mgr_free(acct_mgr *m)
 	ev_timer_stop(rpc_tub_loop(m->tub), &m->notify);
 	g_ptr_array_unref(m->subs);
 	g_hash_table_unref(m->regs);
+	g_hash_table_unref(m->cache);
 	acct_db_free(m->db);
 	sodium_memzero(m->key, sizeof(m->key));
 	/* Account objects that peers still hold refuse calls from now on;
@@ -949,8 +1306,125 @@ acct_mgr_n_account_objs(const acct_mgr *m)
 	return m->n_objs;
 }
 
+/* ---- the welcome page's accounts ----
+ *
+ * The page is built synchronously (node/web.h), so the usage it shows
+ * comes from a cache: a view of a page whose figures are missing or
+ * older than ACCT_USAGE_CACHE_TTL starts one get_usages() batch for that
+ * page's accounts (one call per server) and shows what the cache has;
+ * the next view shows the new figures.  At most ACCT_PAGE_REFRESHES
+ * batches run at once, and the cache keeps at most ACCT_USAGE_CACHE_MAX
+ * accounts (it is emptied when full), so no request costs more than one
+ * page's work. */
+
+#define ACCT_PAGE_REFRESHES	4
+
+struct cached {
+	guint64		 shares, bytes;
+	guint		 counted, registered;
+	gint64		 at_us;
+};
+
+struct refresh {
+	struct life	*life;
+};
+
+static void
+refresh_done(struct batch *b, void *arg)
+{
+	struct refresh *rf = arg;
+	acct_mgr *m = rf->life->m;
+	guint i;
+
+	if (m != NULL) {
+		m->n_refreshing--;
+		if (g_hash_table_size(m->cache) + b->n > ACCT_USAGE_CACHE_MAX)
+			g_hash_table_remove_all(m->cache);
+		for (i = 0; i < b->n; i++) {
+			struct cached *c = g_new0(struct cached, 1);
+
+			c->counted = batch_total(b, i, &c->shares, &c->bytes);
+			c->registered = b->srvs->len;
+			c->at_us = g_get_real_time();
+			g_hash_table_replace(m->cache,
+			    GUINT_TO_POINTER(b->nums[i]), c);
+		}
+	}
+	life_unref(rf->life);
+	g_free(rf);
+}
+
+/* One row of the accounts table; whether its figures need counting. */
+static gboolean
+page_row(acct_mgr *m, const acct_info *a, json_t *rows)
+{
+	const struct cached *c = g_hash_table_lookup(m->cache,
+	    GUINT_TO_POINTER(a->num));
+	json_t *o = json_object();
+
+	json_object_set_new(o, "num", json_integer(a->num));
+	node_status_set_str(o, "name", a->name);
+	node_status_set_str(o, "status", acct_status_name(a->status));
+	json_object_set_new(o, "quota", a->quota < 0 ? json_null() :
+	    json_integer(a->quota));
+	json_object_set_new(o, "usage", c != NULL ?
+	    json_integer((json_int_t)c->bytes) : json_null());
+	json_object_set_new(o, "shares", c != NULL ?
+	    json_integer((json_int_t)c->shares) : json_null());
+	node_status_set_str(o, "counted", c == NULL ? NULL :
+	    c->counted == c->registered ? "all servers" :
+	    "some servers did not answer");
+	json_object_set_new(o, "created", json_integer(a->created));
+	json_array_append_new(rows, o);
+	return c == NULL || g_get_real_time() - c->at_us >
+	    (gint64)(ACCT_USAGE_CACHE_TTL * G_USEC_PER_SEC);
+}
+
+/* "accounts_page" and "account_list" for page 'page' (from 1). */
+static void
+status_page(acct_mgr *m, json_t *st, guint page)
+{
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)acct_info_free);
+	guint64 total = acct_db_count(m->db);
+	guint64 pages = MAX((total + ACCT_PAGE_SIZE - 1) / ACCT_PAGE_SIZE, 1);
+	json_t *rows = json_array(), *pg = json_object();
+	guint32 nums[ACCT_PAGE_SIZE];
+	gboolean stale = FALSE;
+	guint i;
+
+	page = MAX(page, 1);
+	(void)acct_db_list(m->db, (guint64)(page - 1) * ACCT_PAGE_SIZE,
+	    ACCT_PAGE_SIZE, list, NULL);
+	for (i = 0; i < list->len; i++) {
+		const acct_info *a = g_ptr_array_index(list, i);
+
+		nums[i] = a->num;
+		stale |= page_row(m, a, rows);
+	}
+	if (stale && m->n_refreshing < ACCT_PAGE_REFRESHES) {
+		struct refresh *rf = g_new0(struct refresh, 1);
+
+		rf->life = m->life;
+		m->life->refs++;
+		m->n_refreshing++;
+		batch_start(m, nums, list->len, usages_read, refresh_done, rf);
+	}
+	json_object_set_new(pg, "page", json_integer(page));
+	json_object_set_new(pg, "pages",
+	    json_integer((json_int_t)MIN(pages, G_MAXINT64)));
+	json_object_set_new(pg, "previous", page > 1 ?
+	    json_integer(MIN(page - 1, pages)) : json_null());
+	json_object_set_new(pg, "next", page < pages ?
+	    json_integer(page + 1) : json_null());
+	node_status_set_str(pg, "usage", stale ? "being counted: reload "
+	    "for new figures" : "counted in the last 30 s");
+	json_object_set_new(st, "accounts_page", pg);
+	json_object_set_new(st, "account_list", rows);
+}
+
 void
-acct_mgr_status(acct_mgr *m, json_t *st)
+acct_mgr_status(acct_mgr *m, json_t *st, guint page)
 {
 	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)acct_server_free);
@@ -978,4 +1452,5 @@ acct_mgr_status(acct_mgr *m, json_t *st)
 		json_array_append_new(servers, o);
 	}
 	json_object_set_new(st, "servers", servers);
+	status_page(m, st, page);
 }

@@ -7,11 +7,25 @@
  * same on every start):
  *
  *   new-account.create_account(name: str) -> str (an account FURL)
- *   manage-accounts.list(offset: int, limit: int) -> [{num, name, status,
- *       quota, created}...]
- *   manage-accounts.set_account(num: int, status: str, quota: int|nil)
- *       -> nil; every connected server is told (and every server that
- *       registers later)
+ *   manage-accounts.list(offset: int, limit: int <= 1000) -> [{num, name,
+ *       status, quota, created}...] by number
+ *   manage-accounts.get(num: int) -> {num, name, status, quota, created}
+ *   manage-accounts.set_quota(num: int, bytes: int|nil) -> the account
+ *       as get() answers it; every connected server is told its share,
+ *       ceil(bytes / N) for the N servers the manager knows
+ *   manage-accounts.disable(num), enable(num) -> the account: servers
+ *       refuse (or take again) its new allocations
+ *   manage-accounts.terminate(num) -> the account: final; its FURL stops
+ *       resolving at once and every server cancels its leases
+ *   manage-accounts.usage(num: int) -> {total, shares, per_server:
+ *       [{key, nickname, shares, bytes} or {key, nickname, error}...],
+ *       servers_counted, servers_registered}
+ *   manage-accounts.list_usage(offset: int, limit: int <= 100) ->
+ *       {accounts: [{num, name, status, quota, created, usage,
+ *       shares}...], per_server: [{key, nickname} or {key, nickname,
+ *       error}...], servers_counted, servers_registered}
+ *   Errors: acct.NotFound (no such account), acct.Terminated (a change
+ *   of a terminated account), violation (arguments).
  *   serverdesk.register(facet: ref, announcement: [msg, sig, key]) -> nil
  *
  * Account objects, minted by a name-lookup handler for each valid
@@ -53,6 +67,15 @@ typedef struct acct_mgr acct_mgr;
 #define ACCT_USAGE_MAX		((guint64)1 << 50)
 /* Seconds the manager waits for a server's pss_furl() answer. */
 #define ACCT_PSS_TIMEOUT	10.0
+/* Accounts per get_usages() call to a server (and per list_usage()). */
+#define ACCT_USAGES_MAX		100
+/* Accounts per page of the welcome page's table. */
+#define ACCT_PAGE_SIZE		50
+/* Seconds a page's usage figures are shown before a view of the page
+ * asks the servers again. */
+#define ACCT_USAGE_CACHE_TTL	30.0
+/* Accounts whose figures the welcome page's cache keeps at most. */
+#define ACCT_USAGE_CACHE_MAX	10000
 
 /* Serve on 'tub' (borrowed; free the manager just before the tub, with no
  * loop pass between: the tub keeps the lookup handler).  'db_path' is the
@@ -65,8 +88,11 @@ void acct_mgr_free(acct_mgr *m);			/* NULL is a no-op */
 /* The FURL of account 'num' (caller g_free()s; a capability). */
 char *acct_mgr_account_furl(acct_mgr *m, guint32 num);
 
-/* Add the AM's status members (doc/status.md) to 'st'. */
-void acct_mgr_status(acct_mgr *m, json_t *st);
+/* Add the AM's status members (doc/status.md) to 'st', with page
+ * 'page' (from 1; 0 is 1) of the accounts and the usage its cache has
+ * of them (a view of a page with missing or old figures starts counting
+ * them, for the next view). */
+void acct_mgr_status(acct_mgr *m, json_t *st, guint page);
 
 /* For tests: the number of account objects alive now. */
 guint acct_mgr_n_account_objs(const acct_mgr *m);

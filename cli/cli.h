@@ -29,7 +29,8 @@ int cli_cmd_create_node(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_create_client(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_create_account_manager(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_create_account(cli_ctx *ctx, int argc, char **argv);
-int cli_cmd_manage_accounts(cli_ctx *ctx, int argc, char **argv);
+/* `tahoe admin accounts` (argv[0] is "accounts"). */
+int cli_cmd_admin_accounts(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_run(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_put(cli_ctx *ctx, int argc, char **argv);

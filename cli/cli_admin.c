@@ -24,9 +24,12 @@
 	"usage: tahoe [-d NODEDIR] admin add-grid-manager-cert " \
 	"--filename FILE|- --name NAME\n" \
 	"       tahoe [-d NODEDIR] admin remove-grid-manager-cert NAME\n" \
+	"       tahoe admin accounts (--manage-accounts-furl FURL | -d AMDIR) " \
+	"COMMAND ...\n" \
 	"Store a grid-manager certificate for this storage node as " \
 	"NODEDIR/NAME.cert\nand announce it (at once if the node runs), or " \
-	"stop announcing one.\n"
+	"stop announcing one; or manage an account manager's accounts\n" \
+	"(tahoe admin accounts --help).\n"
 
 #define ADDGM_USAGE \
 	"usage: tahoe [-d NODEDIR] add-grid-manager NAME PUBKEY\n" \
@@ -262,6 +265,8 @@ cli_cmd_admin(cli_ctx *ctx, int argc, char **argv)
 		return add_cert(ctx, argc - 1, argv + 1);
 	if (strcmp(argv[1], "remove-grid-manager-cert") == 0)
 		return remove_cert(ctx, argc - 1, argv + 1);
+	if (strcmp(argv[1], "accounts") == 0)
+		return cli_cmd_admin_accounts(ctx, argc - 1, argv + 1);
 	return cli_usage_error("admin", ADMIN_USAGE, "unknown command '%s'",
 	    argv[1]);
 }

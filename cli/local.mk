@@ -7,5 +7,6 @@ cli_tahoe_SOURCES = \
 	cli/cli_debug.c \
 	cli/cli_node.c \
 	cli/cli_files.c \
-	cli/cli_acct.c
+	cli/cli_acct.c \
+	cli/size.c cli/size.h
 cli_tahoe_LDADD = $(ACCT_LIBS) $(CURL_LIBS)

@@ -24,9 +24,11 @@
 	"  get                 download a file by its cap\n" \
 	"  grid-manager        create and run a grid manager (certificates)\n" \
 	"  admin               node administration (add-grid-manager-cert,\n" \
-	"                      remove-grid-manager-cert)\n" \
+	"                      remove-grid-manager-cert, accounts)\n" \
 	"  add-grid-manager    trust a grid manager for uploads (client)\n" \
 	"  remove-grid-manager stop trusting a grid manager (client)\n" \
+	"  create-account-manager make an account manager's node directory\n" \
+	"  create-account      ask an account manager for an account\n" \
 	"  debug               diagnostics (check-grid-manager-certs)\n" \
 	"Run 'tahoe COMMAND --help' for a command's options.\n"
 
@@ -139,7 +141,6 @@ static const struct {
 	{ "create-client", cli_cmd_create_client },
 	{ "create-account-manager", cli_cmd_create_account_manager },
 	{ "create-account", cli_cmd_create_account },
-	{ "manage-accounts", cli_cmd_manage_accounts },
 	{ "run", cli_cmd_run },
 	{ "status", cli_cmd_status },
 	{ "put", cli_cmd_put },

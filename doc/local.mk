@@ -6,7 +6,7 @@ dist_man1_MANS = doc/man/tahoe.1 doc/man/tahoe-grid-manager.1 \
 	doc/man/tahoe-run.1 doc/man/tahoe-status.1 \
 	doc/man/tahoe-put.1 doc/man/tahoe-get.1 \
 	doc/man/tahoe-create-account-manager.1 \
-	doc/man/tahoe-create-account.1 doc/man/tahoe-manage-accounts.1
+	doc/man/tahoe-create-account.1 doc/man/tahoe-admin-accounts.1
 dist_doc_DATA += doc/managed-grid.md
 dist_doc_DATA += doc/configuration.md doc/status.md
 dist_doc_DATA += doc/chk.md

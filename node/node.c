@@ -58,6 +58,7 @@ struct node {
 	char		*url_path;	/* node.url, once written */
 	node_status_layout *layout;	/* the sections, in order */
 	GArray		*fillers;	/* of struct filler, in order */
+	guint		 web_page;	/* while building a welcome page */
 	GArray		*reloaders;	/* of struct reloader, in order */
 	ev_signal	 sigint, sigterm;
 	gint64		 started_us;
@@ -325,9 +326,21 @@ node_clear_status_sections(node *n)
 }
 
 static json_t *
-web_status(void *arg)
+web_status(guint page, void *arg)
 {
-	return node_status(arg);
+	node *n = arg;
+	json_t *doc;
+
+	n->web_page = page;
+	doc = node_status(n);
+	n->web_page = 0;
+	return doc;
+}
+
+guint
+node_status_page(const node *n)
+{
+	return n->web_page;
 }
 
 /* ---- start ---- */

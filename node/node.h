@@ -57,6 +57,9 @@ char *node_reload(node *n, GError **error);
 
 /* A new status document (caller json_decref()s). */
 json_t *node_status(node *n);
+/* While a status filler runs for the welcome page: the page asked for
+ * (?page=N, 1 to NODE_STATUS_PAGE_MAX); 0 otherwise (page 1 then). */
+guint node_status_page(const node *n);
 
 /* Run the loop until SIGINT or SIGTERM; then call 'stop' (grid services
  * let go of the tub here) and return 0. */

@@ -292,6 +292,17 @@ html_text(GString *out, const char *s)
 static void
 html_value(GString *out, json_t *n, const node_status_field *f)
 {
+	/* Only a number in range becomes a link: nothing from the
+	 * document reaches the attribute but its digits. */
+	if (f != NULL && (f->flags & NODE_FIELD_PAGE) != 0 &&
+	    json_is_integer(n) && json_integer_value(n) >= 1 &&
+	    json_integer_value(n) <= NODE_STATUS_PAGE_MAX) {
+		g_string_append_printf(out, "<a href=\"?page=%" G_GINT64_FORMAT
+		    "\">%" G_GINT64_FORMAT "</a>",
+		    (gint64)json_integer_value(n),
+		    (gint64)json_integer_value(n));
+		return;
+	}
 	put_value(out, n, f != NULL && (f->flags & NODE_FIELD_TIME) != 0,
 	    HTML_DASH, html_text);
 }

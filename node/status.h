@@ -29,7 +29,12 @@ typedef enum {
 	NODE_FIELD_ID = 1 << 2,		/* a long identifier, set in a fixed
 					 * font on the page */
 	NODE_FIELD_OPTIONAL = 1 << 3,	/* a fact shown only when present */
+	NODE_FIELD_PAGE = 1 << 4,	/* a page number N of the welcome
+					 * page, a link to "?page=N" there */
 } node_field_flags;
+
+/* Pages the welcome page may be asked for (?page=1 to this). */
+#define NODE_STATUS_PAGE_MAX	1000000
 
 /* One member of a section and how to show it. */
 typedef struct node_status_field {

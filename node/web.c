@@ -668,6 +668,31 @@ is_route_req(const node_web *w, void *p)
  * the end: an answer before then makes MHD close the connection, and
  * while a body arrives it cannot take one at all.  Other methods are
  * refused at once, closing the connection instead of reading a body. */
+/* ?page=N: 1 to NODE_STATUS_PAGE_MAX into *page (0 without one); FALSE
+ * for anything else. */
+static gboolean
+page_arg(struct MHD_Connection *conn, guint *page)
+{
+	const char *v = NULL;
+	size_t len = 0;
+	guint64 n = 0;
+	char buf[16];
+
+	if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, "page",
+	    4, &v, &len) != MHD_YES)
+		return TRUE;
+	if (v == NULL || len == 0 || len >= sizeof(buf) || v[0] == '+' ||
+	    v[0] == '-')
+		return FALSE;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	if (strlen(buf) != len || !g_ascii_string_to_unsigned(buf, 10, 1,
+	    NODE_STATUS_PAGE_MAX, &n, NULL))
+		return FALSE;
+	*page = (guint)n;
+	return TRUE;
+}
+
 static enum MHD_Result
 web_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -678,6 +703,7 @@ web_access(void *cls, struct MHD_Connection *conn, const char *url,
 	const char *t = NULL;
 	size_t tlen = 0;
 	gboolean want_json;
+	guint page = 0;
 	char *body;
 	size_t len;
 
@@ -719,7 +745,10 @@ web_access(void *cls, struct MHD_Connection *conn, const char *url,
 	    memcmp(t, "json", tlen) != 0))
 		return respond_text(conn, MHD_HTTP_BAD_REQUEST,
 		    "Bad request: the only t= is t=json.\n");
-	doc = w->fn(w->arg);
+	if (!page_arg(conn, &page))
+		return respond_text(conn, MHD_HTTP_BAD_REQUEST,
+		    "Bad request: page= is a number from 1.\n");
+	doc = w->fn(page, w->arg);
 	if (doc == NULL)
 		return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "The node's status is not available.\n");

@@ -2,7 +2,8 @@
  * driven by the node's libev loop, no threads.
  *
  * GET / answers an HTML page built from the node's status document; GET
- * /?t=json answers the same document as JSON.  The document comes from a
+ * /?t=json answers the same document as JSON; ?page=N asks for page N of
+ * what a service shows in pages.  The document comes from a
  * callback each time a page is asked for.  See doc/configuration.md
  * (web.port) and doc/status.md (the document). */
 #ifndef NODE_WEB_H
@@ -18,8 +19,10 @@
 typedef struct node_web node_web;
 
 /* Return the status document (a new JSON object; the web server frees
- * it).  Called on the loop, once per request. */
-typedef json_t *node_web_status_fn(void *arg);
+ * it) for page 'page' of the welcome page (?page=N, 1 to
+ * NODE_STATUS_PAGE_MAX; 0 when not asked).  Called on the loop, once per
+ * request. */
+typedef json_t *node_web_status_fn(guint page, void *arg);
 
 /* Serve on 'loop' (borrowed; outlives the server) at 'port_spec', in the
  * forms tahoe.cfg's [node] web.port accepts: "tcp:PORT",

@@ -58,10 +58,16 @@ grid_unit_tests = \
 acct_unit_tests = \
 	tests/unit/test_acct_mac \
 	tests/unit/test_acct_mgr
+cli_unit_tests = \
+	tests/unit/test_cli_size
 check_PROGRAMS += $(rpc_unit_tests) $(node_unit_tests) $(grid_unit_tests) \
-	$(acct_unit_tests)
+	$(acct_unit_tests) $(cli_unit_tests)
 TESTS += $(rpc_unit_tests) $(node_unit_tests) $(grid_unit_tests) \
-	$(acct_unit_tests)
+	$(acct_unit_tests) $(cli_unit_tests)
+# cli/ has no library: its unit tests build the module they test.
+tests_unit_test_cli_size_SOURCES = tests/unit/test_cli_size.c cli/size.c \
+	cli/size.h
+tests_unit_test_cli_size_LDADD = $(GLIB_LIBS) $(CMOCKA_LIBS)
 ACCT_TEST_LDADD = tests/unit/libtubtest.a $(ACCT_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_acct_mac_LDADD = $(ACCT_TEST_LDADD)
 tests_unit_test_acct_mgr_LDADD = $(ACCT_TEST_LDADD)
@@ -114,6 +120,7 @@ TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness
 	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
 	tests/integration/test_welcome_browser.sh \
 	tests/integration/test_accounts.sh \
+	tests/integration/test_accounts_browser.sh \
 	tests/integration/test_attack_bench.sh \
 	tests/integration/test_node_gifts.sh
 check_PROGRAMS += tests/integration/test_rpc_liveness \
@@ -122,6 +129,7 @@ EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
 	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
 	tests/integration/test_welcome_browser.sh tests/demo.sh \
+	tests/integration/test_accounts_browser.sh tests/integration/tables.py \
 	tests/integration/test_accounts.sh tests/demo_accounts.sh \
 	tests/integration/test_attack_bench.sh \
 	tests/integration/test_node_gifts.sh

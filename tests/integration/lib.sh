@@ -86,3 +86,19 @@ wait_exit() {
 	done
 	wait "$1"
 }
+
+# need_chromium: set CHROMIUM, or skip the test (77) without one.
+need_chromium() {
+	CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+	[ -n "$CHROMIUM" ] || { echo "SKIP: no chromium"; exit 77; }
+}
+
+# dom URL OUT: the DOM headless Chromium built for URL, within 60 s.
+dom() {
+	_lib_profile=$(mktemp -d "$T/chromium.XXXXXX")
+	timeout -k 5 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
+	    --disable-background-networking --disable-component-update \
+	    --disable-sync --no-first-run --user-data-dir="$_lib_profile" \
+	    --dump-dom "$1" >"$2" 2>"$2.err" ||
+	    fail "chromium: $(tail -3 "$2.err")"
+}

@@ -10,8 +10,7 @@
 TAHOE=$BUILD/cli/tahoe
 PY=${PYTHON3:-python3}
 [ -x "$TAHOE" ] || fail "missing $TAHOE"
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$CHROMIUM" ] || { echo "SKIP: no chromium"; exit 77; }
+need_chromium
 cd "$T" || exit 1
 LOOP=tcp:0:interface=127.0.0.1
 
@@ -19,15 +18,6 @@ t() {
 	lim=$1
 	shift
 	timeout -k 5 "$lim" "$@"
-}
-
-# dom URL OUT: the DOM Chromium built for URL.
-dom() {
-	profile=$(mktemp -d "$T/chromium.XXXXXX")
-	t 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
-	    --disable-background-networking --disable-component-update \
-	    --disable-sync --no-first-run --user-data-dir="$profile" \
-	    --dump-dom "$1" >"$2" 2>"$2.err" || fail "chromium: $(tail -3 "$2.err")"
 }
 
 t 20 "$TAHOE" create-introducer --listen=tcp --port=$LOOP intro >/dev/null ||
@@ -64,59 +54,7 @@ until t 20 "$TAHOE" -d alice status --json 2>/dev/null | grep -q '"certified_by"
 done
 
 dom "$(cat alice/node.url)" alice.html
-# Read the tables as the browser built them: under each <h2>, the header
-# cells and the rows of cells, and check every row has a cell per column.
-cat >tables.py <<'PYEOF'
-import sys
-from html.parser import HTMLParser
-
-class Tables(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.sections, self.cur, self.text, self.cell = {}, None, "", None
-        self.title, self.row = None, []
-    def handle_starttag(self, tag, attrs):
-        if tag == "h2":
-            self.text = ""
-            self.title = True
-        elif tag == "table" and self.cur is not None:
-            self.cur.append({"head": [], "rows": []})
-        elif tag == "tr":
-            self.row = []
-        elif tag in ("th", "td"):
-            self.cell = ""
-    def handle_endtag(self, tag):
-        if tag == "h2":
-            self.cur = self.sections.setdefault(self.text.strip(), [])
-            self.title = None
-        elif tag in ("th", "td") and self.cell is not None:
-            self.row.append((tag, self.cell.strip()))
-            self.cell = None
-        elif tag == "tr" and self.cur:
-            tab = self.cur[-1]
-            if all(k == "th" for k, _ in self.row) and not tab["head"]:
-                tab["head"] = [v for _, v in self.row]
-            else:
-                tab["rows"].append([v for _, v in self.row])
-    def handle_data(self, d):
-        if self.title:
-            self.text += d
-        if self.cell is not None:
-            self.cell += d
-
-def tables(path):
-    p = Tables()
-    p.feed(open(path).read())
-    out = {}
-    for title, ts in p.sections.items():
-        t = ts[0]
-        if not t["head"]:
-            continue        # facts: a label and a value per row
-        for r in t["rows"]:
-            assert len(r) == len(t["head"]), (title, t["head"], r)
-        out[title] = [dict(zip(t["head"], r)) for r in t["rows"]]
-    return out
-PYEOF
+cp "$TOP_SRCDIR/tests/integration/tables.py" tables.py
 "$PY" - alice.html "$GM" <<'PYEOF' || fail "alice's page as rendered: $(cat alice.html)"
 import sys
 sys.path.insert(0, ".")

@@ -771,36 +771,72 @@ test_two_managers(void **state)
 		assert_int_equal(sh, 1);
 		assert_int_equal(uc, ua);
 	}
+	/* Asking the usage of an account that never stored anything gives
+	 * it no owner number (7 below gets the next one). */
+	{
+		g_autofree char *d = create_account_at(f, na2, "dave", NULL);
+		guint64 sh = 1, sv = 0;
+
+		assert_int_equal(usage_of(f, d, &sh, &sv), 0);
+		assert_int_equal(sh, 0);
+		assert_int_equal(sv, 1);
+	}
 	assert_int_equal(acct_desk_owner(f->s[0].desk2, 1),
 	    ACCT_DESK_OWNER_BASE + 1);
 	assert_int_equal(acct_desk_owner(f->s[0].desk2, 7),
 	    ACCT_DESK_OWNER_BASE + 2);
 }
 
-/* manage-accounts.set_account(num, status, quota). */
-static void
-set_account(struct fx *f, guint32 num, const char *status, gint64 quota)
+/* manage-accounts.METHOD(num[, quota]) (quota < -1: none given, -1:
+ * nil): the remote error type, or NULL; *ans (if given) keeps the
+ * answer. */
+static char *
+manage(struct fx *f, const char *method, guint32 num, gint64 quota,
+    tt_answer *ans)
 {
 	g_autoptr(GError) e = NULL;
 	rpc_ref *ref = tt_get_ref(f->cl, f->manage_furl, &e);
 	rpc_pack *p = rpc_pack_new();
+	char *type = NULL;
 	tt_answer a;
 
 	assert_non_null(ref);
-	rpc_pack_array(p, 3);
+	rpc_pack_array(p, quota < -1 ? 1 : 2);
 	rpc_pack_uint(p, num);
-	rpc_pack_str(p, status);
-	if (quota < 0)
+	if (quota == -1)
 		rpc_pack_nil(p);
-	else
+	else if (quota >= 0)
 		rpc_pack_int(p, quota);
 	tt_answer_init(&a);
-	assert_true(tt_call(f->loop, ref, "set_account", p, &a));
-	assert_null(a.err);
-	tt_answer_clear(&a);
+	assert_true(tt_call(f->loop, ref, method, p, &a));
+	if (a.err != NULL)
+		type = g_strdup(rpc_remote_error_type(a.err));
+	if (ans != NULL)
+		*ans = a;
+	else
+		tt_answer_clear(&a);
 	rpc_ref_unref(ref);
 	/* The servers are told one-way: let it arrive. */
 	tt_run_for(f->loop, 0.2);
+	return type;
+}
+
+/* Status and quota of account 'num' through the manage-accounts
+ * methods that set them. */
+static void
+set_account(struct fx *f, guint32 num, const char *status, gint64 quota)
+{
+	g_autofree char *t1 = NULL, *t2 = NULL;
+
+	if (strcmp(status, "active") == 0) {
+		t1 = manage(f, "enable", num, -2, NULL);
+		t2 = manage(f, "set_quota", num, quota, NULL);
+	} else {
+		t1 = manage(f, strcmp(status, "disabled") == 0 ? "disable" :
+		    "terminate", num, -2, NULL);
+	}
+	assert_null(t1);
+	assert_null(t2);
 }
 
 /* What the manager sets reaches the servers, which enforce it: a quota
@@ -880,6 +916,206 @@ test_quota_and_status_enforced(void **state)
 	}
 }
 
+/* The quota server 'i' was told for account 'num' (-1: none). */
+static gint64
+server_quota_of(struct fx *f, int i, guint32 num)
+{
+	g_autofree char *path = g_build_filename(f->s[i].dir,
+	    "pss-accounts.sqlite", NULL);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	gint64 quota = -2;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT quota FROM accounts "
+	    "WHERE num = ?", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_int64(q, 1, num);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		quota = sqlite3_column_type(q, 0) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return quota;
+}
+
+static guint64
+map_uint(const msgpack_object *m, const char *key)
+{
+	const msgpack_object *v = rpc_mp_map_get(m, key);
+
+	assert_non_null(v);
+	assert_int_equal(v->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+	return v->via.u64;
+}
+
+/* get, set_quota, disable, enable, terminate: unknown accounts are
+ * acct.NotFound, a terminated one is final; a quota is split over the
+ * servers the manager knows, and split again when a new one registers. */
+static void
+test_manage_methods(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *a = create_account(f, "alice", NULL);
+	g_autofree char *b = create_account(f, "bob", NULL);
+	char *t = NULL;
+	const msgpack_object *st;
+	tt_answer ans;
+
+	start_server(f, 0);
+	assert_true(wait_registered(f, 0));
+	assert_null(manage(f, "get", 1, -2, &ans));
+	assert_int_equal(map_uint(&ans.result.data, "num"), 1);
+	st = rpc_mp_map_get(&ans.result.data, "name");
+	assert_true(st != NULL && st->via.str.size == 5 &&
+	    memcmp(st->via.str.ptr, "alice", 5) == 0);
+	assert_int_equal(rpc_mp_map_get(&ans.result.data, "quota")->type,
+	    MSGPACK_OBJECT_NIL);
+	tt_answer_clear(&ans);
+	t = manage(f, "get", 9, -2, NULL);
+	assert_string_equal(t, "acct.NotFound");
+	g_free(t);
+	t = manage(f, "set_quota", 9, 5, NULL);
+	assert_string_equal(t, "acct.NotFound");
+	g_free(t);
+
+	/* 1001 bytes: one server enforces them all, two 501 each. */
+	assert_null(manage(f, "set_quota", 1, 1001, NULL));
+	assert_int_equal(server_quota_of(f, 0, 1), 1001);
+	start_server(f, 1);
+	assert_true(wait_registered(f, 1));
+	tt_run_for(f->loop, 0.2);
+	assert_int_equal(server_quota_of(f, 0, 1), 501);
+	assert_int_equal(server_quota_of(f, 1, 1), 501);
+	assert_null(manage(f, "set_quota", 1, -1, NULL));
+	assert_int_equal(server_quota_of(f, 1, 1), -1);
+
+	assert_null(manage(f, "disable", 2, -2, NULL));
+	assert_null(manage(f, "enable", 2, -2, &ans));
+	st = rpc_mp_map_get(&ans.result.data, "status");
+	assert_true(st != NULL && st->via.str.size == 6 &&
+	    memcmp(st->via.str.ptr, "active", 6) == 0);
+	tt_answer_clear(&ans);
+	assert_null(manage(f, "terminate", 2, -2, NULL));
+	assert_not_found(f, b);
+	t = manage(f, "enable", 2, -2, NULL);
+	assert_string_equal(t, "acct.Terminated");
+	g_free(t);
+	t = manage(f, "set_quota", 2, 10, NULL);
+	assert_string_equal(t, "acct.Terminated");
+	g_free(t);
+	t = manage(f, "disable", 2, -2, NULL);
+	assert_string_equal(t, "acct.Terminated");
+	g_free(t);
+	assert_null(manage(f, "terminate", 2, -2, NULL));	/* again */
+	t = manage(f, "set_account", 1, -2, NULL);
+	assert_string_equal(t, "no-such-method");
+	g_free(t);
+	RPC_UNUSED(a);
+}
+
+/* usage(num) names every registered server, with its figures or why it
+ * has none: a server that is away is not counted as zero. */
+static void
+test_usage_names_missing_servers(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *a = create_account(f, "alice", NULL);
+	g_autofree char *pa = NULL;
+	const msgpack_object *ps;
+	tt_answer ans;
+	guint n = 0, i, errors = 0;
+
+	start_server(f, 0);
+	start_server(f, 1);
+	assert_true(wait_registered(f, 0));
+	assert_true(wait_registered(f, 1));
+	pa = acct_desk_pss_furl(f->s[0].desk, 1);
+	store_share(f, pa, 0x21);
+	assert_null(manage(f, "usage", 1, -2, &ans));
+	assert_int_equal(map_uint(&ans.result.data, "servers_counted"), 2);
+	assert_int_equal(map_uint(&ans.result.data, "servers_registered"), 2);
+	assert_int_equal(map_uint(&ans.result.data, "shares"), 1);
+	assert_true(map_uint(&ans.result.data, "total") > 0);
+	tt_answer_clear(&ans);
+
+	/* Server 1 goes away. */
+	acct_desk_free(g_steal_pointer(&f->s[1].desk));
+	grid_ss_free(g_steal_pointer(&f->s[1].ss));
+	rpc_tub_free(g_steal_pointer(&f->s[1].tub));
+	tt_run_for(f->loop, 0.3);
+	assert_null(manage(f, "usage", 1, -2, &ans));
+	assert_int_equal(map_uint(&ans.result.data, "servers_counted"), 1);
+	assert_int_equal(map_uint(&ans.result.data, "servers_registered"), 2);
+	assert_int_equal(map_uint(&ans.result.data, "shares"), 1);
+	ps = rpc_mp_map_get(&ans.result.data, "per_server");
+	assert_non_null(ps);
+	assert_int_equal(ps->type, MSGPACK_OBJECT_ARRAY);
+	n = ps->via.array.size;
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++)
+		if (rpc_mp_map_get(&ps->via.array.ptr[i], "error") != NULL)
+			errors++;
+		else
+			assert_int_equal(map_uint(&ps->via.array.ptr[i],
+			    "shares"), 1);
+	assert_int_equal(errors, 1);
+	tt_answer_clear(&ans);
+
+	/* A page of accounts at once. */
+	assert_null(manage(f, "list_usage", 0, 100, &ans));
+	assert_int_equal(map_uint(&ans.result.data, "servers_counted"), 1);
+	ps = rpc_mp_map_get(&ans.result.data, "accounts");
+	assert_true(ps != NULL && ps->via.array.size == 1);
+	assert_int_equal(map_uint(&ps->via.array.ptr[0], "shares"), 1);
+	tt_answer_clear(&ans);
+	RPC_UNUSED(a);
+}
+
+/* The facet's get_usages() takes at most ACCT_USAGES_MAX account
+ * numbers, each 1 to ACCT_NUM_MAX, and answers them in order. */
+static void
+test_get_usages_bounded(void **state)
+{
+	struct fx *f = *state;
+	g_autoptr(GError) e = NULL;
+	g_autofree char *furl = NULL;
+	rpc_ref *ref;
+	guint i, k;
+
+	start_server(f, 0);
+	furl = rpc_tub_register(f->s[0].tub, acct_desk_facet(f->s[0].desk),
+	    NULL, NULL, &e);
+	assert_non_null(furl);
+	ref = tt_get_ref(f->cl, furl, &e);
+	assert_non_null(ref);
+	for (k = 0; k < 4; k++) {
+		static const guint counts[] = { 3, ACCT_USAGES_MAX,
+		    ACCT_USAGES_MAX + 1, 2 };
+		rpc_pack *p = rpc_pack_new();
+		tt_answer ans;
+
+		rpc_pack_array(p, 1);
+		rpc_pack_array(p, counts[k]);
+		for (i = 0; i < counts[k]; i++)
+			rpc_pack_uint(p, k == 3 && i == 1 ? 0 : 7 + i % 2);
+		tt_answer_init(&ans);
+		assert_true(tt_call(f->loop, ref, "get_usages", p, &ans));
+		if (k >= 2) {
+			assert_non_null(ans.err);
+		} else {
+			assert_null(ans.err);
+			assert_int_equal(ans.result.data.via.array.size,
+			    counts[k]);
+			assert_int_equal(ans.result.data.via.array.ptr[1]
+			    .via.array.ptr[0].via.u64, 8);
+		}
+		tt_answer_clear(&ans);
+	}
+	rpc_ref_unref(ref);
+	sodium_memzero(furl, strlen(furl));
+}
+
 /* A storage server of an account-managed grid registers no name on its
  * tub (no anonymous storage facet, nothing per account: its facets come
  * from the name-lookup handler, and the private facet travels as a
@@ -932,6 +1168,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_quota_and_status_enforced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manage_methods, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_usage_names_missing_servers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_usages_bounded,
+		    setup, teardown),
 	};
 
 	if (sodium_init() < 0)

@@ -92,6 +92,7 @@ typedef struct fixture {
 	node_status_layout *layout;
 	make_doc_fn	*make;	/* NULL: the callback answers NULL */
 	unsigned int	 calls;
+	guint		 page;	/* the last asked */
 } fixture;
 
 typedef struct reply {
@@ -133,11 +134,12 @@ make_usual(void)
 }
 
 static json_t *
-status_cb(void *arg)
+status_cb(guint page, void *arg)
 {
 	fixture *f = arg;
 
 	f->calls++;
+	f->page = page;
 	return f->make != NULL ? f->make() : NULL;
 }
 
@@ -675,6 +677,68 @@ test_unknown_t_is_400(void **state)
 	reply_clear(&r);
 }
 
+/* ?page=N reaches the status callback; anything but 1 to
+ * NODE_STATUS_PAGE_MAX in decimal is refused before it. */
+static void
+test_page_arg(void **state)
+{
+	fixture *f = *state;
+	static const char *const bad[] = {
+		REQ("GET /?page=0"), REQ("GET /?page="), REQ("GET /?page"),
+		REQ("GET /?page=-1"), REQ("GET /?page=+2"), REQ("GET /?page=x"),
+		REQ("GET /?page=1000001"), REQ("GET /?page=2%00"),
+		REQ("GET /?page=99999999999999999999"), REQ("GET /?page=0x10"),
+	};
+	reply r;
+	size_t i;
+
+	get1(f, REQ("GET /?t=json"), &r);
+	assert_int_equal(f->page, 0);
+	reply_clear(&r);
+	get1(f, REQ("GET /?page=3"), &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(f->page, 3);
+	reply_clear(&r);
+	get1(f, REQ("GET /?t=json&page=1000000"), &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(f->page, 1000000);
+	reply_clear(&r);
+	for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+		f->calls = 0;
+		get1(f, bad[i], &r);
+		if (r.status != 400 || f->calls != 0)
+			fail_msg("%s: %d", bad[i], r.status);
+		reply_clear(&r);
+	}
+}
+
+/* A page field is a link with the number only, and only in range. */
+static void
+test_page_field_links(void **state)
+{
+	static const node_status_field fields[] = {
+		{ "next", "Next page", NODE_FIELD_PAGE, 0 },
+		{ "bad", "Bad page", NODE_FIELD_PAGE, 0 },
+		{ "str", "Str page", NODE_FIELD_PAGE, 0 },
+	};
+	static const node_status_section sec = {
+		"Pages", "pages", FALSE, fields, G_N_ELEMENTS(fields), NULL,
+		NULL,
+	};
+	g_autoptr(node_status_layout) l = node_status_layout_new();
+	g_autoptr(json_t) doc = json_pack("{s:{s:i,s:i,s:s}}", "pages",
+	    "next", 2, "bad", 0, "str", "\"><script>");
+	g_autofree char *html = NULL;
+	size_t len = 0;
+
+	RPC_UNUSED(state);
+	node_status_layout_add(l, &sec);
+	html = node_status_html(doc, l, &len);
+	assert_non_null(strstr(html, "<a href=\"?page=2\">2</a>"));
+	assert_null(strstr(html, "?page=0"));
+	assert_null(strstr(html, "<script>"));
+}
+
 static void
 test_no_status_is_500(void **state)
 {
@@ -1021,6 +1085,8 @@ main(void)
 		T(test_unknown_path_is_404),
 		T(test_other_methods_are_405),
 		T(test_unknown_t_is_400),
+		T(test_page_arg),
+		cmocka_unit_test(test_page_field_links),
 		T(test_no_status_is_500),
 		T(test_get_with_body_is_400),
 		T(test_keepalive_serves_two_requests),
