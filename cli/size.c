@@ -4,68 +4,18 @@
  * it means to tahoe-lafs. */
 #include "config.h"
 
-#include <string.h>
-
 #include "cli/size.h"
+#include "node/cfg.h"
 
 gboolean
 cli_size_parse(const char *s, guint64 *bytes, GError **error)
 {
-	static const char units[] = "KMGTPE";
-	g_autofree char *cut = NULL, *shown = NULL;
-	const char *p = s, *u;
-	gboolean too_big = FALSE;
-	guint64 n = 0, mult = 1, base;
-	int power = 0, i;
+	g_autoptr(GError) e = NULL;
 
-	if (strlen(s) > CLI_SIZE_TEXT_MAX)
-		goto bad;
-	for (; g_ascii_isdigit(*p); p++) {
-		if (n > (G_MAXUINT64 - (guint64)(*p - '0')) / 10)
-			too_big = TRUE;
-		n = n * 10 + (guint64)(*p - '0');
-	}
-	if (p == s)
-		goto bad;
-	/* [KMGTPE]?I?B? in any case, as Tahoe's regular expression. */
-	if (*p != '\0' && (u = strchr(units, g_ascii_toupper(*p))) != NULL) {
-		power = (int)(u - units) + 1;
-		p++;
-	}
-	base = 1000;
-	if (g_ascii_toupper(*p) == 'I') {
-		base = 1024;
-		p++;
-	}
-	if (g_ascii_toupper(*p) == 'B')
-		p++;
-	if (*p != '\0') {
-		too_big = FALSE;
-		goto bad;
-	}
-	if (too_big)
-		goto bad;
-	for (i = 0; i < power; i++)
-		mult *= base;		/* at most 1024^6 = 2^60 */
-	if (n != 0 && mult > G_MAXUINT64 / n) {
-		too_big = TRUE;
-		goto bad;
-	}
-	*bytes = n * mult;
-	return TRUE;
-bad:
-	/* Quoted on one line, whatever it holds. */
-	cut = g_strndup(s, CLI_SIZE_TEXT_MAX);
-	shown = g_strescape(cut, NULL);
-	if (!too_big)
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		    "unparseable size '%s': expected digits and an optional "
-		    "unit (K, M, G, T, P, E; KiB... for powers of 1024; B)",
-		    shown);
-	else
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		    "size '%s' is too large (more than 2^64 - 1 bytes)",
-		    shown);
+	if (node_parse_size(s, bytes, &e))
+		return TRUE;
+	g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+	    e->message);
 	return FALSE;
 }
 

@@ -150,46 +150,71 @@ node_config_get_uint(node_config *cfg, const char *section, const char *key,
 }
 
 gboolean
-node_parse_size(const char *text, guint64 *out)
+node_parse_size(const char *text, guint64 *out, GError **error)
 {
 	/* Tahoe-LAFS's abbreviate.parse_abbreviated_size(): digits, then
 	 * in any case an optional K, M, G, T, P or E (powers of 1000), an
 	 * optional I (making them powers of 1024) and an optional B. */
-	static const char prefixes[] = "KMGTPE";
-	const char *p = text, *k;
-	guint64 v = 0, mult = 1;
-	int i, power = 0;
+	static const char units[] = "KMGTPE";
+	g_autofree char *cut = NULL, *shown = NULL;
+	const char *p = text, *u;
+	gboolean too_big = FALSE;
+	guint64 n = 0, mult = 1, base = 1000;
+	int power = 0, i;
 
-	*out = 0;
-	if (!g_ascii_isdigit(*p))
-		return FALSE;
+	if (strlen(text) > NODE_SIZE_TEXT_MAX)
+		goto bad;
 	for (; g_ascii_isdigit(*p); p++) {
-		if (v > (G_MAXUINT64 - 9) / 10)
-			return FALSE;
-		v = v * 10 + (guint64)(*p - '0');
+		if (n > (G_MAXUINT64 - (guint64)(*p - '0')) / 10)
+			too_big = TRUE;
+		n = n * 10 + (guint64)(*p - '0');
 	}
-	/* One liberty over Tahoe's grammar, kept from before: spaces before
-	 * the unit ("3 KiB"). */
-	while (*p == ' ')
-		p++;
-	if (*p != '\0' && (k = strchr(prefixes, g_ascii_toupper(*p))) != NULL) {
-		power = (int)(k - prefixes) + 1;
+	if (p == text)
+		goto bad;
+	/* One liberty over Tahoe's grammar, kept from before: spaces
+	 * before a unit ("3 KiB"), never at the end. */
+	if (*p == ' ') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			goto bad;
+	}
+	if (*p != '\0' && (u = strchr(units, g_ascii_toupper(*p))) != NULL) {
+		power = (int)(u - units) + 1;
 		p++;
 	}
 	if (g_ascii_toupper(*p) == 'I') {
+		base = 1024;
 		p++;
-		for (i = 0; i < power; i++)
-			mult *= 1024;
-	} else {
-		for (i = 0; i < power; i++)
-			mult *= 1000;
 	}
 	if (g_ascii_toupper(*p) == 'B')
 		p++;
-	if (*p != '\0' || v > G_MAXUINT64 / mult)
-		return FALSE;
-	*out = v * mult;
+	if (*p != '\0') {
+		too_big = FALSE;
+		goto bad;
+	}
+	if (too_big)
+		goto bad;
+	for (i = 0; i < power; i++)
+		mult *= base;		/* at most 1024^6 = 2^60 */
+	if (n != 0 && mult > G_MAXUINT64 / n) {
+		too_big = TRUE;
+		goto bad;
+	}
+	*out = n * mult;
 	return TRUE;
+bad:
+	/* Quoted on one line, whatever it holds. */
+	cut = g_strndup(text, NODE_SIZE_TEXT_MAX);
+	shown = g_strescape(cut, NULL);
+	if (!too_big)
+		g_set_error(error, NODE_ERROR, NODE_E_FORMAT, "unparseable "
+		    "size '%s': expected digits and an optional unit (K, M, "
+		    "G, T, P, E; KiB... for powers of 1024; B)", shown);
+	else
+		g_set_error(error, NODE_ERROR, NODE_E_FORMAT, "size '%s' is "
+		    "too large (more than 2^64 - 1 bytes)", shown);
+	return FALSE;
 }
 
 gboolean
@@ -197,14 +222,15 @@ node_config_get_size(node_config *cfg, const char *section, const char *key,
     guint64 def, guint64 *out, GError **error)
 {
 	g_autofree char *v = node_config_get(cfg, section, key);
+	g_autoptr(GError) e = NULL;
 
 	*out = def;
-	if (v == NULL || node_parse_size(v, out))
+	if (v == NULL || node_parse_size(v, out, &e))
 		return TRUE;
 	*out = def;
 	g_set_error(error, NODE_ERROR, NODE_E_FORMAT,
-	    "%s: [%s] %s: expected a size such as 1G, 500MB or 1048576",
-	    cfg->path, section, key);
+	    "%s: [%s] %s: %s; such as 1G, 500MB or 1048576", cfg->path,
+	    section, key, e->message);
 	return FALSE;
 }
 

@@ -48,12 +48,17 @@ gboolean node_config_get_uint(node_config *cfg, const char *section,
     const char *key, guint64 def, guint64 min, guint64 max, guint64 *out,
     GError **error);
 
+/* Longest text node_parse_size() reads: 20 digits and a 3-letter unit. */
+#define NODE_SIZE_TEXT_MAX	32
 /* A size as Tahoe-LAFS writes them (abbreviate.parse_abbreviated_size):
- * digits, optional spaces, then in any case an optional K, M, G, T, P or
- * E (powers of 1000), an optional I (powers of 1024 instead) and an
- * optional B: "1G", "500MB", "2GiB", "1Ki", "7B", "1E".  FALSE for
- * anything else or an overflow. */
-gboolean node_parse_size(const char *text, guint64 *out);
+ * ASCII digits, then in any case an optional K, M, G, T, P or E (powers
+ * of 1000), an optional I (powers of 1024 instead) and an optional B:
+ * "1G", "500MB", "2GiB", "1Ki", "7B", "1E".  No sign, fraction or
+ * exponent (Tahoe has none either); one liberty: spaces between the
+ * digits and a unit.  TRUE with *out set; otherwise FALSE, *out
+ * untouched and a one-line error (NODE_E_FORMAT) quoting the text and
+ * saying whether it is malformed or over 2^64 - 1. */
+gboolean node_parse_size(const char *text, guint64 *out, GError **error);
 /* [section] key as such a size; 'def' if absent. */
 gboolean node_config_get_size(node_config *cfg, const char *section,
     const char *key, guint64 def, guint64 *out, GError **error);

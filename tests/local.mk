@@ -67,7 +67,7 @@ TESTS += $(rpc_unit_tests) $(node_unit_tests) $(grid_unit_tests) \
 # cli/ has no library: its unit tests build the module they test.
 tests_unit_test_cli_size_SOURCES = tests/unit/test_cli_size.c cli/size.c \
 	cli/size.h
-tests_unit_test_cli_size_LDADD = $(GLIB_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_cli_size_LDADD = $(NODE_TEST_LDADD)
 ACCT_TEST_LDADD = tests/unit/libtubtest.a $(ACCT_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_acct_mac_LDADD = $(ACCT_TEST_LDADD)
 tests_unit_test_acct_mgr_LDADD = $(ACCT_TEST_LDADD)

@@ -89,11 +89,11 @@ test_sizes(void **state)
 
 	RPC_UNUSED(state);
 	for (i = 0; i < G_N_ELEMENTS(ok); i++) {
-		assert_true(node_parse_size(ok[i].in, &v));
+		assert_true(node_parse_size(ok[i].in, &v, NULL));
 		assert_int_equal(v, ok[i].v);
 	}
 	for (i = 0; i < G_N_ELEMENTS(bad); i++)
-		assert_false(node_parse_size(bad[i], &v));
+		assert_false(node_parse_size(bad[i], &v, NULL));
 }
 
 static void
