@@ -45,6 +45,9 @@
 #define SS_GC_INTERVAL	60.0	/* seconds between collection passes */
 #define SS_GC_BATCH	1000	/* shares deleted per pass at most */
 #define SS_SWEEP	60.0	/* seconds between idle-writer sweeps */
+/* Doomed shares deleted per loop iteration: a few milliseconds, so that
+ * a termination of 100,000 shares never holds the loop up. */
+#define SS_DOOM_BATCH	256
 
 typedef struct writer writer;
 
@@ -61,10 +64,12 @@ struct grid_ss {
 	GHashTable	*per_peer;	/* tubid -> guint open writers */
 	GPtrArray	*facets;	/* struct facet* (owned by their objs) */
 	guint64		 allocated;	/* promised to open writers */
+	GHashTable	*writing;	/* owner -> guint64* of open writers */
 	guint		 n_advisories;
 	grid_ss_expiry	 expiry;
 	ev_timer	 gc;
 	ev_timer	 sweep;
+	ev_idle		 doom;		/* deletes doomed shares in batches */
 	grid_ss_admit_fn *admit;	/* per-account allocations, or NULL */
 	void		*admit_arg;
 };
@@ -141,6 +146,35 @@ peer_count(grid_ss *ss, const char *peer, int delta)
 		    GUINT_TO_POINTER(n));
 }
 
+/* Count 'size' bytes more (add) or fewer for the open writers of
+ * 'owner'. */
+static void
+owner_writing(grid_ss *ss, guint32 owner, guint64 size, gboolean add)
+{
+	guint64 *v = g_hash_table_lookup(ss->writing, GUINT_TO_POINTER(owner));
+
+	if (v == NULL) {
+		if (!add)
+			return;
+		v = g_new0(guint64, 1);
+		g_hash_table_insert(ss->writing, GUINT_TO_POINTER(owner), v);
+	}
+	if (add)
+		*v += size;
+	else
+		*v -= MIN(*v, size);
+	if (*v == 0)
+		g_hash_table_remove(ss->writing, GUINT_TO_POINTER(owner));
+}
+
+guint64
+grid_ss_owner_writing(grid_ss *ss, guint32 owner)
+{
+	guint64 *v = g_hash_table_lookup(ss->writing, GUINT_TO_POINTER(owner));
+
+	return v != NULL ? *v : 0;
+}
+
 /* The writer no longer holds space or a slot. */
 static void
 writer_release(writer *w)
@@ -151,6 +185,7 @@ writer_release(writer *w)
 	if (ss == NULL)
 		return;
 	ss->allocated -= w->size;
+	owner_writing(ss, w->owner, w->size, FALSE);
 	peer_count(ss, w->peer, -1);
 	g_hash_table_remove(ss->writers, w);
 }
@@ -607,6 +642,7 @@ writer_new(grid_ss *ss, const uint8_t *si, guint shnum, guint32 owner,
 	w->ss = ss;
 	w->last_use = ev_now(ss->loop);
 	ss->allocated += size;
+	owner_writing(ss, owner, size, TRUE);
 	peer_count(ss, peer, +1);
 	g_hash_table_add(ss->writers, w);
 	return w;
@@ -1112,22 +1148,98 @@ grid_ss_collect(grid_ss *ss, gint64 now)
 	return n;
 }
 
-guint
+/* Delete up to SS_DOOM_BATCH doomed shares: their files, then (one
+ * transaction) their rows.  Return how many went, or -1 on a database
+ * error.  A crash in between leaves rows without files, doomed still:
+ * the next start deletes them first. */
+static int
+doom_batch(grid_ss *ss)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GArray) ids = NULL;
+	g_autofree char *top = g_build_filename(ss->dir, "shares", NULL);
+	guint i;
+
+	if ((ids = grid_leasedb_doomed(ss->db, SS_DOOM_BATCH, &err)) == NULL) {
+		g_warning("%s", err->message);
+		return -1;
+	}
+	for (i = 0; i < ids->len; i++) {
+		grid_share_id *id = &g_array_index(ids, grid_share_id, i);
+		g_autofree char *path = grid_share_path(ss->dir, id->si,
+		    id->shnum);
+
+		if (g_unlink(path) != 0 && errno != ENOENT) {
+			/* Its row stays (doomed), so no share is served
+			 * without a lease behind it; the next start tries
+			 * again. */
+			g_warning("cannot delete a share: %s",
+			    g_strerror(errno));
+			g_array_remove_index_fast(ids, i--);
+			continue;
+		}
+		grid_shares_prune(path, top);
+	}
+	if (ids->len > 0 && !grid_leasedb_remove_shares(ss->db, ids, &err)) {
+		g_warning("%s", err->message);
+		return -1;
+	}
+	return (int)ids->len;
+}
+
+static void
+doom_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	grid_ss *ss = RPC_CONTAINER_OF(w, grid_ss, doom);
+
+	RPC_UNUSED(revents);
+	/* On an error the rest waits for the next termination or start. */
+	if (doom_batch(ss) < SS_DOOM_BATCH)
+		ev_idle_stop(loop, w);
+}
+
+/* Delete every doomed share before serving (a termination that a crash
+ * or a stop interrupted).  A share file that cannot be deleted keeps its
+ * row and stays doomed. */
+static void
+doom_finish(grid_ss *ss)
+{
+	guint64 n = grid_leasedb_n_doomed(ss->db), done = 0;
+	int r;
+
+	if (n == 0)
+		return;
+	while ((r = doom_batch(ss)) > 0)
+		done += (guint64)r;
+	g_message("storage: deleted %" G_GUINT64_FORMAT " of %"
+	    G_GUINT64_FORMAT " share(s) a termination left", done, n);
+}
+
+guint64
 grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(GArray) gone = NULL;
-	guint n;
+	guint64 n = 0;
 
 	g_return_val_if_fail(owner != 0, 0);
-	if ((gone = grid_leasedb_cancel_owner(ss->db, owner, &err)) == NULL) {
+	if (!grid_leasedb_cancel_owner(ss->db, owner, &n, &err)) {
 		g_warning("%s", err->message);
 		return 0;
 	}
-	n = delete_shares(ss, gone);
-	g_message("storage: cancelled the leases of account %u; deleted %u "
-	    "share(s) no other lease kept", owner, n);
+	g_message("storage: cancelled the leases of account %u; %"
+	    G_GUINT64_FORMAT " share(s) no other lease keeps are deleted",
+	    owner, n);
+	/* The first batch now (a small termination is over on return), the
+	 * rest a batch per loop iteration. */
+	if (n > 0 && doom_batch(ss) == SS_DOOM_BATCH)
+		ev_idle_start(ss->loop, &ss->doom);
 	return n;
+}
+
+guint64
+grid_ss_n_doomed(grid_ss *ss)
+{
+	return grid_leasedb_n_doomed(ss->db);
 }
 
 static void
@@ -1277,14 +1389,24 @@ grid_ss_new(rpc_tub *tub, const char *dir, guint64 reserved,
 	ss->per_peer = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    NULL);
 	ss->facets = g_ptr_array_new();
+	ss->writing = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+	    NULL, g_free);
+	ev_idle_init(&ss->doom, doom_cb);
 	ev_timer_init(&ss->gc, gc_cb, 1.0, SS_GC_INTERVAL);
 	ev_timer_init(&ss->sweep, sweep_cb, SS_SWEEP, SS_SWEEP);
 	ev_timer_start(ss->loop, &ss->sweep);
 	/* The sweep alone must not keep a loop running. */
 	ev_unref(ss->loop);
 	dbpath = g_build_filename(dir, "leases.sqlite", NULL);
-	if ((ss->db = grid_leasedb_open(dbpath, error)) == NULL ||
-	    !ss_reconcile(ss, error)) {
+	if ((ss->db = grid_leasedb_open(dbpath, error)) == NULL) {
+		grid_ss_free(ss);
+		return NULL;
+	}
+	/* Doomed shares go before the scan: each still has its row, so the
+	 * scan would not record them again anyway, but they must not be
+	 * served. */
+	doom_finish(ss);
+	if (!ss_reconcile(ss, error)) {
 		grid_ss_free(ss);
 		return NULL;
 	}
@@ -1342,6 +1464,9 @@ grid_ss_free(grid_ss *ss)
 	ev_ref(ss->loop);
 	ev_timer_stop(ss->loop, &ss->sweep);
 	ev_timer_stop(ss->loop, &ss->gc);
+	ev_idle_stop(ss->loop, &ss->doom);
+	if (ss->writing != NULL)
+		g_hash_table_unref(ss->writing);
 	grid_leasedb_free(ss->db);
 	g_free(ss->dir);
 	g_free(ss);

@@ -117,13 +117,22 @@ typedef gboolean grid_ss_admit_fn(guint32 owner, guint64 bytes, char **type,
 void grid_ss_set_admit(grid_ss *ss, grid_ss_admit_fn *fn, void *arg);
 
 /* Cancel every lease of account 'owner' (not 0) and delete the shares
- * no other lease keeps (readers of them then get grid.NoShare).  Return
- * the shares deleted. */
-guint grid_ss_cancel_owner(grid_ss *ss, guint32 owner);
+ * no other lease keeps (readers of them then get grid.NoShare).  The
+ * leases go and the shares are marked doomed in one transaction; the
+ * files and then the rows are deleted in batches, the first before
+ * return and the rest one batch per loop iteration, so that the server
+ * keeps answering.  A crash at any point leaves the doomed shares for the
+ * next start, which deletes them before serving.  Return the number of
+ * shares doomed. */
+guint64 grid_ss_cancel_owner(grid_ss *ss, guint32 owner);
+/* Doomed shares not yet deleted. */
+guint64 grid_ss_n_doomed(grid_ss *ss);
 
 /* The shares on which account 'owner' holds a lease, and the bytes of
  * their files (what a per-account facet's leases hold on this server). */
 void grid_ss_owner_usage(grid_ss *ss, guint32 owner, guint64 *n_shares,
     guint64 *bytes);
+/* Bytes allocated to the writers of 'owner' not yet closed or aborted. */
+guint64 grid_ss_owner_writing(grid_ss *ss, guint32 owner);
 
 #endif
