@@ -45,6 +45,7 @@ grid_unit_tests = \
 	tests/unit/test_grid_cfg \
 	tests/unit/test_grid_intro \
 	tests/unit/test_grid_storage \
+	tests/unit/test_grid_leasedb \
 	tests/unit/test_grid_upload \
 	tests/unit/test_grid_download \
 	tests/unit/test_grid_hashutil \
@@ -72,6 +73,7 @@ tests_unit_test_grid_gm_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_cfg_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_intro_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_storage_LDADD = $(GRID_TEST_LDADD)
+tests_unit_test_grid_leasedb_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_upload_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_download_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_hashutil_LDADD = $(GRID_TEST_LDADD)
