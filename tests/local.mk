@@ -116,6 +116,7 @@ TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness
 	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
 	tests/integration/test_welcome_browser.sh \
 	tests/integration/test_accounts.sh \
+	tests/integration/test_accounts_terminate.sh \
 	tests/integration/test_attack_bench.sh \
 	tests/integration/test_node_gifts.sh
 check_PROGRAMS += tests/integration/test_rpc_liveness \
@@ -125,6 +126,7 @@ EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
 	tests/integration/test_welcome_browser.sh tests/demo.sh \
 	tests/integration/test_accounts.sh tests/demo_accounts.sh \
+	tests/integration/test_accounts_terminate.sh \
 	tests/integration/test_attack_bench.sh \
 	tests/integration/test_node_gifts.sh
 
