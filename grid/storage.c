@@ -45,9 +45,12 @@
 #define SS_GC_INTERVAL	60.0	/* seconds between collection passes */
 #define SS_GC_BATCH	1000	/* shares deleted per pass at most */
 #define SS_SWEEP	60.0	/* seconds between idle-writer sweeps */
-/* Doomed shares deleted per loop iteration: a few milliseconds, so that
- * a termination of 100,000 shares never holds the loop up. */
+/* Doomed shares deleted per loop iteration: at most SS_DOOM_BATCH, and
+ * no more files once SS_DOOM_BUDGET microseconds went on them, so that a
+ * termination of 100,000 shares never holds the loop up (deleting a file
+ * takes from 0.1 to 1 ms on a busy disk). */
 #define SS_DOOM_BATCH	256
+#define SS_DOOM_BUDGET	10000
 
 typedef struct writer writer;
 
@@ -1148,16 +1151,18 @@ grid_ss_collect(grid_ss *ss, gint64 now)
 	return n;
 }
 
-/* Delete up to SS_DOOM_BATCH doomed shares: their files, then (one
- * transaction) their rows.  Return how many went, or -1 on a database
- * error.  A crash in between leaves rows without files, doomed still:
- * the next start deletes them first. */
+/* Delete up to SS_DOOM_BATCH doomed shares, spending at most 'budget'
+ * microseconds on files: their files, then (one transaction) their rows.
+ * Return how many went (0: none is left that can be deleted now), or -1
+ * on a database error.  A crash in between leaves rows without files,
+ * doomed still: the next start deletes them first. */
 static int
-doom_batch(grid_ss *ss)
+doom_batch(grid_ss *ss, gint64 budget)
 {
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GArray) ids = NULL;
 	g_autofree char *top = g_build_filename(ss->dir, "shares", NULL);
+	gint64 end = g_get_monotonic_time() + budget;
 	guint i;
 
 	if ((ids = grid_leasedb_doomed(ss->db, SS_DOOM_BATCH, &err)) == NULL) {
@@ -1166,16 +1171,20 @@ doom_batch(grid_ss *ss)
 	}
 	for (i = 0; i < ids->len; i++) {
 		grid_share_id *id = &g_array_index(ids, grid_share_id, i);
-		g_autofree char *path = grid_share_path(ss->dir, id->si,
-		    id->shnum);
+		g_autofree char *path = NULL;
 
+		if (g_get_monotonic_time() > end) {
+			g_array_set_size(ids, i);	/* the rest: next time */
+			break;
+		}
+		path = grid_share_path(ss->dir, id->si, id->shnum);
 		if (g_unlink(path) != 0 && errno != ENOENT) {
 			/* Its row stays (doomed), so no share is served
 			 * without a lease behind it; the next start tries
 			 * again. */
 			g_warning("cannot delete a share: %s",
 			    g_strerror(errno));
-			g_array_remove_index_fast(ids, i--);
+			g_array_remove_index(ids, i--);
 			continue;
 		}
 		grid_shares_prune(path, top);
@@ -1190,11 +1199,9 @@ doom_batch(grid_ss *ss)
 static void
 doom_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
-	grid_ss *ss = RPC_CONTAINER_OF(w, grid_ss, doom);
-
 	RPC_UNUSED(revents);
 	/* On an error the rest waits for the next termination or start. */
-	if (doom_batch(ss) < SS_DOOM_BATCH)
+	if (doom_batch(RPC_CONTAINER_OF(w, grid_ss, doom), SS_DOOM_BUDGET) <= 0)
 		ev_idle_stop(loop, w);
 }
 
@@ -1209,7 +1216,7 @@ doom_finish(grid_ss *ss)
 
 	if (n == 0)
 		return;
-	while ((r = doom_batch(ss)) > 0)
+	while ((r = doom_batch(ss, G_MAXINT32)) > 0)
 		done += (guint64)r;
 	g_message("storage: deleted %" G_GUINT64_FORMAT " of %"
 	    G_GUINT64_FORMAT " share(s) a termination left", done, n);
@@ -1230,8 +1237,9 @@ grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
 	    G_GUINT64_FORMAT " share(s) no other lease keeps are deleted",
 	    owner, n);
 	/* The first batch now (a small termination is over on return), the
-	 * rest a batch per loop iteration. */
-	if (n > 0 && doom_batch(ss) == SS_DOOM_BATCH)
+	 * rest a batch per loop iteration; shares left doomed before (a
+	 * file that could not be deleted) are tried again with them. */
+	if (doom_batch(ss, SS_DOOM_BUDGET) > 0)
 		ev_idle_start(ss->loop, &ss->doom);
 	return n;
 }

@@ -208,3 +208,5 @@ noinst_PROGRAMS += tests/bench/chk-bench
 tests_bench_chk_bench_LDADD = $(GRID_LIBS)
 noinst_PROGRAMS += tests/bench/acct-bench
 tests_bench_acct_bench_LDADD = $(ACCT_LIBS)
+noinst_PROGRAMS += tests/bench/usage-bench
+tests_bench_usage_bench_LDADD = $(GRID_LIBS)
