@@ -303,7 +303,7 @@ facet_set_account(rpc_incall *call, rpc_mp *args, void *data)
 		guint32 owner = acct_desk_owner(d, (guint32)num);
 
 		if (owner != 0)
-			(void)grid_ss_cancel_owner(d->ss, owner);
+			grid_ss_cancel_owner(d->ss, owner);
 	}
 	rpc_incall_return(call, NULL);
 }

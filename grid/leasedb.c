@@ -127,8 +127,9 @@ enum {
 	ST_EXPIRED,
 	ST_TOTALS,
 	ST_OWNER_USAGE,
+	ST_OWNER_SHARES,
 	ST_OWNER_DEL,
-	ST_OWNER_DOOM,
+	ST_DOOM,
 	ST_DOOMED,
 	ST_N_DOOMED,
 	ST_SCHEMA,
@@ -157,13 +158,13 @@ static const char *const st_sql[ST_N] = {
 	    " WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE l.si = s.si"
 	    " AND l.shnum = s.shnum AND l.expiry > ?) LIMIT ?",
 	[ST_TOTALS] = "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM shares",
-	[ST_OWNER_DEL] = "DELETE FROM leases WHERE owner = ?",
-	/* leases_owner finds the owner's leases; the primary key the other
-	 * leases of each share. */
-	[ST_OWNER_DOOM] = "INSERT OR IGNORE INTO doomed (si, shnum)"
-	    " SELECT DISTINCT l.si, l.shnum FROM leases l WHERE l.owner = ?1"
-	    " AND NOT EXISTS (SELECT 1 FROM leases m WHERE m.si = l.si"
-	    " AND m.shnum = l.shnum AND m.owner <> ?1)",
+	/* leases_owner finds the owner's shares, the primary key the
+	 * owner's leases on one of them. */
+	[ST_OWNER_SHARES] = "SELECT DISTINCT si, shnum, 0 FROM leases"
+	    " WHERE owner = ? LIMIT ?",
+	[ST_OWNER_DEL] = "DELETE FROM leases"
+	    " WHERE si = ? AND shnum = ? AND owner = ?",
+	[ST_DOOM] = "INSERT OR IGNORE INTO doomed (si, shnum) VALUES (?,?)",
 	[ST_OWNER_USAGE] = "SELECT n_shares, bytes FROM owner_usage"
 	    " WHERE owner = ?",
 	[ST_DOOMED] = "SELECT d.si, d.shnum, s.size FROM doomed d"
@@ -516,25 +517,40 @@ grid_leasedb_expired_shares(grid_leasedb *db, gint64 cutoff, guint limit,
 }
 
 gboolean
-grid_leasedb_cancel_owner(grid_leasedb *db, guint32 owner, guint64 *n_doomed,
-    GError **error)
+grid_leasedb_cancel_owner(grid_leasedb *db, guint32 owner, guint limit,
+    guint64 *n_doomed, gboolean *done, GError **error)
 {
-	gboolean ok;
+	g_autoptr(GArray) had = NULL;
+	gboolean ok = TRUE;
 	guint64 n = 0;
+	guint i;
 
 	*n_doomed = 0;
+	*done = FALSE;
 	if (!grid_leasedb_begin(db, error))
 		return FALSE;
-	sqlite3_bind_int64(db->st[ST_OWNER_DOOM], 1, owner);
-	ok = note(db, step_done(db, ST_OWNER_DOOM, error));
-	if (ok) {
-		n = (guint64)sqlite3_changes(db->db);
-		sqlite3_bind_int64(db->st[ST_OWNER_DEL], 1, owner);
+	sqlite3_bind_int64(db->st[ST_OWNER_SHARES], 1, owner);
+	sqlite3_bind_int64(db->st[ST_OWNER_SHARES], 2, limit);
+	if ((had = collect(db, ST_OWNER_SHARES, error)) == NULL)
+		ok = note(db, FALSE);
+	for (i = 0; ok && i < had->len; i++) {
+		grid_share_id *id = &g_array_index(had, grid_share_id, i);
+		gint64 latest;
+
+		bind_key(db->st[ST_OWNER_DEL], id->si, id->shnum);
+		sqlite3_bind_int64(db->st[ST_OWNER_DEL], 3, owner);
 		ok = note(db, step_done(db, ST_OWNER_DEL, error));
+		if (!ok || grid_leasedb_n_leases(db, id->si, id->shnum,
+		    &latest) > 0)
+			continue;
+		bind_key(db->st[ST_DOOM], id->si, id->shnum);
+		ok = note(db, step_done(db, ST_DOOM, error));
+		n++;
 	}
 	if (!grid_leasedb_commit(db, ok ? error : NULL) || !ok)
 		return FALSE;
 	*n_doomed = n;
+	*done = had->len < limit;
 	return TRUE;
 }
 

@@ -87,16 +87,19 @@ GArray *grid_leasedb_expired_shares(grid_leasedb *db, gint64 cutoff,
 /* Shares held and the bytes of their files. */
 void grid_leasedb_totals(grid_leasedb *db, guint64 *n_shares,
     guint64 *bytes);
-/* Cancel every lease of 'owner' and, in the same transaction, mark
- * "doomed" each share that held one of them and now holds none; store
- * their number in *n_doomed.  The caller deletes the doomed shares' files
- * and then their rows (grid_leasedb_doomed(), then
+/* Cancel the leases of 'owner' on up to 'limit' of the shares it leases
+ * and, in the same transaction, mark "doomed" each of those shares left
+ * without any lease; store their number in *n_doomed, and in *done
+ * whether the owner holds no lease now.  Calls of a bounded 'limit'
+ * (G_MAXUINT: all at once) keep each transaction short; each leaves the
+ * database consistent.  The caller deletes the doomed shares' files and
+ * then their rows (grid_leasedb_doomed(), then
  * grid_leasedb_remove_shares()); a crash in between leaves them doomed
  * for the next start to finish.  A new lease on a doomed share takes it
- * out of the list.  FALSE with an error if SQLite fails (nothing is
- * changed then). */
+ * out of the list.  FALSE with an error if SQLite fails (that call
+ * changes nothing then). */
 gboolean grid_leasedb_cancel_owner(grid_leasedb *db, guint32 owner,
-    guint64 *n_doomed, GError **error);
+    guint limit, guint64 *n_doomed, gboolean *done, GError **error);
 /* Up to 'limit' doomed shares (grid_share_id with their size; caller
  * g_array_unref()s), or NULL with an error. */
 GArray *grid_leasedb_doomed(grid_leasedb *db, guint limit, GError **error);

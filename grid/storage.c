@@ -51,6 +51,8 @@
  * takes from 0.1 to 1 ms on a busy disk). */
 #define SS_DOOM_BATCH	256
 #define SS_DOOM_BUDGET	10000
+/* Shares whose leases one loop iteration cancels (about 10 ms). */
+#define SS_CANCEL_CHUNK	1000
 
 typedef struct writer writer;
 
@@ -72,7 +74,8 @@ struct grid_ss {
 	grid_ss_expiry	 expiry;
 	ev_timer	 gc;
 	ev_timer	 sweep;
-	ev_idle		 doom;		/* deletes doomed shares in batches */
+	ev_idle		 doom;		/* cancels and deletes in batches */
+	GArray		*cancelling;	/* struct cancel, in order */
 	grid_ss_admit_fn *admit;	/* per-account allocations, or NULL */
 	void		*admit_arg;
 };
@@ -177,6 +180,12 @@ grid_ss_owner_writing(grid_ss *ss, guint32 owner)
 
 	return v != NULL ? *v : 0;
 }
+
+/* An account whose leases are being cancelled. */
+struct cancel {
+	guint32		 owner;
+	guint64		 n_doomed;	/* so far */
+};
 
 /* The writer no longer holds space or a slot. */
 static void
@@ -1173,14 +1182,14 @@ doom_batch(grid_ss *ss, gint64 budget)
 		grid_share_id *id = &g_array_index(ids, grid_share_id, i);
 		g_autofree char *path = NULL;
 
-		if (g_get_monotonic_time() > end) {
+		if (i > 0 && g_get_monotonic_time() > end) {
 			g_array_set_size(ids, i);	/* the rest: next time */
 			break;
 		}
 		path = grid_share_path(ss->dir, id->si, id->shnum);
 		if (g_unlink(path) != 0 && errno != ENOENT) {
-			/* Its row stays (doomed), so no share is served
-			 * without a lease behind it; the next start tries
+			/* Its row stays, doomed: the file never lacks a
+			 * row, and the next termination or start tries
 			 * again. */
 			g_warning("cannot delete a share: %s",
 			    g_strerror(errno));
@@ -1196,12 +1205,45 @@ doom_batch(grid_ss *ss, gint64 budget)
 	return (int)ids->len;
 }
 
+/* Cancel the leases of the first account queued on SS_CANCEL_CHUNK
+ * shares.  FALSE if none is queued. */
+static gboolean
+cancel_step(grid_ss *ss)
+{
+	g_autoptr(GError) err = NULL;
+	struct cancel *c;
+	gboolean done = FALSE;
+	guint64 n = 0;
+
+	if (ss->cancelling->len == 0)
+		return FALSE;
+	c = &g_array_index(ss->cancelling, struct cancel, 0);
+	if (!grid_leasedb_cancel_owner(ss->db, c->owner, SS_CANCEL_CHUNK, &n,
+	    &done, &err)) {
+		/* The rest waits for the next set_account(terminated). */
+		g_warning("%s", err->message);
+		g_array_remove_index(ss->cancelling, 0);
+		return TRUE;
+	}
+	c->n_doomed += n;
+	if (done) {
+		g_message("storage: cancelled the leases of account %u; %"
+		    G_GUINT64_FORMAT " share(s) no other lease keeps are "
+		    "deleted", c->owner, c->n_doomed);
+		g_array_remove_index(ss->cancelling, 0);
+	}
+	return TRUE;
+}
+
+/* One step per loop iteration: cancellations first, then deletions. */
 static void
 doom_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
+	grid_ss *ss = RPC_CONTAINER_OF(w, grid_ss, doom);
+
 	RPC_UNUSED(revents);
 	/* On an error the rest waits for the next termination or start. */
-	if (doom_batch(RPC_CONTAINER_OF(w, grid_ss, doom), SS_DOOM_BUDGET) <= 0)
+	if (!cancel_step(ss) && doom_batch(ss, SS_DOOM_BUDGET) <= 0)
 		ev_idle_stop(loop, w);
 }
 
@@ -1222,26 +1264,30 @@ doom_finish(grid_ss *ss)
 	    G_GUINT64_FORMAT " share(s) a termination left", done, n);
 }
 
-guint64
+void
 grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
 {
-	g_autoptr(GError) err = NULL;
-	guint64 n = 0;
+	struct cancel c = { owner, 0 };
+	guint i;
 
-	g_return_val_if_fail(owner != 0, 0);
-	if (!grid_leasedb_cancel_owner(ss->db, owner, &n, &err)) {
-		g_warning("%s", err->message);
-		return 0;
-	}
-	g_message("storage: cancelled the leases of account %u; %"
-	    G_GUINT64_FORMAT " share(s) no other lease keeps are deleted",
-	    owner, n);
-	/* The first batch now (a small termination is over on return), the
-	 * rest a batch per loop iteration; shares left doomed before (a
-	 * file that could not be deleted) are tried again with them. */
-	if (doom_batch(ss, SS_DOOM_BUDGET) > 0)
+	g_return_if_fail(owner != 0);
+	for (i = 0; i < ss->cancelling->len; i++)
+		if (g_array_index(ss->cancelling, struct cancel, i).owner ==
+		    owner)
+			return;
+	g_array_append_val(ss->cancelling, c);
+	/* The first steps now (a small termination is over on return),
+	 * the rest one step per loop iteration; shares left doomed before
+	 * (a file that could not be deleted) are tried again with them. */
+	(void)cancel_step(ss);
+	if (doom_batch(ss, SS_DOOM_BUDGET) > 0 || ss->cancelling->len > 0)
 		ev_idle_start(ss->loop, &ss->doom);
-	return n;
+}
+
+guint
+grid_ss_n_cancelling(grid_ss *ss)
+{
+	return ss->cancelling->len;
 }
 
 guint64
@@ -1399,6 +1445,7 @@ grid_ss_new(rpc_tub *tub, const char *dir, guint64 reserved,
 	ss->facets = g_ptr_array_new();
 	ss->writing = g_hash_table_new_full(g_direct_hash, g_direct_equal,
 	    NULL, g_free);
+	ss->cancelling = g_array_new(FALSE, FALSE, sizeof(struct cancel));
 	ev_idle_init(&ss->doom, doom_cb);
 	ev_timer_init(&ss->gc, gc_cb, 1.0, SS_GC_INTERVAL);
 	ev_timer_init(&ss->sweep, sweep_cb, SS_SWEEP, SS_SWEEP);
@@ -1473,8 +1520,8 @@ grid_ss_free(grid_ss *ss)
 	ev_timer_stop(ss->loop, &ss->sweep);
 	ev_timer_stop(ss->loop, &ss->gc);
 	ev_idle_stop(ss->loop, &ss->doom);
-	if (ss->writing != NULL)
-		g_hash_table_unref(ss->writing);
+	g_hash_table_unref(ss->writing);
+	g_array_unref(ss->cancelling);
 	grid_leasedb_free(ss->db);
 	g_free(ss->dir);
 	g_free(ss);

@@ -117,15 +117,19 @@ typedef gboolean grid_ss_admit_fn(guint32 owner, guint64 bytes, char **type,
 void grid_ss_set_admit(grid_ss *ss, grid_ss_admit_fn *fn, void *arg);
 
 /* Cancel every lease of account 'owner' (not 0) and delete the shares
- * no other lease keeps (readers of them then get grid.NoShare).  The
- * leases go and the shares are marked doomed in one transaction; the
- * files and then the rows are deleted in batches, the first before
- * return and the rest one batch per loop iteration, so that the server
- * keeps answering.  A crash at any point leaves the doomed shares for the
- * next start, which deletes them before serving.  Return the number of
- * shares doomed. */
-guint64 grid_ss_cancel_owner(grid_ss *ss, guint32 owner);
-/* Doomed shares not yet deleted. */
+ * no other lease keeps (readers of them then get grid.NoShare), in
+ * steps: each cancels the account's leases on up to 1000 shares and marks
+ * those left without a lease doomed, in one transaction; then the doomed
+ * shares' files and rows are deleted in batches.  The first steps run
+ * before return (a small termination is over then), the rest one step
+ * per loop iteration, so that the server keeps answering.  A crash at
+ * any point leaves the database consistent: doomed shares are deleted at
+ * the next start before serving, leases not yet cancelled wait for the
+ * next call (the manager repeats a termination at every registration). */
+void grid_ss_cancel_owner(grid_ss *ss, guint32 owner);
+/* Accounts whose leases are being cancelled, and doomed shares not yet
+ * deleted. */
+guint grid_ss_n_cancelling(grid_ss *ss);
 guint64 grid_ss_n_doomed(grid_ss *ss);
 
 /* The shares on which account 'owner' holds a lease, and the bytes of

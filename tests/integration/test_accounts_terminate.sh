@@ -4,10 +4,11 @@
 # (a) A server stopped while an account is terminated deletes that
 # account's unshared shares when it starts and registers again (the
 # manager tells it then), and keeps a share another account leases.
-# (b) A server killed with SIGKILL in the middle of a large termination
-# (20,000 share files planted with their rows while it is stopped, then
-# deleted in batches) is consistent after a restart: no share file without
-# a share row and a lease, no row without a file, nothing left doomed.
+# (b) A server killed with SIGKILL in the middle of a large termination,
+# once while it cancels the leases and once while it deletes the files
+# (20,000 share files planted with their rows while it is stopped) is
+# consistent after a restart: no share file without a share row and a
+# lease, no row without a file, nothing left doomed, counters right.
 # Every command runs under a time limit, the nodes under a CPU limit.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 TAHOE=$BUILD/cli/tahoe
@@ -19,12 +20,6 @@ LOOP=tcp:0:interface=127.0.0.1
 MF="--manage-accounts-furl-file am/private/manage-accounts.furl"
 NPLANT=${NPLANT:-20000}
 
-t() {
-	lim=$1
-	shift
-	timeout -k 5 "$lim" "$@"
-}
-
 # run_node NAME: start node NAME (its pid is the node's own, for kill -9).
 run_node() {
 	spawn "$1" sh -c 'ulimit -t 300; exec "$0" "$@"' "$TAHOE" -d "$1" run
@@ -34,29 +29,6 @@ stop_node() {
 	eval "_sn_pid=\$${1}_pid"
 	kill -TERM "$_sn_pid"
 	wait_exit "$_sn_pid" 20 || fail "$1 did not stop"
-}
-
-count_connected() {
-	t 20 "$TAHOE" -d "$1" status --json 2>/dev/null | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-print(sum(1 for s in d.get("servers", []) if s["state"] == "connected"))
-' 2>/dev/null || echo -1
-}
-
-wait_connected() {
-	_wc_n=0
-	while [ "$(count_connected "$1")" != "$2" ]; do
-		[ $_wc_n -ge $(($3 * 5)) ] && return 1
-		sleep 0.2
-		_wc_n=$((_wc_n + 1))
-	done
-	return 0
-}
-
-mkfile() {
-	"$PY" -c 'import os, sys; sys.stdout.buffer.write(os.urandom(int(sys.argv[1])))' \
-	    "$2" >"$1"
 }
 
 # The storage index of a CHK cap, in hex.
@@ -216,8 +188,9 @@ wait_started s0 s0
 ok "a server stopped during a termination deletes the account's unshared shares when it registers again"
 
 # ---- (b) SIGKILL during a large termination ----
-stop_node s1
-"$PY" - "$NPLANT" <<'PYEOF' || fail "planting $NPLANT shares on s1"
+# plant N: give s1 (stopped) N more share files of bob's, with their rows.
+plant() {
+	"$PY" - "$1" <<'PYEOF' || fail "planting $1 shares on s1"
 import base64, os, sqlite3, struct, sys, time
 n = int(sys.argv[1])
 db = sqlite3.connect("s1/storage/leases.sqlite")
@@ -239,45 +212,74 @@ db.executemany("INSERT INTO shares VALUES (?,?,?)", rows)
 db.executemany("INSERT INTO leases VALUES (?,?,?,?,?,?)", leases)
 db.commit()
 PYEOF
-run_node s1
-wait_started s1 s1
-wait_connected am 2 30 || fail "s1 did not register again"
-[ "$(dbq s1 "SELECT n_shares FROM owner_usage WHERE owner = 2")" = $((NPLANT + 1)) ] ||
-    fail "s1: bob's usage is not $((NPLANT + 1))"
-# Kill s1 once its deletions are under way: some files gone, most left.
-"$PY" - "$s1_pid" "$NPLANT" >kill.out <<'PYEOF' &
+}
+
+# killer PHASE N: in the background, SIGKILL s1 once its termination of
+# bob is in PHASE: "cancel" (some of bob's leases cancelled, not all) or
+# "files" (all cancelled, some doomed files deleted, most not).  Prints
+# what it saw in kill.out.
+killer() {
+	"$PY" - "$s1_pid" "$1" "$2" >kill.out <<'PYEOF' &
 import os, signal, sqlite3, sys, time
-pid, n = int(sys.argv[1]), int(sys.argv[2])
+pid, phase, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 end = time.time() + 60
 while time.time() < end:
     try:
         db = sqlite3.connect("file:s1/storage/leases.sqlite?mode=ro",
             uri=True, timeout=0.1)
+        l = db.execute("SELECT COUNT(*) FROM leases WHERE owner = 2").fetchone()[0]
         d = db.execute("SELECT COUNT(*) FROM doomed").fetchone()[0]
         db.close()
     except sqlite3.Error:
         continue
-    if 0 < d < n * 0.95:
+    if (phase == "cancel" and 0 < l < n) or \
+       (phase == "files" and l == 0 and 0 < d < n * 0.95):
         os.kill(pid, signal.SIGKILL)
-        print(d)
+        print("%d lease(s) of bob left, %d share(s) doomed" % (l, d))
         sys.exit(0)
 print("missed")
 sys.exit(1)
 PYEOF
-killer=$!
-PIDS="$PIDS $killer"
-t 60 "$TAHOE" manage-accounts $MF set 2 terminated >/dev/null 2>&1
-wait "$killer" || fail "s1 was not killed during the termination: $(cat kill.out)"
-wait_exit "$s1_pid" 10
-left=$(cat kill.out)
-ok "s1 killed with SIGKILL, $left of $((NPLANT + 1)) shares still doomed"
+	killer_pid=$!
+	PIDS="$PIDS $killer_pid"
+}
+
+# recover PHASE: s1 was killed; restart it, let it finish, stop it and
+# check it.
+recover() {
+	wait "$killer_pid" ||
+	    fail "s1 was not killed during the $1 phase: $(cat kill.out)"
+	wait_exit "$s1_pid" 10
+	ok "s1 killed with SIGKILL in the $1 phase: $(cat kill.out)"
+	run_node s1
+	wait_started s1 s1
+	wait_connected am 2 30 || fail "s1 did not register after the kill"
+	wait_db s1 "SELECT COUNT(*) FROM leases" 0 60 ||
+	    fail "s1: leases left after the kill in the $1 phase"
+	wait_db s1 "SELECT COUNT(*) FROM doomed" 0 60 ||
+	    fail "s1: doomed shares left after the kill in the $1 phase"
+	stop_node s1
+	_n=$(consistent s1) || fail "s1 after the kill in the $1 phase"
+	[ "$_n" = 0 ] || fail "s1 still holds $_n share files"
+	ok "after a restart s1 is consistent and bob's shares are gone"
+}
+
+# Killed while it cancels the leases (after the manager's command).
+stop_node s1
+plant "$NPLANT"
 run_node s1
 wait_started s1 s1
-wait_connected am 2 30 || fail "s1 did not register after the kill"
-wait_db s1 "SELECT COUNT(*) FROM doomed" 0 30 || fail "s1: doomed shares left"
-wait_db s1 "SELECT COUNT(*) FROM leases" 0 30 || fail "s1: leases left"
-stop_node s1
-n=$(consistent s1) || fail "s1 after the kill"
-[ "$n" = 0 ] || fail "s1 still holds $n share files"
-ok "after SIGKILL mid-termination and a restart, s1 is consistent and the shares are gone"
+wait_connected am 2 30 || fail "s1 did not register again"
+[ "$(dbq s1 "SELECT n_shares FROM owner_usage WHERE owner = 2")" = $((NPLANT + 1)) ] ||
+    fail "s1: bob's usage is not $((NPLANT + 1))"
+killer cancel $((NPLANT + 1))
+t 60 "$TAHOE" manage-accounts $MF set 2 terminated >/dev/null 2>&1
+recover cancel
+
+# Killed while it deletes the files (bob terminated already: the manager
+# tells s1 again when it registers).
+plant "$NPLANT"
+run_node s1
+killer files "$NPLANT"
+recover files
 exit 0

@@ -817,6 +817,14 @@ set_account(struct fx *f, guint32 num, const char *status, gint64 quota)
 	tt_run_for(f->loop, 0.2);
 }
 
+/* Bytes allocated to account 1's open writers on server 0. */
+static guint64
+writing_of_1(struct fx *f)
+{
+	return grid_ss_owner_writing(f->s[0].ss,
+	    acct_desk_owner(f->s[0].desk, 1));
+}
+
 /* Writers not yet closed count against the quota: with room for one
  * share, a second allocation while the first is open is refused; the
  * first aborted, the room is back. */
@@ -835,16 +843,14 @@ test_quota_counts_open_writers(void **state)
 	assert_non_null(pa);
 	set_account(f, 1, "active", 20);
 	assert_null(try_alloc(f, pa, 0x21, &w1));
-	assert_int_equal(grid_ss_owner_writing(f->s[0].ss,
-	    acct_desk_owner(f->s[0].desk, 1)), 16);
+	assert_int_equal(writing_of_1(f), 16);
 	t = try_alloc(f, pa, 0x22, &w2);
 	assert_non_null(t);
 	assert_string_equal(t, "grid.QuotaExceeded");
 	/* Released before close: aborted, its bytes no longer count. */
 	rpc_ref_unref(w1);
 	tt_run_for(f->loop, 0.2);
-	assert_int_equal(grid_ss_owner_writing(f->s[0].ss,
-	    acct_desk_owner(f->s[0].desk, 1)), 0);
+	assert_int_equal(writing_of_1(f), 0);
 	t2 = try_alloc(f, pa, 0x22, &w2);
 	assert_null(t2);
 	rpc_ref_unref(w2);

@@ -102,6 +102,27 @@ check_usage(grid_leasedb *db, const model *m, guint step)
 	}
 }
 
+/* Every owner's counters are what a recount makes of the rows. */
+static void
+check_recount(grid_leasedb *db, guint step)
+{
+	g_autoptr(GError) err = NULL;
+	guint64 n[N_OWNER], b[N_OWNER], n2, b2;
+	guint o;
+
+	for (o = 0; o < N_OWNER; o++)
+		grid_leasedb_owner_usage(db, o, &n[o], &b[o]);
+	assert_true(grid_leasedb_recount(db, &err));
+	for (o = 0; o < N_OWNER; o++) {
+		grid_leasedb_owner_usage(db, o, &n2, &b2);
+		if (n2 != n[o] || b2 != b[o])
+			fail_msg("step %u owner %u: counters (%" G_GUINT64_FORMAT
+			    ", %" G_GUINT64_FORMAT "), recount (%"
+			    G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ")", step,
+			    o, n[o], b[o], n2, b2);
+	}
+}
+
 static guint64
 model_n_doomed(const model *m)
 {
@@ -200,10 +221,17 @@ test_random_counters(void **state)
 			    &err));
 			model_drop_share(m, i, s);
 		} else if (op < 90) {
+			/* In chunks of 1, 2 or all shares, each leaving
+			 * counters equal to a recount. */
+			guint limit = r < 2 ? r + 1 : G_MAXUINT;
+			gboolean done = FALSE;
 			guint64 n;
 
-			assert_true(grid_leasedb_cancel_owner(f->db, o, &n,
-			    &err));
+			while (!done) {
+				assert_true(grid_leasedb_cancel_owner(f->db, o,
+				    limit, &n, &done, &err));
+				check_recount(f->db, step);
+			}
 			model_cancel(m, o);
 		} else {
 			/* Delete a few doomed shares, as the server does. */
@@ -246,6 +274,7 @@ test_counting_rules(void **state)
 	g_autoptr(GError) err = NULL;
 	uint8_t si[GRID_SI_LEN], a[GRID_SECRET_LEN], b[GRID_SECRET_LEN];
 	guint64 n, bytes, doomed;
+	gboolean done;
 
 	si_of(0, si);
 	secret_of(0, a);
@@ -267,12 +296,15 @@ test_counting_rules(void **state)
 	    0, &err));
 	grid_leasedb_owner_usage(f->db, 7, &n, &bytes);
 	assert_int_equal(bytes, 150);
-	assert_true(grid_leasedb_cancel_owner(f->db, 7, &doomed, &err));
+	assert_true(grid_leasedb_cancel_owner(f->db, 7, G_MAXUINT, &doomed,
+	    &done, &err));
+	assert_true(done);
 	assert_int_equal(doomed, 0);
 	grid_leasedb_owner_usage(f->db, 7, &n, &bytes);
 	assert_int_equal(n, 0);
 	assert_int_equal(bytes, 0);
-	assert_true(grid_leasedb_cancel_owner(f->db, 8, &doomed, &err));
+	assert_true(grid_leasedb_cancel_owner(f->db, 8, G_MAXUINT, &doomed,
+	    &done, &err));
 	assert_int_equal(doomed, 1);
 	/* A new lease rescues the doomed share. */
 	assert_true(grid_leasedb_add_share(f->db, si, 0, 150, 9, a, a, 1,

@@ -629,6 +629,7 @@ test_doomed_finished_at_start(void **state)
 	uint8_t h[GRID_SECRET_LEN];
 	grid_leasedb *db;
 	guint64 n, size, bytes;
+	gboolean done;
 	guint nl;
 	buckets b;
 
@@ -653,10 +654,12 @@ test_doomed_finished_at_start(void **state)
 	assert_int_equal(nl, 2);
 	assert_true(grid_leasedb_add_lease(db, si2, 5, h, h, 1, &nl, &err));
 	assert_true(grid_leasedb_add_lease(db, si2, 6, h, h, 1, &nl, &err));
-	assert_true(grid_leasedb_cancel_owner(db, 0, &n, &err));
+	assert_true(grid_leasedb_cancel_owner(db, 0, G_MAXUINT, &n, &done,
+	    &err));
 	assert_int_equal(n, 0);
 	/* Step one of terminating account 5, then a crash. */
-	assert_true(grid_leasedb_cancel_owner(db, 5, &n, &err));
+	assert_true(grid_leasedb_cancel_owner(db, 5, G_MAXUINT, &n, &done,
+	    &err));
 	assert_int_equal(n, 2);
 	grid_leasedb_free(db);
 	/* Share 2's file was already deleted when the crash came. */
@@ -686,8 +689,9 @@ test_doomed_finished_at_start(void **state)
 	assert_false(g_file_test(p1, G_FILE_TEST_EXISTS));
 }
 
-/* A termination larger than a batch: the first batch goes at once, the
- * rest one batch per loop iteration while the server keeps answering. */
+/* A termination larger than a step: the first cancellation step and the
+ * first batch of deletions run at once, the rest one step per loop
+ * iteration while the server keeps answering. */
 static void
 test_large_termination_in_batches(void **state)
 {
@@ -696,7 +700,7 @@ test_large_termination_in_batches(void **state)
 	grid_leasedb *db;
 	uint8_t si[GRID_SI_LEN], h[GRID_SECRET_LEN];
 	guint64 n, left, bytes;
-	guint i, total = 700;
+	guint i, total = 1300;
 	buckets b;
 
 	stop_server(f);
@@ -728,15 +732,20 @@ test_large_termination_in_batches(void **state)
 	grid_ss_owner_usage(f->ss, 9, &n, &bytes);
 	assert_int_equal(n, total);
 
-	assert_int_equal(grid_ss_cancel_owner(f->ss, 9), total);
+	grid_ss_cancel_owner(f->ss, 9);
+	assert_int_equal(grid_ss_n_cancelling(f->ss), 1);
 	left = grid_ss_n_doomed(f->ss);
 	assert_true(left > 0 && left < total);
+	grid_ss_owner_usage(f->ss, 9, &n, &bytes);
+	assert_true(n > 0 && n < total);
 	/* The server answers while the rest is deleted. */
 	get_buckets(f, SI, &b);
 	assert_null(b.err);
 	buckets_clear(&b);
-	for (i = 0; i < 100 && grid_ss_n_doomed(f->ss) > 0; i++)
+	for (i = 0; i < 500 && (grid_ss_n_doomed(f->ss) > 0 ||
+	    grid_ss_n_cancelling(f->ss) > 0); i++)
 		tt_run_for(f->loop, 0.01);
+	assert_int_equal(grid_ss_n_cancelling(f->ss), 0);
 	assert_int_equal(grid_ss_n_doomed(f->ss), 0);
 	grid_ss_owner_usage(f->ss, 9, &n, &bytes);
 	assert_int_equal(n, 0);
