@@ -22,7 +22,8 @@ NPLANT=${NPLANT:-20000}
 
 # run_node NAME: start node NAME (its pid is the node's own, for kill -9).
 run_node() {
-	spawn "$1" sh -c 'ulimit -t 300; exec "$0" "$@"' "$TAHOE" -d "$1" run
+	[ -f "$T/$1/tahoe.cfg" ] || fail "$T/$1/tahoe.cfg is missing"
+	spawn "$1" sh -c 'ulimit -t 300; exec "$0" "$@"' "$TAHOE" -d "$T/$1" run
 }
 
 stop_node() {

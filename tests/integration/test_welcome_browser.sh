@@ -15,12 +15,6 @@ CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 cd "$T" || exit 1
 LOOP=tcp:0:interface=127.0.0.1
 
-t() {
-	lim=$1
-	shift
-	timeout -k 5 "$lim" "$@"
-}
-
 # dom URL OUT: the DOM Chromium built for URL.
 dom() {
 	profile=$(mktemp -d "$T/chromium.XXXXXX")
