@@ -83,6 +83,28 @@ plant_file(const char *sdir, const uint8_t *si)
 	return sizeof(buf);
 }
 
+/* Run the loop while the server cancels leases (or, with 'files',
+ * while shares are doomed), adding each iteration's time to *total and
+ * keeping the longest in *longest.  Return the iterations. */
+static guint64
+run_phase(struct ev_loop *loop, grid_ss *ss, gboolean files, double *total,
+    double *longest)
+{
+	guint64 n = 0;
+	double t;
+
+	while (files ? grid_ss_n_doomed(ss) > 0 :
+	    grid_ss_n_cancelling(ss) > 0) {
+		t = now_us();
+		ev_run(loop, EVRUN_ONCE);
+		t = now_us() - t;
+		*longest = t > *longest ? t : *longest;
+		*total += t;
+		n++;
+	}
+	return n;
+}
+
 static void
 add(grid_leasedb *db, const uint8_t *si, guint64 size, guint32 owner,
     guint64 *n)
@@ -130,9 +152,8 @@ main(int argc, char **argv)
 	grid_leasedb *db;
 	rpc_tub *srv;
 	grid_ss *ss;
-	guint64 i, n = 0, size = 0, n_sh, bytes, doomed, iters = 0;
-	guint64 iters_db = 0;
-	double t0, t1, t_db, t_files, longest = 0, longest_db, agg_us = 0;
+	guint64 i, n = 0, size = 0, n_sh, bytes, doomed, iters, iters_db;
+	double t0, t_db, t_files = 0, longest = 0, longest_db, agg_us = 0;
 
 	if (sodium_init() < 0 || dir == NULL || n_accounts < 2 ||
 	    n_term > n_leases || n_queries == 0)
@@ -228,26 +249,10 @@ main(int argc, char **argv)
 	grid_ss_owner_usage(ss, 1, &n_sh, &bytes);
 	t0 = now_us();
 	grid_ss_cancel_owner(ss, 1);
-	t_db = now_us() - t0;
-	longest_db = t_db;
-	while (grid_ss_n_cancelling(ss) > 0) {
-		t1 = now_us();
-		ev_run(loop, EVRUN_ONCE);
-		t1 = now_us() - t1;
-		longest_db = t1 > longest_db ? t1 : longest_db;
-		t_db += t1;
-		iters_db++;
-	}
+	t_db = longest_db = now_us() - t0;
+	iters_db = run_phase(loop, ss, FALSE, &t_db, &longest_db);
 	doomed = grid_ss_n_doomed(ss);
-	t_files = 0;
-	while (grid_ss_n_doomed(ss) > 0) {
-		t1 = now_us();
-		ev_run(loop, EVRUN_ONCE);
-		t1 = now_us() - t1;
-		longest = t1 > longest ? t1 : longest;
-		t_files += t1;
-		iters++;
-	}
+	iters = run_phase(loop, ss, TRUE, &t_files, &longest);
 	printf("{\"bench\":\"terminate\",\"leases\":%" G_GUINT64_FORMAT
 	    ",\"shares\":%" G_GUINT64_FORMAT ",\"db_ms\":%.1f,"
 	    "\"db_iterations\":%" G_GUINT64_FORMAT ",\"db_longest_ms\":%.2f,"
