@@ -1,8 +1,9 @@
 /* grid/leasedb.h -- a storage server's lease database (SQLite, WAL).
  *
- * Two tables: the shares the server holds (storage index, share number,
- * size of the share file) and the leases on them (owner account, hashed
- * renew and cancel secrets, expiry).  The share files themselves live in
+ * The shares the server holds (storage index, share number, size of the
+ * share file), the leases on them (owner account, hashed renew and cancel
+ * secrets, expiry), each owner's usage (kept by triggers) and the shares
+ * a termination doomed.  The share files themselves live in
  * storage/shares/ (grid/shares.h); this database says who wants them kept
  * and until when.  Owner 0 is the anonymous storage facet; account
  * numbers come from the per-account facets.  See doc/configuration.md
