@@ -154,8 +154,8 @@ owner_account(acct_desk *d, guint32 owner, char **am, guint32 *num)
 
 /* grid_ss_admit_fn of the primary desk, for every desk's owners: a
  * disabled account stores nothing new; an account with a quota stores
- * while what it leases here plus what it asks fits (writers still open
- * are not counted: two uploads at once may pass a quota by one). */
+ * while what it leases here, plus what its open writers were allocated,
+ * plus what it asks fits (so uploads at once cannot pass it together). */
 static gboolean
 desk_admit(guint32 owner, guint64 bytes, char **type, char **why,
     void *arg)
@@ -163,7 +163,7 @@ desk_admit(guint32 owner, guint64 bytes, char **type, char **why,
 	acct_desk *d = arg;
 	g_autofree char *am = NULL;
 	char status[DESK_STATUS_MAX + 1];
-	guint64 shares = 0, used = 0;
+	guint64 shares = 0, used = 0, writing;
 	gint64 quota = -1;
 	guint32 num = 0;
 
@@ -179,11 +179,13 @@ desk_admit(guint32 owner, guint64 bytes, char **type, char **why,
 	if (quota < 0)
 		return TRUE;
 	grid_ss_owner_usage(d->ss, owner, &shares, &used);
+	writing = grid_ss_owner_writing(d->ss, owner);
+	used = used > G_MAXUINT64 - writing ? G_MAXUINT64 : used + writing;
 	if (used > (guint64)quota || bytes > (guint64)quota - used) {
 		*type = g_strdup("grid.QuotaExceeded");
 		*why = g_strdup_printf("account %u: quota %" G_GINT64_FORMAT
-		    " bytes, %" G_GUINT64_FORMAT " used, %" G_GUINT64_FORMAT
-		    " more asked", num, quota, used, bytes);
+		    " bytes, %" G_GUINT64_FORMAT " used or being written, %"
+		    G_GUINT64_FORMAT " more asked", num, quota, used, bytes);
 		return FALSE;
 	}
 	return TRUE;
@@ -301,7 +303,7 @@ facet_set_account(rpc_incall *call, rpc_mp *args, void *data)
 		guint32 owner = acct_desk_owner(d, (guint32)num);
 
 		if (owner != 0)
-			(void)grid_ss_cancel_owner(d->ss, owner);
+			grid_ss_cancel_owner(d->ss, owner);
 	}
 	rpc_incall_return(call, NULL);
 }

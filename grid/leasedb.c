@@ -19,7 +19,21 @@
 
 /* The schema.  WITHOUT ROWID: the primary keys are what every lookup
  * uses.  The lease key includes the owner so that two accounts never
- * renew each other's leases. */
+ * renew each other's leases.
+ *
+ * Version 2 adds owner_usage, each owner's share count and bytes, kept by
+ * the triggers below in the transaction of every change to leases or
+ * shares: a share counts once for each owner holding at least one lease
+ * on it.  The triggers run inside the statement that fires them, so a
+ * commit carries the counters with the change and a rollback or a crash
+ * drops both: the counters cannot drift from the rows, and no check at
+ * open is needed.  grid_leasedb_recount() rebuilds them from the rows
+ * (the migration from version 1 uses it; tests compare it).  doomed
+ * holds the shares a termination left without a lease, until their files
+ * are deleted (grid_leasedb_cancel_owner()); a new lease takes a share
+ * out of it.  Every statement is idempotent: a version-1 database gets
+ * the new tables here and its counters at open (migrate()). */
+#define LEASEDB_SCHEMA	2
 static const char schema_sql[] =
 	"PRAGMA journal_mode=WAL;"
 	"PRAGMA synchronous=NORMAL;"
@@ -34,7 +48,68 @@ static const char schema_sql[] =
 	"  renew BLOB NOT NULL, cancel BLOB NOT NULL,"
 	"  expiry INTEGER NOT NULL,"
 	"  PRIMARY KEY (si, shnum, owner, renew)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS leases_owner ON leases (owner);";
+	"CREATE INDEX IF NOT EXISTS leases_owner ON leases (owner);"
+	"CREATE TABLE IF NOT EXISTS owner_usage ("
+	"  owner INTEGER PRIMARY KEY, n_shares INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS doomed ("
+	"  si BLOB NOT NULL, shnum INTEGER NOT NULL,"
+	"  PRIMARY KEY (si, shnum)) WITHOUT ROWID;"
+	/* Every lease is on a recorded share, so its size is known. */
+	"CREATE TRIGGER IF NOT EXISTS lease_on_share BEFORE INSERT ON leases"
+	"  WHEN NOT EXISTS (SELECT 1 FROM shares"
+	"  WHERE si = NEW.si AND shnum = NEW.shnum)"
+	"  BEGIN SELECT RAISE(ABORT, 'a lease on an unrecorded share'); END;"
+	/* Keys never change: the counters follow inserts and deletes. */
+	"CREATE TRIGGER IF NOT EXISTS lease_key_fixed"
+	"  BEFORE UPDATE OF si, shnum, owner ON leases"
+	"  BEGIN SELECT RAISE(ABORT, 'a lease changes only its expiry'); END;"
+	"CREATE TRIGGER IF NOT EXISTS share_key_fixed"
+	"  BEFORE UPDATE OF si, shnum ON shares"
+	"  BEGIN SELECT RAISE(ABORT, 'a share changes only its size'); END;"
+	/* The owner's first lease on the share. */
+	"CREATE TRIGGER IF NOT EXISTS lease_first AFTER INSERT ON leases"
+	"  WHEN NOT EXISTS (SELECT 1 FROM leases WHERE si = NEW.si"
+	"  AND shnum = NEW.shnum AND owner = NEW.owner AND renew <> NEW.renew)"
+	"  BEGIN INSERT INTO owner_usage (owner, n_shares, bytes)"
+	"  SELECT NEW.owner, 1, size FROM shares"
+	"  WHERE si = NEW.si AND shnum = NEW.shnum"
+	"  ON CONFLICT (owner) DO UPDATE SET n_shares = n_shares + 1,"
+	"  bytes = bytes + excluded.bytes; END;"
+	/* Any new lease saves a share from deletion. */
+	"CREATE TRIGGER IF NOT EXISTS lease_rescues AFTER INSERT ON leases"
+	"  BEGIN DELETE FROM doomed WHERE si = NEW.si AND shnum = NEW.shnum;"
+	"  END;"
+	/* The owner's last lease on the share. */
+	"CREATE TRIGGER IF NOT EXISTS lease_last AFTER DELETE ON leases"
+	"  WHEN NOT EXISTS (SELECT 1 FROM leases WHERE si = OLD.si"
+	"  AND shnum = OLD.shnum AND owner = OLD.owner)"
+	"  BEGIN UPDATE owner_usage SET n_shares = n_shares - 1,"
+	"  bytes = bytes - (SELECT size FROM shares"
+	"  WHERE si = OLD.si AND shnum = OLD.shnum) WHERE owner = OLD.owner;"
+	"  DELETE FROM owner_usage WHERE owner = OLD.owner AND n_shares = 0;"
+	"  END;"
+	/* A share goes with its leases (while its size is still known). */
+	"CREATE TRIGGER IF NOT EXISTS share_gone BEFORE DELETE ON shares"
+	"  BEGIN DELETE FROM leases WHERE si = OLD.si AND shnum = OLD.shnum;"
+	"  DELETE FROM doomed WHERE si = OLD.si AND shnum = OLD.shnum; END;"
+	"CREATE TRIGGER IF NOT EXISTS share_resized"
+	"  AFTER UPDATE OF size ON shares WHEN NEW.size <> OLD.size"
+	"  BEGIN UPDATE owner_usage SET bytes = bytes + NEW.size - OLD.size"
+	"  WHERE owner IN (SELECT owner FROM leases"
+	"  WHERE si = NEW.si AND shnum = NEW.shnum); END;";
+
+/* Rebuild owner_usage from the rows (leases on unrecorded shares, which
+ * version 1 did not forbid, are dropped first). */
+static const char recount_sql[] =
+	"DELETE FROM owner_usage;"
+	"DELETE FROM leases WHERE NOT EXISTS (SELECT 1 FROM shares s"
+	"  WHERE s.si = leases.si AND s.shnum = leases.shnum);"
+	"INSERT INTO owner_usage (owner, n_shares, bytes)"
+	"  SELECT l.owner, COUNT(*), SUM(s.size)"
+	"  FROM (SELECT DISTINCT owner, si, shnum FROM leases) l"
+	"  JOIN shares s ON s.si = l.si AND s.shnum = l.shnum"
+	"  GROUP BY l.owner;";
 
 enum {
 	ST_BEGIN,
@@ -54,6 +129,10 @@ enum {
 	ST_OWNER_USAGE,
 	ST_OWNER_SHARES,
 	ST_OWNER_DEL,
+	ST_DOOM,
+	ST_DOOMED,
+	ST_N_DOOMED,
+	ST_SCHEMA,
 	ST_N
 };
 
@@ -79,14 +158,19 @@ static const char *const st_sql[ST_N] = {
 	    " WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE l.si = s.si"
 	    " AND l.shnum = s.shnum AND l.expiry > ?) LIMIT ?",
 	[ST_TOTALS] = "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM shares",
-	/* leases_owner finds the owner's leases; each share counts once
-	 * however many leases the owner holds on it. */
-	[ST_OWNER_SHARES] = "SELECT DISTINCT si, shnum FROM leases"
+	/* leases_owner finds the owner's shares, the primary key the
+	 * owner's leases on one of them. */
+	[ST_OWNER_SHARES] = "SELECT DISTINCT si, shnum, 0 FROM leases"
+	    " WHERE owner = ? LIMIT ?",
+	[ST_OWNER_DEL] = "DELETE FROM leases"
+	    " WHERE si = ? AND shnum = ? AND owner = ?",
+	[ST_DOOM] = "INSERT OR IGNORE INTO doomed (si, shnum) VALUES (?,?)",
+	[ST_OWNER_USAGE] = "SELECT n_shares, bytes FROM owner_usage"
 	    " WHERE owner = ?",
-	[ST_OWNER_DEL] = "DELETE FROM leases WHERE owner = ?",
-	[ST_OWNER_USAGE] = "SELECT COUNT(*), COALESCE(SUM(s.size), 0)"
-	    " FROM shares s WHERE EXISTS (SELECT 1 FROM leases l"
-	    " WHERE l.owner = ? AND l.si = s.si AND l.shnum = s.shnum)",
+	[ST_DOOMED] = "SELECT d.si, d.shnum, s.size FROM doomed d"
+	    " JOIN shares s ON s.si = d.si AND s.shnum = d.shnum LIMIT ?",
+	[ST_N_DOOMED] = "SELECT COUNT(*) FROM doomed",
+	[ST_SCHEMA] = "SELECT value FROM meta WHERE key = 'schema'",
 };
 
 struct grid_leasedb {
@@ -119,6 +203,50 @@ step_done(grid_leasedb *db, int which, GError **error)
 	return TRUE;
 }
 
+static gboolean note(grid_leasedb *db, gboolean ok);
+
+/* The 'schema' row of meta, or -1. */
+static gint64
+schema_version(grid_leasedb *db)
+{
+	sqlite3_stmt *s = db->st[ST_SCHEMA];
+	gint64 v = -1;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+/* Bring a version-1 database (or a new one) to LEASEDB_SCHEMA: the
+ * tables and triggers exist already (schema_sql); count the usage once,
+ * in the transaction that sets the version. */
+static gboolean
+migrate(grid_leasedb *db, GError **error)
+{
+	gint64 v = schema_version(db);
+	char *q;
+	gboolean ok;
+
+	if (v == LEASEDB_SCHEMA)
+		return TRUE;
+	if (v != 1) {
+		g_set_error(error, GRID_ERROR, GRID_E_IO, "%s: schema version "
+		    "%" G_GINT64_FORMAT " is not one this program knows (%d)",
+		    db->path, v, LEASEDB_SCHEMA);
+		return FALSE;
+	}
+	if (!grid_leasedb_begin(db, error))
+		return FALSE;
+	ok = note(db, grid_leasedb_recount(db, error));
+	q = g_strdup_printf("UPDATE meta SET value = %d WHERE key = 'schema'",
+	    LEASEDB_SCHEMA);
+	if (ok && sqlite3_exec(db->db, q, NULL, NULL, NULL) != SQLITE_OK)
+		ok = note(db, db_error(db, error, "schema version"));
+	g_free(q);
+	return grid_leasedb_commit(db, ok ? error : NULL) && ok;
+}
+
 grid_leasedb *
 grid_leasedb_open(const char *path, GError **error)
 {
@@ -127,7 +255,7 @@ grid_leasedb_open(const char *path, GError **error)
 	db->path = g_strdup(path);
 	db->db = grid_sqlite_open(path, schema_sql, st_sql, db->st, ST_N,
 	    GRID_ERROR, GRID_E_IO, error);
-	if (db->db == NULL) {
+	if (db->db == NULL || !migrate(db, error)) {
 		grid_leasedb_free(db);
 		return NULL;
 	}
@@ -388,50 +516,91 @@ grid_leasedb_expired_shares(grid_leasedb *db, gint64 cutoff, guint limit,
 	return collect(db, ST_EXPIRED, error);
 }
 
-GArray *
-grid_leasedb_cancel_owner(grid_leasedb *db, guint32 owner, GError **error)
+gboolean
+grid_leasedb_cancel_owner(grid_leasedb *db, guint32 owner, guint limit,
+    guint64 *n_doomed, gboolean *done, GError **error)
 {
-	sqlite3_stmt *s = db->st[ST_OWNER_SHARES];
-	g_autoptr(GArray) had = g_array_new(FALSE, TRUE,
-	    sizeof(grid_share_id));
-	GArray *out = g_array_new(FALSE, TRUE, sizeof(grid_share_id));
-	gboolean ok;
+	g_autoptr(GArray) had = NULL;
+	gboolean ok = TRUE;
+	guint64 n = 0;
 	guint i;
-	int rc;
 
-	if (!grid_leasedb_begin(db, error)) {
-		g_array_unref(out);
-		return NULL;
-	}
-	sqlite3_bind_int64(s, 1, owner);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		grid_share_id id;
-
-		memset(&id, 0, sizeof(id));
-		if (sqlite3_column_bytes(s, 0) == GRID_SI_LEN)
-			memcpy(id.si, sqlite3_column_blob(s, 0), GRID_SI_LEN);
-		id.shnum = (guint)sqlite3_column_int64(s, 1);
-		g_array_append_val(had, id);
-	}
-	sqlite3_reset(s);
-	ok = note(db, rc == SQLITE_DONE ? TRUE : db_error(db, error,
-	    "leases of an owner"));
-	if (ok) {
-		sqlite3_bind_int64(db->st[ST_OWNER_DEL], 1, owner);
-		ok = note(db, step_done(db, ST_OWNER_DEL, error));
-	}
+	*n_doomed = 0;
+	*done = FALSE;
+	if (!grid_leasedb_begin(db, error))
+		return FALSE;
+	sqlite3_bind_int64(db->st[ST_OWNER_SHARES], 1, owner);
+	sqlite3_bind_int64(db->st[ST_OWNER_SHARES], 2, limit);
+	if ((had = collect(db, ST_OWNER_SHARES, error)) == NULL)
+		ok = note(db, FALSE);
 	for (i = 0; ok && i < had->len; i++) {
 		grid_share_id *id = &g_array_index(had, grid_share_id, i);
-		gint64 latest = 0;
+		gint64 latest;
 
-		if (grid_leasedb_n_leases(db, id->si, id->shnum, &latest) == 0)
-			g_array_append_val(out, *id);
+		bind_key(db->st[ST_OWNER_DEL], id->si, id->shnum);
+		sqlite3_bind_int64(db->st[ST_OWNER_DEL], 3, owner);
+		ok = note(db, step_done(db, ST_OWNER_DEL, error));
+		if (!ok || grid_leasedb_n_leases(db, id->si, id->shnum,
+		    &latest) > 0)
+			continue;
+		bind_key(db->st[ST_DOOM], id->si, id->shnum);
+		ok = note(db, step_done(db, ST_DOOM, error));
+		n++;
 	}
-	if (!grid_leasedb_commit(db, ok ? error : NULL) || !ok) {
-		g_array_unref(out);
-		return NULL;
+	if (!grid_leasedb_commit(db, ok ? error : NULL) || !ok)
+		return FALSE;
+	*n_doomed = n;
+	*done = had->len < limit;
+	return TRUE;
+}
+
+GArray *
+grid_leasedb_doomed(grid_leasedb *db, guint limit, GError **error)
+{
+	sqlite3_bind_int64(db->st[ST_DOOMED], 1, limit);
+	return collect(db, ST_DOOMED, error);
+}
+
+guint64
+grid_leasedb_n_doomed(grid_leasedb *db)
+{
+	sqlite3_stmt *s = db->st[ST_N_DOOMED];
+	guint64 n = 0;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = (guint64)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+gboolean
+grid_leasedb_remove_shares(grid_leasedb *db, const GArray *ids,
+    GError **error)
+{
+	gboolean ok = TRUE;
+	guint i;
+
+	if (!grid_leasedb_begin(db, error))
+		return FALSE;
+	for (i = 0; ok && i < ids->len; i++) {
+		const grid_share_id *id = &g_array_index(ids, grid_share_id,
+		    i);
+
+		ok = grid_leasedb_remove_share(db, id->si, id->shnum, error);
 	}
-	return out;
+	return grid_leasedb_commit(db, ok ? error : NULL) && ok;
+}
+
+gboolean
+grid_leasedb_recount(grid_leasedb *db, GError **error)
+{
+	gboolean ok = TRUE;
+
+	if (!grid_leasedb_begin(db, error))
+		return FALSE;
+	if (sqlite3_exec(db->db, recount_sql, NULL, NULL, NULL) != SQLITE_OK)
+		ok = note(db, db_error(db, error, "recounting usage"));
+	return grid_leasedb_commit(db, ok ? error : NULL) && ok;
 }
 
 void

@@ -1,8 +1,9 @@
 /* grid/leasedb.h -- a storage server's lease database (SQLite, WAL).
  *
- * Two tables: the shares the server holds (storage index, share number,
- * size of the share file) and the leases on them (owner account, hashed
- * renew and cancel secrets, expiry).  The share files themselves live in
+ * The shares the server holds (storage index, share number, size of the
+ * share file), the leases on them (owner account, hashed renew and cancel
+ * secrets, expiry), each owner's usage (kept by triggers) and the shares
+ * a termination doomed.  The share files themselves live in
  * storage/shares/ (grid/shares.h); this database says who wants them kept
  * and until when.  Owner 0 is the anonymous storage facet; account
  * numbers come from the per-account facets.  See doc/configuration.md
@@ -87,15 +88,37 @@ GArray *grid_leasedb_expired_shares(grid_leasedb *db, gint64 cutoff,
 /* Shares held and the bytes of their files. */
 void grid_leasedb_totals(grid_leasedb *db, guint64 *n_shares,
     guint64 *bytes);
-/* Cancel every lease of 'owner' and return the shares that held one of
- * them and now hold none (grid_share_id, size 0; caller
- * g_array_unref()s): the caller deletes those.  NULL with an error if
- * SQLite fails (nothing is changed then). */
-GArray *grid_leasedb_cancel_owner(grid_leasedb *db, guint32 owner,
+/* Cancel the leases of 'owner' on up to 'limit' of the shares it leases
+ * and, in the same transaction, mark "doomed" each of those shares left
+ * without any lease; store their number in *n_doomed, and in *done
+ * whether the owner holds no lease now.  Calls of a bounded 'limit'
+ * (G_MAXUINT: all at once) keep each transaction short; each leaves the
+ * database consistent.  The caller deletes the doomed shares' files and
+ * then their rows (grid_leasedb_doomed(), then
+ * grid_leasedb_remove_shares()); a crash in between leaves them doomed
+ * for the next start to finish.  A new lease on a doomed share takes it
+ * out of the list.  FALSE with an error if SQLite fails (that call
+ * changes nothing then). */
+gboolean grid_leasedb_cancel_owner(grid_leasedb *db, guint32 owner,
+    guint limit, guint64 *n_doomed, gboolean *done, GError **error);
+/* Up to 'limit' doomed shares (grid_share_id with their size; caller
+ * g_array_unref()s), or NULL with an error. */
+GArray *grid_leasedb_doomed(grid_leasedb *db, guint limit, GError **error);
+guint64 grid_leasedb_n_doomed(grid_leasedb *db);
+/* grid_leasedb_remove_share() for each grid_share_id of 'ids', in one
+ * transaction. */
+gboolean grid_leasedb_remove_shares(grid_leasedb *db, const GArray *ids,
     GError **error);
-/* The same for the shares on which 'owner' holds a lease (an account's
- * usage: a share leased by several accounts counts for each). */
+
+/* The shares on which 'owner' holds a lease (an account's usage: a share
+ * leased by several accounts counts for each, a share leased twice by
+ * one owner once) and the bytes of their files.  One row read: the
+ * counters are kept by triggers in every transaction that changes them. */
 void grid_leasedb_owner_usage(grid_leasedb *db, guint32 owner,
     guint64 *n_shares, guint64 *bytes);
+/* Rebuild every owner's counters from the share and lease rows (leases
+ * on unrecorded shares are dropped).  The migration from schema 1 does
+ * it; tests use it to check the counters. */
+gboolean grid_leasedb_recount(grid_leasedb *db, GError **error);
 
 #endif

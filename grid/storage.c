@@ -45,6 +45,14 @@
 #define SS_GC_INTERVAL	60.0	/* seconds between collection passes */
 #define SS_GC_BATCH	1000	/* shares deleted per pass at most */
 #define SS_SWEEP	60.0	/* seconds between idle-writer sweeps */
+/* Doomed shares deleted per loop iteration: at most SS_DOOM_BATCH, and
+ * no more files once SS_DOOM_BUDGET microseconds went on them, so that a
+ * termination of 100,000 shares never holds the loop up (deleting a file
+ * takes from 0.1 to 1 ms on a busy disk). */
+#define SS_DOOM_BATCH	256
+#define SS_DOOM_BUDGET	10000
+/* Shares whose leases one loop iteration cancels (about 10 ms). */
+#define SS_CANCEL_CHUNK	1000
 
 typedef struct writer writer;
 
@@ -61,10 +69,13 @@ struct grid_ss {
 	GHashTable	*per_peer;	/* tubid -> guint open writers */
 	GPtrArray	*facets;	/* struct facet* (owned by their objs) */
 	guint64		 allocated;	/* promised to open writers */
+	GHashTable	*writing;	/* owner -> guint64* of open writers */
 	guint		 n_advisories;
 	grid_ss_expiry	 expiry;
 	ev_timer	 gc;
 	ev_timer	 sweep;
+	ev_idle		 doom;		/* cancels and deletes in batches */
+	GArray		*cancelling;	/* struct cancel, in order */
 	grid_ss_admit_fn *admit;	/* per-account allocations, or NULL */
 	void		*admit_arg;
 };
@@ -141,6 +152,41 @@ peer_count(grid_ss *ss, const char *peer, int delta)
 		    GUINT_TO_POINTER(n));
 }
 
+/* Count 'size' bytes more (add) or fewer for the open writers of
+ * 'owner'. */
+static void
+owner_writing(grid_ss *ss, guint32 owner, guint64 size, gboolean add)
+{
+	guint64 *v = g_hash_table_lookup(ss->writing, GUINT_TO_POINTER(owner));
+
+	if (v == NULL) {
+		if (!add)
+			return;
+		v = g_new0(guint64, 1);
+		g_hash_table_insert(ss->writing, GUINT_TO_POINTER(owner), v);
+	}
+	if (add)
+		*v += size;
+	else
+		*v -= MIN(*v, size);
+	if (*v == 0)
+		g_hash_table_remove(ss->writing, GUINT_TO_POINTER(owner));
+}
+
+guint64
+grid_ss_owner_writing(grid_ss *ss, guint32 owner)
+{
+	guint64 *v = g_hash_table_lookup(ss->writing, GUINT_TO_POINTER(owner));
+
+	return v != NULL ? *v : 0;
+}
+
+/* An account whose leases are being cancelled. */
+struct cancel {
+	guint32		 owner;
+	guint64		 n_doomed;	/* so far */
+};
+
 /* The writer no longer holds space or a slot. */
 static void
 writer_release(writer *w)
@@ -151,6 +197,7 @@ writer_release(writer *w)
 	if (ss == NULL)
 		return;
 	ss->allocated -= w->size;
+	owner_writing(ss, w->owner, w->size, FALSE);
 	peer_count(ss, w->peer, -1);
 	g_hash_table_remove(ss->writers, w);
 }
@@ -607,6 +654,7 @@ writer_new(grid_ss *ss, const uint8_t *si, guint shnum, guint32 owner,
 	w->ss = ss;
 	w->last_use = ev_now(ss->loop);
 	ss->allocated += size;
+	owner_writing(ss, owner, size, TRUE);
 	peer_count(ss, peer, +1);
 	g_hash_table_add(ss->writers, w);
 	return w;
@@ -1112,22 +1160,140 @@ grid_ss_collect(grid_ss *ss, gint64 now)
 	return n;
 }
 
-guint
-grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
+/* Delete up to SS_DOOM_BATCH doomed shares, spending at most 'budget'
+ * microseconds on files: their files, then (one transaction) their rows.
+ * Return how many went (0: none is left that can be deleted now), or -1
+ * on a database error.  A crash in between leaves rows without files,
+ * doomed still: the next start deletes them first. */
+static int
+doom_batch(grid_ss *ss, gint64 budget)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(GArray) gone = NULL;
-	guint n;
+	g_autoptr(GArray) ids = NULL;
+	g_autofree char *top = g_build_filename(ss->dir, "shares", NULL);
+	gint64 end = g_get_monotonic_time() + budget;
+	guint i;
 
-	g_return_val_if_fail(owner != 0, 0);
-	if ((gone = grid_leasedb_cancel_owner(ss->db, owner, &err)) == NULL) {
+	if ((ids = grid_leasedb_doomed(ss->db, SS_DOOM_BATCH, &err)) == NULL) {
 		g_warning("%s", err->message);
-		return 0;
+		return -1;
 	}
-	n = delete_shares(ss, gone);
-	g_message("storage: cancelled the leases of account %u; deleted %u "
-	    "share(s) no other lease kept", owner, n);
-	return n;
+	for (i = 0; i < ids->len; i++) {
+		grid_share_id *id = &g_array_index(ids, grid_share_id, i);
+		g_autofree char *path = NULL;
+
+		if (i > 0 && g_get_monotonic_time() > end) {
+			g_array_set_size(ids, i);	/* the rest: next time */
+			break;
+		}
+		path = grid_share_path(ss->dir, id->si, id->shnum);
+		if (g_unlink(path) != 0 && errno != ENOENT) {
+			/* Its row stays, doomed: the file never lacks a
+			 * row, and the next termination or start tries
+			 * again. */
+			g_warning("cannot delete a share: %s",
+			    g_strerror(errno));
+			g_array_remove_index(ids, i--);
+			continue;
+		}
+		grid_shares_prune(path, top);
+	}
+	if (ids->len > 0 && !grid_leasedb_remove_shares(ss->db, ids, &err)) {
+		g_warning("%s", err->message);
+		return -1;
+	}
+	return (int)ids->len;
+}
+
+/* Cancel the leases of the first account queued on SS_CANCEL_CHUNK
+ * shares.  FALSE if none is queued. */
+static gboolean
+cancel_step(grid_ss *ss)
+{
+	g_autoptr(GError) err = NULL;
+	struct cancel *c;
+	gboolean done = FALSE;
+	guint64 n = 0;
+
+	if (ss->cancelling->len == 0)
+		return FALSE;
+	c = &g_array_index(ss->cancelling, struct cancel, 0);
+	if (!grid_leasedb_cancel_owner(ss->db, c->owner, SS_CANCEL_CHUNK, &n,
+	    &done, &err)) {
+		/* The rest waits for the next set_account(terminated). */
+		g_warning("%s", err->message);
+		g_array_remove_index(ss->cancelling, 0);
+		return TRUE;
+	}
+	c->n_doomed += n;
+	if (done) {
+		g_message("storage: cancelled the leases of account %u; %"
+		    G_GUINT64_FORMAT " share(s) no other lease keeps are "
+		    "deleted", c->owner, c->n_doomed);
+		g_array_remove_index(ss->cancelling, 0);
+	}
+	return TRUE;
+}
+
+/* One step per loop iteration: cancellations first, then deletions. */
+static void
+doom_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	grid_ss *ss = RPC_CONTAINER_OF(w, grid_ss, doom);
+
+	RPC_UNUSED(revents);
+	/* On an error the rest waits for the next termination or start. */
+	if (!cancel_step(ss) && doom_batch(ss, SS_DOOM_BUDGET) <= 0)
+		ev_idle_stop(loop, w);
+}
+
+/* Delete every doomed share before serving (a termination that a crash
+ * or a stop interrupted).  A share file that cannot be deleted keeps its
+ * row and stays doomed. */
+static void
+doom_finish(grid_ss *ss)
+{
+	guint64 n = grid_leasedb_n_doomed(ss->db), done = 0;
+	int r;
+
+	if (n == 0)
+		return;
+	while ((r = doom_batch(ss, G_MAXINT32)) > 0)
+		done += (guint64)r;
+	g_message("storage: deleted %" G_GUINT64_FORMAT " of %"
+	    G_GUINT64_FORMAT " share(s) a termination left", done, n);
+}
+
+void
+grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
+{
+	struct cancel c = { owner, 0 };
+	guint i;
+
+	g_return_if_fail(owner != 0);
+	for (i = 0; i < ss->cancelling->len; i++)
+		if (g_array_index(ss->cancelling, struct cancel, i).owner ==
+		    owner)
+			return;
+	g_array_append_val(ss->cancelling, c);
+	/* The first steps now (a small termination is over on return),
+	 * the rest one step per loop iteration; shares left doomed before
+	 * (a file that could not be deleted) are tried again with them. */
+	(void)cancel_step(ss);
+	if (doom_batch(ss, SS_DOOM_BUDGET) > 0 || ss->cancelling->len > 0)
+		ev_idle_start(ss->loop, &ss->doom);
+}
+
+guint
+grid_ss_n_cancelling(grid_ss *ss)
+{
+	return ss->cancelling->len;
+}
+
+guint64
+grid_ss_n_doomed(grid_ss *ss)
+{
+	return grid_leasedb_n_doomed(ss->db);
 }
 
 static void
@@ -1277,14 +1443,25 @@ grid_ss_new(rpc_tub *tub, const char *dir, guint64 reserved,
 	ss->per_peer = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    NULL);
 	ss->facets = g_ptr_array_new();
+	ss->writing = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+	    NULL, g_free);
+	ss->cancelling = g_array_new(FALSE, FALSE, sizeof(struct cancel));
+	ev_idle_init(&ss->doom, doom_cb);
 	ev_timer_init(&ss->gc, gc_cb, 1.0, SS_GC_INTERVAL);
 	ev_timer_init(&ss->sweep, sweep_cb, SS_SWEEP, SS_SWEEP);
 	ev_timer_start(ss->loop, &ss->sweep);
 	/* The sweep alone must not keep a loop running. */
 	ev_unref(ss->loop);
 	dbpath = g_build_filename(dir, "leases.sqlite", NULL);
-	if ((ss->db = grid_leasedb_open(dbpath, error)) == NULL ||
-	    !ss_reconcile(ss, error)) {
+	if ((ss->db = grid_leasedb_open(dbpath, error)) == NULL) {
+		grid_ss_free(ss);
+		return NULL;
+	}
+	/* Doomed shares go before the scan: each still has its row, so the
+	 * scan would not record them again anyway, but they must not be
+	 * served. */
+	doom_finish(ss);
+	if (!ss_reconcile(ss, error)) {
 		grid_ss_free(ss);
 		return NULL;
 	}
@@ -1342,6 +1519,9 @@ grid_ss_free(grid_ss *ss)
 	ev_ref(ss->loop);
 	ev_timer_stop(ss->loop, &ss->sweep);
 	ev_timer_stop(ss->loop, &ss->gc);
+	ev_idle_stop(ss->loop, &ss->doom);
+	g_hash_table_unref(ss->writing);
+	g_array_unref(ss->cancelling);
 	grid_leasedb_free(ss->db);
 	g_free(ss->dir);
 	g_free(ss);

@@ -117,13 +117,26 @@ typedef gboolean grid_ss_admit_fn(guint32 owner, guint64 bytes, char **type,
 void grid_ss_set_admit(grid_ss *ss, grid_ss_admit_fn *fn, void *arg);
 
 /* Cancel every lease of account 'owner' (not 0) and delete the shares
- * no other lease keeps (readers of them then get grid.NoShare).  Return
- * the shares deleted. */
-guint grid_ss_cancel_owner(grid_ss *ss, guint32 owner);
+ * no other lease keeps (readers of them then get grid.NoShare), in
+ * steps: each cancels the account's leases on up to 1000 shares and marks
+ * those left without a lease doomed, in one transaction; then the doomed
+ * shares' files and rows are deleted in batches.  The first steps run
+ * before return (a small termination is over then), the rest one step
+ * per loop iteration, so that the server keeps answering.  A crash at
+ * any point leaves the database consistent: doomed shares are deleted at
+ * the next start before serving, leases not yet cancelled wait for the
+ * next call (the manager repeats a termination at every registration). */
+void grid_ss_cancel_owner(grid_ss *ss, guint32 owner);
+/* Accounts whose leases are being cancelled, and doomed shares not yet
+ * deleted. */
+guint grid_ss_n_cancelling(grid_ss *ss);
+guint64 grid_ss_n_doomed(grid_ss *ss);
 
 /* The shares on which account 'owner' holds a lease, and the bytes of
  * their files (what a per-account facet's leases hold on this server). */
 void grid_ss_owner_usage(grid_ss *ss, guint32 owner, guint64 *n_shares,
     guint64 *bytes);
+/* Bytes allocated to the writers of 'owner' not yet closed or aborted. */
+guint64 grid_ss_owner_writing(grid_ss *ss, guint32 owner);
 
 #endif

@@ -45,6 +45,7 @@ grid_unit_tests = \
 	tests/unit/test_grid_cfg \
 	tests/unit/test_grid_intro \
 	tests/unit/test_grid_storage \
+	tests/unit/test_grid_leasedb \
 	tests/unit/test_grid_upload \
 	tests/unit/test_grid_download \
 	tests/unit/test_grid_hashutil \
@@ -78,6 +79,7 @@ tests_unit_test_grid_gm_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_cfg_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_intro_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_storage_LDADD = $(GRID_TEST_LDADD)
+tests_unit_test_grid_leasedb_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_upload_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_download_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_hashutil_LDADD = $(GRID_TEST_LDADD)
@@ -121,6 +123,7 @@ TESTS += tests/integration/test_rpc_procs.sh tests/integration/test_rpc_liveness
 	tests/integration/test_welcome_browser.sh \
 	tests/integration/test_accounts.sh \
 	tests/integration/test_accounts_browser.sh \
+	tests/integration/test_accounts_terminate.sh \
 	tests/integration/test_attack_bench.sh \
 	tests/integration/test_node_gifts.sh
 check_PROGRAMS += tests/integration/test_rpc_liveness \
@@ -131,6 +134,7 @@ EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 	tests/integration/test_welcome_browser.sh tests/demo.sh \
 	tests/integration/test_accounts_browser.sh tests/integration/tables.py \
 	tests/integration/test_accounts.sh tests/demo_accounts.sh \
+	tests/integration/test_accounts_terminate.sh \
 	tests/integration/test_attack_bench.sh \
 	tests/integration/test_node_gifts.sh
 
@@ -212,3 +216,5 @@ noinst_PROGRAMS += tests/bench/chk-bench
 tests_bench_chk_bench_LDADD = $(GRID_LIBS)
 noinst_PROGRAMS += tests/bench/acct-bench
 tests_bench_acct_bench_LDADD = $(ACCT_LIBS)
+noinst_PROGRAMS += tests/bench/usage-bench
+tests_bench_usage_bench_LDADD = $(GRID_LIBS)

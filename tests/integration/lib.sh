@@ -102,3 +102,37 @@ dom() {
 	    --dump-dom "$1" >"$2" 2>"$2.err" ||
 	    fail "chromium: $(tail -3 "$2.err")"
 }
+
+# t SECONDS CMD...: run CMD with a time limit (a hang is a failure).
+t() {
+	_lib_lim=$1
+	shift
+	timeout -k 5 "$_lib_lim" "$@"
+}
+
+# count_connected NODEDIR: the servers NODEDIR's node sees connected (-1
+# if it does not answer).  Needs $TAHOE and $PY.
+count_connected() {
+	t 20 "$TAHOE" -d "$1" status --json 2>/dev/null | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(sum(1 for s in d.get("servers", []) if s["state"] == "connected"))
+' 2>/dev/null || echo -1
+}
+
+# wait_connected NODEDIR N SECONDS: wait until the node sees N servers.
+wait_connected() {
+	_lib_n=0
+	while [ "$(count_connected "$1")" != "$2" ]; do
+		[ $_lib_n -ge $(($3 * 5)) ] && return 1
+		sleep 0.2
+		_lib_n=$((_lib_n + 1))
+	done
+	return 0
+}
+
+# mkfile PATH BYTES: a file of random bytes.  Needs $PY.
+mkfile() {
+	"$PY" -c 'import os, sys; sys.stdout.buffer.write(os.urandom(int(sys.argv[1])))' \
+	    "$2" >"$1"
+}

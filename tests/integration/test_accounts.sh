@@ -19,37 +19,8 @@ PY=${PYTHON3:-python3}
 cd "$T" || exit 1
 LOOP=tcp:0:interface=127.0.0.1
 
-t() {
-	lim=$1
-	shift
-	timeout -k 5 "$lim" "$@"
-}
-
 status_json() {
 	t 20 "$TAHOE" -d "$1" status --json 2>/dev/null
-}
-
-count_connected() {
-	status_json "$1" | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-print(sum(1 for s in d.get("servers", []) if s["state"] == "connected"))
-' 2>/dev/null || echo -1
-}
-
-wait_connected() {
-	_wc_n=0
-	while [ "$(count_connected "$1")" != "$2" ]; do
-		[ $_wc_n -ge $(($3 * 5)) ] && return 1
-		sleep 0.2
-		_wc_n=$((_wc_n + 1))
-	done
-	return 0
-}
-
-mkfile() {
-	"$PY" -c 'import os, sys; sys.stdout.buffer.write(os.urandom(int(sys.argv[1])))' \
-	    "$2" >"$1"
 }
 
 # leases_ok CAP OWNER SERVERS...: every lease on the cap's shares is owned

@@ -15,12 +15,6 @@ cd "$T" || exit 1
 LOOP=tcp:0:interface=127.0.0.1
 cp "$TOP_SRCDIR/tests/integration/tables.py" tables.py
 
-t() {
-	lim=$1
-	shift
-	timeout -k 5 "$lim" "$@"
-}
-
 t 20 "$TAHOE" create-account-manager --listen=tcp --port=$LOOP \
     --webport tcp:0:interface=127.0.0.1 --nickname am am >/dev/null ||
     fail "create-account-manager"

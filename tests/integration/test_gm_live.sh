@@ -23,12 +23,6 @@ PY=${PYTHON3:-python3}
 cd "$T" || exit 1
 LOOP=tcp:0:interface=127.0.0.1
 
-t() {
-	lim=$1
-	shift
-	timeout -k 5 "$lim" "$@"
-}
-
 # check DIR PYTHON: wait (10 s) until DIR's status JSON ('d') passes.
 check() {
 	_n=0
@@ -110,9 +104,6 @@ wait_exit "$storage3_pid" 10 || fail "storage3 did not stop"
 
 check alice 'assert [gm[n]["state"] for n in ("storage0", "storage1", "storage2")] == ["connected"] * 3, gm' ||
     fail "alice does not see three servers"
-mkfile() {
-	"$PY" -c 'import os, sys; sys.stdout.buffer.write(os.urandom(int(sys.argv[1])))' "$2" >"$1"
-}
 mkfile f1 5000
 mkfile f2 7000
 t 60 "$TAHOE" -d alice put f1 >cap1 || fail "put with no grid manager"

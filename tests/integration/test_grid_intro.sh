@@ -12,26 +12,6 @@ PY=${PYTHON3:-python3}
 cd "$T" || exit 1
 LOOP=tcp:0:interface=127.0.0.1
 
-# count_connected DIR: connected servers in DIR's status, or -1.
-count_connected() {
-	"$TAHOE" -d "$1" status --json 2>/dev/null | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-print(sum(1 for s in d.get("servers", []) if s["state"] == "connected"))
-' 2>/dev/null || echo -1
-}
-
-# wait_connected DIR N SECONDS
-wait_connected() {
-	i=0
-	while [ "$(count_connected "$1")" != "$2" ]; do
-		[ $i -ge $(($3 * 5)) ] && return 1
-		sleep 0.2
-		i=$((i + 1))
-	done
-	return 0
-}
-
 "$TAHOE" create-introducer --listen=tcp --port=$LOOP intro >/dev/null ||
     fail "create-introducer"
 [ -s intro/private/introducer.furl ] || fail "no introducer.furl at once"

@@ -18,31 +18,6 @@ cd "$T" || exit 1
 LOOP=tcp:0:interface=127.0.0.1
 NS=10
 
-# t SECONDS CMD...: run CMD with a time limit (a hang is a failure).
-t() {
-	lim=$1
-	shift
-	timeout -k 5 "$lim" "$@"
-}
-
-count_connected() {
-	t 20 "$TAHOE" -d "$1" status --json 2>/dev/null | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-print(sum(1 for s in d.get("servers", []) if s["state"] == "connected"))
-' 2>/dev/null || echo -1
-}
-
-wait_connected() {
-	_wc_n=0
-	while [ "$(count_connected "$1")" != "$2" ]; do
-		[ $_wc_n -ge $(($3 * 5)) ] && return 1
-		sleep 0.2
-		_wc_n=$((_wc_n + 1))
-	done
-	return 0
-}
-
 # si_of CAP: the base32 storage index of a URI:CHK cap (Tahoe's
 # tagged SHA-256d of the key, truncated to 16 bytes).
 si_of() {
@@ -56,12 +31,6 @@ def tagged(tag, v):
 si = tagged(b"allmydata_immutable_key_to_storage_index_v1", key)[:16]
 print(base64.b32encode(si).decode().lower().rstrip("="))
 ' "$1"
-}
-
-# mkfile NAME SIZE: SIZE pseudo-random bytes.
-mkfile() {
-	"$PY" -c 'import os, sys; sys.stdout.buffer.write(os.urandom(int(sys.argv[1])))' \
-	    "$2" >"$1"
 }
 
 t 20 "$TAHOE" create-introducer --listen=tcp --port=$LOOP intro >/dev/null ||

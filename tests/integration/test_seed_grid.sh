@@ -35,12 +35,6 @@ stop_nodes() {
 	cleanup
 }
 trap stop_nodes EXIT
-# t SECONDS CMD...: run CMD with a time limit (a hang is a failure).
-t() {
-	lim=$1
-	shift
-	timeout -k 5 "$lim" "$@"
-}
 # run DIR: the seed's "daemonize tahoe -d DIR run"; wait until it serves.
 run() {
 	t 20 daemonize -c "$T" -e "$T/$1.err" -o "$T/$1.out" "$TAHOE" -d "$1" run ||

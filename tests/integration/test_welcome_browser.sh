@@ -14,12 +14,6 @@ need_chromium
 cd "$T" || exit 1
 LOOP=tcp:0:interface=127.0.0.1
 
-t() {
-	lim=$1
-	shift
-	timeout -k 5 "$lim" "$@"
-}
-
 t 20 "$TAHOE" create-introducer --listen=tcp --port=$LOOP intro >/dev/null ||
     fail "create-introducer"
 spawn intro "$TAHOE" -d intro run

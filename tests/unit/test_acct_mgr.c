@@ -602,41 +602,56 @@ alloc_try_cb(const msgpack_object *result, const rpc_refctx *refs,
 	alloc_cb(result, refs, err, &o->writer);
 }
 
-/* Store share 0 of storage index SI(si_byte) through the facet at
- * 'furl'; NULL, or the type of the error allocate_buckets() raised. */
+/* Allocate share 0 (16 bytes) of storage index SI(si_byte) through the
+ * facet at 'furl': NULL with the open writer in *writer (caller unrefs),
+ * or the type of the error allocate_buckets() raised. */
 static char *
-try_store(struct fx *f, const char *furl, uint8_t si_byte)
+try_alloc(struct fx *f, const char *furl, uint8_t si_byte, rpc_ref **writer)
 {
 	g_autoptr(GError) e = NULL;
 	rpc_ref *ref = tt_get_ref(f->cl, furl, &e);
 	struct alloc_out out = { NULL, NULL, false };
-	rpc_ref *writer;
-	uint8_t si[16], secret[32], data[16];
+	uint8_t si[16], secret[32];
 	rpc_pack *p = rpc_pack_new();
-	tt_answer a;
 	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
 
+	*writer = NULL;
 	assert_non_null(ref);
 	memset(si, si_byte, sizeof(si));
 	memset(secret, si_byte, sizeof(secret));
-	memset(data, 'x', sizeof(data));
 	rpc_pack_array(p, 5);
 	rpc_pack_bin(p, si, sizeof(si));
 	rpc_pack_bin(p, secret, sizeof(secret));
 	rpc_pack_bin(p, secret, sizeof(secret));
 	rpc_pack_array(p, 1);
 	rpc_pack_uint(p, 0);
-	rpc_pack_uint(p, sizeof(data));
+	rpc_pack_uint(p, 16);
 	rpc_ref_call(ref, "allocate_buckets", p, alloc_try_cb, &out);
 	while (!out.done && g_get_monotonic_time() < end)
 		tt_run_for(f->loop, 0.01);
 	assert_true(out.done);
-	if (out.err_type != NULL) {
-		rpc_ref_unref(ref);
+	rpc_ref_unref(ref);
+	if (out.err_type != NULL)
 		return out.err_type;
-	}
-	writer = out.writer;
-	assert_non_null(writer);
+	assert_non_null(out.writer);
+	*writer = out.writer;
+	return NULL;
+}
+
+/* Store share 0 of storage index SI(si_byte) through the facet at
+ * 'furl'; NULL, or the type of the error allocate_buckets() raised. */
+static char *
+try_store(struct fx *f, const char *furl, uint8_t si_byte)
+{
+	rpc_ref *writer;
+	uint8_t data[16];
+	rpc_pack *p;
+	tt_answer a;
+	char *type;
+
+	if ((type = try_alloc(f, furl, si_byte, &writer)) != NULL)
+		return type;
+	memset(data, 'x', sizeof(data));
 	p = rpc_pack_new();
 	rpc_pack_array(p, 2);
 	rpc_pack_uint(p, 0);
@@ -650,7 +665,6 @@ try_store(struct fx *f, const char *furl, uint8_t si_byte)
 	assert_null(a.err);
 	tt_answer_clear(&a);
 	rpc_ref_unref(writer);
-	rpc_ref_unref(ref);
 	return NULL;
 }
 
@@ -837,6 +851,45 @@ set_account(struct fx *f, guint32 num, const char *status, gint64 quota)
 	}
 	assert_null(t1);
 	assert_null(t2);
+}
+
+/* Bytes allocated to account 1's open writers on server 0. */
+static guint64
+writing_of_1(struct fx *f)
+{
+	return grid_ss_owner_writing(f->s[0].ss,
+	    acct_desk_owner(f->s[0].desk, 1));
+}
+
+/* Writers not yet closed count against the quota: with room for one
+ * share, a second allocation while the first is open is refused; the
+ * first aborted, the room is back. */
+static void
+test_quota_counts_open_writers(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *a = create_account(f, "alice", NULL);
+	g_autofree char *pa = NULL, *t = NULL, *t2 = NULL;
+	rpc_ref *w1 = NULL, *w2 = NULL;
+	guint n = 0;
+
+	start_server(f, 0);
+	assert_true(wait_registered(f, 0));
+	pa = first_pss(f, a, &n);
+	assert_non_null(pa);
+	set_account(f, 1, "active", 20);
+	assert_null(try_alloc(f, pa, 0x21, &w1));
+	assert_int_equal(writing_of_1(f), 16);
+	t = try_alloc(f, pa, 0x22, &w2);
+	assert_non_null(t);
+	assert_string_equal(t, "grid.QuotaExceeded");
+	/* Released before close: aborted, its bytes no longer count. */
+	rpc_ref_unref(w1);
+	tt_run_for(f->loop, 0.2);
+	assert_int_equal(writing_of_1(f), 0);
+	t2 = try_alloc(f, pa, 0x22, &w2);
+	assert_null(t2);
+	rpc_ref_unref(w2);
 }
 
 /* What the manager sets reaches the servers, which enforce it: a quota
@@ -1174,6 +1227,8 @@ main(void)
 		    test_usage_names_missing_servers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_usages_bounded,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_quota_counts_open_writers, setup, teardown),
 	};
 
 	if (sodium_init() < 0)

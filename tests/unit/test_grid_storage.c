@@ -612,6 +612,151 @@ test_start_repairs_database(void **state)
 	buckets_clear(&b);
 }
 
+/* A termination interrupted after its transaction (leases cancelled,
+ * shares doomed) and, for one share, after its file was deleted: the next
+ * start deletes the doomed files and rows before serving, records none of
+ * them again, and keeps the share another owner still leases. */
+static void
+test_doomed_finished_at_start(void **state)
+{
+	fixture *f = *state;
+	const uint8_t si2[GRID_SI_LEN] = { 0x77, 0x01 };
+	const uint8_t renew2[GRID_SECRET_LEN] = { 0x33 };
+	g_autofree char *p1 = grid_share_path(f->sdir, SI, 1);
+	g_autofree char *p2 = grid_share_path(f->sdir, SI, 2);
+	g_autofree char *kept = grid_share_path(f->sdir, si2, 0);
+	g_autoptr(GError) err = NULL;
+	uint8_t h[GRID_SECRET_LEN];
+	grid_leasedb *db;
+	guint64 n, size, bytes;
+	gboolean done;
+	guint nl;
+	buckets b;
+
+	upload_one(f, 1, "doomed one");
+	upload_one(f, 2, "doomed two");
+	{
+		guint sh = 0;
+
+		allocate(f, si2, renew2, &sh, 1, 4, &b);
+		assert_int_equal(b.n, 1);
+		assert_null(write_at(f, b.refs[0], 0, "kept", 4));
+		assert_null(call_err(f, b.refs[0], "close", NULL));
+		buckets_clear(&b);
+	}
+	stop_server(f);
+	/* Account 5 leases all three shares, account 6 the last one; the
+	 * anonymous leases go, so account 5's are the only ones left on
+	 * SI's shares. */
+	db = open_db(f);
+	grid_lease_hash(RENEW, h);
+	assert_true(grid_leasedb_add_lease(db, SI, 5, h, h, 1, &nl, &err));
+	assert_int_equal(nl, 2);
+	assert_true(grid_leasedb_add_lease(db, si2, 5, h, h, 1, &nl, &err));
+	assert_true(grid_leasedb_add_lease(db, si2, 6, h, h, 1, &nl, &err));
+	assert_true(grid_leasedb_cancel_owner(db, 0, G_MAXUINT, &n, &done,
+	    &err));
+	assert_int_equal(n, 0);
+	/* Step one of terminating account 5, then a crash. */
+	assert_true(grid_leasedb_cancel_owner(db, 5, G_MAXUINT, &n, &done,
+	    &err));
+	assert_int_equal(n, 2);
+	grid_leasedb_free(db);
+	/* Share 2's file was already deleted when the crash came. */
+	assert_int_equal(g_unlink(p2), 0);
+	assert_true(g_file_test(p1, G_FILE_TEST_EXISTS));
+
+	start_server(f, 0);
+	assert_int_equal(grid_ss_n_doomed(f->ss), 0);
+	assert_false(g_file_test(p1, G_FILE_TEST_EXISTS));
+	assert_true(g_file_test(kept, G_FILE_TEST_EXISTS));
+	db = open_db(f);
+	assert_false(grid_leasedb_has_share(db, SI, 1, &size));
+	assert_false(grid_leasedb_has_share(db, SI, 2, &size));
+	assert_true(grid_leasedb_has_share(db, si2, 0, &size));
+	grid_leasedb_owner_usage(db, 5, &n, &bytes);
+	assert_int_equal(n, 0);
+	grid_leasedb_owner_usage(db, 6, &n, &bytes);
+	assert_int_equal(n, 1);
+	assert_int_equal(bytes, size);
+	grid_leasedb_free(db);
+	get_buckets(f, SI, &b);
+	assert_int_equal(b.n, 0);
+	buckets_clear(&b);
+	/* A second start finds nothing to do, and no file came back. */
+	stop_server(f);
+	start_server(f, 0);
+	assert_false(g_file_test(p1, G_FILE_TEST_EXISTS));
+}
+
+/* A termination larger than a step: the first cancellation step and the
+ * first batch of deletions run at once, the rest one step per loop
+ * iteration while the server keeps answering. */
+static void
+test_large_termination_in_batches(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(GError) err = NULL;
+	grid_leasedb *db;
+	uint8_t si[GRID_SI_LEN], h[GRID_SECRET_LEN];
+	guint64 n, left, bytes;
+	guint i, total = 1300;
+	buckets b;
+
+	stop_server(f);
+	/* Plant 'total' share files of one owner, as a copied-in server
+	 * would hold them. */
+	db = open_db(f);
+	grid_lease_hash(RENEW, h);
+	assert_true(grid_leasedb_begin(db, &err));
+	for (i = 0; i < total; i++) {
+		g_autofree char *p = NULL, *d = NULL;
+		uint8_t hdr[GRID_SHARE_HDR];
+
+		memset(si, 0, sizeof(si));
+		si[0] = 0xd0;
+		si[1] = (uint8_t)(i >> 8);
+		si[2] = (uint8_t)i;
+		p = grid_share_path(f->sdir, si, 0);
+		d = g_path_get_dirname(p);
+		assert_int_equal(g_mkdir_with_parents(d, 0700), 0);
+		grid_share_header(hdr, 0);
+		assert_true(g_file_set_contents(p, (const char *)hdr,
+		    sizeof(hdr), NULL));
+		assert_true(grid_leasedb_add_share(db, si, 0, sizeof(hdr), 9,
+		    h, h, G_MAXINT32, &err));
+	}
+	assert_true(grid_leasedb_commit(db, &err));
+	grid_leasedb_free(db);
+	start_server(f, 0);
+	grid_ss_owner_usage(f->ss, 9, &n, &bytes);
+	assert_int_equal(n, total);
+
+	grid_ss_cancel_owner(f->ss, 9);
+	assert_int_equal(grid_ss_n_cancelling(f->ss), 1);
+	left = grid_ss_n_doomed(f->ss);
+	assert_true(left > 0 && left < total);
+	grid_ss_owner_usage(f->ss, 9, &n, &bytes);
+	assert_true(n > 0 && n < total);
+	/* The server answers while the rest is deleted. */
+	get_buckets(f, SI, &b);
+	assert_null(b.err);
+	buckets_clear(&b);
+	for (i = 0; i < 500 && (grid_ss_n_doomed(f->ss) > 0 ||
+	    grid_ss_n_cancelling(f->ss) > 0); i++)
+		tt_run_for(f->loop, 0.01);
+	assert_int_equal(grid_ss_n_cancelling(f->ss), 0);
+	assert_int_equal(grid_ss_n_doomed(f->ss), 0);
+	grid_ss_owner_usage(f->ss, 9, &n, &bytes);
+	assert_int_equal(n, 0);
+	{
+		grid_ss_stats st;
+
+		grid_ss_get_stats(f->ss, &st);
+		assert_int_equal(st.shares, 0);
+	}
+}
+
 static void
 test_expiry_collects_unleased_shares(void **state)
 {
@@ -850,6 +995,10 @@ main(void)
 		    test_write_past_allocation_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_space, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_doomed_finished_at_start,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_large_termination_in_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_repairs_database,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
