@@ -183,8 +183,9 @@ desk_admit(guint32 owner, guint64 bytes, char **type, char **why,
 	used = used > G_MAXUINT64 - writing ? G_MAXUINT64 : used + writing;
 	if (used > (guint64)quota || bytes > (guint64)quota - used) {
 		*type = g_strdup("grid.QuotaExceeded");
-		*why = g_strdup_printf("account %u: quota %" G_GINT64_FORMAT
-		    " bytes, %" G_GUINT64_FORMAT " used or being written, %"
+		*why = g_strdup_printf("account %u: this server's share of "
+		    "its quota is %" G_GINT64_FORMAT " bytes, %"
+		    G_GUINT64_FORMAT " used or being written here, %"
 		    G_GUINT64_FORMAT " more asked", num, quota, used, bytes);
 		return FALSE;
 	}
