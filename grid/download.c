@@ -4,7 +4,10 @@
  *   FETCH   keep k "slots" filled with accepted shares (a source is opened
  *           by reading its head, then its tail, and offering both to the
  *           streaming decoder), and fetch the blocks of one segment from
- *           the k slots at once; check them, decode, deliver, next
+ *           the k slots at once; check them, decode, deliver, next.  The
+ *           blocks of the next DL_AHEAD - 1 segments are asked for while
+ *           one is checked and decoded, so that the servers and the
+ *           network work while the client does.
  *
  * Sources are tried lowest share number first (data shares need no
  * erasure decoding) and on servers not yet in use.  A source that fails
@@ -29,6 +32,20 @@
 #include "rpc/common.h"
 #include "rpc/err.h"
 
+/* Segments whose blocks are in flight at once: 2 keeps the servers busy
+ * while a segment is checked and decoded (k more blocks in memory). */
+#define DL_AHEAD	2
+
+/* The block of one segment from one slot's share. */
+typedef struct block {
+	uint8_t		*data;		/* NULL: not asked for */
+	uint64_t	 len;
+	guint64		 seg;
+	guint		 reads;		/* outstanding */
+	gboolean	 is_short;
+	gboolean	 ok;
+} block;
+
 typedef struct source {
 	guint		 server;	/* index into d->servers */
 	unsigned	 shnum;
@@ -45,11 +62,7 @@ typedef struct slot {
 	guint		 gen;		/* bumped when the source changes */
 	GByteArray	*head, *tail;
 	uint64_t	 tail_off, tail_want;
-	uint8_t		*block;
-	uint64_t	 block_len;
-	guint		 block_reads;	/* outstanding */
-	gboolean	 block_short;
-	gboolean	 block_ok;
+	block		 b[DL_AHEAD];	/* segment s in b[s % DL_AHEAD] */
 	int		 id;		/* the reader's id of the share */
 } slot;
 
@@ -89,23 +102,41 @@ typedef struct ctx {
 	guint		 server;
 	uint64_t	 off;		/* read: where in the share */
 	uint64_t	 want;
+	guint64		 seg;		/* block reads: of which segment */
 } ctx;
 
 static void pump(grid_download *d);
 
 static void
+block_clear(block *b)
+{
+	g_free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Block reads a slot has outstanding. */
+static guint
+slot_reads(const slot *sl)
+{
+	guint j, n = 0;
+
+	for (j = 0; j < DL_AHEAD; j++)
+		n += sl->b[j].reads;
+	return n;
+}
+
+static void
 slot_reset(slot *sl)
 {
+	guint j;
+
 	if (sl->head != NULL)
 		g_byte_array_unref(sl->head);
 	if (sl->tail != NULL)
 		g_byte_array_unref(sl->tail);
-	g_free(sl->block);
 	sl->head = sl->tail = NULL;
-	sl->block = NULL;
-	sl->block_len = 0;
-	sl->block_reads = 0;
-	sl->block_short = sl->block_ok = FALSE;
+	for (j = 0; j < DL_AHEAD; j++)
+		block_clear(&sl->b[j]);
 	sl->src = NULL;
 	sl->state = SL_EMPTY;
 	sl->id = -1;
@@ -300,7 +331,8 @@ static void read_cb(const msgpack_object *result,
     const rpc_refctx *refs, const GError *err, void *arg);
 
 static void
-send_read(grid_download *d, guint i, uint64_t off, uint64_t len)
+send_read(grid_download *d, guint i, uint64_t off, uint64_t len,
+    guint64 seg)
 {
 	slot *sl = &d->slots[i];
 	ctx *c = ctx_new(d, i, sl->src->server);
@@ -308,6 +340,7 @@ send_read(grid_download *d, guint i, uint64_t off, uint64_t len)
 
 	c->off = off;
 	c->want = len;
+	c->seg = seg;
 	rpc_pack_array(p, 2);
 	rpc_pack_uint(p, off);
 	rpc_pack_uint(p, len);
@@ -333,7 +366,7 @@ fill_slots(grid_download *d)
 			sl->src = s;
 			sl->state = SL_HEAD;
 			sl->head = g_byte_array_new();
-			send_read(d, i, 0, GRID_LAYOUT_V2_HEADER);
+			send_read(d, i, 0, GRID_LAYOUT_V2_HEADER, 0);
 		}
 		ready += sl->state == SL_READY;
 		opening += sl->state == SL_HEAD || sl->state == SL_TAIL;
@@ -373,25 +406,33 @@ deliver(const uint8_t *p, size_t len, void *arg)
 		d->data(p + (a - start), (size_t)(b - a), d->arg);
 }
 
-/* Start fetching the current segment's block in every ready slot that
- * has none yet. */
+/* Start fetching the blocks of the current segment and of the next
+ * DL_AHEAD - 1 (within the range) in every ready slot that has not asked
+ * for them yet. */
 static void
 fetch_blocks(grid_download *d)
 {
+	guint64 s, last = MIN(d->seg_last, d->seg + DL_AHEAD - 1);
 	guint i;
 
-	for (i = 0; i < d->cap.k; i++) {
-		slot *sl = &d->slots[i];
-		uint64_t off, len, o;
+	for (s = d->seg; s <= last; s++) {
+		for (i = 0; i < d->cap.k; i++) {
+			slot *sl = &d->slots[i];
+			block *b = &sl->b[s % DL_AHEAD];
+			uint64_t off, len, o;
 
-		if (sl->state != SL_READY || sl->block != NULL)
-			continue;
-		grid_chk_reader_block_range(d->dec, sl->id, d->seg, &off, &len);
-		sl->block = g_malloc(len > 0 ? len : 1);
-		sl->block_len = len;
-		for (o = 0; o < len; o += GRID_SS_MAX_IO) {
-			sl->block_reads++;
-			send_read(d, i, off + o, MIN(len - o, GRID_SS_MAX_IO));
+			if (sl->state != SL_READY || b->data != NULL)
+				continue;
+			grid_chk_reader_block_range(d->dec, sl->id, s, &off,
+			    &len);
+			b->data = g_malloc(len > 0 ? len : 1);
+			b->len = len;
+			b->seg = s;
+			for (o = 0; o < len; o += GRID_SS_MAX_IO) {
+				b->reads++;
+				send_read(d, i, off + o, MIN(len - o,
+				    GRID_SS_MAX_IO), s);
+			}
 		}
 	}
 }
@@ -407,18 +448,20 @@ try_segment(grid_download *d)
 
 	for (i = 0; i < d->cap.k; i++) {
 		slot *sl = &d->slots[i];
+		block *b = &sl->b[d->seg % DL_AHEAD];
 
-		if (sl->state != SL_READY || sl->block == NULL ||
-		    sl->block_reads > 0)
+		if (sl->state != SL_READY || b->data == NULL ||
+		    b->seg != d->seg || b->reads > 0)
 			return;
 	}
 	for (i = 0; i < d->cap.k; i++) {
 		slot *sl = &d->slots[i];
+		block *b = &sl->b[d->seg % DL_AHEAD];
 
-		if (sl->block_ok)
+		if (b->ok)
 			continue;
-		if (sl->block_short || !grid_chk_reader_check_block(d->dec,
-		    sl->id, d->seg, sl->block, sl->block_len, NULL)) {
+		if (b->is_short || !grid_chk_reader_check_block(d->dec,
+		    sl->id, d->seg, b->data, b->len, NULL)) {
 			g_autofree char *why = g_strdup_printf("block %"
 			    G_GUINT64_FORMAT " does not match its hash",
 			    d->seg);
@@ -426,13 +469,13 @@ try_segment(grid_download *d)
 			drop_source(d, i, TRUE, why);
 			continue;
 		}
-		sl->block_ok = TRUE;
+		b->ok = TRUE;
 	}
 	for (i = 0; i < d->cap.k; i++)
-		if (!d->slots[i].block_ok)
+		if (!d->slots[i].b[d->seg % DL_AHEAD].ok)
 			return;		/* refilled slots fetch again */
 	for (i = 0; i < d->cap.k; i++) {
-		blocks[i] = d->slots[i].block;
+		blocks[i] = d->slots[i].b[d->seg % DL_AHEAD].data;
 		ids[i] = d->slots[i].id;
 	}
 	if (!grid_chk_reader_segment(d->dec, d->seg, ids, blocks, deliver, d,
@@ -443,12 +486,8 @@ try_segment(grid_download *d)
 		finish(d, err);
 		return;
 	}
-	for (i = 0; i < d->cap.k; i++) {
-		slot *sl = &d->slots[i];
-
-		g_clear_pointer(&sl->block, g_free);
-		sl->block_ok = FALSE;
-	}
+	for (i = 0; i < d->cap.k; i++)
+		block_clear(&d->slots[i].b[d->seg % DL_AHEAD]);
 	if (d->notified)
 		return;
 	if (d->seg == d->seg_last) {
@@ -474,12 +513,14 @@ pump(grid_download *d)
 		d->seg = d->offset / sz->segment_size;
 		d->seg_last = (d->end - 1) / sz->segment_size;
 	}
-	if (d->paused)
-		return;
-	try_segment(d);
+	/* Paused, nothing is delivered; the blocks of the next DL_AHEAD
+	 * segments are still fetched, so that they are here when the
+	 * reader drains. */
+	if (!d->paused)
+		try_segment(d);
 	/* A check there may have emptied slots: refill them now, since no
 	 * answer may be coming to do it later. */
-	if (d->notified || d->paused || !fill_slots(d))
+	if (d->notified || !fill_slots(d))
 		return;
 	fetch_blocks(d);
 }
@@ -503,14 +544,14 @@ open_step(grid_download *d, guint i)
 		sl->state = SL_TAIL;
 		sl->tail = g_byte_array_new();
 		send_read(d, i, sl->tail_off, MIN(sl->tail_want,
-		    GRID_SS_MAX_IO));
+		    GRID_SS_MAX_IO), 0);
 		return;
 	}
 	got = sl->tail->len;
 	if (got < sl->tail_want && sl->tail->len % GRID_SS_MAX_IO == 0 &&
 	    got > 0) {
 		send_read(d, i, sl->tail_off + got, MIN(sl->tail_want - got,
-		    GRID_SS_MAX_IO));
+		    GRID_SS_MAX_IO), 0);
 		return;
 	}
 	if (!grid_chk_reader_add_share(d->dec, sl->src->shnum, sl->head->data,
@@ -564,26 +605,29 @@ read_cb(const msgpack_object *result, const rpc_refctx *refs,
 		    result->via.bin.ptr, result->via.bin.size);
 		open_step(d, c->slot);
 		break;
-	case SL_READY:
-		if (sl->block == NULL)
+	case SL_READY: {
+		block *b = &sl->b[c->seg % DL_AHEAD];
+
+		if (b->data == NULL || b->seg != c->seg)
 			break;
 		if (result->via.bin.size != c->want) {
-			sl->block_short = TRUE;
+			b->is_short = TRUE;
 		} else {
 			uint64_t base;
 			uint64_t len;
 
-			grid_chk_reader_block_range(d->dec, sl->id, d->seg,
+			grid_chk_reader_block_range(d->dec, sl->id, c->seg,
 			    &base, &len);
 			if (c->off >= base && c->off - base + c->want <=
-			    sl->block_len)
-				memcpy(sl->block + (c->off - base),
+			    b->len)
+				memcpy(b->data + (c->off - base),
 				    result->via.bin.ptr, c->want);
 			else
-				sl->block_short = TRUE;
+				b->is_short = TRUE;
 		}
-		sl->block_reads--;
+		b->reads--;
 		break;
+	}
 	default:
 		break;
 	}
@@ -679,7 +723,7 @@ stall_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			if (d->slots[i].src != NULL &&
 			    d->slots[i].state != SL_EMPTY &&
 			    (d->slots[i].state != SL_READY ||
-			    d->slots[i].block_reads > 0))
+			    slot_reads(&d->slots[i]) > 0))
 				drop_server(d, d->slots[i].src->server,
 				    "no answer in time");
 	}
