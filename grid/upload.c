@@ -49,6 +49,7 @@ typedef struct target {
 	GBytes		*perm_seed;
 	guint64		 max_share;
 	gboolean	 readonly;	/* takes no new share */
+	gboolean	 refused;	/* refused the account */
 	gboolean	 queried;	/* answered get_buckets */
 	gboolean	 bad;		/* failed: holds nothing for us */
 	gboolean	 in_2n;		/* among the first 2n */
@@ -289,8 +290,12 @@ fail_unhappy(grid_upload *u, guint happy)
 	for (i = 0; i < u->targets->len; i++)
 		usable += !((target *)g_ptr_array_index(u->targets, i))->bad;
 	/* Servers that refused the account (its quota, or its status) are
-	 * why: say that, not only the counts of servers of happiness. */
-	if (u->refusal != NULL) {
+	 * why when the others could not have made the upload happy even all
+	 * together: say that, not only the counts of servers of happiness.
+	 * Otherwise servers down or full are (also) why, and the refusal is
+	 * only the last failure named. */
+	if (u->refusal != NULL &&
+	    u->targets->len - u->n_refused < u->p.happy) {
 		fail(u, GRID_E_REFUSED, "%s (%u of %u server(s) refused this "
 		    "account's upload; %u of %u share(s) placed, shares.happy "
 		    "is %u)", u->refusal, u->n_refused, u->targets->len,
@@ -552,8 +557,9 @@ note_refusal(grid_upload *u, target *t, const GError *err)
 	const char *kind = refusal_kind(err), *why;
 	g_autofree char *prefix = NULL;
 
-	if (kind == NULL)
+	if (kind == NULL || t->refused)
 		return;
+	t->refused = TRUE;
 	u->n_refused++;
 	if (u->refusal != NULL)
 		return;

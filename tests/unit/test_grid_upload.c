@@ -314,6 +314,31 @@ test_refused_account_says_why(void **state)
 	assert_non_null(strstr(f->err->message, "10 of 10 server(s)"));
 }
 
+/* One server refusing the account among others that are full: the
+ * upload is unhappy because of the full ones (500, not the account's
+ * 403), and the refusal is still named as the last failure. */
+static void
+test_refusal_among_full_is_unhappy(void **state)
+{
+	gf_fixture *f = *state;
+	guint asked = 0, i;
+	int fd;
+
+	gf_add_servers(f, 3, 0);
+	gf_add_servers(f, 4, G_MAXUINT64 / 2);	/* full */
+	for (i = 0; i < 7; i++)
+		gf_use_account(f, i, 7);
+	grid_ss_set_admit(f->srv[0].ss, refuse_quota, &asked);
+	fd = gf_vector_file(f, 131073);
+	gf_start(f, 3, 5, 10, fd, 131073);
+	gf_wait_done(f);
+	close(fd);
+	assert_non_null(f->err);
+	assert_true(asked > 0);
+	if (!g_error_matches(f->err, GRID_ERROR, GRID_E_UNHAPPY))
+		fail_msg("not unhappy: %s", f->err->message);
+}
+
 static void
 test_cancel_reports_once(void **state)
 {
@@ -376,6 +401,8 @@ main(void)
 		    gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_refused_account_says_why,
 		    gf_setup, gf_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_refusal_among_full_is_unhappy, gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_reports_once,
 		    gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_mid_encode,
