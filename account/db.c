@@ -67,7 +67,8 @@ static const char *const st_sql[ST_N] = {
 	[ST_SERVERS] = "SELECT key, nickname, msg, sig, registered"
 	    " FROM servers ORDER BY key",
 	[ST_LIST_SET] = "SELECT num, name, status, quota, created"
-	    " FROM accounts WHERE touched = 1 ORDER BY num",
+	    " FROM accounts WHERE touched = 1 AND num > ? ORDER BY num"
+	    " LIMIT ?",
 };
 
 struct acct_db {
@@ -285,11 +286,14 @@ acct_db_list(acct_db *db, guint64 offset, guint limit, GPtrArray *out,
 }
 
 gboolean
-acct_db_list_set(acct_db *db, GPtrArray *out, GError **error)
+acct_db_list_set(acct_db *db, guint32 after, guint limit, GPtrArray *out,
+    GError **error)
 {
 	sqlite3_stmt *st = db->st[ST_LIST_SET];
 	int rc;
 
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		acct_info *a = g_new0(acct_info, 1);
 

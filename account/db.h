@@ -57,11 +57,12 @@ gboolean acct_db_get(acct_db *db, guint32 num, acct_info *out,
  * 'offset', in number order, to 'out' (acct_info *, caller frees). */
 gboolean acct_db_list(acct_db *db, guint64 offset, guint limit,
     GPtrArray *out, GError **error);
-/* Append every account whose status or quota was ever set with
- * acct_db_set() (what a registering server must be told, restored
- * accounts included) to 'out' (acct_info *, caller frees), by number. */
-gboolean acct_db_list_set(acct_db *db, GPtrArray *out,
-    GError **error);
+/* Append the first 'limit' accounts numbered above 'after' whose status
+ * or quota was ever set with acct_db_set() (what a registering server
+ * must be told, restored accounts included) to 'out' (acct_info *,
+ * caller frees), by number. */
+gboolean acct_db_list_set(acct_db *db, guint32 after, guint limit,
+    GPtrArray *out, GError **error);
 guint64 acct_db_count(acct_db *db);
 /* Set an account's status and quota (-1: none). */
 gboolean acct_db_set(acct_db *db, guint32 num, acct_status status,

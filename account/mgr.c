@@ -45,6 +45,8 @@ struct reg {
 	char		*nickname;
 	rpc_ref		*facet;
 	guint		 watch;
+	gboolean	 pushing;	/* restricted accounts to tell it */
+	guint32		 push_after;	/* those numbered above this */
 };
 
 struct sub {
@@ -65,6 +67,7 @@ struct acct_mgr {
 	GHashTable	*regs;		/* key -> struct reg (connected) */
 	GPtrArray	*subs;		/* struct sub */
 	ev_timer	 notify;	/* servers_changed, coalesced */
+	ev_timer	 push;		/* paces push_all()'s messages */
 	guint		 n_objs;	/* account objects alive */
 	guint		 n_known;	/* servers in the database */
 	GHashTable	*cache;		/* num -> struct cached (welcome page) */
@@ -809,28 +812,73 @@ push_account(acct_mgr *m, rpc_ref *facet, const acct_info *a)
 	rpc_ref_call_oneway(facet, "set_account", p);
 }
 
-/* Every restricted account (acct_db_list_set()) to 'only', or to every
- * connected server when 'only' is NULL. */
+/* Every ACCT_PUSH_INTERVAL, at most ACCT_PUSH_BATCH messages in all to
+ * the servers that have restricted accounts to be told, in account
+ * order, so that telling every server every account (a new server
+ * changes every server's share of every quota) costs neither a burst of
+ * memory nor a long stall, however many accounts and servers. */
 static void
-push_all(acct_mgr *m, rpc_ref *only)
+push_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	g_autoptr(GPtrArray) rs = g_ptr_array_new_with_free_func(
-	    (GDestroyNotify)acct_info_free);
+	acct_mgr *m = RPC_CONTAINER_OF(w, acct_mgr, push);
+	guint budget = ACCT_PUSH_BATCH, i;
+	gboolean more = FALSE;
 	GHashTableIter hi;
 	gpointer v;
-	guint i;
 
-	(void)acct_db_list_set(m->db, rs, NULL);
-	for (i = 0; i < rs->len; i++) {
-		if (only != NULL) {
-			push_account(m, only, g_ptr_array_index(rs, i));
+	RPC_UNUSED(revents);
+	g_hash_table_iter_init(&hi, m->regs);
+	while (g_hash_table_iter_next(&hi, NULL, &v)) {
+		struct reg *r = v;
+		g_autoptr(GPtrArray) rs = NULL;
+
+		if (!r->pushing)
+			continue;
+		if (budget == 0) {
+			more = TRUE;
+			break;
+		}
+		rs = g_ptr_array_new_with_free_func(
+		    (GDestroyNotify)acct_info_free);
+		if (!acct_db_list_set(m->db, r->push_after, budget, rs,
+		    NULL)) {
+			more = TRUE;	/* try again next time */
 			continue;
 		}
-		g_hash_table_iter_init(&hi, m->regs);
-		while (g_hash_table_iter_next(&hi, NULL, &v))
-			push_account(m, ((struct reg *)v)->facet,
-			    g_ptr_array_index(rs, i));
+		for (i = 0; i < rs->len; i++) {
+			const acct_info *a = g_ptr_array_index(rs, i);
+
+			push_account(m, r->facet, a);
+			r->push_after = a->num;
+		}
+		r->pushing = rs->len == budget;
+		more |= r->pushing;
+		budget -= rs->len;
 	}
+	if (!more)
+		ev_timer_stop(loop, w);
+}
+
+/* Tell 'only' (a connected server's registration), or every connected
+ * server when 'only' is NULL, every restricted account again, paced by
+ * push_cb(). */
+static void
+push_all(acct_mgr *m, struct reg *only)
+{
+	GHashTableIter hi;
+	gpointer v;
+
+	g_hash_table_iter_init(&hi, m->regs);
+	while (g_hash_table_iter_next(&hi, NULL, &v)) {
+		struct reg *r = v;
+
+		if (only != NULL && r != only)
+			continue;
+		r->pushing = TRUE;
+		r->push_after = 0;
+	}
+	if (!ev_is_active(&m->push))
+		ev_timer_again(rpc_tub_loop(m->tub), &m->push);
 }
 
 /* Store 'a' (status and quota changed by the caller), tell every
@@ -1193,7 +1241,7 @@ desk_register(rpc_incall *call, rpc_mp *args, void *data)
 			m->n_known = all->len;
 			push_all(m, NULL);
 		} else {
-			push_all(m, r->facet);
+			push_all(m, r);
 		}
 	}
 	/* A server that (re)connects may be new to the accounts' lists
@@ -1239,6 +1287,8 @@ acct_mgr_new(rpc_tub *tub, const char *db_path, const char *private_dir,
 	m->life->m = m;
 	m->life->refs = 1;
 	ev_timer_init(&m->notify, notify_cb, ACCT_NOTIFY_DELAY, 0);
+	ev_init(&m->push, push_cb);
+	m->push.repeat = ACCT_PUSH_INTERVAL;
 	if (!acct_secret_load_or_create(secret, m->key, error) ||
 	    (m->db = acct_db_open(db_path, error)) == NULL)
 		goto fail;
@@ -1287,6 +1337,7 @@ acct_mgr_free(acct_mgr *m)
 		grid_owned_obj_release(m->objs[i]);
 	}
 	ev_timer_stop(rpc_tub_loop(m->tub), &m->notify);
+	ev_timer_stop(rpc_tub_loop(m->tub), &m->push);
 	g_ptr_array_unref(m->subs);
 	g_hash_table_unref(m->regs);
 	g_hash_table_unref(m->cache);

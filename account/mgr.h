@@ -62,6 +62,13 @@ typedef struct acct_mgr acct_mgr;
 /* Seconds between a registration and telling subscribers (one message
  * for a burst of registrations). */
 #define ACCT_NOTIFY_DELAY	1.0
+/* Telling servers the restricted accounts' status and quota share
+ * (set_account): at most ACCT_PUSH_BATCH messages in all every
+ * ACCT_PUSH_INTERVAL seconds (10,000 a second), so that a new server,
+ * which changes every server's share of every quota, costs neither a
+ * burst of memory nor a stall. */
+#define ACCT_PUSH_BATCH		200
+#define ACCT_PUSH_INTERVAL	0.02
 /* Bytes (or shares) one server may report for one account: more is
  * taken for a lie, and 500 servers' figures still add up in 64 bits. */
 #define ACCT_USAGE_MAX		((guint64)1 << 50)

@@ -803,9 +803,10 @@ test_two_managers(void **state)
 
 /* manage-accounts.METHOD(num[, quota]) (quota < -1: none given, -1:
  * nil): the remote error type, or NULL; *ans (if given) keeps the
- * answer. */
+ * answer.  manage() then lets one-way messages to the servers arrive,
+ * manage_call() does not. */
 static char *
-manage(struct fx *f, const char *method, guint32 num, gint64 quota,
+manage_call(struct fx *f, const char *method, guint32 num, gint64 quota,
     tt_answer *ans)
 {
 	g_autoptr(GError) e = NULL;
@@ -830,6 +831,15 @@ manage(struct fx *f, const char *method, guint32 num, gint64 quota,
 	else
 		tt_answer_clear(&a);
 	rpc_ref_unref(ref);
+	return type;
+}
+
+static char *
+manage(struct fx *f, const char *method, guint32 num, gint64 quota,
+    tt_answer *ans)
+{
+	char *type = manage_call(f, method, num, quota, ans);
+
 	/* The servers are told one-way: let it arrive. */
 	tt_run_for(f->loop, 0.2);
 	return type;
@@ -1067,6 +1077,38 @@ test_manage_methods(void **state)
 	RPC_UNUSED(a);
 }
 
+/* More restricted accounts than one push batch: a server that
+ * registers learns every one, and a new server changes every server's
+ * share of every quota, in paced batches (ACCT_PUSH_BATCH). */
+static void
+test_many_quotas_pushed_in_batches(void **state)
+{
+	struct fx *f = *state;
+	const guint n = 2 * ACCT_PUSH_BATCH + 50;
+	guint i, tries;
+
+	start_server(f, 0);
+	assert_true(wait_registered(f, 0));
+	for (i = 1; i <= n; i++) {
+		g_autofree char *name = g_strdup_printf("many%u", i);
+		g_autofree char *a = create_account(f, name, NULL);
+
+		assert_non_null(a);
+		assert_null(manage_call(f, "set_quota", i, 1000, NULL));
+	}
+	start_server(f, 1);
+	assert_true(wait_registered(f, 1));
+	for (tries = 0; tries < 100 && (server_quota_of(f, 0, n) != 500 ||
+	    server_quota_of(f, 1, n) != 500); tries++)
+		tt_run_for(f->loop, 0.05);
+	for (i = 1; i <= n; i += ACCT_PUSH_BATCH / 2) {
+		assert_int_equal(server_quota_of(f, 0, i), 500);
+		assert_int_equal(server_quota_of(f, 1, i), 500);
+	}
+	assert_int_equal(server_quota_of(f, 0, n), 500);
+	assert_int_equal(server_quota_of(f, 1, n), 500);
+}
+
 /* usage(num) names every registered server, with its figures or why it
  * has none: a server that is away is not counted as zero. */
 static void
@@ -1223,6 +1265,8 @@ main(void)
 		    test_quota_and_status_enforced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manage_methods, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_many_quotas_pushed_in_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_usage_names_missing_servers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_usages_bounded,
