@@ -728,25 +728,36 @@ write_cb(const msgpack_object *result, const rpc_refctx *refs,
 		ev_idle_start(u->loop, &u->idle);
 }
 
+/* Send 'len' bytes of share 's' at 'offset' in write() calls of at most
+ * GRID_SS_MAX_IO (while its writer exists). */
 static void
-flush_share(grid_upload *u, guint s)
+send_share(grid_upload *u, guint s, guint64 offset, const uint8_t *data,
+    size_t len)
 {
 	share *sh = &u->shares[s];
-	guint64 off = 0;
+	size_t off = 0;
 
-	while (sh->writer != NULL && off < sh->buf->len) {
-		size_t n = MIN(sh->buf->len - off, GRID_SS_MAX_IO);
+	while (sh->writer != NULL && off < len) {
+		size_t n = MIN(len - off, GRID_SS_MAX_IO);
 		call_ctx *c = ctx_new(u, sh->t);
 		rpc_pack *p = rpc_pack_new();
 
 		c->bytes = n;
 		sh->t->bytes += n;
 		rpc_pack_array(p, 2);
-		rpc_pack_uint(p, sh->buf_off + off);
-		rpc_pack_bin(p, sh->buf->data + off, n);
+		rpc_pack_uint(p, offset + off);
+		rpc_pack_bin(p, data + off, n);
 		rpc_ref_call(sh->writer, "write", p, write_cb, c);
 		off += n;
 	}
+}
+
+static void
+flush_share(grid_upload *u, guint s)
+{
+	share *sh = &u->shares[s];
+
+	send_share(u, s, sh->buf_off, sh->buf->data, sh->buf->len);
 	sh->buf_off += sh->buf->len;
 	g_byte_array_set_size(sh->buf, 0);
 }
@@ -763,6 +774,15 @@ enc_write(unsigned shnum, uint64_t offset, const uint8_t *p, size_t len,
 	 * writers exist: keep them until start_encode(). */
 	if (sh->writer == NULL && u->ph >= PH_ENCODE)
 		return;		/* held already, or its server was lost */
+	/* A block big enough to go on its own goes from the encoder's
+	 * buffer, without a copy into ours. */
+	if (sh->buf->len == 0 && len >= WRITE_COALESCE &&
+	    u->ph >= PH_ENCODE) {
+		send_share(u, shnum, offset, p, len);
+		return;
+	}
+	if (sh->buf->len > 0 && sh->buf_off + sh->buf->len != offset)
+		flush_share(u, shnum);	/* not contiguous: never expected */
 	if (sh->buf->len == 0)
 		sh->buf_off = offset;
 	g_byte_array_append(sh->buf, p, (guint)len);
