@@ -102,7 +102,8 @@ tests_bench_conn_bench_LDADD = $(RPC_LIBS)
 tests_bench_attack_bench_LDADD = $(RPC_LIBS)
 tests_bench_tcp_pingpong_LDADD =
 tests_bench_aead_speed_LDADD = $(RPC_LIBS)
-EXTRA_DIST += tests/bench/foolscap-bench.py tests/bench/run-bench.sh \
+EXTRA_DIST += tests/bench/bench.h tests/bench/foolscap-bench.py \
+	tests/bench/run-bench.sh \
 	tests/bench/grid-bench.sh tests/bench/capnp/bench.capnp \
 	tests/bench/capnp/capnp-bench.c++
 

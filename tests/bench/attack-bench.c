@@ -58,6 +58,7 @@
 #include "rpc/msg.h"
 #include "rpc/pack.h"
 #include "rpc/tub.h"
+#include "tests/bench/bench.h"
 
 #define DEFAULT_SECONDS	5.0
 #define WARMUP_CALLS	200
@@ -95,15 +96,6 @@ usage_error(const char *fmt, ...)
 	fputc('\n', stderr);
 	fputs(usage_text, stderr);
 	exit(2);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- options ---- */
@@ -270,7 +262,7 @@ free_secret(char *s)
 static char *
 start_victim(const char *server)
 {
-	double end = now_s() + START_DEADLINE;
+	double end = bench_now_s() + START_DEADLINE;
 	pid_t pid;
 
 	pid = fork();
@@ -291,7 +283,7 @@ start_victim(const char *server)
 		_exit(127);
 	}
 	victim_pid = pid;
-	while (now_s() < end) {
+	while (bench_now_s() < end) {
 		char *furl = read_furl(tmp_furl);
 
 		if (furl != NULL)
@@ -308,13 +300,13 @@ start_victim(const char *server)
 static void
 stop_child(volatile pid_t *pidp, double grace)
 {
-	double end = now_s() + grace;
+	double end = bench_now_s() + grace;
 	pid_t pid = *pidp;
 
 	if (pid <= 0)
 		return;
 	kill(pid, SIGTERM);
-	while (now_s() < end) {
+	while (bench_now_s() < end) {
 		if (waitpid(pid, NULL, WNOHANG) == pid) {
 			*pidp = 0;
 			return;
@@ -339,7 +331,7 @@ static bool
 poll_fd(int fd, short events, double deadline)
 {
 	struct pollfd p = { .fd = fd, .events = events };
-	double left = deadline - now_s();
+	double left = deadline - bench_now_s();
 
 	if (left <= 0)
 		return false;
@@ -450,7 +442,7 @@ seal_message(rpc_aead *tx, const msgpack_sbuffer *sb, GByteArray *out)
 static bool
 raw_open(struct raw *r, const rpc_furl *furl, int rcvbuf)
 {
-	double deadline = now_s() + IO_DEADLINE;
+	double deadline = bench_now_s() + IO_DEADLINE;
 	rpc_ident *me = rpc_ident_new();
 	uint8_t hello[RPC_HS_HELLO_LEN], auth[RPC_HS_AUTH_LEN];
 	uint8_t frame[RPC_FRAME_HDR + RPC_HS_AUTH_LEN + RPC_FRAME_TAG];
@@ -567,7 +559,7 @@ attack_unread_echo(const struct opts *o, const rpc_furl *furl, double end,
 		r[i].fd = -1;
 		msg[i] = g_byte_array_new();
 	}
-	while (now_s() < end) {
+	while (bench_now_s() < end) {
 		struct pollfd *pf = g_new0(struct pollfd, n);
 
 		for (i = 0; i < n; i++) {
@@ -649,8 +641,8 @@ attack_handshake_flood(const struct opts *o, const rpc_furl *furl,
 
 	for (i = 0; i < n; i++)
 		fd[i] = -1;
-	while (now_s() < end) {
-		for (i = 0; i < n && now_s() < end; i++) {
+	while (bench_now_s() < end) {
+		for (i = 0; i < n && bench_now_s() < end; i++) {
 			struct sockaddr_in sin = { .sin_family = AF_INET };
 			char src[32];
 
@@ -761,7 +753,7 @@ attack_conn_flood(const struct opts *o, const char *furl, double end,
 	f.loop = ev_loop_new(EVFLAG_AUTO);
 	f.furl = furl;
 	f.tubs = g_ptr_array_new();
-	while (now_s() < end) {
+	while (bench_now_s() < end) {
 		/* Drop the refused ones; keep FLOOD_DIALS dials going while
 		 * fewer than --tubs tubs are alive. */
 		for (i = 0; i < f.tubs->len;) {
@@ -873,7 +865,7 @@ attack_gifts(const struct opts *o, const rpc_furl *furl, double end,
 		r[i].fd = -1;
 		msg[i] = g_byte_array_new();
 	}
-	while (now_s() < end) {
+	while (bench_now_s() < end) {
 		int fd;
 
 		/* Each accepted dial is kept and never answered, so the
@@ -953,7 +945,7 @@ attack_busy(double end, GString *stats)
 {
 	uint64_t spins = 0;
 
-	while (now_s() < end)
+	while (bench_now_s() < end)
 		spins++;
 	g_string_append_printf(stats, "\"spins\":%" PRIu64, spins);
 }
@@ -966,7 +958,7 @@ attacker_main(int which, const struct opts *o, const char *furl_text,
 {
 	GString *stats = g_string_new(NULL);
 	rpc_furl *furl = NULL;
-	double end = now_s() + seconds;
+	double end = bench_now_s() + seconds;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGTERM, SIG_DFL);
@@ -1039,7 +1031,7 @@ client_answer_cb(const msgpack_object *result, const rpc_refctx *refs,
     const GError *err, void *arg)
 {
 	struct client *c = arg;
-	double t = now_s();
+	double t = bench_now_s();
 
 	RPC_UNUSED(refs);
 	c->in_flight = false;
@@ -1088,7 +1080,7 @@ client_next(struct client *c)
 	if (!c->measuring && !c->warmup)
 		return;
 	c->in_flight = true;
-	c->t0 = now_s();
+	c->t0 = bench_now_s();
 	rpc_ref_call(c->ref, "add", add_args(), client_answer_cb, c);
 }
 
@@ -1098,7 +1090,7 @@ probe_getref_cb(rpc_ref *ref, const GError *err, void *arg)
 	struct probe *p = arg;
 
 	p->done = true;
-	p->t1 = now_s();
+	p->t1 = bench_now_s();
 	p->ok = err == NULL;
 	p->ref = ref;
 	if (err != NULL && p->c->measuring)
@@ -1126,7 +1118,7 @@ probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	RPC_UNUSED(loop);
 	RPC_UNUSED(revents);
 	if (p != NULL) {
-		if (!p->done && now_s() - p->t0 < PROBE_DEADLINE)
+		if (!p->done && bench_now_s() - p->t0 < PROBE_DEADLINE)
 			return;
 		if (p->done && p->ok)
 			g_array_append_vals(c->conn_lat,
@@ -1141,7 +1133,7 @@ probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	id = rpc_ident_new();		/* key generation is not timed */
 	p = g_new0(struct probe, 1);
 	p->c = c;
-	p->t0 = now_s();
+	p->t0 = bench_now_s();
 	p->tub = rpc_tub_new(c->loop, id, NULL);
 	c->probe = p;
 	rpc_tub_get_ref(p->tub, c->furl, probe_getref_cb, p);
@@ -1191,29 +1183,12 @@ run_for(struct client *c, double seconds, bool sample)
 	ev_timer_stop(c->loop, &probe);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Nearest-rank percentile of 'v' (sorted here); 0 when empty. */
 static double
 percentile(GArray *v, double p)
 {
-	size_t n = v->len, k;
-
-	if (n == 0)
-		return 0;
-	qsort(v->data, n, sizeof(double), cmp_double);
-	k = (size_t)(p * (double)n);
-	if ((double)k < p * (double)n)
-		k++;
-	if (k < 1)
-		k = 1;
-	return g_array_index(v, double, k - 1);
+	qsort(v->data, v->len, sizeof(double), bench_cmp_double);
+	return bench_percentile((const double *)v->data, v->len, p);
 }
 
 struct result {
@@ -1255,15 +1230,15 @@ measure(struct client *c, const struct opts *o, int which,
 		close(pfd[1]);
 	}
 	c->measuring = true;
-	t0 = now_s();
+	t0 = bench_now_s();
 	client_next(c);
 	run_for(c, o->seconds, true);
 	c->measuring = false;
-	secs = now_s() - t0;
+	secs = bench_now_s() - t0;
 	if (which >= 0) {
 		char buf[1024];
 		size_t got = 0;
-		double end = now_s() + STATS_DEADLINE;
+		double end = bench_now_s() + STATS_DEADLINE;
 
 		while (got < sizeof(buf) - 1 && poll_fd(pfd[0], POLLIN, end)) {
 			ssize_t n = read(pfd[0], buf + got,
@@ -1396,8 +1371,8 @@ main(int argc, char **argv)
 	c.warmup = true;
 	c.warmup_left = WARMUP_CALLS;
 	client_next(&c);
-	for (double end = now_s() + IO_DEADLINE;
-	    c.warmup_left > 0 && now_s() < end;)
+	for (double end = bench_now_s() + IO_DEADLINE;
+	    c.warmup_left > 0 && bench_now_s() < end;)
 		ev_run(c.loop, EVRUN_ONCE);
 	c.warmup = false;
 	if (c.warmup_left > 0) {

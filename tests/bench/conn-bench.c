@@ -55,6 +55,7 @@
 #include "rpc/pack.h"
 #include "rpc/ref.h"
 #include "rpc/tub.h"
+#include "tests/bench/bench.h"
 
 #define CALL_WINDOW	256
 
@@ -86,12 +87,6 @@ parse_long(const char *opt, const char *s, long min, long max)
 	if (s == NULL || !g_ascii_string_to_signed(s, 10, min, max, &v, NULL))
 		die("%s: expected an integer in [%ld, %ld]", opt, min, max);
 	return (long)v;
-}
-
-static double
-now_s(void)
-{
-	return (double)g_get_monotonic_time() / 1e6;
 }
 
 /* ---- the server (child) ---- */
@@ -306,9 +301,9 @@ run_until(struct bench *b, const long *v, long want)
 static void
 settle(struct ev_loop *loop, double seconds)
 {
-	double end = now_s() + seconds;
+	double end = bench_now_s() + seconds;
 
-	while (now_s() < end)
+	while (bench_now_s() < end)
 		ev_run(loop, EVRUN_NOWAIT), g_usleep(10000);
 }
 
@@ -426,11 +421,11 @@ trial_run(struct ev_loop *loop, const char *furl, double limit)
 {
 	struct trial tr = { false, false, NULL };
 	rpc_tub *tub = rpc_tub_new(loop, rpc_ident_new(), NULL);
-	double t0 = now_s(), end = t0 + limit, t;
+	double t0 = bench_now_s(), end = t0 + limit, t;
 	bool called = false;
 
 	rpc_tub_get_ref(tub, furl, trial_ref_cb, &tr);
-	while (!tr.done && now_s() < end) {
+	while (!tr.done && bench_now_s() < end) {
 		ev_run(loop, EVRUN_ONCE);
 		if (tr.ref != NULL && !called) {
 			rpc_pack *p = rpc_pack_new();
@@ -442,19 +437,11 @@ trial_run(struct ev_loop *loop, const char *furl, double limit)
 			called = true;
 		}
 	}
-	t = now_s();
+	t = bench_now_s();
 	rpc_ref_unref(tr.ref);
 	rpc_tub_free(tub);
 	/* The tub's cancelled call answered as it went. */
 	return tr.ok ? t - t0 : -1;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 int
@@ -544,13 +531,13 @@ main(int argc, char **argv)
 	rss0 = rss_prev = server_rss_kib();
 	printf("{\"mode\":\"idle\",\"conns\":0,\"server_rss_kib\":%ld}\n",
 	    rss0);
-	t_start = t_prev = now_s();
+	t_start = t_prev = bench_now_s();
 	while (b.connected < conns) {
 		long want = MIN(conns, b.connected + step);
 
 		start_more(&b);
 		run_until(&b, &b.connected, want);
-		t = now_s();
+		t = bench_now_s();
 		rss = server_rss_kib();
 		if (rss_step1 < 0)
 			rss_step1 = rss;
@@ -566,7 +553,7 @@ main(int argc, char **argv)
 		t_prev = t;
 		conns_prev = b.connected;
 	}
-	t = now_s();
+	t = bench_now_s();
 	printf("{\"mode\":\"connect\",\"conns\":%ld,\"seconds\":%.2f,"
 	    "\"connects_per_s\":%.0f}\n", conns, t - t_start,
 	    (double)conns / (t - t_start));
@@ -581,11 +568,11 @@ main(int argc, char **argv)
 		    (int)server_pid, hold);
 		settle(b.loop, (double)hold);
 	}
-	t_start = now_s();
+	t_start = bench_now_s();
 	for (i = 0; i < CALL_WINDOW; i++)
 		send_call(&b);
 	run_until(&b, &b.answered, conns);
-	t = now_s();
+	t = bench_now_s();
 	settle(b.loop, 0.2);
 	rss = server_rss_kib();
 	printf("{\"mode\":\"calls\",\"conns\":%ld,\"answered\":%ld,"
@@ -607,7 +594,7 @@ main(int argc, char **argv)
 				times[ok++] = d * 1e3;
 		}
 		rss = server_rss_kib();
-		qsort(times, (size_t)ok, sizeof(double), cmp_double);
+		qsort(times, (size_t)ok, sizeof(double), bench_cmp_double);
 		printf("{\"mode\":\"flood\",\"conns\":%ld,\"flood_sockets\":"
 		    "%ld,\"flood_opened\":%ld,\"closed_by_server\":%ld,"
 		    "\"trials\":%ld,\"trials_ok\":%ld,\"connect_call_ms_p50\":"

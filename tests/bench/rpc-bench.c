@@ -34,6 +34,7 @@
 #include "rpc/obj.h"
 #include "rpc/pack.h"
 #include "rpc/tub.h"
+#include "tests/bench/bench.h"
 
 /* Untimed calls before measuring, as in the Foolscap measurement. */
 #define WARMUP_CALLS	200
@@ -72,15 +73,6 @@ usage_error(const char *fmt, ...)
 	fputc('\n', stderr);
 	fputs(usage_text, stderr);
 	exit(2);
-}
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
 /* ---- options ---- */
@@ -397,7 +389,7 @@ bench_send(struct slot *s)
 	struct bench *b = s->b;
 
 	b->outstanding++;
-	s->t0 = now_us();
+	s->t0 = bench_now_us();
 	if (b->mode == MODE_BULK && b->timing)
 		rpc_ref_call(b->ref, "echo",
 		    echo_args(b->payload, b->size), bench_answer_cb, s);
@@ -410,7 +402,7 @@ static void
 bench_start_timing(struct bench *b)
 {
 	b->timing = true;
-	b->start = now_us();
+	b->start = bench_now_us();
 }
 
 static void
@@ -419,7 +411,7 @@ bench_answer_cb(const msgpack_object *result, const rpc_refctx *refs,
 {
 	struct slot *s = arg;
 	struct bench *b = s->b;
-	double t = now_us();
+	double t = bench_now_us();
 
 	RPC_UNUSED(refs);
 	b->outstanding--;
@@ -544,7 +536,7 @@ trial_answer_cb(const msgpack_object *result, const rpc_refctx *refs,
 static void
 run_connect_mode(struct bench *b, const char *furl)
 {
-	b->start = now_us();
+	b->start = bench_now_us();
 	b->end = b->start;
 	while (b->end - b->start < b->seconds * 1e6) {
 		/* Ed25519 key generation happens before the clock starts. */
@@ -556,7 +548,7 @@ run_connect_mode(struct bench *b, const char *furl)
 
 		memset(&cb, 0, sizeof(cb));
 		cb.loop = b->loop;
-		t0 = now_us();
+		t0 = bench_now_us();
 		tub = rpc_tub_new(b->loop, id, NULL);
 		if (!bench_connect(&cb, tub, furl)) {
 			b->error = cb.error;
@@ -566,7 +558,7 @@ run_connect_mode(struct bench *b, const char *furl)
 		rpc_ref_call(cb.ref, "add", add_args(1, 2), trial_answer_cb,
 		    &tr);
 		run_until(b->loop, &tr.done, CALL_DEADLINE);
-		t1 = now_us();
+		t1 = bench_now_us();
 		rpc_ref_unref(cb.ref);
 		rpc_tub_free(tub);
 		if (tr.error != NULL) {
@@ -575,32 +567,8 @@ run_connect_mode(struct bench *b, const char *furl)
 		}
 		b->ops++;
 		g_array_append_vals(b->lat, &(double){ t1 - t0 }, 1);
-		b->end = now_us();
+		b->end = bench_now_us();
 	}
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of the sorted array 'v' of 'n' values. */
-static double
-percentile(const double *v, size_t n, double p)
-{
-	size_t k;
-
-	if (n == 0)
-		return 0;
-	k = (size_t)(p * (double)n);		/* ceil without libm */
-	if ((double)k < p * (double)n)
-		k++;
-	if (k < 1)
-		k = 1;
-	return v[k - 1];
 }
 
 static void
@@ -611,14 +579,14 @@ print_result(const struct bench *b, const char *mode_name, long window)
 	size_t n = b->lat->len;
 	double ops_s = secs > 0 ? (double)b->ops / secs : 0;
 
-	qsort(v, n, sizeof(double), cmp_double);
+	qsort(v, n, sizeof(double), bench_cmp_double);
 	printf("{\"mode\":\"%s\",\"ops\":%" PRIu64 ",\"seconds\":%.3f,"
 	    "\"ops_per_s\":%.1f", mode_name, b->ops, secs, ops_s);
 	if (b->mode == MODE_BULK)
 		printf(",\"mb_per_s\":%.2f", secs > 0 ?
 		    (double)b->ops * (double)b->size / 1e6 / secs : 0);
-	printf(",\"p50_us\":%.1f,\"p99_us\":%.1f", percentile(v, n, 0.50),
-	    percentile(v, n, 0.99));
+	printf(",\"p50_us\":%.1f,\"p99_us\":%.1f", bench_percentile(v, n, 0.50),
+	    bench_percentile(v, n, 0.99));
 	if (b->mode == MODE_WINDOW)
 		printf(",\"window\":%ld", window);
 	if (b->mode == MODE_BULK)

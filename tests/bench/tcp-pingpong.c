@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "tests/bench/bench.h"
 
 #define DEFAULT_SIZE	16
 #define MAX_SIZE	(16 * 1024 * 1024)
@@ -48,15 +49,6 @@ die(const char *what)
 {
 	fprintf(stderr, "tcp-pingpong: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
 /* Move exactly 'len' bytes; return 0, or -1 on error or end of stream. */
@@ -126,28 +118,6 @@ serve(int lfd, size_t size, int cpu)
 		if (write_full(fd, buf, size) != 0)
 			break;
 	_exit(0);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of the sorted 'v'. */
-static double
-percentile(const double *v, size_t n, double p)
-{
-	size_t k;
-
-	if (n == 0)
-		return 0;
-	k = (size_t)(p * (double)n);
-	if ((double)k < p * (double)n)
-		k++;
-	return v[k > 0 ? k - 1 : 0];
 }
 
 int
@@ -221,14 +191,14 @@ main(int argc, char **argv)
 		if (write_full(fd, buf, (size_t)size) != 0 ||
 		    read_full(fd, buf, (size_t)size) != 0)
 			die("round trip");
-	start = now_us();
+	start = bench_now_us();
 	end = start;
 	while (end - start < seconds * 1e6) {
-		t0 = now_us();
+		t0 = bench_now_us();
 		if (write_full(fd, buf, (size_t)size) != 0 ||
 		    read_full(fd, buf, (size_t)size) != 0)
 			die("round trip");
-		t1 = now_us();
+		t1 = bench_now_us();
 		if (nlat == cap) {
 			cap = cap ? cap * 2 : 65536;
 			lat = realloc(lat, cap * sizeof(*lat));
@@ -243,12 +213,12 @@ main(int argc, char **argv)
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
 
-	qsort(lat, nlat, sizeof(*lat), cmp_double);
+	qsort(lat, nlat, sizeof(*lat), bench_cmp_double);
 	printf("{\"mode\":\"tcp-pingpong\",\"ops\":%zu,\"seconds\":%.3f,"
 	    "\"ops_per_s\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,"
 	    "\"size\":%ld}\n", nlat, (end - start) / 1e6,
-	    (double)nlat / ((end - start) / 1e6), percentile(lat, nlat, 0.50),
-	    percentile(lat, nlat, 0.99), size);
+	    (double)nlat / ((end - start) / 1e6), bench_percentile(lat, nlat, 0.50),
+	    bench_percentile(lat, nlat, 0.99), size);
 	free(lat);
 	free(buf);
 	return 0;

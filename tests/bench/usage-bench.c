@@ -40,27 +40,11 @@
 #include "grid/storage.h"
 #include "rpc/ident.h"
 #include "rpc/tub.h"
+#include "tests/bench/bench.h"
 
 #define OTHER_SHARES	10000
 #define BATCH		10000
 #define DATA_LEN	100
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* Write a share file for (si, 0): a container header and DATA_LEN
  * bytes (not synced: these are many and disposable).  Return its size. */
@@ -95,9 +79,9 @@ run_phase(struct ev_loop *loop, grid_ss *ss, gboolean files, double *total,
 
 	while (files ? grid_ss_n_doomed(ss) > 0 :
 	    grid_ss_n_cancelling(ss) > 0) {
-		t = now_us();
+		t = bench_now_us();
 		ev_run(loop, EVRUN_ONCE);
-		t = now_us() - t;
+		t = bench_now_us() - t;
 		*longest = t > *longest ? t : *longest;
 		*total += t;
 		n++;
@@ -167,7 +151,7 @@ main(int argc, char **argv)
 	}
 
 	/* The database and the files. */
-	t0 = now_us();
+	t0 = bench_now_us();
 	other = g_malloc((gsize)OTHER_SHARES * GRID_SI_LEN);
 	for (i = 0; i < OTHER_SHARES; i++) {
 		randombytes_buf(other + i * GRID_SI_LEN, GRID_SI_LEN);
@@ -190,21 +174,21 @@ main(int argc, char **argv)
 	printf("{\"bench\":\"usage-fill\",\"leases\":%" G_GUINT64_FORMAT
 	    ",\"accounts\":%" G_GUINT64_FORMAT ",\"files\":%" G_GUINT64_FORMAT
 	    ",\"s\":%.1f}\n", n, n_accounts, n_term + OTHER_SHARES,
-	    (now_us() - t0) / 1e6);
+	    (bench_now_us() - t0) / 1e6);
 	fflush(stdout);
 	grid_leasedb_free(db);
 
 	/* The server over them (its start-up scan checks every file). */
 	loop = ev_loop_new(EVFLAG_AUTO);
 	srv = rpc_tub_new(loop, rpc_ident_new(), NULL);
-	t0 = now_us();
+	t0 = bench_now_us();
 	if (!rpc_tub_listen(srv, "127.0.0.1", 0, &e) ||
 	    (ss = grid_ss_new(srv, sdir, 0, NULL, NULL, &e)) == NULL) {
 		fprintf(stderr, "%s\n", e->message);
 		return 1;
 	}
 	printf("{\"bench\":\"usage-start\",\"files\":%" G_GUINT64_FORMAT
-	    ",\"s\":%.1f}\n", n_term + OTHER_SHARES, (now_us() - t0) / 1e6);
+	    ",\"s\":%.1f}\n", n_term + OTHER_SHARES, (bench_now_us() - t0) / 1e6);
 
 	/* Usage queries. */
 	lat = g_new(double, n_queries);
@@ -212,11 +196,11 @@ main(int argc, char **argv)
 		guint32 owner = (guint32)(1 + randombytes_uniform(
 		    (guint32)n_accounts));
 
-		t0 = now_us();
+		t0 = bench_now_us();
 		grid_ss_owner_usage(ss, owner, &n_sh, &bytes);
-		lat[i] = now_us() - t0;
+		lat[i] = bench_now_us() - t0;
 	}
-	qsort(lat, n_queries, sizeof(double), cmp_double);
+	qsort(lat, n_queries, sizeof(double), bench_cmp_double);
 	/* Schema 1's aggregate, for comparison. */
 	if (sqlite3_open_v2(dbp, &raw, SQLITE_OPEN_READONLY, NULL) ==
 	    SQLITE_OK && sqlite3_prepare_v2(raw, "SELECT COUNT(*), "
@@ -226,9 +210,9 @@ main(int argc, char **argv)
 		for (i = 0; i < 100; i++) {
 			sqlite3_bind_int64(agg, 1, 2 + (gint64)(i %
 			    (n_accounts - 1)));
-			t0 = now_us();
+			t0 = bench_now_us();
 			(void)sqlite3_step(agg);
-			agg_us += now_us() - t0;
+			agg_us += bench_now_us() - t0;
 			sqlite3_reset(agg);
 		}
 		agg_us /= 100;
@@ -247,9 +231,9 @@ main(int argc, char **argv)
 	 * database part), then deletes the doomed shares in batches (the
 	 * file part), one step or batch per loop iteration. */
 	grid_ss_owner_usage(ss, 1, &n_sh, &bytes);
-	t0 = now_us();
+	t0 = bench_now_us();
 	grid_ss_cancel_owner(ss, 1);
-	t_db = longest_db = now_us() - t0;
+	t_db = longest_db = bench_now_us() - t0;
 	iters_db = run_phase(loop, ss, FALSE, &t_db, &longest_db);
 	doomed = grid_ss_n_doomed(ss);
 	iters = run_phase(loop, ss, TRUE, &t_files, &longest);
