@@ -76,6 +76,11 @@ struct grid_ss {
 	ev_timer	 sweep;
 	ev_idle		 doom;		/* cancels and deletes in batches */
 	GArray		*cancelling;	/* struct cancel, in order */
+	/* Owners grid_ss_cancel_owner() was called for since the start: at
+	 * most the accounts the desk knows (a termination is final, and the
+	 * manager repeats it at each registration, so nothing is persisted
+	 * here).  Their writers refuse calls. */
+	GHashTable	*terminated;
 	grid_ss_admit_fn *admit;	/* per-account allocations, or NULL */
 	void		*admit_arg;
 };
@@ -181,6 +186,14 @@ grid_ss_owner_writing(grid_ss *ss, guint32 owner)
 	return v != NULL ? *v : 0;
 }
 
+/* Whether account 'owner' was terminated (never the anonymous facet). */
+static gboolean
+owner_terminated(const grid_ss *ss, guint32 owner)
+{
+	return owner != 0 && g_hash_table_contains(ss->terminated,
+	    GUINT_TO_POINTER(owner));
+}
+
 /* An account whose leases are being cancelled. */
 struct cancel {
 	guint32		 owner;
@@ -242,6 +255,12 @@ writer_get(rpc_incall *call, void *data)
 
 	if (w->ss == NULL) {
 		rpc_incall_fail(call, "grid.Gone", "this service has stopped");
+		return NULL;
+	}
+	/* Before 'done': its termination aborted it. */
+	if (owner_terminated(w->ss, w->owner)) {
+		rpc_incall_fail(call, "acct.Terminated", "the account of this "
+		    "share is terminated");
 		return NULL;
 	}
 	if (w->done) {
@@ -1264,6 +1283,29 @@ doom_finish(grid_ss *ss)
 	    G_GUINT64_FORMAT " share(s) a termination left", done, n);
 }
 
+/* Abort the open writers of 'owner': their space goes back and their
+ * incoming files go, and their close() is refused, so that no lease of
+ * the account is recorded after its termination. */
+static void
+abort_writers_of(grid_ss *ss, guint32 owner)
+{
+	g_autoptr(GPtrArray) mine = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k;
+	guint i;
+
+	g_hash_table_iter_init(&it, ss->writers);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		if (((writer *)k)->owner == owner)
+			g_ptr_array_add(mine, k);
+	/* writer_abort() removes each from ss->writers. */
+	for (i = 0; i < mine->len; i++)
+		writer_abort(g_ptr_array_index(mine, i));
+	if (mine->len > 0)
+		g_message("storage: aborted %u share(s) account %u was "
+		    "writing", mine->len, owner);
+}
+
 void
 grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
 {
@@ -1271,6 +1313,8 @@ grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
 	guint i;
 
 	g_return_if_fail(owner != 0);
+	g_hash_table_add(ss->terminated, GUINT_TO_POINTER(owner));
+	abort_writers_of(ss, owner);
 	for (i = 0; i < ss->cancelling->len; i++)
 		if (g_array_index(ss->cancelling, struct cancel, i).owner ==
 		    owner)
@@ -1446,6 +1490,7 @@ grid_ss_new(rpc_tub *tub, const char *dir, guint64 reserved,
 	ss->writing = g_hash_table_new_full(g_direct_hash, g_direct_equal,
 	    NULL, g_free);
 	ss->cancelling = g_array_new(FALSE, FALSE, sizeof(struct cancel));
+	ss->terminated = g_hash_table_new(g_direct_hash, g_direct_equal);
 	ev_idle_init(&ss->doom, doom_cb);
 	ev_timer_init(&ss->gc, gc_cb, 1.0, SS_GC_INTERVAL);
 	ev_timer_init(&ss->sweep, sweep_cb, SS_SWEEP, SS_SWEEP);
@@ -1522,6 +1567,7 @@ grid_ss_free(grid_ss *ss)
 	ev_idle_stop(ss->loop, &ss->doom);
 	g_hash_table_unref(ss->writing);
 	g_array_unref(ss->cancelling);
+	g_hash_table_unref(ss->terminated);
 	grid_leasedb_free(ss->db);
 	g_free(ss->dir);
 	g_free(ss);

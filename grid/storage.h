@@ -116,16 +116,19 @@ typedef gboolean grid_ss_admit_fn(guint32 owner, guint64 bytes, char **type,
     char **why, void *arg);
 void grid_ss_set_admit(grid_ss *ss, grid_ss_admit_fn *fn, void *arg);
 
-/* Cancel every lease of account 'owner' (not 0) and delete the shares
- * no other lease keeps (readers of them then get grid.NoShare), in
- * steps: each cancels the account's leases on up to 1000 shares and marks
- * those left without a lease doomed, in one transaction; then the doomed
- * shares' files and rows are deleted in batches.  The first steps run
- * before return (a small termination is over then), the rest one step
- * per loop iteration, so that the server keeps answering.  A crash at
- * any point leaves the database consistent: doomed shares are deleted at
- * the next start before serving, leases not yet cancelled wait for the
- * next call (the manager repeats a termination at every registration). */
+/* Terminate account 'owner' (not 0) here: abort its open writers (their
+ * space and incoming files go; a later close() or write() fails with
+ * acct.Terminated), then cancel every lease of the account and delete
+ * the shares no other lease keeps (readers of them then get
+ * grid.NoShare), in steps: each cancels the account's leases on up to
+ * 1000 shares and marks those left without a lease doomed, in one
+ * transaction; then the doomed shares' files and rows are deleted in
+ * batches.  The first steps run before return (a small termination is
+ * over then), the rest one step per loop iteration, so that the server
+ * keeps answering.  A crash at any point leaves the database consistent:
+ * doomed shares are deleted at the next start before serving, leases not
+ * yet cancelled wait for the next call (the manager repeats a termination
+ * at every registration). */
 void grid_ss_cancel_owner(grid_ss *ss, guint32 owner);
 /* Accounts whose leases are being cancelled, and doomed shares not yet
  * deleted. */

@@ -175,9 +175,11 @@ wait_buckets(fixture *f, buckets *b)
 	assert_true(tt_run_until(f->loop, &b->done, 5.0));
 }
 
+/* allocate_buckets on storage facet 'ref'. */
 static void
-allocate(fixture *f, const uint8_t *si, const uint8_t *renew,
-    const guint *nums, guint n, guint64 size, buckets *b)
+allocate_via(fixture *f, rpc_ref *ref, const uint8_t *si,
+    const uint8_t *renew, const guint *nums, guint n, guint64 size,
+    buckets *b)
 {
 	rpc_pack *p = rpc_pack_new();
 	guint i;
@@ -191,8 +193,33 @@ allocate(fixture *f, const uint8_t *si, const uint8_t *renew,
 	for (i = 0; i < n; i++)
 		rpc_pack_uint(p, nums[i]);
 	rpc_pack_uint(p, size);
-	rpc_ref_call(f->ref, "allocate_buckets", p, allocate_cb, b);
+	rpc_ref_call(ref, "allocate_buckets", p, allocate_cb, b);
 	wait_buckets(f, b);
+}
+
+static void
+allocate(fixture *f, const uint8_t *si, const uint8_t *renew,
+    const guint *nums, guint n, guint64 size, buckets *b)
+{
+	allocate_via(f, f->ref, si, renew, nums, n, size, b);
+}
+
+/* A reference to a new facet of the server for 'account' (caller
+ * unrefs). */
+static rpc_ref *
+facet_ref(fixture *f, guint32 account)
+{
+	g_autoptr(GError) err = NULL;
+	rpc_obj *o = grid_ss_facet_new(f->ss, account);
+	g_autofree char *furl = rpc_tub_register(f->srv, o, NULL, NULL, &err);
+	rpc_ref *ref;
+
+	assert_non_null(furl);
+	rpc_obj_unref(o);	/* the tub keeps it */
+	ref = tt_get_ref(f->cli, furl, &err);
+	assert_non_null(ref);
+	sodium_memzero(furl, strlen(furl));
+	return ref;
 }
 
 static void
@@ -258,7 +285,8 @@ read_at(fixture *f, rpc_ref *r, guint64 off, guint64 len)
 }
 
 static char *
-lease_args_call(fixture *f, const uint8_t *si, const uint8_t *renew)
+lease_via(fixture *f, rpc_ref *ref, const uint8_t *si,
+    const uint8_t *renew)
 {
 	rpc_pack *p = rpc_pack_new();
 
@@ -266,7 +294,13 @@ lease_args_call(fixture *f, const uint8_t *si, const uint8_t *renew)
 	rpc_pack_bin(p, si, GRID_SI_LEN);
 	rpc_pack_bin(p, renew, GRID_SECRET_LEN);
 	rpc_pack_bin(p, CANCEL, GRID_SECRET_LEN);
-	return call_err(f, f->ref, "add_lease", p);
+	return call_err(f, ref, "add_lease", p);
+}
+
+static char *
+lease_args_call(fixture *f, const uint8_t *si, const uint8_t *renew)
+{
+	return lease_via(f, f->ref, si, renew);
 }
 
 /* Upload share 'shnum' of SI holding 'data'. */
@@ -757,6 +791,51 @@ test_large_termination_in_batches(void **state)
 	}
 }
 
+/* A termination aborts the account's open writers: their space and
+ * incoming files go, and a close() after it is refused and records
+ * neither a share nor a lease. */
+static void
+test_termination_aborts_writers(void **state)
+{
+	fixture *f = *state;
+	rpc_ref *acct = facet_ref(f, 7);
+	const guint n = 4;
+	g_autofree char *inc = grid_share_incoming_path(f->sdir, SI, 4);
+	g_autofree char *fin = grid_share_path(f->sdir, SI, 4);
+	g_autofree char *e = NULL;
+	grid_leasedb *db;
+	grid_ss_stats st;
+	buckets b;
+	guint64 shares, bytes, size;
+	gint64 latest;
+
+	allocate_via(f, acct, SI, RENEW, &n, 1, 5, &b);
+	assert_null(b.err);
+	assert_int_equal(b.n, 1);
+	assert_null(write_at(f, b.refs[0], 0, "hello", 5));
+	assert_int_equal(grid_ss_owner_writing(f->ss, 7), 5);
+
+	grid_ss_cancel_owner(f->ss, 7);
+	assert_false(g_file_test(inc, G_FILE_TEST_EXISTS));
+	grid_ss_get_stats(f->ss, &st);
+	assert_int_equal(st.writers, 0);
+	assert_int_equal(st.allocated, 0);
+	assert_int_equal(grid_ss_owner_writing(f->ss, 7), 0);
+	e = call_err(f, b.refs[0], "close", NULL);
+	assert_non_null(e);
+	assert_string_equal(e, "acct.Terminated");
+	assert_false(g_file_test(fin, G_FILE_TEST_EXISTS));
+	db = open_db(f);
+	assert_false(grid_leasedb_has_share(db, SI, 4, &size));
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 4, &latest), 0);
+	grid_leasedb_free(db);
+	grid_ss_owner_usage(f->ss, 7, &shares, &bytes);
+	assert_int_equal(shares, 0);
+	assert_int_equal(bytes, 0);
+	buckets_clear(&b);
+	rpc_ref_unref(acct);
+}
+
 static void
 test_expiry_collects_unleased_shares(void **state)
 {
@@ -999,6 +1078,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_large_termination_in_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_termination_aborts_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_repairs_database,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
