@@ -79,7 +79,7 @@ struct grid_ss {
 	/* Owners grid_ss_cancel_owner() was called for since the start: at
 	 * most the accounts the desk knows (a termination is final, and the
 	 * manager repeats it at each registration, so nothing is persisted
-	 * here).  Their writers refuse calls. */
+	 * here).  Their facets and writers refuse calls. */
 	GHashTable	*terminated;
 	grid_ss_admit_fn *admit;	/* per-account allocations, or NULL */
 	void		*admit_arg;
@@ -715,21 +715,15 @@ ss_allocate_buckets(rpc_incall *call, rpc_mp *args, void *data)
 		}
 		want[v / 8] |= (uint8_t)(1u << (v % 8));
 	}
-	/* Every share held is reported, asked for or not, and gets the
-	 * caller's lease: whoever uploads a file wants all of it kept. */
-	n_have = grid_shares_of(ss->dir, si, have);
-	if (n_have > 0) {
-		guint n_leased;
-
-		if (!grid_leasedb_add_lease(ss->db, si, f->account, renew,
-		    cancel, lease_expiry(ss),
-		    &n_leased, &err)) {
-			lease_failed(call, err);
-			return;
-		}
+	if (owner_terminated(ss, f->account)) {
+		rpc_incall_fail(call, "acct.Terminated", "account terminated");
+		return;
 	}
+	n_have = grid_shares_of(ss->dir, si, have);
 	/* An account's allocations are judged by the layer that knows its
-	 * quota and status (account/desk.c): the whole request at once. */
+	 * quota and status (account/desk.c): the whole request at once,
+	 * and before any lease is added, so that a refused call (a disabled
+	 * account, say) leaves no lease. */
 	if (f->account != 0 && ss->admit != NULL) {
 		g_autofree char *type = NULL, *why = NULL;
 		guint64 asked = 0;
@@ -739,11 +733,21 @@ ss_allocate_buckets(rpc_incall *call, rpc_mp *args, void *data)
 			    !((have[i / 8] >> (i % 8)) & 1))
 				asked = asked > G_MAXUINT64 - size ?
 				    G_MAXUINT64 : asked + size;
-		if (asked > 0 && !ss->admit(f->account, asked, &type, &why,
-		    ss->admit_arg)) {
+		if (!ss->admit(f->account, asked, &type, &why, ss->admit_arg)) {
 			rpc_incall_fail(call, type != NULL ? type :
 			    "grid.QuotaExceeded", "%s", why != NULL ? why :
 			    "refused");
+			return;
+		}
+	}
+	/* Every share held is reported, asked for or not, and gets the
+	 * caller's lease: whoever uploads a file wants all of it kept. */
+	if (n_have > 0) {
+		guint n_leased;
+
+		if (!grid_leasedb_add_lease(ss->db, si, f->account, renew,
+		    cancel, lease_expiry(ss), &n_leased, &err)) {
+			lease_failed(call, err);
 			return;
 		}
 	}
@@ -866,6 +870,12 @@ ss_add_lease(rpc_incall *call, rpc_mp *args, void *data)
 	if (arg_si(args, si) != 0 || arg_secret_hash(args, renew) != 0 ||
 	    arg_secret_hash(args, cancel) != 0) {
 		rpc_incall_fail(call, "violation", "bad arguments");
+		return;
+	}
+	/* A terminated account's lease would save its doomed shares.  A
+	 * disabled one may still renew (doc/accounts.md). */
+	if (owner_terminated(ss, f->account)) {
+		rpc_incall_fail(call, "acct.Terminated", "account terminated");
 		return;
 	}
 	/* Tahoe returns quietly when it holds no share of 'si'. */

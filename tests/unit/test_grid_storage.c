@@ -836,6 +836,98 @@ test_termination_aborts_writers(void **state)
 	rpc_ref_unref(acct);
 }
 
+/* A facet a client got before its account was terminated refuses
+ * add_lease and allocate_buckets: a lease of the account would keep its
+ * doomed shares. */
+static void
+test_terminated_facet_refused(void **state)
+{
+	fixture *f = *state;
+	rpc_ref *acct = facet_ref(f, 7);
+	const guint nums[] = { 3, 5 };
+	g_autofree char *e = NULL;
+	grid_leasedb *db;
+	grid_ss_stats st;
+	buckets b;
+	guint64 shares, bytes;
+	gint64 latest;
+
+	upload_one(f, 3, "abc");	/* anonymous: kept */
+	grid_ss_cancel_owner(f->ss, 7);
+	e = lease_via(f, acct, SI, RENEW);
+	assert_non_null(e);
+	assert_string_equal(e, "acct.Terminated");
+	allocate_via(f, acct, SI, RENEW, nums, 2, 3, &b);
+	assert_non_null(b.err);
+	assert_string_equal(rpc_remote_error_type(b.err), "acct.Terminated");
+	assert_int_equal(b.n, 0);
+	buckets_clear(&b);
+	grid_ss_get_stats(f->ss, &st);
+	assert_int_equal(st.writers, 0);
+	db = open_db(f);
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 3, &latest), 1);
+	grid_leasedb_free(db);
+	grid_ss_owner_usage(f->ss, 7, &shares, &bytes);
+	assert_int_equal(shares, 0);
+	/* The anonymous facet and other accounts are not affected. */
+	assert_null(lease_args_call(f, SI, RENEW));
+	rpc_ref_unref(acct);
+}
+
+/* An admission function that refuses every call, as for a disabled
+ * account, recording the bytes asked. */
+static gboolean
+refuse_all(guint32 owner, guint64 bytes, char **type, char **why,
+    void *arg)
+{
+	guint64 *asked = arg;
+
+	RPC_UNUSED(owner);
+	*asked = bytes;
+	*type = g_strdup("acct.Disabled");
+	*why = g_strdup("disabled");
+	return FALSE;
+}
+
+/* allocate_buckets asks admission before it adds leases to the shares
+ * held, also when it asks for nothing new: a refused call leaves no
+ * lease.  add_lease (a renewal) is not subject to it. */
+static void
+test_refused_allocate_adds_no_lease(void **state)
+{
+	fixture *f = *state;
+	rpc_ref *acct = facet_ref(f, 8);
+	const guint nums[] = { 3, 5 }, held = 3;
+	guint64 asked = G_MAXUINT64, shares, bytes;
+	grid_leasedb *db;
+	buckets b;
+	gint64 latest;
+
+	upload_one(f, 3, "abc");
+	grid_ss_set_admit(f->ss, refuse_all, &asked);
+	allocate_via(f, acct, SI, RENEW, nums, 2, 3, &b);
+	assert_non_null(b.err);
+	assert_string_equal(rpc_remote_error_type(b.err), "acct.Disabled");
+	assert_int_equal(asked, 3);
+	buckets_clear(&b);
+	allocate_via(f, acct, SI, RENEW, &held, 1, 3, &b);
+	assert_non_null(b.err);
+	assert_string_equal(rpc_remote_error_type(b.err), "acct.Disabled");
+	assert_int_equal(asked, 0);
+	buckets_clear(&b);
+	db = open_db(f);
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 3, &latest), 1);
+	grid_leasedb_free(db);
+	grid_ss_owner_usage(f->ss, 8, &shares, &bytes);
+	assert_int_equal(shares, 0);
+	/* A renewal through add_lease is not an allocation. */
+	assert_null(lease_via(f, acct, SI, RENEW));
+	grid_ss_owner_usage(f->ss, 8, &shares, &bytes);
+	assert_int_equal(shares, 1);
+	grid_ss_set_admit(f->ss, NULL, NULL);
+	rpc_ref_unref(acct);
+}
+
 static void
 test_expiry_collects_unleased_shares(void **state)
 {
@@ -1080,6 +1172,10 @@ main(void)
 		    test_large_termination_in_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_termination_aborts_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_terminated_facet_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_refused_allocate_adds_no_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_repairs_database,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
