@@ -76,6 +76,8 @@ struct grid_ss {
 	ev_timer	 sweep;
 	ev_idle		 doom;		/* cancels and deletes in batches */
 	GArray		*cancelling;	/* struct cancel, in order */
+	grid_share_id	 doom_after;	/* the last share the deletion */
+	gboolean	 doom_cursor;	/* run looked at, if set */
 	/* Owners grid_ss_cancel_owner() was called for since the start: at
 	 * most the accounts the desk knows (a termination is final, and the
 	 * manager repeats it at each registration, so nothing is persisted
@@ -1189,49 +1191,65 @@ grid_ss_collect(grid_ss *ss, gint64 now)
 	return n;
 }
 
-/* Delete up to SS_DOOM_BATCH doomed shares, spending at most 'budget'
- * microseconds on files: their files, then (one transaction) their rows.
- * Return how many went (0: none is left that can be deleted now), or -1
- * on a database error.  A crash in between leaves rows without files,
+/* Start a pass over the doomed shares ("a run"): the next doom_batch()
+ * begins with the first. */
+static void
+doom_rewind(grid_ss *ss)
+{
+	ss->doom_cursor = FALSE;
+}
+
+/* Look at up to SS_DOOM_BATCH doomed shares after the run's cursor,
+ * spending at most 'budget' microseconds on files: delete their files,
+ * then (one transaction) their rows, and store in *deleted how many went.
+ * Return 1 if the run goes on, 0 once it has looked at every doomed
+ * share, -1 on a database error.  A share whose file cannot be deleted
+ * keeps its row, doomed (the file never lacks a row), and the cursor
+ * passes it: it is tried and reported once per run, the next termination
+ * or start tries again.  A crash in between leaves rows without files,
  * doomed still: the next start deletes them first. */
 static int
-doom_batch(grid_ss *ss, gint64 budget)
+doom_batch(grid_ss *ss, gint64 budget, guint *deleted)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(GArray) ids = NULL;
+	g_autoptr(GArray) ids = NULL, gone = NULL;
 	g_autofree char *top = g_build_filename(ss->dir, "shares", NULL);
 	gint64 end = g_get_monotonic_time() + budget;
 	guint i;
 
-	if ((ids = grid_leasedb_doomed(ss->db, SS_DOOM_BATCH, &err)) == NULL) {
+	*deleted = 0;
+	if ((ids = grid_leasedb_doomed(ss->db, ss->doom_cursor ?
+	    &ss->doom_after : NULL, SS_DOOM_BATCH, &err)) == NULL) {
 		g_warning("%s", err->message);
 		return -1;
 	}
+	if (ids->len == 0)
+		return 0;
+	gone = g_array_sized_new(FALSE, FALSE, sizeof(grid_share_id),
+	    ids->len);
 	for (i = 0; i < ids->len; i++) {
 		grid_share_id *id = &g_array_index(ids, grid_share_id, i);
 		g_autofree char *path = NULL;
 
-		if (i > 0 && g_get_monotonic_time() > end) {
-			g_array_set_size(ids, i);	/* the rest: next time */
-			break;
-		}
+		if (i > 0 && g_get_monotonic_time() > end)
+			break;		/* the rest: next time */
+		ss->doom_after = *id;
+		ss->doom_cursor = TRUE;
 		path = grid_share_path(ss->dir, id->si, id->shnum);
 		if (g_unlink(path) != 0 && errno != ENOENT) {
-			/* Its row stays, doomed: the file never lacks a
-			 * row, and the next termination or start tries
-			 * again. */
-			g_warning("cannot delete a share: %s",
+			g_warning("cannot delete a doomed share, %s: %s", path,
 			    g_strerror(errno));
-			g_array_remove_index(ids, i--);
 			continue;
 		}
 		grid_shares_prune(path, top);
+		g_array_append_val(gone, *id);
 	}
-	if (ids->len > 0 && !grid_leasedb_remove_shares(ss->db, ids, &err)) {
+	if (gone->len > 0 && !grid_leasedb_remove_shares(ss->db, gone, &err)) {
 		g_warning("%s", err->message);
 		return -1;
 	}
-	return (int)ids->len;
+	*deleted = gone->len;
+	return 1;
 }
 
 /* Cancel the leases of the first account queued on SS_CANCEL_CHUNK
@@ -1264,15 +1282,22 @@ cancel_step(grid_ss *ss)
 	return TRUE;
 }
 
-/* One step per loop iteration: cancellations first, then deletions. */
+/* One step per loop iteration: cancellations first, then one run of
+ * deletions, which starts once every cancellation is over (shares doomed
+ * before its cursor would wait for the next run otherwise). */
 static void
 doom_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
 	grid_ss *ss = RPC_CONTAINER_OF(w, grid_ss, doom);
+	guint n;
 
 	RPC_UNUSED(revents);
+	if (cancel_step(ss)) {
+		doom_rewind(ss);
+		return;
+	}
 	/* On an error the rest waits for the next termination or start. */
-	if (!cancel_step(ss) && doom_batch(ss, SS_DOOM_BUDGET) <= 0)
+	if (doom_batch(ss, SS_DOOM_BUDGET, &n) <= 0)
 		ev_idle_stop(loop, w);
 }
 
@@ -1283,12 +1308,13 @@ static void
 doom_finish(grid_ss *ss)
 {
 	guint64 n = grid_leasedb_n_doomed(ss->db), done = 0;
-	int r;
+	guint k;
 
 	if (n == 0)
 		return;
-	while ((r = doom_batch(ss, G_MAXINT32)) > 0)
-		done += (guint64)r;
+	doom_rewind(ss);
+	while (doom_batch(ss, G_MAXINT32, &k) > 0)
+		done += k;
 	g_message("storage: deleted %" G_GUINT64_FORMAT " of %"
 	    G_GUINT64_FORMAT " share(s) a termination left", done, n);
 }
@@ -1320,7 +1346,7 @@ void
 grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
 {
 	struct cancel c = { owner, 0 };
-	guint i;
+	guint i, n;
 
 	g_return_if_fail(owner != 0);
 	g_hash_table_add(ss->terminated, GUINT_TO_POINTER(owner));
@@ -1332,9 +1358,12 @@ grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
 	g_array_append_val(ss->cancelling, c);
 	/* The first steps now (a small termination is over on return),
 	 * the rest one step per loop iteration; shares left doomed before
-	 * (a file that could not be deleted) are tried again with them. */
+	 * (a file that could not be deleted) are tried again in the new
+	 * run. */
 	(void)cancel_step(ss);
-	if (doom_batch(ss, SS_DOOM_BUDGET) > 0 || ss->cancelling->len > 0)
+	doom_rewind(ss);
+	if (ss->cancelling->len > 0 ||
+	    doom_batch(ss, SS_DOOM_BUDGET, &n) > 0)
 		ev_idle_start(ss->loop, &ss->doom);
 }
 
