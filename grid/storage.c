@@ -74,7 +74,8 @@ struct grid_ss {
 	grid_ss_expiry	 expiry;
 	ev_timer	 gc;
 	ev_timer	 sweep;
-	ev_idle		 doom;		/* cancels and deletes in batches */
+	ev_check	 doom;		/* cancels and deletes in steps */
+	ev_idle		 doom_spin;	/* no blocking poll meanwhile */
 	GArray		*cancelling;	/* struct cancel, in order */
 	grid_share_id	 doom_after;	/* the last share the deletion */
 	gboolean	 doom_cursor;	/* run looked at, if set */
@@ -1282,15 +1283,44 @@ cancel_step(grid_ss *ss)
 	return TRUE;
 }
 
+/* Run doom_cb() once per loop iteration until doom_stop().  An ev_check
+ * runs after every poll, however many other events came (libev runs an
+ * ev_idle alone only when no other event is pending, so on a busy server
+ * a termination would never advance); the idle watcher, which does
+ * nothing, keeps the poll from blocking meanwhile, so that the steps
+ * also follow each other on a quiet server. */
+static void
+doom_schedule(grid_ss *ss)
+{
+	ev_check_start(ss->loop, &ss->doom);
+	ev_idle_start(ss->loop, &ss->doom_spin);
+}
+
+static void
+doom_stop(grid_ss *ss)
+{
+	ev_check_stop(ss->loop, &ss->doom);
+	ev_idle_stop(ss->loop, &ss->doom_spin);
+}
+
+static void
+doom_spin_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	RPC_UNUSED(loop);
+	RPC_UNUSED(w);
+	RPC_UNUSED(revents);
+}
+
 /* One step per loop iteration: cancellations first, then one run of
  * deletions, which starts once every cancellation is over (shares doomed
  * before its cursor would wait for the next run otherwise). */
 static void
-doom_cb(struct ev_loop *loop, ev_idle *w, int revents)
+doom_cb(struct ev_loop *loop, ev_check *w, int revents)
 {
 	grid_ss *ss = RPC_CONTAINER_OF(w, grid_ss, doom);
 	guint n;
 
+	RPC_UNUSED(loop);
 	RPC_UNUSED(revents);
 	if (cancel_step(ss)) {
 		doom_rewind(ss);
@@ -1298,7 +1328,7 @@ doom_cb(struct ev_loop *loop, ev_idle *w, int revents)
 	}
 	/* On an error the rest waits for the next termination or start. */
 	if (doom_batch(ss, SS_DOOM_BUDGET, &n) <= 0)
-		ev_idle_stop(loop, w);
+		doom_stop(ss);
 }
 
 /* Delete every doomed share before serving (a termination that a crash
@@ -1364,7 +1394,7 @@ grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
 	doom_rewind(ss);
 	if (ss->cancelling->len > 0 ||
 	    doom_batch(ss, SS_DOOM_BUDGET, &n) > 0)
-		ev_idle_start(ss->loop, &ss->doom);
+		doom_schedule(ss);
 }
 
 guint
@@ -1530,7 +1560,8 @@ grid_ss_new(rpc_tub *tub, const char *dir, guint64 reserved,
 	    NULL, g_free);
 	ss->cancelling = g_array_new(FALSE, FALSE, sizeof(struct cancel));
 	ss->terminated = g_hash_table_new(g_direct_hash, g_direct_equal);
-	ev_idle_init(&ss->doom, doom_cb);
+	ev_check_init(&ss->doom, doom_cb);
+	ev_idle_init(&ss->doom_spin, doom_spin_cb);
 	ev_timer_init(&ss->gc, gc_cb, 1.0, SS_GC_INTERVAL);
 	ev_timer_init(&ss->sweep, sweep_cb, SS_SWEEP, SS_SWEEP);
 	ev_timer_start(ss->loop, &ss->sweep);
@@ -1603,7 +1634,7 @@ grid_ss_free(grid_ss *ss)
 	ev_ref(ss->loop);
 	ev_timer_stop(ss->loop, &ss->sweep);
 	ev_timer_stop(ss->loop, &ss->gc);
-	ev_idle_stop(ss->loop, &ss->doom);
+	doom_stop(ss);
 	g_hash_table_unref(ss->writing);
 	g_array_unref(ss->cancelling);
 	g_hash_table_unref(ss->terminated);

@@ -723,24 +723,19 @@ test_doomed_finished_at_start(void **state)
 	assert_false(g_file_test(p1, G_FILE_TEST_EXISTS));
 }
 
-/* A termination larger than a step: the first cancellation step runs at
- * once, the rest and then the deletions one step per loop iteration while
- * the server keeps answering. */
+/* With the server stopped, plant 'total' share files leased by 'owner'
+ * only, as a copied-in server would hold them: storage indexes
+ * [si0, i >> 8, i & 255, 0...].  Their paths go into 'paths' if not
+ * NULL. */
 static void
-test_large_termination_in_batches(void **state)
+plant_shares(fixture *f, guint32 owner, guint total, uint8_t si0,
+    GPtrArray *paths)
 {
-	fixture *f = *state;
 	g_autoptr(GError) err = NULL;
-	grid_leasedb *db;
+	grid_leasedb *db = open_db(f);
 	uint8_t si[GRID_SI_LEN], h[GRID_SECRET_LEN];
-	guint64 n, left, bytes;
-	guint i, total = 1300;
-	buckets b;
+	guint i;
 
-	stop_server(f);
-	/* Plant 'total' share files of one owner, as a copied-in server
-	 * would hold them. */
-	db = open_db(f);
 	grid_lease_hash(RENEW, h);
 	assert_true(grid_leasedb_begin(db, &err));
 	for (i = 0; i < total; i++) {
@@ -748,7 +743,7 @@ test_large_termination_in_batches(void **state)
 		uint8_t hdr[GRID_SHARE_HDR];
 
 		memset(si, 0, sizeof(si));
-		si[0] = 0xd0;
+		si[0] = si0;
 		si[1] = (uint8_t)(i >> 8);
 		si[2] = (uint8_t)i;
 		p = grid_share_path(f->sdir, si, 0);
@@ -757,11 +752,28 @@ test_large_termination_in_batches(void **state)
 		grid_share_header(hdr, 0);
 		assert_true(g_file_set_contents(p, (const char *)hdr,
 		    sizeof(hdr), NULL));
-		assert_true(grid_leasedb_add_share(db, si, 0, sizeof(hdr), 9,
-		    h, h, G_MAXINT32, &err));
+		assert_true(grid_leasedb_add_share(db, si, 0, sizeof(hdr),
+		    owner, h, h, G_MAXINT32, &err));
+		if (paths != NULL)
+			g_ptr_array_add(paths, g_steal_pointer(&p));
 	}
 	assert_true(grid_leasedb_commit(db, &err));
 	grid_leasedb_free(db);
+}
+
+/* A termination larger than a step: the first cancellation step runs at
+ * once, the rest and then the deletions one step per loop iteration while
+ * the server keeps answering. */
+static void
+test_large_termination_in_batches(void **state)
+{
+	fixture *f = *state;
+	guint64 n, left, bytes;
+	guint i, total = 1300;
+	buckets b;
+
+	stop_server(f);
+	plant_shares(f, 9, total, 0xd0, NULL);
 	start_server(f, 0);
 	grid_ss_owner_usage(f->ss, 9, &n, &bytes);
 	assert_int_equal(n, total);
@@ -823,39 +835,15 @@ static void
 test_undeletable_doomed_shares_skipped(void **state)
 {
 	fixture *f = *state;
-	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
 	const guint n_bad = 300, total = 350;
-	grid_leasedb *db;
-	uint8_t si[GRID_SI_LEN], h[GRID_SECRET_LEN];
 	guint64 n, bytes;
 	guint i;
 
 	stop_server(f);
-	db = open_db(f);
-	grid_lease_hash(RENEW, h);
-	assert_true(grid_leasedb_begin(db, &err));
-	for (i = 0; i < total; i++) {
-		g_autofree char *d = NULL;
-		uint8_t hdr[GRID_SHARE_HDR];
-		char *p;
-
-		memset(si, 0, sizeof(si));
-		si[0] = i < n_bad ? 0x01 : 0xd0;	/* the bad ones first */
-		si[1] = (uint8_t)(i >> 8);
-		si[2] = (uint8_t)i;
-		p = grid_share_path(f->sdir, si, 0);
-		d = g_path_get_dirname(p);
-		assert_int_equal(g_mkdir_with_parents(d, 0700), 0);
-		grid_share_header(hdr, 0);
-		assert_true(g_file_set_contents(p, (const char *)hdr,
-		    sizeof(hdr), NULL));
-		assert_true(grid_leasedb_add_share(db, si, 0, sizeof(hdr), 9,
-		    h, h, G_MAXINT32, &err));
-		g_ptr_array_add(paths, p);
-	}
-	assert_true(grid_leasedb_commit(db, &err));
-	grid_leasedb_free(db);
+	/* The undeletable ones first in the table's order. */
+	plant_shares(f, 9, n_bad, 0x01, paths);
+	plant_shares(f, 9, total - n_bad, 0xd0, paths);
 	start_server(f, 0);
 	/* Running as root, permissions would not stop unlink(). */
 	for (i = 0; i < n_bad; i++) {
@@ -880,6 +868,50 @@ test_undeletable_doomed_shares_skipped(void **state)
 		    G_FILE_TEST_EXISTS), i < n_bad);
 	grid_ss_owner_usage(f->ss, 9, &n, &bytes);
 	assert_int_equal(n, 0);
+}
+
+/* A watcher of a pipe left readable: the loop always has an event
+ * pending, as a busy server has. */
+struct busy {
+	ev_io	io;
+	guint	n;		/* callbacks run */
+};
+
+static void
+busy_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	RPC_CONTAINER_OF(w, struct busy, io)->n++;
+}
+
+/* A termination advances on a loop that always has events pending (an
+ * idle watcher would never run there): one step per iteration. */
+static void
+test_termination_advances_under_load(void **state)
+{
+	fixture *f = *state;
+	struct busy busy = { .n = 0 };
+	int fds[2];
+	guint i;
+
+	stop_server(f);
+	plant_shares(f, 9, 1300, 0xd0, NULL);
+	start_server(f, 0);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "x", 1), 1);
+	ev_io_init(&busy.io, busy_cb, fds[0], EV_READ);
+	ev_io_start(f->loop, &busy.io);
+	grid_ss_cancel_owner(f->ss, 9);
+	for (i = 0; i < 500 && (grid_ss_n_doomed(f->ss) > 0 ||
+	    grid_ss_n_cancelling(f->ss) > 0); i++)
+		ev_run(f->loop, EVRUN_ONCE);
+	ev_io_stop(f->loop, &busy.io);
+	close(fds[0]);
+	close(fds[1]);
+	assert_true(busy.n > 0);
+	assert_int_equal(grid_ss_n_cancelling(f->ss), 0);
+	assert_int_equal(grid_ss_n_doomed(f->ss), 0);
 }
 
 /* A termination aborts the account's open writers: their space and
@@ -1265,6 +1297,8 @@ main(void)
 		    test_termination_aborts_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_undeletable_doomed_shares_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_termination_advances_under_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_terminated_facet_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(
