@@ -153,9 +153,11 @@ owner_account(acct_desk *d, guint32 owner, char **am, guint32 *num)
 }
 
 /* grid_ss_admit_fn of the primary desk, for every desk's owners: a
- * disabled account stores nothing new; an account with a quota stores
- * while what it leases here, plus what its open writers were allocated,
- * plus what it asks fits (so uploads at once cannot pass it together). */
+ * disabled or terminated account is refused every allocate_buckets, even
+ * one that asks only for shares held ('bytes' 0); an account with a
+ * quota stores while what it leases here, plus what its open writers
+ * were allocated, plus what it asks fits (so uploads at once cannot pass
+ * it together). */
 static gboolean
 desk_admit(guint32 owner, guint64 bytes, char **type, char **why,
     void *arg)
@@ -176,7 +178,8 @@ desk_admit(guint32 owner, guint64 bytes, char **type, char **why,
 		*why = g_strdup_printf("account %u is %s", num, status);
 		return FALSE;
 	}
-	if (quota < 0)
+	/* Nothing new asked (shares held get a lease): status only. */
+	if (quota < 0 || bytes == 0)
 		return TRUE;
 	grid_ss_owner_usage(d->ss, owner, &shares, &used);
 	writing = grid_ss_owner_writing(d->ss, owner);

@@ -221,13 +221,18 @@ batch_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	RPC_UNUSED(loop);
 	RPC_UNUSED(revents);
 	batch_finish(b);
-	/* The cancelled calls complete later and free the batch. */
+	/* A cancelled call usually completes later, but at once when its
+	 * connection has no scheduler left (rpc/call.c, call_defer_error()),
+	 * and the last completion frees the batch: hold a count of our own
+	 * over the loop, which reads b->srvs. */
+	b->pending++;
 	for (i = 0; i < b->srvs->len; i++) {
 		struct srv *s = g_ptr_array_index(b->srvs, i);
 
 		if (s->call != NULL)
 			rpc_call_cancel(s->call);
 	}
+	batch_done_one(b);
 }
 
 /* get_usages: [[num, shares, bytes]...], exactly the accounts asked in

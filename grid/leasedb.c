@@ -167,8 +167,13 @@ static const char *const st_sql[ST_N] = {
 	[ST_DOOM] = "INSERT OR IGNORE INTO doomed (si, shnum) VALUES (?,?)",
 	[ST_OWNER_USAGE] = "SELECT n_shares, bytes FROM owner_usage"
 	    " WHERE owner = ?",
+	/* In key order after a cursor (the primary key gives the order), so
+	 * that shares whose files cannot be deleted do not come back first
+	 * in every batch. */
 	[ST_DOOMED] = "SELECT d.si, d.shnum, s.size FROM doomed d"
-	    " JOIN shares s ON s.si = d.si AND s.shnum = d.shnum LIMIT ?",
+	    " JOIN shares s ON s.si = d.si AND s.shnum = d.shnum"
+	    " WHERE (d.si, d.shnum) > (?1, ?2)"
+	    " ORDER BY d.si, d.shnum LIMIT ?3",
 	[ST_N_DOOMED] = "SELECT COUNT(*) FROM doomed",
 	[ST_SCHEMA] = "SELECT value FROM meta WHERE key = 'schema'",
 };
@@ -555,9 +560,20 @@ grid_leasedb_cancel_owner(grid_leasedb *db, guint32 owner, guint limit,
 }
 
 GArray *
-grid_leasedb_doomed(grid_leasedb *db, guint limit, GError **error)
+grid_leasedb_doomed(grid_leasedb *db, const grid_share_id *after,
+    guint limit, GError **error)
 {
-	sqlite3_bind_int64(db->st[ST_DOOMED], 1, limit);
+	sqlite3_stmt *s = db->st[ST_DOOMED];
+
+	/* An empty blob sorts before every storage index. */
+	if (after != NULL) {
+		sqlite3_bind_blob(s, 1, after->si, GRID_SI_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, after->shnum);
+	} else {
+		sqlite3_bind_zeroblob(s, 1, 0);
+		sqlite3_bind_int64(s, 2, -1);
+	}
+	sqlite3_bind_int64(s, 3, limit);
 	return collect(db, ST_DOOMED, error);
 }
 

@@ -102,8 +102,12 @@ void grid_leasedb_totals(grid_leasedb *db, guint64 *n_shares,
 gboolean grid_leasedb_cancel_owner(grid_leasedb *db, guint32 owner,
     guint limit, guint64 *n_doomed, gboolean *done, GError **error);
 /* Up to 'limit' doomed shares (grid_share_id with their size; caller
- * g_array_unref()s), or NULL with an error. */
-GArray *grid_leasedb_doomed(grid_leasedb *db, guint limit, GError **error);
+ * g_array_unref()s) in (si, shnum) order, those after 'after' (borrowed;
+ * NULL: from the first), or NULL with an error.  Passing the last share
+ * of each answer as the next 'after' visits each doomed share at most
+ * once. */
+GArray *grid_leasedb_doomed(grid_leasedb *db, const grid_share_id *after,
+    guint limit, GError **error);
 guint64 grid_leasedb_n_doomed(grid_leasedb *db);
 /* grid_leasedb_remove_share() for each grid_share_id of 'ids', in one
  * transaction. */

@@ -74,8 +74,16 @@ struct grid_ss {
 	grid_ss_expiry	 expiry;
 	ev_timer	 gc;
 	ev_timer	 sweep;
-	ev_idle		 doom;		/* cancels and deletes in batches */
+	ev_check	 doom;		/* cancels and deletes in steps */
+	ev_idle		 doom_spin;	/* no blocking poll meanwhile */
 	GArray		*cancelling;	/* struct cancel, in order */
+	grid_share_id	 doom_after;	/* the last share the deletion */
+	gboolean	 doom_cursor;	/* run looked at, if set */
+	/* Owners grid_ss_cancel_owner() was called for since the start: at
+	 * most the accounts the desk knows (a termination is final, and the
+	 * manager repeats it at each registration, so nothing is persisted
+	 * here).  Their facets and writers refuse calls. */
+	GHashTable	*terminated;
 	grid_ss_admit_fn *admit;	/* per-account allocations, or NULL */
 	void		*admit_arg;
 };
@@ -181,6 +189,14 @@ grid_ss_owner_writing(grid_ss *ss, guint32 owner)
 	return v != NULL ? *v : 0;
 }
 
+/* Whether account 'owner' was terminated (never the anonymous facet). */
+static gboolean
+owner_terminated(const grid_ss *ss, guint32 owner)
+{
+	return owner != 0 && g_hash_table_contains(ss->terminated,
+	    GUINT_TO_POINTER(owner));
+}
+
 /* An account whose leases are being cancelled. */
 struct cancel {
 	guint32		 owner;
@@ -242,6 +258,12 @@ writer_get(rpc_incall *call, void *data)
 
 	if (w->ss == NULL) {
 		rpc_incall_fail(call, "grid.Gone", "this service has stopped");
+		return NULL;
+	}
+	/* Before 'done': its termination aborted it. */
+	if (owner_terminated(w->ss, w->owner)) {
+		rpc_incall_fail(call, "acct.Terminated", "the account of this "
+		    "share is terminated");
 		return NULL;
 	}
 	if (w->done) {
@@ -696,21 +718,15 @@ ss_allocate_buckets(rpc_incall *call, rpc_mp *args, void *data)
 		}
 		want[v / 8] |= (uint8_t)(1u << (v % 8));
 	}
-	/* Every share held is reported, asked for or not, and gets the
-	 * caller's lease: whoever uploads a file wants all of it kept. */
-	n_have = grid_shares_of(ss->dir, si, have);
-	if (n_have > 0) {
-		guint n_leased;
-
-		if (!grid_leasedb_add_lease(ss->db, si, f->account, renew,
-		    cancel, lease_expiry(ss),
-		    &n_leased, &err)) {
-			lease_failed(call, err);
-			return;
-		}
+	if (owner_terminated(ss, f->account)) {
+		rpc_incall_fail(call, "acct.Terminated", "account terminated");
+		return;
 	}
+	n_have = grid_shares_of(ss->dir, si, have);
 	/* An account's allocations are judged by the layer that knows its
-	 * quota and status (account/desk.c): the whole request at once. */
+	 * quota and status (account/desk.c): the whole request at once,
+	 * and before any lease is added, so that a refused call (a disabled
+	 * account, say) leaves no lease. */
 	if (f->account != 0 && ss->admit != NULL) {
 		g_autofree char *type = NULL, *why = NULL;
 		guint64 asked = 0;
@@ -720,11 +736,21 @@ ss_allocate_buckets(rpc_incall *call, rpc_mp *args, void *data)
 			    !((have[i / 8] >> (i % 8)) & 1))
 				asked = asked > G_MAXUINT64 - size ?
 				    G_MAXUINT64 : asked + size;
-		if (asked > 0 && !ss->admit(f->account, asked, &type, &why,
-		    ss->admit_arg)) {
+		if (!ss->admit(f->account, asked, &type, &why, ss->admit_arg)) {
 			rpc_incall_fail(call, type != NULL ? type :
 			    "grid.QuotaExceeded", "%s", why != NULL ? why :
 			    "refused");
+			return;
+		}
+	}
+	/* Every share held is reported, asked for or not, and gets the
+	 * caller's lease: whoever uploads a file wants all of it kept. */
+	if (n_have > 0) {
+		guint n_leased;
+
+		if (!grid_leasedb_add_lease(ss->db, si, f->account, renew,
+		    cancel, lease_expiry(ss), &n_leased, &err)) {
+			lease_failed(call, err);
 			return;
 		}
 	}
@@ -847,6 +873,12 @@ ss_add_lease(rpc_incall *call, rpc_mp *args, void *data)
 	if (arg_si(args, si) != 0 || arg_secret_hash(args, renew) != 0 ||
 	    arg_secret_hash(args, cancel) != 0) {
 		rpc_incall_fail(call, "violation", "bad arguments");
+		return;
+	}
+	/* A terminated account's lease would save its doomed shares.  A
+	 * disabled one may still renew (doc/accounts.md). */
+	if (owner_terminated(ss, f->account)) {
+		rpc_incall_fail(call, "acct.Terminated", "account terminated");
 		return;
 	}
 	/* Tahoe returns quietly when it holds no share of 'si'. */
@@ -1160,49 +1192,65 @@ grid_ss_collect(grid_ss *ss, gint64 now)
 	return n;
 }
 
-/* Delete up to SS_DOOM_BATCH doomed shares, spending at most 'budget'
- * microseconds on files: their files, then (one transaction) their rows.
- * Return how many went (0: none is left that can be deleted now), or -1
- * on a database error.  A crash in between leaves rows without files,
+/* Start a pass over the doomed shares ("a run"): the next doom_batch()
+ * begins with the first. */
+static void
+doom_rewind(grid_ss *ss)
+{
+	ss->doom_cursor = FALSE;
+}
+
+/* Look at up to SS_DOOM_BATCH doomed shares after the run's cursor,
+ * spending at most 'budget' microseconds on files: delete their files,
+ * then (one transaction) their rows, and store in *deleted how many went.
+ * Return 1 if the run goes on, 0 once it has looked at every doomed
+ * share, -1 on a database error.  A share whose file cannot be deleted
+ * keeps its row, doomed (the file never lacks a row), and the cursor
+ * passes it: it is tried and reported once per run, the next termination
+ * or start tries again.  A crash in between leaves rows without files,
  * doomed still: the next start deletes them first. */
 static int
-doom_batch(grid_ss *ss, gint64 budget)
+doom_batch(grid_ss *ss, gint64 budget, guint *deleted)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(GArray) ids = NULL;
+	g_autoptr(GArray) ids = NULL, gone = NULL;
 	g_autofree char *top = g_build_filename(ss->dir, "shares", NULL);
 	gint64 end = g_get_monotonic_time() + budget;
 	guint i;
 
-	if ((ids = grid_leasedb_doomed(ss->db, SS_DOOM_BATCH, &err)) == NULL) {
+	*deleted = 0;
+	if ((ids = grid_leasedb_doomed(ss->db, ss->doom_cursor ?
+	    &ss->doom_after : NULL, SS_DOOM_BATCH, &err)) == NULL) {
 		g_warning("%s", err->message);
 		return -1;
 	}
+	if (ids->len == 0)
+		return 0;
+	gone = g_array_sized_new(FALSE, FALSE, sizeof(grid_share_id),
+	    ids->len);
 	for (i = 0; i < ids->len; i++) {
 		grid_share_id *id = &g_array_index(ids, grid_share_id, i);
 		g_autofree char *path = NULL;
 
-		if (i > 0 && g_get_monotonic_time() > end) {
-			g_array_set_size(ids, i);	/* the rest: next time */
-			break;
-		}
+		if (i > 0 && g_get_monotonic_time() > end)
+			break;		/* the rest: next time */
+		ss->doom_after = *id;
+		ss->doom_cursor = TRUE;
 		path = grid_share_path(ss->dir, id->si, id->shnum);
 		if (g_unlink(path) != 0 && errno != ENOENT) {
-			/* Its row stays, doomed: the file never lacks a
-			 * row, and the next termination or start tries
-			 * again. */
-			g_warning("cannot delete a share: %s",
+			g_warning("cannot delete a doomed share, %s: %s", path,
 			    g_strerror(errno));
-			g_array_remove_index(ids, i--);
 			continue;
 		}
 		grid_shares_prune(path, top);
+		g_array_append_val(gone, *id);
 	}
-	if (ids->len > 0 && !grid_leasedb_remove_shares(ss->db, ids, &err)) {
+	if (gone->len > 0 && !grid_leasedb_remove_shares(ss->db, gone, &err)) {
 		g_warning("%s", err->message);
 		return -1;
 	}
-	return (int)ids->len;
+	*deleted = gone->len;
+	return 1;
 }
 
 /* Cancel the leases of the first account queued on SS_CANCEL_CHUNK
@@ -1235,16 +1283,52 @@ cancel_step(grid_ss *ss)
 	return TRUE;
 }
 
-/* One step per loop iteration: cancellations first, then deletions. */
+/* Run doom_cb() once per loop iteration until doom_stop().  An ev_check
+ * runs after every poll, however many other events came (libev runs an
+ * ev_idle alone only when no other event is pending, so on a busy server
+ * a termination would never advance); the idle watcher, which does
+ * nothing, keeps the poll from blocking meanwhile, so that the steps
+ * also follow each other on a quiet server. */
 static void
-doom_cb(struct ev_loop *loop, ev_idle *w, int revents)
+doom_schedule(grid_ss *ss)
+{
+	ev_check_start(ss->loop, &ss->doom);
+	ev_idle_start(ss->loop, &ss->doom_spin);
+}
+
+static void
+doom_stop(grid_ss *ss)
+{
+	ev_check_stop(ss->loop, &ss->doom);
+	ev_idle_stop(ss->loop, &ss->doom_spin);
+}
+
+static void
+doom_spin_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	RPC_UNUSED(loop);
+	RPC_UNUSED(w);
+	RPC_UNUSED(revents);
+}
+
+/* One step per loop iteration: cancellations first, then one run of
+ * deletions, which starts once every cancellation is over (shares doomed
+ * before its cursor would wait for the next run otherwise). */
+static void
+doom_cb(struct ev_loop *loop, ev_check *w, int revents)
 {
 	grid_ss *ss = RPC_CONTAINER_OF(w, grid_ss, doom);
+	guint n;
 
+	RPC_UNUSED(loop);
 	RPC_UNUSED(revents);
+	if (cancel_step(ss)) {
+		doom_rewind(ss);
+		return;
+	}
 	/* On an error the rest waits for the next termination or start. */
-	if (!cancel_step(ss) && doom_batch(ss, SS_DOOM_BUDGET) <= 0)
-		ev_idle_stop(loop, w);
+	if (doom_batch(ss, SS_DOOM_BUDGET, &n) <= 0)
+		doom_stop(ss);
 }
 
 /* Delete every doomed share before serving (a termination that a crash
@@ -1254,23 +1338,49 @@ static void
 doom_finish(grid_ss *ss)
 {
 	guint64 n = grid_leasedb_n_doomed(ss->db), done = 0;
-	int r;
+	guint k;
 
 	if (n == 0)
 		return;
-	while ((r = doom_batch(ss, G_MAXINT32)) > 0)
-		done += (guint64)r;
+	doom_rewind(ss);
+	while (doom_batch(ss, G_MAXINT32, &k) > 0)
+		done += k;
 	g_message("storage: deleted %" G_GUINT64_FORMAT " of %"
 	    G_GUINT64_FORMAT " share(s) a termination left", done, n);
+}
+
+/* Abort the open writers of 'owner': their space goes back and their
+ * incoming files go, and their close() is refused, so that no lease of
+ * the account is recorded after its termination. */
+static void
+abort_writers_of(grid_ss *ss, guint32 owner)
+{
+	g_autoptr(GPtrArray) mine = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k;
+	guint i;
+
+	g_hash_table_iter_init(&it, ss->writers);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		if (((writer *)k)->owner == owner)
+			g_ptr_array_add(mine, k);
+	/* writer_abort() removes each from ss->writers. */
+	for (i = 0; i < mine->len; i++)
+		writer_abort(g_ptr_array_index(mine, i));
+	if (mine->len > 0)
+		g_message("storage: aborted %u share(s) account %u was "
+		    "writing", mine->len, owner);
 }
 
 void
 grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
 {
 	struct cancel c = { owner, 0 };
-	guint i;
+	guint i, n;
 
 	g_return_if_fail(owner != 0);
+	g_hash_table_add(ss->terminated, GUINT_TO_POINTER(owner));
+	abort_writers_of(ss, owner);
 	for (i = 0; i < ss->cancelling->len; i++)
 		if (g_array_index(ss->cancelling, struct cancel, i).owner ==
 		    owner)
@@ -1278,10 +1388,13 @@ grid_ss_cancel_owner(grid_ss *ss, guint32 owner)
 	g_array_append_val(ss->cancelling, c);
 	/* The first steps now (a small termination is over on return),
 	 * the rest one step per loop iteration; shares left doomed before
-	 * (a file that could not be deleted) are tried again with them. */
+	 * (a file that could not be deleted) are tried again in the new
+	 * run. */
 	(void)cancel_step(ss);
-	if (doom_batch(ss, SS_DOOM_BUDGET) > 0 || ss->cancelling->len > 0)
-		ev_idle_start(ss->loop, &ss->doom);
+	doom_rewind(ss);
+	if (ss->cancelling->len > 0 ||
+	    doom_batch(ss, SS_DOOM_BUDGET, &n) > 0)
+		doom_schedule(ss);
 }
 
 guint
@@ -1446,7 +1559,9 @@ grid_ss_new(rpc_tub *tub, const char *dir, guint64 reserved,
 	ss->writing = g_hash_table_new_full(g_direct_hash, g_direct_equal,
 	    NULL, g_free);
 	ss->cancelling = g_array_new(FALSE, FALSE, sizeof(struct cancel));
-	ev_idle_init(&ss->doom, doom_cb);
+	ss->terminated = g_hash_table_new(g_direct_hash, g_direct_equal);
+	ev_check_init(&ss->doom, doom_cb);
+	ev_idle_init(&ss->doom_spin, doom_spin_cb);
 	ev_timer_init(&ss->gc, gc_cb, 1.0, SS_GC_INTERVAL);
 	ev_timer_init(&ss->sweep, sweep_cb, SS_SWEEP, SS_SWEEP);
 	ev_timer_start(ss->loop, &ss->sweep);
@@ -1519,9 +1634,10 @@ grid_ss_free(grid_ss *ss)
 	ev_ref(ss->loop);
 	ev_timer_stop(ss->loop, &ss->sweep);
 	ev_timer_stop(ss->loop, &ss->gc);
-	ev_idle_stop(ss->loop, &ss->doom);
+	doom_stop(ss);
 	g_hash_table_unref(ss->writing);
 	g_array_unref(ss->cancelling);
+	g_hash_table_unref(ss->terminated);
 	grid_leasedb_free(ss->db);
 	g_free(ss->dir);
 	g_free(ss);

@@ -106,26 +106,37 @@ typedef struct grid_ss_stats {
 } grid_ss_stats;
 void grid_ss_get_stats(grid_ss *ss, grid_ss_stats *st);
 
-/* Asked before a per-account facet (owner != 0) makes writers for
- * 'bytes' bytes of new shares: TRUE admits them; FALSE refuses the whole
- * allocate_buckets call with the error of type *type and message *why
- * (both new strings the server frees; NULL: "grid.QuotaExceeded",
- * "refused").  Set by the layer that keeps accounts' quotas and status
- * (account/); NULL (the default) admits everything. */
+/* Asked at every allocate_buckets of a per-account facet (owner != 0),
+ * before it adds a lease or makes a writer, with the 'bytes' of the new
+ * shares it asks (0 when it asks only for shares held: then only the
+ * account's status is to be judged, not its quota): TRUE admits the
+ * call; FALSE refuses the whole call, leaving no lease, with the error of
+ * type *type and message *why (both new strings the server frees; NULL:
+ * "grid.QuotaExceeded", "refused").  Set by the layer that keeps
+ * accounts' quotas and status (account/); NULL (the default) admits
+ * everything.  add_lease does not ask it (a disabled account may renew);
+ * a terminated account is refused by the server itself
+ * (grid_ss_cancel_owner()). */
 typedef gboolean grid_ss_admit_fn(guint32 owner, guint64 bytes, char **type,
     char **why, void *arg);
 void grid_ss_set_admit(grid_ss *ss, grid_ss_admit_fn *fn, void *arg);
 
-/* Cancel every lease of account 'owner' (not 0) and delete the shares
- * no other lease keeps (readers of them then get grid.NoShare), in
- * steps: each cancels the account's leases on up to 1000 shares and marks
- * those left without a lease doomed, in one transaction; then the doomed
- * shares' files and rows are deleted in batches.  The first steps run
- * before return (a small termination is over then), the rest one step
- * per loop iteration, so that the server keeps answering.  A crash at
- * any point leaves the database consistent: doomed shares are deleted at
- * the next start before serving, leases not yet cancelled wait for the
- * next call (the manager repeats a termination at every registration). */
+/* Terminate account 'owner' (not 0) here: abort its open writers (their
+ * space and incoming files go; a later close() or write() fails with
+ * acct.Terminated), refuse add_lease and allocate_buckets on its facets
+ * from now on (acct.Terminated; facets already handed out included), then
+ * cancel every lease of the account and delete the shares no other lease
+ * keeps (readers of them then get grid.NoShare), in steps: each cancels
+ * the account's leases on up to 1000 shares and marks those left without
+ * a lease doomed, in one transaction; then the doomed shares' files and
+ * rows are deleted in batches.  The first steps run before return (a
+ * small termination is over then), the rest one step per loop iteration,
+ * so that the server keeps answering.  A crash at any point leaves the
+ * database consistent: doomed shares are deleted at the next start
+ * before serving, leases not yet cancelled wait for the next call (the
+ * manager repeats a termination at every registration).  The owners
+ * terminated are kept in memory, one entry each: at most the accounts
+ * the caller knows. */
 void grid_ss_cancel_owner(grid_ss *ss, guint32 owner);
 /* Accounts whose leases are being cancelled, and doomed shares not yet
  * deleted. */

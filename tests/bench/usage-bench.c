@@ -16,8 +16,9 @@
  *     comparison, 100 queries of the aggregate over the leases that
  *     schema 1 ran;
  *   - "terminate": account 1's leases cancelled by the server in steps
- *     on its loop (the database part; the first step, and the first
- *     batch of file deletions, in grid_ss_cancel_owner() itself), then
+ *     on its loop (the database part; the first step in
+ *     grid_ss_cancel_owner() itself, with the first batch of file
+ *     deletions if that step was the last), then
  *     its shares' files and rows deleted in batches on the loop (the
  *     file part); each with its number of loop iterations and the
  *     longest one.  Times are those of the server's calls, without the

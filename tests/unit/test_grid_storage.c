@@ -175,9 +175,11 @@ wait_buckets(fixture *f, buckets *b)
 	assert_true(tt_run_until(f->loop, &b->done, 5.0));
 }
 
+/* allocate_buckets on storage facet 'ref'. */
 static void
-allocate(fixture *f, const uint8_t *si, const uint8_t *renew,
-    const guint *nums, guint n, guint64 size, buckets *b)
+allocate_via(fixture *f, rpc_ref *ref, const uint8_t *si,
+    const uint8_t *renew, const guint *nums, guint n, guint64 size,
+    buckets *b)
 {
 	rpc_pack *p = rpc_pack_new();
 	guint i;
@@ -191,8 +193,33 @@ allocate(fixture *f, const uint8_t *si, const uint8_t *renew,
 	for (i = 0; i < n; i++)
 		rpc_pack_uint(p, nums[i]);
 	rpc_pack_uint(p, size);
-	rpc_ref_call(f->ref, "allocate_buckets", p, allocate_cb, b);
+	rpc_ref_call(ref, "allocate_buckets", p, allocate_cb, b);
 	wait_buckets(f, b);
+}
+
+static void
+allocate(fixture *f, const uint8_t *si, const uint8_t *renew,
+    const guint *nums, guint n, guint64 size, buckets *b)
+{
+	allocate_via(f, f->ref, si, renew, nums, n, size, b);
+}
+
+/* A reference to a new facet of the server for 'account' (caller
+ * unrefs). */
+static rpc_ref *
+facet_ref(fixture *f, guint32 account)
+{
+	g_autoptr(GError) err = NULL;
+	rpc_obj *o = grid_ss_facet_new(f->ss, account);
+	g_autofree char *furl = rpc_tub_register(f->srv, o, NULL, NULL, &err);
+	rpc_ref *ref;
+
+	assert_non_null(furl);
+	rpc_obj_unref(o);	/* the tub keeps it */
+	ref = tt_get_ref(f->cli, furl, &err);
+	assert_non_null(ref);
+	sodium_memzero(furl, strlen(furl));
+	return ref;
 }
 
 static void
@@ -258,7 +285,8 @@ read_at(fixture *f, rpc_ref *r, guint64 off, guint64 len)
 }
 
 static char *
-lease_args_call(fixture *f, const uint8_t *si, const uint8_t *renew)
+lease_via(fixture *f, rpc_ref *ref, const uint8_t *si,
+    const uint8_t *renew)
 {
 	rpc_pack *p = rpc_pack_new();
 
@@ -266,7 +294,13 @@ lease_args_call(fixture *f, const uint8_t *si, const uint8_t *renew)
 	rpc_pack_bin(p, si, GRID_SI_LEN);
 	rpc_pack_bin(p, renew, GRID_SECRET_LEN);
 	rpc_pack_bin(p, CANCEL, GRID_SECRET_LEN);
-	return call_err(f, f->ref, "add_lease", p);
+	return call_err(f, ref, "add_lease", p);
+}
+
+static char *
+lease_args_call(fixture *f, const uint8_t *si, const uint8_t *renew)
+{
+	return lease_via(f, f->ref, si, renew);
 }
 
 /* Upload share 'shnum' of SI holding 'data'. */
@@ -689,24 +723,19 @@ test_doomed_finished_at_start(void **state)
 	assert_false(g_file_test(p1, G_FILE_TEST_EXISTS));
 }
 
-/* A termination larger than a step: the first cancellation step and the
- * first batch of deletions run at once, the rest one step per loop
- * iteration while the server keeps answering. */
+/* With the server stopped, plant 'total' share files leased by 'owner'
+ * only, as a copied-in server would hold them: storage indexes
+ * [si0, i >> 8, i & 255, 0...].  Their paths go into 'paths' if not
+ * NULL. */
 static void
-test_large_termination_in_batches(void **state)
+plant_shares(fixture *f, guint32 owner, guint total, uint8_t si0,
+    GPtrArray *paths)
 {
-	fixture *f = *state;
 	g_autoptr(GError) err = NULL;
-	grid_leasedb *db;
+	grid_leasedb *db = open_db(f);
 	uint8_t si[GRID_SI_LEN], h[GRID_SECRET_LEN];
-	guint64 n, left, bytes;
-	guint i, total = 1300;
-	buckets b;
+	guint i;
 
-	stop_server(f);
-	/* Plant 'total' share files of one owner, as a copied-in server
-	 * would hold them. */
-	db = open_db(f);
 	grid_lease_hash(RENEW, h);
 	assert_true(grid_leasedb_begin(db, &err));
 	for (i = 0; i < total; i++) {
@@ -714,7 +743,7 @@ test_large_termination_in_batches(void **state)
 		uint8_t hdr[GRID_SHARE_HDR];
 
 		memset(si, 0, sizeof(si));
-		si[0] = 0xd0;
+		si[0] = si0;
 		si[1] = (uint8_t)(i >> 8);
 		si[2] = (uint8_t)i;
 		p = grid_share_path(f->sdir, si, 0);
@@ -723,11 +752,28 @@ test_large_termination_in_batches(void **state)
 		grid_share_header(hdr, 0);
 		assert_true(g_file_set_contents(p, (const char *)hdr,
 		    sizeof(hdr), NULL));
-		assert_true(grid_leasedb_add_share(db, si, 0, sizeof(hdr), 9,
-		    h, h, G_MAXINT32, &err));
+		assert_true(grid_leasedb_add_share(db, si, 0, sizeof(hdr),
+		    owner, h, h, G_MAXINT32, &err));
+		if (paths != NULL)
+			g_ptr_array_add(paths, g_steal_pointer(&p));
 	}
 	assert_true(grid_leasedb_commit(db, &err));
 	grid_leasedb_free(db);
+}
+
+/* A termination larger than a step: the first cancellation step runs at
+ * once, the rest and then the deletions one step per loop iteration while
+ * the server keeps answering. */
+static void
+test_large_termination_in_batches(void **state)
+{
+	fixture *f = *state;
+	guint64 n, left, bytes;
+	guint i, total = 1300;
+	buckets b;
+
+	stop_server(f);
+	plant_shares(f, 9, total, 0xd0, NULL);
 	start_server(f, 0);
 	grid_ss_owner_usage(f->ss, 9, &n, &bytes);
 	assert_int_equal(n, total);
@@ -755,6 +801,254 @@ test_large_termination_in_batches(void **state)
 		grid_ss_get_stats(f->ss, &st);
 		assert_int_equal(st.shares, 0);
 	}
+}
+
+/* Warnings of the "grid" log domain while 'counting' (not printed then);
+ * the library logs structured (G_LOG_USE_STRUCTURED), so a writer
+ * function, installed once by main(), sees them. */
+static guint grid_warnings;
+static gboolean counting;
+
+static GLogWriterOutput
+count_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
+    gpointer arg)
+{
+	gsize i;
+
+	if (counting && (level & G_LOG_LEVEL_WARNING) != 0)
+		for (i = 0; i < n; i++)
+			if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0 &&
+			    fields[i].length < 0 &&
+			    strcmp(fields[i].value, "grid") == 0) {
+				grid_warnings++;
+				return G_LOG_WRITER_HANDLED;
+			}
+	return g_log_writer_default(level, fields, n, arg);
+}
+
+/* Doomed shares whose files cannot be deleted (a non-empty directory
+ * stands in for each), more of them than a batch (SS_DOOM_BATCH, 256) and
+ * first in the table's order, do not hold up the others: one run deletes
+ * the rest, reports each undeletable share once, and ends; those stay
+ * doomed with their rows. */
+static void
+test_undeletable_doomed_shares_skipped(void **state)
+{
+	fixture *f = *state;
+	g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+	const guint n_bad = 300, total = 350;
+	guint64 n, bytes;
+	guint i;
+
+	stop_server(f);
+	/* The undeletable ones first in the table's order. */
+	plant_shares(f, 9, n_bad, 0x01, paths);
+	plant_shares(f, 9, total - n_bad, 0xd0, paths);
+	start_server(f, 0);
+	/* Running as root, permissions would not stop unlink(). */
+	for (i = 0; i < n_bad; i++) {
+		const char *p = g_ptr_array_index(paths, i);
+		g_autofree char *x = g_build_filename(p, "x", NULL);
+
+		assert_int_equal(g_unlink(p), 0);
+		assert_int_equal(g_mkdir(p, 0700), 0);
+		assert_true(g_file_set_contents(x, "x", 1, NULL));
+	}
+	grid_warnings = 0;
+	counting = TRUE;
+	grid_ss_cancel_owner(f->ss, 9);
+	for (i = 0; i < 500 && grid_ss_n_doomed(f->ss) > n_bad; i++)
+		tt_run_for(f->loop, 0.01);
+	tt_run_for(f->loop, 0.1);	/* the run is over: no second one */
+	counting = FALSE;
+	assert_int_equal(grid_ss_n_doomed(f->ss), n_bad);
+	assert_int_equal(grid_warnings, n_bad);
+	for (i = 0; i < total; i++)
+		assert_int_equal(g_file_test(g_ptr_array_index(paths, i),
+		    G_FILE_TEST_EXISTS), i < n_bad);
+	grid_ss_owner_usage(f->ss, 9, &n, &bytes);
+	assert_int_equal(n, 0);
+}
+
+/* A watcher of a pipe left readable: the loop always has an event
+ * pending, as a busy server has. */
+struct busy {
+	ev_io	io;
+	guint	n;		/* callbacks run */
+};
+
+static void
+busy_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	RPC_UNUSED(loop);
+	RPC_UNUSED(revents);
+	RPC_CONTAINER_OF(w, struct busy, io)->n++;
+}
+
+/* A termination advances on a loop that always has events pending (an
+ * idle watcher would never run there): one step per iteration. */
+static void
+test_termination_advances_under_load(void **state)
+{
+	fixture *f = *state;
+	struct busy busy = { .n = 0 };
+	int fds[2];
+	guint i;
+
+	stop_server(f);
+	plant_shares(f, 9, 1300, 0xd0, NULL);
+	start_server(f, 0);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "x", 1), 1);
+	ev_io_init(&busy.io, busy_cb, fds[0], EV_READ);
+	ev_io_start(f->loop, &busy.io);
+	grid_ss_cancel_owner(f->ss, 9);
+	for (i = 0; i < 500 && (grid_ss_n_doomed(f->ss) > 0 ||
+	    grid_ss_n_cancelling(f->ss) > 0); i++)
+		ev_run(f->loop, EVRUN_ONCE);
+	ev_io_stop(f->loop, &busy.io);
+	close(fds[0]);
+	close(fds[1]);
+	assert_true(busy.n > 0);
+	assert_int_equal(grid_ss_n_cancelling(f->ss), 0);
+	assert_int_equal(grid_ss_n_doomed(f->ss), 0);
+}
+
+/* A termination aborts the account's open writers: their space and
+ * incoming files go, and a close() after it is refused and records
+ * neither a share nor a lease. */
+static void
+test_termination_aborts_writers(void **state)
+{
+	fixture *f = *state;
+	rpc_ref *acct = facet_ref(f, 7);
+	const guint n = 4;
+	g_autofree char *inc = grid_share_incoming_path(f->sdir, SI, 4);
+	g_autofree char *fin = grid_share_path(f->sdir, SI, 4);
+	g_autofree char *e = NULL;
+	grid_leasedb *db;
+	grid_ss_stats st;
+	buckets b;
+	guint64 shares, bytes, size;
+	gint64 latest;
+
+	allocate_via(f, acct, SI, RENEW, &n, 1, 5, &b);
+	assert_null(b.err);
+	assert_int_equal(b.n, 1);
+	assert_null(write_at(f, b.refs[0], 0, "hello", 5));
+	assert_int_equal(grid_ss_owner_writing(f->ss, 7), 5);
+
+	grid_ss_cancel_owner(f->ss, 7);
+	assert_false(g_file_test(inc, G_FILE_TEST_EXISTS));
+	grid_ss_get_stats(f->ss, &st);
+	assert_int_equal(st.writers, 0);
+	assert_int_equal(st.allocated, 0);
+	assert_int_equal(grid_ss_owner_writing(f->ss, 7), 0);
+	e = call_err(f, b.refs[0], "close", NULL);
+	assert_non_null(e);
+	assert_string_equal(e, "acct.Terminated");
+	assert_false(g_file_test(fin, G_FILE_TEST_EXISTS));
+	db = open_db(f);
+	assert_false(grid_leasedb_has_share(db, SI, 4, &size));
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 4, &latest), 0);
+	grid_leasedb_free(db);
+	grid_ss_owner_usage(f->ss, 7, &shares, &bytes);
+	assert_int_equal(shares, 0);
+	assert_int_equal(bytes, 0);
+	buckets_clear(&b);
+	rpc_ref_unref(acct);
+}
+
+/* A facet a client got before its account was terminated refuses
+ * add_lease and allocate_buckets: a lease of the account would keep its
+ * doomed shares. */
+static void
+test_terminated_facet_refused(void **state)
+{
+	fixture *f = *state;
+	rpc_ref *acct = facet_ref(f, 7);
+	const guint nums[] = { 3, 5 };
+	g_autofree char *e = NULL;
+	grid_leasedb *db;
+	grid_ss_stats st;
+	buckets b;
+	guint64 shares, bytes;
+	gint64 latest;
+
+	upload_one(f, 3, "abc");	/* anonymous: kept */
+	grid_ss_cancel_owner(f->ss, 7);
+	e = lease_via(f, acct, SI, RENEW);
+	assert_non_null(e);
+	assert_string_equal(e, "acct.Terminated");
+	allocate_via(f, acct, SI, RENEW, nums, 2, 3, &b);
+	assert_non_null(b.err);
+	assert_string_equal(rpc_remote_error_type(b.err), "acct.Terminated");
+	assert_int_equal(b.n, 0);
+	buckets_clear(&b);
+	grid_ss_get_stats(f->ss, &st);
+	assert_int_equal(st.writers, 0);
+	db = open_db(f);
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 3, &latest), 1);
+	grid_leasedb_free(db);
+	grid_ss_owner_usage(f->ss, 7, &shares, &bytes);
+	assert_int_equal(shares, 0);
+	/* The anonymous facet and other accounts are not affected. */
+	assert_null(lease_args_call(f, SI, RENEW));
+	rpc_ref_unref(acct);
+}
+
+/* An admission function that refuses every call, as for a disabled
+ * account, recording the bytes asked. */
+static gboolean
+refuse_all(guint32 owner, guint64 bytes, char **type, char **why,
+    void *arg)
+{
+	guint64 *asked = arg;
+
+	RPC_UNUSED(owner);
+	*asked = bytes;
+	*type = g_strdup("acct.Disabled");
+	*why = g_strdup("disabled");
+	return FALSE;
+}
+
+/* allocate_buckets asks admission before it adds leases to the shares
+ * held, also when it asks for nothing new: a refused call leaves no
+ * lease.  add_lease (a renewal) is not subject to it. */
+static void
+test_refused_allocate_adds_no_lease(void **state)
+{
+	fixture *f = *state;
+	rpc_ref *acct = facet_ref(f, 8);
+	const guint nums[] = { 3, 5 }, held = 3;
+	guint64 asked = G_MAXUINT64, shares, bytes;
+	grid_leasedb *db;
+	buckets b;
+	gint64 latest;
+
+	upload_one(f, 3, "abc");
+	grid_ss_set_admit(f->ss, refuse_all, &asked);
+	allocate_via(f, acct, SI, RENEW, nums, 2, 3, &b);
+	assert_non_null(b.err);
+	assert_string_equal(rpc_remote_error_type(b.err), "acct.Disabled");
+	assert_int_equal(asked, 3);
+	buckets_clear(&b);
+	allocate_via(f, acct, SI, RENEW, &held, 1, 3, &b);
+	assert_non_null(b.err);
+	assert_string_equal(rpc_remote_error_type(b.err), "acct.Disabled");
+	assert_int_equal(asked, 0);
+	buckets_clear(&b);
+	db = open_db(f);
+	assert_int_equal(grid_leasedb_n_leases(db, SI, 3, &latest), 1);
+	grid_leasedb_free(db);
+	grid_ss_owner_usage(f->ss, 8, &shares, &bytes);
+	assert_int_equal(shares, 0);
+	/* A renewal through add_lease is not an allocation. */
+	assert_null(lease_via(f, acct, SI, RENEW));
+	grid_ss_owner_usage(f->ss, 8, &shares, &bytes);
+	assert_int_equal(shares, 1);
+	grid_ss_set_admit(f->ss, NULL, NULL);
+	rpc_ref_unref(acct);
 }
 
 static void
@@ -999,6 +1293,16 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_large_termination_in_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_termination_aborts_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_undeletable_doomed_shares_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_termination_advances_under_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_terminated_facet_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_refused_allocate_adds_no_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_repairs_database,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
@@ -1014,5 +1318,6 @@ main(void)
 
 	if (sodium_init() < 0)
 		return 1;
+	g_log_set_writer_func(count_writer, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
