@@ -437,8 +437,10 @@ fetch_blocks(grid_download *d)
 	}
 }
 
-/* Every slot has its block: check, decode, deliver, move on. */
-static void
+/* Every slot has its block: check, decode, deliver, move on.  TRUE when
+ * it moved on to the next segment (whose blocks may all be here already:
+ * then no answer is coming to call it again). */
+static gboolean
 try_segment(grid_download *d)
 {
 	const uint8_t *blocks[GRID_FEC_MAX_SHARES];
@@ -452,7 +454,7 @@ try_segment(grid_download *d)
 
 		if (sl->state != SL_READY || b->data == NULL ||
 		    b->seg != d->seg || b->reads > 0)
-			return;
+			return FALSE;
 	}
 	for (i = 0; i < d->cap.k; i++) {
 		slot *sl = &d->slots[i];
@@ -473,7 +475,7 @@ try_segment(grid_download *d)
 	}
 	for (i = 0; i < d->cap.k; i++)
 		if (!d->slots[i].b[d->seg % DL_AHEAD].ok)
-			return;		/* refilled slots fetch again */
+			return FALSE;	/* refilled slots fetch again */
 	for (i = 0; i < d->cap.k; i++) {
 		blocks[i] = d->slots[i].b[d->seg % DL_AHEAD].data;
 		ids[i] = d->slots[i].id;
@@ -484,17 +486,18 @@ try_segment(grid_download *d)
 		 * the UEB: a decode that still fails means the UEB itself
 		 * is inconsistent, which no other share can mend. */
 		finish(d, err);
-		return;
+		return FALSE;
 	}
 	for (i = 0; i < d->cap.k; i++)
 		block_clear(&d->slots[i].b[d->seg % DL_AHEAD]);
 	if (d->notified)
-		return;
+		return FALSE;
 	if (d->seg == d->seg_last) {
 		finish(d, NULL);
-		return;
+		return FALSE;
 	}
 	d->seg++;
+	return TRUE;
 }
 
 /* Move things along: called after every answer. */
@@ -515,9 +518,10 @@ pump(grid_download *d)
 	}
 	/* Paused, nothing is delivered; the blocks of the next DL_AHEAD
 	 * segments are still fetched, so that they are here when the
-	 * reader drains. */
-	if (!d->paused)
-		try_segment(d);
+	 * reader drains.  Otherwise every segment that is complete goes,
+	 * in order. */
+	while (!d->paused && try_segment(d))
+		;
 	/* A check there may have emptied slots: refill them now, since no
 	 * answer may be coming to do it later. */
 	if (d->notified || !fill_slots(d))

@@ -328,11 +328,39 @@ test_pause_and_resume(void **state)
 	got_clear(&g);
 }
 
+/* A reader that pauses at the first segment while the next two are
+ * fetched whole: on resume both go, the last with no answer left to
+ * come and trigger it. */
+static void
+test_resume_delivers_every_complete_segment(void **state)
+{
+	gf_fixture *f = *state;
+	/* 3 segments of 1048578 bytes (1 MiB rounded up to a multiple of
+	 * k = 3), the last of 5. */
+	const size_t size = 2 * 1048578 + 5;
+	got g;
+
+	gf_add_servers(f, 10, 0);
+	put(f, 3, 7, 10, size);
+	get(f, 0, G_MAXUINT64, &g);
+	g.pause_after = 1;
+	tt_run_for(f->loop, 1.0);
+	assert_true(g.paused);
+	assert_int_equal(g.data->len, 1048578);	/* the first segment */
+	grid_download_resume(g.dl);
+	assert_true(tt_run_until(f->loop, &g.done, 5.0));
+	assert_content(&g, 0, size);
+	got_clear(&g);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trips, gf_setup,
+		    gf_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_resume_delivers_every_complete_segment, gf_setup,
 		    gf_teardown),
 		cmocka_unit_test_setup_teardown(test_ranges, gf_setup, gf_teardown),
 		cmocka_unit_test_setup_teardown(test_down_to_k_servers, gf_setup,
