@@ -140,6 +140,24 @@ grep -q "error" err || fail "no error for a bad cap"
 [ ! -e out ] || fail "a failed get left its output file"
 ok "get refuses a bad cap and leaves no file"
 
+# ---- a slow reader: the node pauses the download while its answer is
+# unread and fetches ahead; every byte still comes, in order ----
+t 120 "$TAHOE" -d alice get "$(cat cap.alice.10485760)" - | "$PY" -c '
+import hashlib, sys, time
+h = hashlib.sha256()
+while True:
+    b = sys.stdin.buffer.read(65536)
+    if not b:
+        break
+    h.update(b)
+    time.sleep(0.004)
+print(h.hexdigest())
+' >slow.sum || fail "get to a slow reader"
+"$PY" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' \
+    f10485760 >want.sum
+cmp -s slow.sum want.sum || fail "a slow reader got other bytes"
+ok "a slow reader gets every byte"
+
 # ---- corruption: flip a byte in the data of one share on each of the
 # first servers; gets still return the right bytes and the servers hear
 # of it ----
