@@ -161,6 +161,13 @@ print(json.dumps({"mode": "get_small", "run": int(r), "files_per_s": round(n / (
 ' "$t0" "$t1" "$t2" "$FILES" "$r"
 	r=$((r + 1))
 done | tee results.jsonl
+# A run that failed (a put, a get, bytes that differ) ends the loop
+# above; say so rather than print medians of fewer runs.
+done_runs=$(grep -c '"mode": "get_small"' results.jsonl || true)
+if [ "$done_runs" != "$RUNS" ]; then
+	echo "grid-bench: only $done_runs of $RUNS run(s) completed" >&2
+	exit 1
+fi
 "$PY" - <<'EOF'
 import json, statistics
 rows = [json.loads(l) for l in open("results.jsonl")]
