@@ -38,6 +38,37 @@
 #define DESK_STATUS_MAX		16	/* bytes of a status name */
 #define DESK_KEY_CONTEXT	"tahoe-c pss key v1 "
 
+/* pss-accounts.sqlite: what managers set for their accounts, and the
+ * lease owners of a secondary manager's accounts. */
+static const char schema_sql[] =
+	"PRAGMA journal_mode=WAL;"
+	"CREATE TABLE IF NOT EXISTS accounts (am TEXT NOT NULL,"
+	" num INTEGER NOT NULL, status TEXT NOT NULL, quota INTEGER,"
+	" PRIMARY KEY (am, num));"
+	"CREATE TABLE IF NOT EXISTS owners ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" am TEXT NOT NULL, num INTEGER NOT NULL, UNIQUE (am, num))";
+
+enum {
+	ST_OWNER_GET,
+	ST_OWNER_ADD,
+	ST_OWNER_OF,
+	ST_SETTING_GET,
+	ST_SETTING_PUT,
+	ST_N
+};
+
+static const char *const st_sql[ST_N] = {
+	[ST_OWNER_GET] = "SELECT id FROM owners WHERE am = ? AND num = ?",
+	[ST_OWNER_ADD] = "INSERT INTO owners (am, num) VALUES (?, ?)",
+	[ST_OWNER_OF] = "SELECT am, num FROM owners WHERE id = ?",
+	[ST_SETTING_GET] = "SELECT status, quota FROM accounts"
+	    " WHERE am = ? AND num = ?",
+	[ST_SETTING_PUT] = "INSERT INTO accounts (am, num, status, quota)"
+	    " VALUES (?,?,?,?) ON CONFLICT (am, num) DO UPDATE"
+	    " SET status = excluded.status, quota = excluded.quota",
+};
+
 struct acct_desk {
 	rpc_tub		*tub;		/* borrowed */
 	grid_ss		*ss;		/* borrowed */
@@ -50,6 +81,7 @@ struct acct_desk {
 	rpc_ref		*ref;		/* the serverdesk, while connected */
 	guint		 watch;
 	sqlite3		*db;
+	sqlite3_stmt	*st[ST_N];	/* prepared once (grid_sqlite_open) */
 	gboolean	 registered;
 	char		*last_error;
 	guint		 n_registered;
@@ -63,40 +95,61 @@ struct reg_ctx {
 	acct_desk	*d;
 };
 
-guint32
-acct_desk_owner(acct_desk *d, guint32 num)
+/* Run one of the owner statements for (this manager, 'num'), then reset
+ * it: its step's result code. */
+static int
+owner_step(acct_desk *d, int which, guint32 num, sqlite3_int64 *id)
 {
-	/* Look first: an ignored INSERT would still use up an id. */
-	static const char *const sql[2] = {
-		"SELECT id FROM owners WHERE am = ? AND num = ?",
-		"INSERT INTO owners (am, num) VALUES (?, ?)",
-	};
-	sqlite3_int64 id = 0;
-	int i;
+	sqlite3_stmt *q = d->st[which];
+	int rc;
 
-	if (d->primary)
-		return num;
-	for (i = 0; i < 2 && id == 0; i++) {
-		sqlite3_stmt *q = NULL;
-		int rc;
+	sqlite3_bind_text(q, 1, d->am, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, num);
+	rc = sqlite3_step(q);
+	if (which == ST_OWNER_GET && rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(q, 0);
+	else if (which == ST_OWNER_ADD && rc == SQLITE_DONE)
+		*id = sqlite3_last_insert_rowid(d->db);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc;
+}
 
-		if (sqlite3_prepare_v2(d->db, sql[i], -1, &q, NULL) !=
-		    SQLITE_OK)
-			return 0;
-		sqlite3_bind_text(q, 1, d->am, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 2, num);
-		rc = sqlite3_step(q);
-		if (i == 0 && rc == SQLITE_ROW)
-			id = sqlite3_column_int64(q, 0);
-		else if (i == 1 && rc == SQLITE_DONE)
-			id = sqlite3_last_insert_rowid(d->db);
-		sqlite3_finalize(q);
-		if (i == 1 && rc != SQLITE_DONE)
-			return 0;
-	}
+/* The lease owner of row 'id' of owners (0 if out of range). */
+static guint32
+owner_of_id(sqlite3_int64 id)
+{
 	if (id < 1 || id > (sqlite3_int64)(G_MAXUINT32 - ACCT_DESK_OWNER_BASE))
 		return 0;
 	return ACCT_DESK_OWNER_BASE + (guint32)id;
+}
+
+/* The lease owner of this manager's account 'num' if it has one: unlike
+ * acct_desk_owner(), asking gives a secondary manager's account no owner
+ * number, so usage questions cannot use up the owner numbers. */
+static guint32
+owner_if_given(acct_desk *d, guint32 num)
+{
+	sqlite3_int64 id = 0;
+
+	if (d->primary)
+		return num;
+	(void)owner_step(d, ST_OWNER_GET, num, &id);
+	return owner_of_id(id);
+}
+
+guint32
+acct_desk_owner(acct_desk *d, guint32 num)
+{
+	sqlite3_int64 id = 0;
+
+	if (d->primary)
+		return num;
+	/* Look first: an ignored INSERT would still use up an id. */
+	(void)owner_step(d, ST_OWNER_GET, num, &id);
+	if (id == 0 && owner_step(d, ST_OWNER_ADD, num, &id) != SQLITE_DONE)
+		return 0;
+	return owner_of_id(id);
 }
 
 /* What a manager set for its account 'num' (set_account()): FALSE if
@@ -105,13 +158,10 @@ static gboolean
 account_setting(acct_desk *d, const char *am, guint32 num, char *status,
     gint64 *quota)
 {
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q = d->st[ST_SETTING_GET];
 	gboolean found = FALSE;
 
 	*quota = -1;
-	if (sqlite3_prepare_v2(d->db, "SELECT status, quota FROM accounts "
-	    "WHERE am = ? AND num = ?", -1, &q, NULL) != SQLITE_OK)
-		return FALSE;
 	sqlite3_bind_text(q, 1, am, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, num);
 	if (sqlite3_step(q) == SQLITE_ROW) {
@@ -123,7 +173,8 @@ account_setting(acct_desk *d, const char *am, guint32 num, char *status,
 			*quota = sqlite3_column_int64(q, 1);
 		found = TRUE;
 	}
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
 	return found;
 }
 
@@ -131,7 +182,7 @@ account_setting(acct_desk *d, const char *am, guint32 num, char *status,
 static gboolean
 owner_account(acct_desk *d, guint32 owner, char **am, guint32 *num)
 {
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q = d->st[ST_OWNER_OF];
 	gboolean found = FALSE;
 
 	if (owner < ACCT_DESK_OWNER_BASE) {
@@ -139,16 +190,13 @@ owner_account(acct_desk *d, guint32 owner, char **am, guint32 *num)
 		*num = owner;
 		return TRUE;
 	}
-	if (sqlite3_prepare_v2(d->db, "SELECT am, num FROM owners WHERE "
-	    "id = ?", -1, &q, NULL) != SQLITE_OK)
-		return FALSE;
 	sqlite3_bind_int64(q, 1, owner - ACCT_DESK_OWNER_BASE);
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		*am = g_strdup((const char *)sqlite3_column_text(q, 0));
 		*num = (guint32)sqlite3_column_int64(q, 1);
 		found = *am != NULL;
 	}
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return found;
 }
 
@@ -260,11 +308,12 @@ facet_set_account(rpc_incall *call, rpc_mp *args, void *data)
 	const char *status = NULL;
 	size_t sl = 0;
 	char st[DESK_STATUS_MAX + 1];
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q;
 	int rc;
 
 	if (d == NULL)
 		return;
+	q = d->st[ST_SETTING_PUT];
 	if (rpc_mp_uint(args, ACCT_NUM_MAX, &num) != 0 || num < 1 ||
 	    rpc_mp_str(args, DESK_STATUS_MAX, &status, &sl) != 0 ||
 	    (rpc_mp_nil(args) != 0 &&
@@ -281,13 +330,6 @@ facet_set_account(rpc_incall *call, rpc_mp *args, void *data)
 		    "disabled or terminated");
 		return;
 	}
-	if (sqlite3_prepare_v2(d->db, "INSERT INTO accounts (am, num, "
-	    "status, quota) VALUES (?,?,?,?) ON CONFLICT (am, num) DO UPDATE "
-	    "SET status = excluded.status, quota = excluded.quota", -1, &q,
-	    NULL) != SQLITE_OK) {
-		rpc_incall_fail(call, "acct.Failed", "database");
-		return;
-	}
 	sqlite3_bind_text(q, 1, d->am, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)num);
 	sqlite3_bind_text(q, 3, st, -1, SQLITE_STATIC);
@@ -296,7 +338,8 @@ facet_set_account(rpc_incall *call, rpc_mp *args, void *data)
 	else
 		sqlite3_bind_int64(q, 4, quota);
 	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
 	if (rc != SQLITE_DONE) {
 		rpc_incall_fail(call, "acct.Failed", "database");
 		return;
@@ -342,30 +385,6 @@ facet_get_usage(rpc_incall *call, rpc_mp *args, void *data)
 	rpc_pack_str(p, "bytes");
 	rpc_pack_uint(p, bytes);
 	rpc_incall_return(call, p);
-}
-
-/* The lease owner of this manager's account 'num' if it has one: unlike
- * acct_desk_owner(), asking gives a secondary manager's account no owner
- * number, so usage questions cannot use up the owner numbers. */
-static guint32
-owner_if_given(acct_desk *d, guint32 num)
-{
-	sqlite3_stmt *q = NULL;
-	sqlite3_int64 id = 0;
-
-	if (d->primary)
-		return num;
-	if (sqlite3_prepare_v2(d->db, "SELECT id FROM owners WHERE am = ? AND "
-	    "num = ?", -1, &q, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(q, 1, d->am, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, num);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		id = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	if (id < 1 || id > (sqlite3_int64)(G_MAXUINT32 - ACCT_DESK_OWNER_BASE))
-		return 0;
-	return ACCT_DESK_OWNER_BASE + (guint32)id;
 }
 
 /* [[num, shares, bytes]...] for each of the (at most ACCT_USAGES_MAX)
@@ -549,14 +568,8 @@ acct_desk_new(rpc_tub *tub, grid_ss *ss, const char *desk_furl,
 		memcpy(d->key, k, sizeof(k));
 		sodium_memzero(k, sizeof(k));
 	}
-	d->db = grid_sqlite_open(db_path, "PRAGMA journal_mode=WAL;"
-	    "CREATE TABLE IF NOT EXISTS accounts (am TEXT NOT NULL,"
-	    " num INTEGER NOT NULL, status TEXT NOT NULL, quota INTEGER,"
-	    " PRIMARY KEY (am, num));"
-	    "CREATE TABLE IF NOT EXISTS owners ("
-	    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	    " am TEXT NOT NULL, num INTEGER NOT NULL, UNIQUE (am, num))",
-	    NULL, NULL, 0, ACCT_ERROR, ACCT_E_DB, error);
+	d->db = grid_sqlite_open(db_path, schema_sql, st_sql, d->st, ST_N,
+	    ACCT_ERROR, ACCT_E_DB, error);
 	if (d->db == NULL)
 		goto fail;
 	d->facet = grid_owned_obj_new(&facet_iface, d);
@@ -589,7 +602,7 @@ acct_desk_free(acct_desk *d)
 	if (d->pending != NULL)
 		d->pending->d = NULL;
 	grid_owned_obj_release(d->facet);
-	sqlite3_close(d->db);
+	grid_sqlite_close(d->db, d->st, ST_N);
 	sodium_memzero(d->key, sizeof(d->key));
 	g_free(d->nickname);
 	g_free(d->am);
