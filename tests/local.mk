@@ -90,7 +90,7 @@ tests_unit_test_grid_ueb_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_chk_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_layout_LDADD = $(GRID_TEST_LDADD)
 tests_unit_test_grid_happiness_LDADD = $(GRID_TEST_LDADD)
-EXTRA_DIST += tests/unit/grid_testutil.h tests/interop/zfec_vectors.py \
+EXTRA_DIST += tests/unit/grid_testutil.h tests/unit/node_testutil.h tests/interop/zfec_vectors.py \
 	tests/interop/zfec-vectors.txt tests/interop/chk-vectors.txt \
 	tests/interop/happiness-vectors.txt tests/interop/tahoe-shares.txt
 

@@ -17,53 +17,12 @@
 #include "grid/err.h"
 #include "grid/gcfg.h"
 #include "rpc/ident.h"
-
-typedef struct fixture {
-	char	*dir;
-	char	*cfg;
-} fixture;
-
-static int
-setup(void **state)
-{
-	fixture *f = g_new0(fixture, 1);
-
-	f->dir = g_dir_make_tmp("gridcfg-XXXXXX", NULL);
-	f->cfg = g_build_filename(f->dir, "tahoe.cfg", NULL);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fixture *f = *state;
-	GDir *d = g_dir_open(f->dir, 0, NULL);
-	const char *n;
-
-	while ((n = g_dir_read_name(d)) != NULL) {
-		g_autofree char *p = g_build_filename(f->dir, n, NULL);
-
-		g_unlink(p);
-	}
-	g_dir_close(d);
-	g_rmdir(f->dir);
-	g_free(f->cfg);
-	g_free(f->dir);
-	g_free(f);
-	return 0;
-}
-
-static void
-write_cfg(fixture *f, const char *text)
-{
-	assert_true(g_file_set_contents(f->cfg, text, -1, NULL));
-}
+#include "tests/unit/node_testutil.h"
 
 static void
 test_shares_defaults_and_order(void **state)
 {
-	fixture *f = *state;
+	cfg_fixture *f = *state;
 	node_config *cfg;
 	grid_shares sh;
 	GError *err = NULL;
@@ -100,7 +59,7 @@ test_shares_defaults_and_order(void **state)
 static void
 test_add_grid_manager_refuses_bad_key_and_duplicate(void **state)
 {
-	fixture *f = *state;
+	cfg_fixture *f = *state;
 	g_autoptr(rpc_ident) id = rpc_ident_new();
 	g_autofree char *pk = rpc_ident_pubkey_text(id);
 	g_autoptr(node_config) cfg = NULL;
@@ -124,7 +83,7 @@ test_add_grid_manager_refuses_bad_key_and_duplicate(void **state)
 static void
 test_gm_certificates_read_both_section_names(void **state)
 {
-	fixture *f = *state;
+	cfg_fixture *f = *state;
 	g_autoptr(node_config) cfg = NULL;
 	g_autoptr(GHashTable) h = NULL;
 	g_autofree char *want = g_build_filename(f->dir, "a.cert", NULL);
@@ -141,7 +100,7 @@ test_gm_certificates_read_both_section_names(void **state)
 static void
 test_grid_managers_empty_section_and_bad_key(void **state)
 {
-	fixture *f = *state;
+	cfg_fixture *f = *state;
 	g_autoptr(GArray) keys = g_array_new(FALSE, FALSE, 32);
 	g_autoptr(rpc_ident) id = rpc_ident_new();
 	g_autofree char *pk = rpc_ident_pubkey_text(id);
@@ -175,43 +134,6 @@ test_grid_managers_empty_section_and_bad_key(void **state)
 	node_config_free(cfg);
 }
 
-static char *
-tmpdir(void)
-{
-	return g_dir_make_tmp("grid-create-XXXXXX", NULL);
-}
-
-static void
-rm_rf(const char *path)
-{
-	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", path);
-
-	assert_int_equal(system(cmd), 0);
-}
-
-static guint
-n_entries(const char *dir)
-{
-	GDir *d = g_dir_open(dir, 0, NULL);
-	guint n = 0;
-
-	while (d != NULL && g_dir_read_name(d) != NULL)
-		n++;
-	if (d != NULL)
-		g_dir_close(d);
-	return n;
-}
-
-static int
-mode_of(const char *dir, const char *name)
-{
-	g_autofree char *p = g_build_filename(dir, name, NULL);
-	struct stat st;
-
-	assert_int_equal(g_stat(p, &st), 0);
-	return st.st_mode & 0777;
-}
-
 /* An introducer's directory holds its FURL, naming the allocated port as
  * the location does, and no [client] section. */
 static void
@@ -239,7 +161,7 @@ test_create_introducer_furl(void **state)
 	assert_null(node_config_get(cfg, "client", "introducer.furl"));
 	assert_null(node_config_get(cfg, "client", "shares.needed"));
 	assert_int_equal(n_entries(top), 1);
-	rm_rf(top);
+	node_remove_tree(top);
 }
 
 /* Grid's sections of a new client, and bad shares refused with nothing
@@ -290,7 +212,7 @@ test_create_client_sections(void **state)
 		assert_int_equal(g_stat(conv, &sb), 0);
 		assert_int_equal(sb.st_mode & 0777, 0600);
 	}
-	rm_rf(top);
+	node_remove_tree(top);
 }
 
 /* A storage node's --storage-dir is written absolute. */
@@ -315,7 +237,7 @@ test_create_storage_dir(void **state)
 	v = node_config_get(cfg, "storage", "storage_dir");
 	assert_non_null(v);
 	assert_string_equal(v, want);
-	rm_rf(top);
+	node_remove_tree(top);
 }
 
 int
@@ -323,16 +245,16 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_shares_defaults_and_order, setup, teardown),
+		    test_shares_defaults_and_order, cfg_setup, cfg_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_gm_certificates_read_both_section_names, setup,
-		    teardown),
+		    test_gm_certificates_read_both_section_names, cfg_setup,
+		    cfg_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_grid_managers_empty_section_and_bad_key, setup,
-		    teardown),
+		    test_grid_managers_empty_section_and_bad_key, cfg_setup,
+		    cfg_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_add_grid_manager_refuses_bad_key_and_duplicate, setup,
-		    teardown),
+		    test_add_grid_manager_refuses_bad_key_and_duplicate, cfg_setup,
+		    cfg_teardown),
 		cmocka_unit_test(test_create_introducer_furl),
 		cmocka_unit_test(test_create_client_sections),
 		cmocka_unit_test(test_create_storage_dir),

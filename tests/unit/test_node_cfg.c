@@ -14,53 +14,12 @@
 
 #include "node/cfg.h"
 #include "rpc/ident.h"
-
-typedef struct fixture {
-	char	*dir;
-	char	*cfg;
-} fixture;
-
-static int
-setup(void **state)
-{
-	fixture *f = g_new0(fixture, 1);
-
-	f->dir = g_dir_make_tmp("nodecfg-XXXXXX", NULL);
-	f->cfg = g_build_filename(f->dir, "tahoe.cfg", NULL);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fixture *f = *state;
-	GDir *d = g_dir_open(f->dir, 0, NULL);
-	const char *n;
-
-	while ((n = g_dir_read_name(d)) != NULL) {
-		g_autofree char *p = g_build_filename(f->dir, n, NULL);
-
-		g_unlink(p);
-	}
-	g_dir_close(d);
-	g_rmdir(f->dir);
-	g_free(f->cfg);
-	g_free(f->dir);
-	g_free(f);
-	return 0;
-}
-
-static void
-write_cfg(fixture *f, const char *text)
-{
-	assert_true(g_file_set_contents(f->cfg, text, -1, NULL));
-}
+#include "tests/unit/node_testutil.h"
 
 static void
 test_edit_keeps_comments_and_order(void **state)
 {
-	fixture *f = *state;
+	cfg_fixture *f = *state;
 	g_autoptr(node_config) cfg = NULL;
 	g_autofree char *text = NULL;
 
@@ -84,7 +43,7 @@ test_edit_keeps_comments_and_order(void **state)
 static void
 test_remove_drops_key_and_emptied_section(void **state)
 {
-	fixture *f = *state;
+	cfg_fixture *f = *state;
 	g_autoptr(node_config) cfg = NULL;
 	g_autofree char *text = NULL;
 
@@ -106,7 +65,7 @@ test_remove_drops_key_and_emptied_section(void **state)
 static void
 test_missing_dir_file_and_bad_syntax(void **state)
 {
-	fixture *f = *state;
+	cfg_fixture *f = *state;
 	GError *err = NULL;
 	g_autofree char *nodir = g_build_filename(f->dir, "none", NULL);
 
@@ -126,7 +85,7 @@ test_missing_dir_file_and_bad_syntax(void **state)
 static void
 test_booleans(void **state)
 {
-	fixture *f = *state;
+	cfg_fixture *f = *state;
 	g_autoptr(node_config) cfg = NULL;
 	GError *err = NULL;
 	gboolean v;
@@ -149,7 +108,7 @@ test_booleans(void **state)
 static void
 test_read_pubkey(void **state)
 {
-	fixture *f = *state;
+	cfg_fixture *f = *state;
 	g_autoptr(rpc_ident) id = rpc_ident_new();
 	g_autofree char *pk = rpc_ident_pubkey_text(id);
 	g_autofree char *path = g_build_filename(f->dir, "node.pubkey", NULL);
@@ -174,16 +133,16 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_edit_keeps_comments_and_order, setup, teardown),
+		    test_edit_keeps_comments_and_order, cfg_setup, cfg_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_remove_drops_key_and_emptied_section, setup,
-		    teardown),
+		    test_remove_drops_key_and_emptied_section, cfg_setup,
+		    cfg_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_missing_dir_file_and_bad_syntax, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_booleans, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_read_pubkey, setup,
-		    teardown),
+		    test_missing_dir_file_and_bad_syntax, cfg_setup, cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_booleans, cfg_setup,
+		    cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_read_pubkey, cfg_setup,
+		    cfg_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

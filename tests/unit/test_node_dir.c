@@ -20,6 +20,7 @@
 #include "node/dir.h"
 #include "node/log.h"
 #include "rpc/common.h"
+#include "tests/unit/node_testutil.h"
 
 static void
 test_endpoint_forms(void **state)
@@ -111,43 +112,6 @@ test_location_port_zero(void **state)
 	assert_non_null(strstr(e->message, "--location"));
 }
 
-static char *
-tmpdir(void)
-{
-	return g_dir_make_tmp("node-dir-XXXXXX", NULL);
-}
-
-static void
-rm_rf(const char *path)
-{
-	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", path);
-
-	assert_int_equal(system(cmd), 0);
-}
-
-static guint
-n_entries(const char *dir)
-{
-	GDir *d = g_dir_open(dir, 0, NULL);
-	guint n = 0;
-
-	while (d != NULL && g_dir_read_name(d) != NULL)
-		n++;
-	if (d != NULL)
-		g_dir_close(d);
-	return n;
-}
-
-static int
-mode_of(const char *dir, const char *name)
-{
-	g_autofree char *p = g_build_filename(dir, name, NULL);
-	struct stat st;
-
-	assert_int_equal(g_stat(p, &st), 0);
-	return st.st_mode & 0777;
-}
-
 /* The node's part of an introducer's directory; its FURL is grid's
  * (tests/unit/test_grid_cfg.c). */
 static void
@@ -176,7 +140,7 @@ test_create_introducer(void **state)
 	assert_null(node_config_get(cfg, "client", "introducer.furl"));
 	/* Only the directory itself is left beside it. */
 	assert_int_equal(n_entries(top), 1);
-	rm_rf(top);
+	node_remove_tree(top);
 }
 
 static void
@@ -215,7 +179,7 @@ test_create_refuses_and_leaves_nothing(void **state)
 	assert_false(node_dir_create(full, &ok, &e));
 	assert_true(g_error_matches(e, NODE_ERROR, NODE_E_EXISTS));
 	assert_int_equal(n_entries(full), 1);
-	rm_rf(top);
+	node_remove_tree(top);
 }
 
 static void
@@ -248,7 +212,7 @@ test_lock_is_exclusive_between_processes(void **state)
 		_exit(node_dir_lock(top, NULL) >= 0 ? 0 : 1);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	rm_rf(top);
+	node_remove_tree(top);
 }
 
 static void
@@ -325,7 +289,7 @@ test_log_flood_is_cut(void **state)
 	assert_int_equal(lines, NODE_LOG_BURST + 1);
 	assert_non_null(strstr(text, "another site"));
 	assert_null(strstr(text, "flood 10\n"));
-	rm_rf(top);
+	node_remove_tree(top);
 	node_log_sites_reset();
 }
 
