@@ -16,6 +16,7 @@
 
 #include "account/client.h"
 #include "account/err.h"
+#include "account/mac.h"
 #include "account/mgr.h"
 #include "grid/announce.h"
 #include "grid/json.h"
@@ -246,7 +247,7 @@ got_servers(acct_client *c, const msgpack_object *result)
 		return;
 	}
 	for (i = 0; i < it.n; i++) {
-		const msgpack_object *m = NULL, *v;
+		const msgpack_object *m = NULL;
 		const char *f[3] = { "key", "nickname", "pss_furl" };
 		size_t lim[3] = { KEY_TEXT_MAX, NICK_MAX, ACCT_FURL_MAX };
 		char *s[3] = { NULL, NULL, NULL };
@@ -256,15 +257,12 @@ got_servers(acct_client *c, const msgpack_object *result)
 			set_error(c, "a server entry is not a map");
 			return;
 		}
-		for (j = 0; j < 3; j++) {
-			v = rpc_mp_map_get(m, f[j]);
-			if (v == NULL || v->type != MSGPACK_OBJECT_STR ||
-			    v->via.str.size > lim[j] ||
-			    memchr(v->via.str.ptr, 0, v->via.str.size) !=
-			    NULL)
+		/* UTF-8 without NUL: they go into the JSON file that the
+		 * next start reads. */
+		for (j = 0; j < 3; j++)
+			if ((s[j] = rpc_mp_obj_strdup(rpc_mp_map_get(m, f[j]),
+			    lim[j])) == NULL)
 				break;
-			s[j] = g_strndup(v->via.str.ptr, v->via.str.size);
-		}
 		if (j == 3 && take(c, s[0], s[1], s[2], &e))
 			changed = TRUE;
 		if (j < 3 || e != NULL)
@@ -286,21 +284,19 @@ got_servers(acct_client *c, const msgpack_object *result)
 static void
 got_usage(acct_client *c, const msgpack_object *result)
 {
-	const msgpack_object *n, *s;
+	char *n, *s;
 
 	if (result->type != MSGPACK_OBJECT_MAP)
 		return;
-	n = rpc_mp_map_get(result, "name");
-	s = rpc_mp_map_get(result, "status");
-	if (n != NULL && n->type == MSGPACK_OBJECT_STR &&
-	    n->via.str.size <= ACCT_FURL_MAX) {
+	if ((n = rpc_mp_obj_strdup(rpc_mp_map_get(result, "name"),
+	    ACCT_FURL_MAX)) != NULL) {
 		g_free(c->name);
-		c->name = g_strndup(n->via.str.ptr, n->via.str.size);
+		c->name = n;
 	}
-	if (s != NULL && s->type == MSGPACK_OBJECT_STR &&
-	    s->via.str.size <= 16) {
+	if ((s = rpc_mp_obj_strdup(rpc_mp_map_get(result, "status"),
+	    16)) != NULL) {
 		g_free(c->status);
-		c->status = g_strndup(s->via.str.ptr, s->via.str.size);
+		c->status = s;
 	}
 }
 
@@ -399,7 +395,11 @@ acct_client_new(rpc_tub *tub, grid_broker *b, const char *account_furl,
 		goto fail;
 	}
 	sw = rpc_furl_swissnum(f);
-	c->num = (guint32)g_ascii_strtoull(sw, NULL, 10);
+	if (!acct_mac_swissnum_num(sw, &c->num)) {
+		g_set_error(error, ACCT_ERROR, ACCT_E_FORMAT, "account.furl: "
+		    "not an account FURL (NUM-MAC swissnum)");
+		goto fail;
+	}
 	if (!load(c, error))
 		goto fail;
 	c->observer = grid_owned_obj_new(&observer_iface, c);

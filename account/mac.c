@@ -67,18 +67,13 @@ acct_mac_swissnum(const uint8_t key[ACCT_SECRET_LEN], guint32 num)
 }
 
 gboolean
-acct_mac_check(const uint8_t key[ACCT_SECRET_LEN], const char *swissnum,
-    guint32 *num)
+acct_mac_swissnum_num(const char *swissnum, guint32 *num)
 {
-	char dec[ACCT_NUM_DIGITS + 1];
-	char want[ACCT_MAC_B32_LEN + 1];
-	const char *mac;
 	guint64 v = 0;
 	size_t nd = 0, i;
-	gboolean ok;
 
 	*num = 0;
-	/* Shape first, every length bounded before it is used. */
+	/* Every length bounded before it is used. */
 	while (nd <= ACCT_NUM_DIGITS && g_ascii_isdigit(swissnum[nd]))
 		nd++;
 	if (nd == 0 || nd > ACCT_NUM_DIGITS || swissnum[0] == '0' ||
@@ -86,11 +81,30 @@ acct_mac_check(const uint8_t key[ACCT_SECRET_LEN], const char *swissnum,
 		return FALSE;
 	for (i = 0; i < nd; i++)
 		v = v * 10 + (guint64)(swissnum[i] - '0');
-	if (v < 1 || v > ACCT_NUM_MAX)
+	if (v < 1 || v > ACCT_NUM_MAX ||
+	    strnlen(swissnum + nd + 1, ACCT_MAC_B32_LEN + 1) !=
+	    ACCT_MAC_B32_LEN)
 		return FALSE;
+	*num = (guint32)v;
+	return TRUE;
+}
+
+gboolean
+acct_mac_check(const uint8_t key[ACCT_SECRET_LEN], const char *swissnum,
+    guint32 *num)
+{
+	char dec[ACCT_NUM_DIGITS + 1];
+	char want[ACCT_MAC_B32_LEN + 1];
+	const char *mac;
+	guint32 v;
+	size_t nd;
+	gboolean ok;
+
+	*num = 0;
+	if (!acct_mac_swissnum_num(swissnum, &v))
+		return FALSE;		/* shape first */
+	nd = strcspn(swissnum, "-");
 	mac = swissnum + nd + 1;
-	if (strnlen(mac, ACCT_MAC_B32_LEN + 1) != ACCT_MAC_B32_LEN)
-		return FALSE;
 	memcpy(dec, swissnum, nd);
 	dec[nd] = '\0';
 	mac_b32(key, dec, want);

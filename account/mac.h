@@ -42,6 +42,9 @@ char *acct_mac_swissnum(const uint8_t key[ACCT_SECRET_LEN], guint32 num);
  * is checked first (digits without a leading zero, in range, '-', 52
  * base32 characters, nothing more); the MAC is compared with
  * sodium_memcmp(), in constant time. */
+/* Whether 'swissnum' (untrusted, NUL-terminated) has the shape above,
+ * and its account number in *num if so (the MAC is not checked). */
+gboolean acct_mac_swissnum_num(const char *swissnum, guint32 *num);
 gboolean acct_mac_check(const uint8_t key[ACCT_SECRET_LEN],
     const char *swissnum, guint32 *num);
 

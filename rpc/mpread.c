@@ -291,6 +291,14 @@ mp_check_str(const msgpack_object *o, size_t maxlen)
 	return 0;
 }
 
+char *
+rpc_mp_obj_strdup(const msgpack_object *o, size_t maxlen)
+{
+	if (o == NULL || mp_check_str(o, maxlen) != 0)
+		return NULL;
+	return g_strndup(o->via.str.ptr, o->via.str.size);
+}
+
 int
 rpc_mp_str(rpc_mp *it, size_t maxlen, const char **p, size_t *len)
 {

@@ -104,6 +104,11 @@ uint32_t rpc_mp_left(const rpc_mp *it);
 /* 0 if every item was read, else RPC_E_TRAILING. */
 int rpc_mp_end(const rpc_mp *it);
 
+/* A copy (caller g_free()s) of 'o' if it is a str of at most 'maxlen'
+ * bytes of UTF-8 without NUL, as rpc_mp_str() checks; NULL otherwise
+ * (also for 'o' NULL): for values found with rpc_mp_map_get(). */
+char *rpc_mp_obj_strdup(const msgpack_object *o, size_t maxlen);
+
 /* In a map 'm' already checked by rpc_mp_map(), find the value of the str
  * key 'key' (NUL-terminated); NULL if absent. */
 const msgpack_object *rpc_mp_map_get(const msgpack_object *m,

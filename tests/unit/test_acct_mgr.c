@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "account/client.h"
+#include "account/err.h"
 #include "account/db.h"
 #include "account/desk.h"
 #include "account/mac.h"
@@ -534,7 +535,7 @@ test_client_follows_servers(void **state)
 	g_autofree char *a = create_account(f, "alice", NULL);
 	g_autofree char *path = g_build_filename(f->dir, "servers.json",
 	    NULL);
-	g_autoptr(GError) e = NULL;
+	g_autoptr(GError) e = NULL, e2 = NULL;
 	grid_broker *b = grid_broker_new(f->cl, NULL, 0);
 	acct_client *c;
 	GStatBuf st;
@@ -555,11 +556,18 @@ test_client_follows_servers(void **state)
 	/* From the file alone, with the manager unreachable. */
 	b = grid_broker_new(f->cl, NULL, 0);
 	c = acct_client_new(f->cl, b, "pb://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaa@tcp:127.0.0.1:1/1-x", path, &e);
+	    "aaaaaaaaaaaaaaaaaa@tcp:127.0.0.1:1/1-"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", path, &e);
 	assert_non_null(c);
 	assert_int_equal(acct_client_n_servers(c), 2);
 	assert_int_equal(grid_broker_n_servers(b), 2);
 	acct_client_free(c);
+	/* An account FURL whose swissnum is not NUM-MAC is refused, not
+	 * read as some account number. */
+	c = acct_client_new(f->cl, b, "pb://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaa@tcp:127.0.0.1:1/99999999999-x", path, &e2);
+	assert_null(c);
+	assert_true(g_error_matches(e2, ACCT_ERROR, ACCT_E_FORMAT));
 	grid_broker_free(b);
 }
 

@@ -1249,10 +1249,41 @@ test_mp_failed_read_leaves_cursor(void **state)
 	unpack_done(&p, &up);
 }
 
+/* rpc_mp_obj_strdup(): a copy of a str of UTF-8 within the bound, NULL
+ * for anything else. */
+static void
+test_obj_strdup_checks(void **state)
+{
+	msgpack_object o;
+	char *c;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	assert_null(rpc_mp_obj_strdup(NULL, 10));
+	o.type = MSGPACK_OBJECT_STR;
+	o.via.str.ptr = "s\xc3\xa9rver";
+	o.via.str.size = 7;
+	c = rpc_mp_obj_strdup(&o, 10);
+	assert_string_equal(c, "s\xc3\xa9rver");
+	g_free(c);
+	assert_null(rpc_mp_obj_strdup(&o, 6));		/* too long */
+	o.via.str.ptr = "bad\xff";
+	o.via.str.size = 4;
+	assert_null(rpc_mp_obj_strdup(&o, 10));	/* not UTF-8 */
+	o.via.str.ptr = "a\0b";
+	o.via.str.size = 3;
+	assert_null(rpc_mp_obj_strdup(&o, 10));	/* NUL */
+	o.type = MSGPACK_OBJECT_BIN;
+	o.via.bin.ptr = "abc";
+	o.via.bin.size = 3;
+	assert_null(rpc_mp_obj_strdup(&o, 10));	/* not a str */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_obj_strdup_checks),
 		cmocka_unit_test(test_prescan_accepts_every_format),
 		cmocka_unit_test(test_prescan_accepts_packed_values),
 		cmocka_unit_test(test_prescan_rejects_reserved_c1),
