@@ -222,22 +222,23 @@ cli_cmd_put(cli_ctx *ctx, int argc, char **argv)
 	x.errbody = g_string_new(NULL);
 	x.progress = isatty(STDERR_FILENO);
 	url = g_strconcat(base, "uri", NULL);
-	c = curl_easy_init();
-	if (c == NULL)
-		return cli_error("cannot start libcurl");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(c, CURLOPT_READDATA, &x);
-	if (x.in != stdin) {
-		GStatBuf st;
+	if ((c = curl_easy_init()) == NULL) {
+		r = cli_error("cannot start libcurl");
+	} else {
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, &x);
+		if (x.in != stdin) {
+			GStatBuf st;
 
-		if (g_stat(file, &st) == 0 && S_ISREG(st.st_mode))
-			curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
-			    (curl_off_t)st.st_size);
+			if (g_stat(file, &st) == 0 && S_ISREG(st.st_mode))
+				curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+				    (curl_off_t)st.st_size);
+		}
+		r = perform(c, &x, "put");
+		curl_easy_cleanup(c);
 	}
-	r = perform(c, &x, "put");
-	curl_easy_cleanup(c);
 	if (x.in != stdin)
 		fclose(x.in);
 	g_strstrip(x.okbody->str);
@@ -294,15 +295,16 @@ cli_cmd_get(cli_ctx *ctx, int argc, char **argv)
 	}
 	x.errbody = g_string_new(NULL);
 	x.progress = isatty(STDERR_FILENO) && x.out_fd != STDOUT_FILENO;
-	c = curl_easy_init();
-	if (c == NULL)
-		return cli_error("cannot start libcurl");
-	esc = curl_easy_escape(c, capt, 0);
-	url = g_strconcat(base, "uri/", esc, NULL);
-	curl_free(g_steal_pointer(&esc));
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	r = perform(c, &x, "get");
-	curl_easy_cleanup(c);
+	if ((c = curl_easy_init()) == NULL) {
+		r = cli_error("cannot start libcurl");
+	} else {
+		esc = curl_easy_escape(c, capt, 0);
+		url = g_strconcat(base, "uri/", esc, NULL);
+		curl_free(g_steal_pointer(&esc));
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		r = perform(c, &x, "get");
+		curl_easy_cleanup(c);
+	}
 	g_string_free(x.errbody, TRUE);
 	if (tmp != NULL) {
 		if (r == CLI_OK && fsync(x.out_fd) != 0)

@@ -14,22 +14,6 @@
 #include "grid/layout.h"
 #include "rpc/rbuf.h"
 
-static void
-put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-	put_u32(p, (uint32_t)(v >> 32));
-	put_u32(p + 4, (uint32_t)v);
-}
-
 /* Add to *x without wrapping; false on overflow. */
 static bool
 add_ok(uint64_t *x, uint64_t y)
@@ -122,18 +106,18 @@ grid_layout_header(const grid_layout *l, uint8_t *out)
 {
 	size_t i;
 
-	put_u32(out, l->version);
+	rpc_poke_u32be(out, l->version);
 	if (l->version == 1) {
-		put_u32(out + 4, (uint32_t)l->block_size);
-		put_u32(out + 8, (uint32_t)l->data_size);
+		rpc_poke_u32be(out + 4, (uint32_t)l->block_size);
+		rpc_poke_u32be(out + 8, (uint32_t)l->data_size);
 		for (i = 0; i < GRID_LAYOUT_N_OFFSETS; i++)
-			put_u32(out + 12 + 4 * i, (uint32_t)l->offset[i]);
+			rpc_poke_u32be(out + 12 + 4 * i, (uint32_t)l->offset[i]);
 		return GRID_LAYOUT_V1_HEADER;
 	}
-	put_u64(out + 4, l->block_size);
-	put_u64(out + 12, l->data_size);
+	rpc_poke_u64be(out + 4, l->block_size);
+	rpc_poke_u64be(out + 12, l->data_size);
 	for (i = 0; i < GRID_LAYOUT_N_OFFSETS; i++)
-		put_u64(out + 20 + 8 * i, l->offset[i]);
+		rpc_poke_u64be(out + 20 + 8 * i, l->offset[i]);
 	return GRID_LAYOUT_V2_HEADER;
 }
 
@@ -216,10 +200,10 @@ void
 grid_container_header(uint64_t max_size, uint32_t num_leases,
     uint8_t out[GRID_CONTAINER_HEADER])
 {
-	put_u32(out, GRID_CONTAINER_VERSION);
-	put_u32(out + 4, max_size > UINT32_MAX ? UINT32_MAX :
+	rpc_poke_u32be(out, GRID_CONTAINER_VERSION);
+	rpc_poke_u32be(out + 4, max_size > UINT32_MAX ? UINT32_MAX :
 	    (uint32_t)max_size);
-	put_u32(out + 8, num_leases);
+	rpc_poke_u32be(out + 8, num_leases);
 }
 
 gboolean
@@ -288,10 +272,10 @@ grid_container_lease_pack(unsigned version, uint32_t owner,
     const uint8_t renew[GRID_HASH_LEN], const uint8_t cancel[GRID_HASH_LEN],
     uint32_t expiry, uint8_t out[GRID_CONTAINER_LEASE])
 {
-	put_u32(out, owner);
+	rpc_poke_u32be(out, owner);
 	stored_secret(version, renew, out + 4);
 	stored_secret(version, cancel, out + 4 + GRID_HASH_LEN);
-	put_u32(out + 4 + 2 * GRID_HASH_LEN, expiry);
+	rpc_poke_u32be(out + 4 + 2 * GRID_HASH_LEN, expiry);
 }
 
 bool

@@ -302,13 +302,3 @@ grid_shares_prune(const char *path, const char *stop)
 	}
 }
 
-void
-grid_fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}

@@ -94,7 +94,4 @@ guint grid_shares_of(const char *root, const uint8_t *si,
  * they are empty. */
 void grid_shares_prune(const char *path, const char *stop);
 
-/* Make the last rename or unlink in 'dir' durable. */
-void grid_fsync_dir(const char *dir);
-
 #endif

@@ -383,7 +383,7 @@ w_close(rpc_incall *call, rpc_mp *args, void *data)
 		writer_abort(w);
 		return;
 	}
-	grid_fsync_dir(dir);
+	rpc_file_sync_dir(dir);
 	inc = g_build_filename(ss->dir, "shares", "incoming", NULL);
 	grid_shares_prune(w->incoming, inc);
 	writer_release(w);

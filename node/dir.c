@@ -453,18 +453,6 @@ node_remove_tree(const char *path)
 	g_rmdir(path);
 }
 
-/* Make a rename in 'dir' durable. */
-static void
-sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}
-
 /* A secret file is one short line; anything much longer is not one. */
 #define NODE_SECRET_FILE_MAX	256
 
@@ -615,7 +603,7 @@ node_dir_create(const char *dir, const node_create_opts *o, GError **error)
 		    g_strerror(errno));
 		goto fail;
 	}
-	sync_dir(parent);
+	rpc_file_sync_dir(parent);
 	close(lockfd);	/* the lock goes with the rename's name */
 	return TRUE;
 fail:

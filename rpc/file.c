@@ -67,6 +67,17 @@ rpc_file_read_capped(const char *path, size_t max, char **text, size_t *len,
 	return TRUE;
 }
 
+void
+rpc_file_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
 gboolean
 rpc_file_write_atomic(const char *path, const void *data, size_t len,
     int mode, GError **error)
@@ -76,7 +87,7 @@ rpc_file_write_atomic(const char *path, const void *data, size_t len,
 	g_autofree char *dir = g_path_get_dirname(path);
 	const uint8_t *p = data;
 	size_t off = 0;
-	int fd, dfd, saved;
+	int fd, saved;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
@@ -102,12 +113,7 @@ rpc_file_write_atomic(const char *path, const void *data, size_t len,
 	fd = -1;
 	if (rename(tmp, path) != 0)
 		goto fail;
-	/* Make the rename itself durable. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
+	rpc_file_sync_dir(dir);		/* the rename itself durable */
 	return TRUE;
 fail:
 	saved = errno;

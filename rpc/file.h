@@ -28,4 +28,9 @@ gboolean rpc_file_read_capped(const char *path, size_t max, char **text,
 gboolean rpc_file_write_atomic(const char *path, const void *data,
     size_t len, int mode, GError **error);
 
+/* Make a rename (or a new entry) in directory 'dir' durable: fsync the
+ * directory, as far as the system lets (errors are ignored: nothing
+ * better can be done for them). */
+void rpc_file_sync_dir(const char *dir);
+
 #endif
