@@ -12,32 +12,7 @@ BUILD=${1:?usage: demo.sh BUILD_DIR}
 TAHOE=$BUILD/cli/tahoe
 D=$(mktemp -d "${TMPDIR:-/tmp}/tahoe-demo.XXXXXX")
 NODES="introducer storage0 storage1 storage2 alice"
-cleanup() {
-	for n in $NODES; do
-		[ -s "$D/$n/node.lock" ] && kill -TERM "$(cat "$D/$n/node.lock")" \
-		    2>/dev/null || true
-	done
-	sleep 0.5
-	rm -rf "$D"
-}
-trap cleanup EXIT
-cd "$D"
-say() { printf '\n== %s\n' "$*"; }
-show() { printf '$ %s\n' "$*" | sed -e "s|$TAHOE|tahoe|" -e 's|\(pb://[^ ]*/\)[^ ]*|\1<swissnum hidden>|g' >&2; "$@"; }
-start() {
-	"$TAHOE" -d "$1" run >"$1.out" 2>&1 &
-	i=0
-	while [ ! -s "$1/private/control.furl" ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "$1 did not start:"; cat "$1.out"; exit 1; }
-		sleep 0.1
-	done
-	echo "   ($1 running, pid $(cat "$1/node.lock"))"
-}
-stop() {
-	kill -TERM "$(cat "$1/node.lock")"
-	while [ -e "$1/private/control.furl" ]; do sleep 0.1; done
-}
+. "$(dirname "$0")/demo_lib.sh"
 LOOP=tcp:0:interface=127.0.0.1
 
 say "a grid manager"

@@ -132,7 +132,7 @@ check_PROGRAMS += tests/integration/test_rpc_liveness \
 EXTRA_DIST += tests/integration/test_rpc_procs.sh tests/integration/lib.sh \
 	tests/integration/test_grid_intro.sh tests/integration/test_seed_grid.sh \
 	tests/integration/test_grid_put_get.sh tests/integration/test_gm_live.sh \
-	tests/integration/test_welcome_browser.sh tests/demo.sh \
+	tests/integration/test_welcome_browser.sh tests/demo.sh tests/demo_lib.sh \
 	tests/integration/test_accounts_browser.sh tests/integration/tables.py \
 	tests/integration/test_accounts.sh tests/demo_accounts.sh \
 	tests/integration/test_accounts_terminate.sh \
