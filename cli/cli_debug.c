@@ -196,8 +196,8 @@ dump_share(int argc, char **argv)
 	ueb = read_range(f, GRID_SHARE_HDR + lay.offset[GRID_LAYOUT_UEB],
 	    fl + GRID_UEB_MAX);
 	p = g_bytes_get_data(ueb, &ul);
-	for (i = 0; i < fl && i < ul; i++)
-		ueb_len = ueb_len << 8 | p[i];
+	if (ul >= fl)
+		ueb_len = grid_layout_ueb_len_get(&lay, p);
 	if (ul < fl || ueb_len > ul - fl) {
 		fclose(f);
 		return cli_error("%s: the URI extension block is cut off",

@@ -342,7 +342,7 @@ grid_chk_encoder_finish(grid_chk_encoder *e, grid_uri *cap, GError **error)
 	g_autofree uint8_t *share_tree = NULL;
 	g_autoptr(GByteArray) ueb = NULL;
 	uint32_t chain[GRID_HASHTREE_MAX_NEEDED];
-	uint64_t tail_len, ueb_len;
+	uint64_t tail_len;
 	uint8_t *t;
 	grid_ueb u;
 
@@ -402,12 +402,7 @@ grid_chk_encoder_finish(grid_chk_encoder *e, grid_uri *cap, GError **error)
 			    GRID_HASH_LEN, GRID_HASH_LEN);
 			t += GRID_LAYOUT_SHARE_HASH_ENTRY;
 		}
-		ueb_len = ueb->len;
-		for (j = (unsigned)grid_layout_ueb_field(&e->layout); j > 0;
-		    j--) {
-			t[j - 1] = (uint8_t)ueb_len;
-			ueb_len >>= 8;
-		}
+		grid_layout_ueb_len_put(&e->layout, t, ueb->len);
 		t += grid_layout_ueb_field(&e->layout);
 		memcpy(t, ueb->data, ueb->len);
 		e->fn(i, e->layout.offset[GRID_LAYOUT_PLAINTEXT_TREE], tail,
@@ -627,8 +622,7 @@ grid_chk_reader_add_share(grid_chk_reader *r, unsigned shnum,
 	field = meta_at(meta, moff, mlen, l.offset[GRID_LAYOUT_UEB], fl);
 	if (field == NULL)
 		return corrupt(error, shnum, "URI extension block missing");
-	for (i = 0; i < fl; i++)
-		ueb_len = ueb_len << 8 | field[i];
+	ueb_len = grid_layout_ueb_len_get(&l, field);
 	if (ueb_len > GRID_UEB_MAX)
 		return corrupt(error, shnum, "URI extension block too long");
 	ueb = meta_at(meta, moff, mlen, l.offset[GRID_LAYOUT_UEB] + fl,

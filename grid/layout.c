@@ -128,6 +128,22 @@ grid_layout_ueb_field(const grid_layout *l)
 }
 
 uint64_t
+grid_layout_ueb_len_get(const grid_layout *l, const uint8_t *field)
+{
+	return l->version == 1 ? rpc_peek_u32be(field) :
+	    rpc_peek_u64be(field);
+}
+
+void
+grid_layout_ueb_len_put(const grid_layout *l, uint8_t *field, uint64_t len)
+{
+	if (l->version == 1)
+		rpc_poke_u32be(field, (uint32_t)len);
+	else
+		rpc_poke_u64be(field, len);
+}
+
+uint64_t
 grid_layout_share_size(const grid_layout *l)
 {
 	return l->offset[GRID_LAYOUT_UEB] + grid_layout_ueb_field(l) +

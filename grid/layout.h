@@ -80,6 +80,11 @@ gboolean grid_layout_init_version(grid_layout *l, unsigned version,
 size_t	grid_layout_header(const grid_layout *l, uint8_t *out);
 /* Length of the UEB's length field: 4 (v1) or 8 (v2). */
 size_t	grid_layout_ueb_field(const grid_layout *l);
+/* Read or write that field (grid_layout_ueb_field() bytes, big-endian;
+ * a length too big for a v1 field is the caller's error). */
+uint64_t grid_layout_ueb_len_get(const grid_layout *l, const uint8_t *field);
+void	grid_layout_ueb_len_put(const grid_layout *l, uint8_t *field,
+	    uint64_t len);
 /* Total bytes of the share: the allocated size a server is asked for. */
 uint64_t grid_layout_share_size(const grid_layout *l);
 
